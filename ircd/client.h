@@ -1,0 +1,73 @@
+/* client.h - client records, local or remote, and the nick/UID tables. */
+#ifndef EVIRCD_CLIENT_H
+#define EVIRCD_CLIENT_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "hash.h"
+#include "limits.h"
+
+struct conn;
+struct server;
+struct membership;
+struct invite;
+
+/* User modes, one bit each. */
+#define UMODE_INVISIBLE 0x01 /* +i */
+#define UMODE_WALLOPS 0x02   /* +w */
+#define UMODE_OPER 0x04      /* +o */
+
+/*
+ * Every user, local or on another server, is one record: a TS6 UID, a
+ * nick with its TS, and both directions of channel membership.  conn is
+ * NULL for remote users, so the same code serves both once links exist.
+ */
+struct client {
+	char nick[NICKLEN_MAX + 1];
+	char uid[UIDLEN + 1];
+	char user[USERLEN + 1];
+	char host[HOSTLEN + 1];
+	char ip[46];
+	char *realname;
+	char *away; /* NULL when present */
+	time_t nick_ts;
+	time_t signon;
+	uint32_t umodes;
+	uint32_t mark; /* broadcast serial: "already sent this one" */
+	struct server *server;
+	struct conn *conn;
+	LIST_HEAD(, membership) channels;
+	LIST_HEAD(, invite) invites;
+	unsigned nchannels;
+	unsigned registered : 1;
+};
+
+extern struct strmap clients_by_nick;
+extern struct strmap clients_by_uid;
+extern unsigned clients_invisible;
+extern unsigned clients_opers;
+extern unsigned clients_max_local;
+extern unsigned clients_max_global;
+
+void client_tables_init(void);
+struct client *client_new_local(struct conn *conn, const char *ip);
+/* Unlink from every table and channel and free; no messages are sent. */
+void client_free(struct client *c);
+struct client *client_find_nick(const char *nick);
+/* Set or change the nick, keeping the nick table in step. */
+void client_set_nick(struct client *c, const char *nick);
+/* Mark registered: counts, UID table. */
+void client_register(struct client *c);
+/* "nick!user@host" into buf. */
+const char *client_mask(const struct client *c, char *buf, size_t size);
+/* The name used in numerics: the nick, or "*" before NICK. */
+const char *client_name(const struct client *c);
+int client_is_local(const struct client *c);
+unsigned client_count_global(void);
+/* 1 when nick is a valid nickname no longer than maxlen. */
+int nick_valid(const char *nick, unsigned maxlen);
+void client_set_umode(struct client *c, uint32_t mode, int on);
+
+#endif

@@ -1,0 +1,493 @@
+/* conf.c - INI parsing, defaults and validation of the config object. */
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "match.h"
+#include "util.h"
+
+struct config *conf;
+
+/* inih gives no line numbers to the handler: our reader counts them. */
+struct parse_ctx {
+	struct config *c;
+	FILE *fp;
+	int line;
+	int errors;
+	char section[128];
+	int section_bad; /* reported once; its keys are skipped */
+	void *block; /* the block being filled, by section kind */
+};
+
+PRINTF(3, 4) static void
+conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: %s: ", ctx->c->path, ctx->line, key);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	ctx->errors++;
+}
+
+static char *
+counting_reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *ctx = stream;
+	char *r = fgets(str, num, ctx->fp);
+	if (r != NULL)
+		ctx->line++;
+	return r;
+}
+
+static char *
+resolve_path(const struct config *c, const char *value)
+{
+	char *out;
+	size_t n;
+
+	if (value[0] == '/')
+		return xstrdup(value);
+	n = strlen(c->dir) + strlen(value) + 2;
+	out = xmalloc(n);
+	snprintf(out, n, "%s/%s", c->dir, value);
+	return out;
+}
+
+static void
+set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+static int
+set_uint(struct parse_ctx *ctx, const char *key, const char *value, long min,
+         long max, unsigned *out)
+{
+	long v;
+	if (str_to_long(value, min, max, &v) != 0) {
+		conf_error(ctx, key, "'%s' is not a whole number from %ld to %ld",
+		           value, min, max);
+		return 0;
+	}
+	*out = (unsigned)v;
+	return 1;
+}
+
+static int
+set_size(struct parse_ctx *ctx, const char *key, const char *value, long min,
+         long max, size_t *out)
+{
+	unsigned v;
+	if (!set_uint(ctx, key, value, min, max, &v))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int
+valid_sid(const char *s)
+{
+	return strlen(s) == 3 && s[0] >= '0' && s[0] <= '9' &&
+	       strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == 2;
+}
+
+static int
+valid_server_name(const char *s)
+{
+	return strlen(s) <= SERVLEN && strchr(s, '.') != NULL &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == strlen(s);
+}
+
+static int
+server_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config *c = ctx->c;
+
+	if (strcmp(key, "name") == 0) {
+		if (!valid_server_name(value))
+			conf_error(ctx, key, "'%s' is not a valid server name "
+			           "(letters, digits, '-', with a dot)", value);
+		set_str(&c->server_name, value);
+	} else if (strcmp(key, "sid") == 0) {
+		if (!valid_sid(value))
+			conf_error(ctx, key, "'%s' is not a TS6 SID (a digit and two "
+			           "letters or digits, e.g. 0EV)", value);
+		set_str(&c->sid, value);
+	} else if (strcmp(key, "description") == 0) {
+		set_str(&c->description, value);
+	} else if (strcmp(key, "network") == 0) {
+		if (strchr(value, ' ') != NULL || *value == '\0')
+			conf_error(ctx, key, "network name must be one word");
+		set_str(&c->network, value);
+	} else if (strcmp(key, "motd") == 0) {
+		free(c->motd_path);
+		c->motd_path = resolve_path(c, value);
+	} else if (strcmp(key, "database") == 0) {
+		free(c->database_path);
+		c->database_path = resolve_path(c, value);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
+admin_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct config *c = ctx->c;
+
+	if (strcmp(key, "name") == 0)
+		set_str(&c->admin_name, value);
+	else if (strcmp(key, "location") == 0)
+		set_str(&c->admin_location, value);
+	else if (strcmp(key, "email") == 0)
+		set_str(&c->admin_email, value);
+	else
+		return 0;
+	return 1;
+}
+
+static int
+limits_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_limits *l = &ctx->c->limits;
+	static const struct {
+		const char *key;
+		size_t offset;
+		long min, max;
+	} keys[] = {
+	    {"nicklen", offsetof(struct conf_limits, nicklen), 9, NICKLEN_MAX},
+	    {"channellen", offsetof(struct conf_limits, channellen), 2, CHANNELLEN_MAX},
+	    {"topiclen", offsetof(struct conf_limits, topiclen), 1, 400},
+	    {"kicklen", offsetof(struct conf_limits, kicklen), 1, 400},
+	    {"awaylen", offsetof(struct conf_limits, awaylen), 1, 400},
+	    {"max_channels", offsetof(struct conf_limits, max_channels), 1, 1000},
+	    {"max_list", offsetof(struct conf_limits, max_list), 1, 10000},
+	    {"max_targets", offsetof(struct conf_limits, max_targets), 1, 20},
+	    {"whowas_size", offsetof(struct conf_limits, whowas_size), 0, 1000000},
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		if (strcmp(key, keys[i].key) == 0) {
+			set_uint(ctx, key, value, keys[i].min, keys[i].max,
+			         (unsigned *)(void *)((char *)l + keys[i].offset));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+class_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_class *cl = ctx->block;
+
+	if (strcmp(key, "sendq") == 0)
+		set_size(ctx, key, value, 4096, 1L << 30, &cl->sendq);
+	else if (strcmp(key, "recvq") == 0)
+		set_size(ctx, key, value, RECVQ_MIN, RECVQ_MAX, &cl->recvq);
+	else if (strcmp(key, "ping_frequency") == 0)
+		set_uint(ctx, key, value, 1, 86400, &cl->ping_frequency);
+	else if (strcmp(key, "connection_timeout") == 0)
+		set_uint(ctx, key, value, 1, 3600, &cl->connection_timeout);
+	else if (strcmp(key, "max_clients") == 0)
+		set_uint(ctx, key, value, 0, 10000000, &cl->max_clients);
+	else
+		return 0;
+	return 1;
+}
+
+static int
+listen_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_listen *l = ctx->block;
+	unsigned port;
+
+	if (strcmp(key, "host") == 0) {
+		set_str(&l->host, value);
+	} else if (strcmp(key, "port") == 0) {
+		if (set_uint(ctx, key, value, 1, 65535, &port))
+			l->port = (int)port;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
+auth_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_auth *a = ctx->block;
+
+	if (strcmp(key, "mask") == 0) {
+		if (strchr(value, '@') == NULL)
+			conf_error(ctx, key, "'%s' is not a user@host mask", value);
+		set_str(&a->mask, value);
+	} else if (strcmp(key, "class") == 0) {
+		set_str(&a->class_name, value);
+	} else if (strcmp(key, "password") == 0) {
+		set_str(&a->password, value);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* "[class NAME]" -> kind "class", name "NAME". */
+static void
+split_section(const char *section, char *kind, size_t ksize, const char **name)
+{
+	const char *sp = strchr(section, ' ');
+	size_t n = sp ? (size_t)(sp - section) : strlen(section);
+
+	snprintf(kind, ksize, "%.*s", (int)n, section);
+	*name = sp ? sp + 1 : NULL;
+	while (*name != NULL && **name == ' ')
+		(*name)++;
+}
+
+static int
+open_block(struct parse_ctx *ctx, const char *section)
+{
+	struct config *c = ctx->c;
+	char kind[64];
+	const char *name;
+
+	split_section(section, kind, sizeof(kind), &name);
+	ctx->block = NULL;
+	if (strcmp(kind, "class") == 0 || strcmp(kind, "listen") == 0 ||
+	    strcmp(kind, "auth") == 0) {
+		if (name == NULL || *name == '\0') {
+			conf_error(ctx, section, "section needs a name: [%s NAME]", kind);
+			return 0;
+		}
+	}
+	if (strcmp(kind, "class") == 0) {
+		struct conf_class *cl = config_find_class(c, name);
+		if (cl != NULL) {
+			conf_error(ctx, section, "class '%s' defined twice", name);
+			return 0;
+		}
+		cl = xcalloc(1, sizeof(*cl));
+		cl->name = xstrdup(name);
+		cl->sendq = 1 << 20;
+		cl->recvq = 16384;
+		cl->ping_frequency = 120;
+		cl->connection_timeout = 30;
+		cl->max_clients = 100000;
+		TAILQ_INSERT_TAIL(&c->classes, cl, link);
+		ctx->block = cl;
+	} else if (strcmp(kind, "listen") == 0) {
+		struct conf_listen *l = xcalloc(1, sizeof(*l));
+		l->name = xstrdup(name);
+		l->port = 6667;
+		TAILQ_INSERT_TAIL(&c->listens, l, link);
+		ctx->block = l;
+	} else if (strcmp(kind, "auth") == 0) {
+		struct conf_auth *a = xcalloc(1, sizeof(*a));
+		a->name = xstrdup(name);
+		TAILQ_INSERT_TAIL(&c->auths, a, link);
+		ctx->block = a;
+	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
+	           strcmp(kind, "limits") != 0) {
+		conf_error(ctx, section, "unknown section");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+on_ini_entry(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *ctx = user;
+	char kind[64];
+	const char *name;
+	int known;
+
+	if (strcmp(section, ctx->section) != 0) {
+		str_copy(ctx->section, section, sizeof(ctx->section));
+		ctx->section_bad = !open_block(ctx, section);
+	}
+	if (ctx->section_bad)
+		return 1;
+	split_section(section, kind, sizeof(kind), &name);
+	if (strcmp(kind, "server") == 0)
+		known = server_key(ctx, key, value);
+	else if (strcmp(kind, "admin") == 0)
+		known = admin_key(ctx, key, value);
+	else if (strcmp(kind, "limits") == 0)
+		known = limits_key(ctx, key, value);
+	else if (strcmp(kind, "class") == 0)
+		known = class_key(ctx, key, value);
+	else if (strcmp(kind, "listen") == 0)
+		known = listen_key(ctx, key, value);
+	else if (strcmp(kind, "auth") == 0)
+		known = auth_key(ctx, key, value);
+	else
+		known = 1;
+	if (!known)
+		conf_error(ctx, key, "unknown key in [%s]", section);
+	return 1;
+}
+
+static void
+set_defaults(struct config *c)
+{
+	c->limits = (struct conf_limits){
+	    .nicklen = 30, .channellen = 50, .topiclen = 390, .kicklen = 255,
+	    .awaylen = 255, .max_channels = 50, .max_list = 100,
+	    .max_targets = 4, .whowas_size = 1000,
+	};
+	TAILQ_INIT(&c->classes);
+	TAILQ_INIT(&c->listens);
+	TAILQ_INIT(&c->auths);
+}
+
+/* Cross-block checks once the whole file is read. */
+static void
+validate(struct parse_ctx *ctx)
+{
+	struct config *c = ctx->c;
+	struct conf_auth *a;
+
+	ctx->line = 0;
+	if (c->server_name == NULL)
+		conf_error(ctx, "name", "[server] name is required");
+	if (c->sid == NULL)
+		conf_error(ctx, "sid", "[server] sid is required");
+	if (c->database_path == NULL)
+		conf_error(ctx, "database", "[server] database is required");
+	if (TAILQ_EMPTY(&c->listens))
+		conf_error(ctx, "listen", "no [listen NAME] block");
+	if (TAILQ_EMPTY(&c->auths))
+		conf_error(ctx, "auth", "no [auth NAME] block: nobody could connect");
+	TAILQ_FOREACH(a, &c->auths, link) {
+		if (a->mask == NULL)
+			set_str(&a->mask, "*@*");
+		if (a->class_name == NULL)
+			set_str(&a->class_name, "default");
+		a->class = config_find_class(c, a->class_name);
+		if (a->class == NULL)
+			conf_error(ctx, "class", "[auth %s] names unknown class '%s'",
+			           a->name, a->class_name);
+	}
+	if (c->description == NULL)
+		set_str(&c->description, "evircd server");
+	if (c->network == NULL)
+		set_str(&c->network, "evircd");
+}
+
+struct config *
+config_load(const char *path)
+{
+	struct parse_ctx ctx;
+	struct config *c = xcalloc(1, sizeof(*c));
+	char *tmp;
+	int r;
+
+	set_defaults(c);
+	c->path = xstrdup(path);
+	tmp = xstrdup(path);
+	c->dir = xstrdup(dirname(tmp));
+	free(tmp);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.c = c;
+	ctx.fp = fopen(path, "r");
+	if (ctx.fp == NULL) {
+		fprintf(stderr, "%s:0: file: cannot open: %s\n", path, strerror(errno));
+		config_free(c);
+		return NULL;
+	}
+	r = ini_parse_stream(counting_reader, &ctx, on_ini_entry, &ctx);
+	fclose(ctx.fp);
+	if (r > 0) {
+		ctx.line = r;
+		conf_error(&ctx, "syntax", "malformed line (expected [section] or key = value)");
+	}
+	if (ctx.errors == 0)
+		validate(&ctx);
+	if (ctx.errors > 0) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	struct conf_class *cl;
+	struct conf_listen *l;
+	struct conf_auth *a;
+
+	if (c == NULL)
+		return;
+	while ((cl = TAILQ_FIRST(&c->classes)) != NULL) {
+		TAILQ_REMOVE(&c->classes, cl, link);
+		free(cl->name);
+		free(cl);
+	}
+	while ((l = TAILQ_FIRST(&c->listens)) != NULL) {
+		TAILQ_REMOVE(&c->listens, l, link);
+		free(l->name);
+		free(l->host);
+		free(l);
+	}
+	while ((a = TAILQ_FIRST(&c->auths)) != NULL) {
+		TAILQ_REMOVE(&c->auths, a, link);
+		free(a->name);
+		free(a->mask);
+		free(a->class_name);
+		free(a->password);
+		free(a);
+	}
+	free(c->path);
+	free(c->dir);
+	free(c->server_name);
+	free(c->sid);
+	free(c->description);
+	free(c->network);
+	free(c->motd_path);
+	free(c->database_path);
+	free(c->admin_name);
+	free(c->admin_location);
+	free(c->admin_email);
+	free(c);
+}
+
+struct conf_class *
+config_find_class(const struct config *c, const char *name)
+{
+	struct conf_class *cl;
+
+	TAILQ_FOREACH(cl, &c->classes, link)
+		if (strcmp(cl->name, name) == 0)
+			return cl;
+	return NULL;
+}
+
+struct conf_auth *
+config_find_auth(const struct config *c, const char *user, const char *host,
+                 const char *ip)
+{
+	struct conf_auth *a;
+	char uh[USERLEN + HOSTLEN + 2], ui[USERLEN + 64];
+
+	snprintf(uh, sizeof(uh), "%s@%s", user, host);
+	snprintf(ui, sizeof(ui), "%s@%s", user, ip);
+	TAILQ_FOREACH(a, &c->auths, link)
+		if (mask_match(a->mask, uh) || mask_match(a->mask, ui))
+			return a;
+	return NULL;
+}

@@ -1,0 +1,81 @@
+/* conf.h - the INI configuration, parsed with inih into one object. */
+#ifndef EVIRCD_CONF_H
+#define EVIRCD_CONF_H
+
+#include <stddef.h>
+#include <sys/queue.h>
+
+#include "limits.h"
+
+struct conf_class {
+	char *name;
+	size_t sendq;
+	size_t recvq;
+	unsigned ping_frequency;     /* seconds */
+	unsigned connection_timeout; /* seconds to register */
+	unsigned max_clients;
+	unsigned clients; /* live count, kept across rehash by name */
+	TAILQ_ENTRY(conf_class) link;
+};
+
+struct conf_listen {
+	char *name;
+	char *host;
+	int port;
+	TAILQ_ENTRY(conf_listen) link;
+};
+
+struct conf_auth {
+	char *name;
+	char *mask; /* user@host glob */
+	char *class_name;
+	char *password; /* NULL: none required */
+	struct conf_class *class;
+	TAILQ_ENTRY(conf_auth) link;
+};
+
+struct conf_limits {
+	unsigned nicklen;
+	unsigned channellen;
+	unsigned topiclen;
+	unsigned kicklen;
+	unsigned awaylen;
+	unsigned max_channels;
+	unsigned max_list;
+	unsigned max_targets;
+	unsigned whowas_size;
+};
+
+struct config {
+	char *path; /* the file it came from */
+	char *dir;  /* its folder: relative paths resolve here */
+	char *server_name;
+	char *sid;
+	char *description;
+	char *network;
+	char *motd_path;
+	char *database_path;
+	char *admin_name;
+	char *admin_location;
+	char *admin_email;
+	struct conf_limits limits;
+	TAILQ_HEAD(, conf_class) classes;
+	TAILQ_HEAD(, conf_listen) listens;
+	TAILQ_HEAD(, conf_auth) auths;
+};
+
+/* The config in force. */
+extern struct config *conf;
+
+/*
+ * Load and validate a file.  On failure every problem has been printed as
+ * "file:line: key: problem" and NULL is returned.
+ */
+struct config *config_load(const char *path);
+void config_free(struct config *c);
+struct conf_class *config_find_class(const struct config *c, const char *name);
+/* The first [auth] block matching user@host (host or ip). */
+struct conf_auth *config_find_auth(const struct config *c, const char *user,
+                                   const char *host, const char *ip);
+
+#endif

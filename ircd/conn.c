@@ -1,0 +1,414 @@
+/* conn.c - sockets: read and frame input, flush output once per tick. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "command.h"
+#include "conf.h"
+#include "conn.h"
+#include "exit.h"
+#include "limits.h"
+#include "log.h"
+#include "send.h"
+#include "server.h"
+#include "stats.h"
+#include "util.h"
+
+#define READ_CHUNK 16384 /* at most this much per read event: fairness */
+#define IOV_BATCH 64
+#define FDS_RESERVED 32 /* listeners, database, logs, the spare fd */
+
+struct conn_list conns = TAILQ_HEAD_INITIALIZER(conns);
+unsigned conns_count;
+unsigned conns_max;
+
+/* Connections with queued output, flushed by the tick hook. */
+static struct conn **flush_list;
+static size_t flush_len, flush_cap;
+/* Connections marked for closing, reaped by the tick hook. */
+static struct conn **dead_list;
+static size_t dead_len, dead_cap;
+static struct rtimer housekeeping;
+
+static void conn_on_io(struct rio *io, int events);
+static void conn_tick(void);
+static void conn_housekeeping(struct rtimer *t);
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_fatal("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("setrlimit(NOFILE, %lu): %s", (unsigned long)rl.rlim_max,
+			         strerror(errno));
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	conns_max = rl.rlim_cur > FDS_RESERVED ? (unsigned)(rl.rlim_cur - FDS_RESERVED) : 1;
+	log_info("file descriptor limit %lu: room for %u clients",
+	         (unsigned long)rl.rlim_cur, conns_max);
+}
+
+void
+conn_system_init(void)
+{
+	raise_fd_limit();
+	reactor_on_tick(conn_tick);
+	rtimer_start(&housekeeping, 1.0, 1.0, conn_housekeeping);
+}
+
+void
+conn_refuse(int fd, const char *ip, const char *reason)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", ip, reason);
+
+	/* A fresh socket's buffer is empty: one short write cannot block. */
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("refusal to %s not sent: %s", ip, strerror(errno));
+	close(fd);
+}
+
+struct conn *
+conn_new(int fd, const char *ip)
+{
+	struct conn *cn;
+
+	if (conns_count >= conns_max) {
+		stats.refused++;
+		conn_refuse(fd, ip, "Server is full");
+		return NULL;
+	}
+	cn = xcalloc(1, sizeof(*cn));
+	cn->fd = fd;
+	cn->state = CONN_REGISTERING;
+	cn->connected_at = now;
+	cn->last_read = now;
+	sendq_init(&cn->sendq);
+	cn->client = client_new_local(cn, ip);
+	/* Until USER names an ident, the class is the first matching any user. */
+	{
+		struct conf_auth *a = config_find_auth(conf, "*", cn->client->host, ip);
+		cn->class = a ? a->class : TAILQ_FIRST(&conf->classes);
+	}
+	rio_init(&cn->io, fd, conn_on_io);
+	rio_set(&cn->io, RIO_READ);
+	TAILQ_INSERT_TAIL(&conns, cn, link);
+	conns_count++;
+	stats.connections++;
+	return cn;
+}
+
+void
+conn_enter_state(struct conn *cn, enum conn_state state)
+{
+	cn->state = state;
+}
+
+static void
+flush_list_add(struct conn *cn)
+{
+	if (cn->flags & (CONN_IN_FLUSH_LIST | CONN_WRITE_BLOCKED))
+		return;
+	if (flush_len == flush_cap) {
+		flush_cap = flush_cap ? flush_cap * 2 : 256;
+		flush_list = xrealloc(flush_list, flush_cap * sizeof(*flush_list));
+	}
+	flush_list[flush_len++] = cn;
+	cn->flags |= CONN_IN_FLUSH_LIST;
+}
+
+void
+conn_close(struct conn *cn, const char *reason)
+{
+	if (cn->state == CONN_CLOSING)
+		return;
+	cn->close_reason = xstrdup(reason);
+	conn_enter_state(cn, CONN_CLOSING);
+	if (dead_len == dead_cap) {
+		dead_cap = dead_cap ? dead_cap * 2 : 64;
+		dead_list = xrealloc(dead_list, dead_cap * sizeof(*dead_list));
+	}
+	dead_list[dead_len++] = cn;
+}
+
+static int
+sendq_over_limit(struct conn *cn, size_t adding)
+{
+	if (cn->sendq.bytes + adding <= cn->class->sendq)
+		return 0;
+	/* Drop what is queued so the ERROR line goes out first. */
+	sendq_free(&cn->sendq);
+	stats.sendq_exceeded++;
+	conn_close(cn, "SendQ exceeded");
+	return 1;
+}
+
+void
+conn_send_buf(struct conn *cn, struct msgbuf *mb)
+{
+	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len))
+		return;
+	sendq_push(&cn->sendq, mb);
+	cn->msgs_out++;
+	flush_list_add(cn);
+}
+
+void
+conn_send_bytes(struct conn *cn, const char *data, size_t len)
+{
+	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len))
+		return;
+	sendq_append(&cn->sendq, data, len);
+	cn->msgs_out++;
+	flush_list_add(cn);
+}
+
+/* Write as much as the socket takes: 0 done or blocked, -1 on error. */
+static int
+conn_flush(struct conn *cn)
+{
+	struct iovec iov[IOV_BATCH];
+
+	while (cn->sendq.count > 0) {
+		int n = sendq_iov(&cn->sendq, iov, IOV_BATCH);
+		ssize_t w = writev(cn->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				cn->flags |= CONN_WRITE_BLOCKED;
+				rio_set(&cn->io, rio_events(&cn->io) | RIO_WRITE);
+				return 0;
+			}
+			return -1;
+		}
+		cn->bytes_out += (uint64_t)w;
+		stats.bytes_out += (uint64_t)w;
+		sendq_consume(&cn->sendq, (size_t)w);
+	}
+	if (cn->flags & CONN_WRITE_BLOCKED) {
+		cn->flags &= ~CONN_WRITE_BLOCKED;
+		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_WRITE);
+	}
+	return 0;
+}
+
+static void
+conn_free(struct conn *cn)
+{
+	rio_set(&cn->io, 0);
+	close(cn->fd);
+	TAILQ_REMOVE(&conns, cn, link);
+	conns_count--;
+	sendq_free(&cn->sendq);
+	free(cn->rbuf);
+	free(cn->password);
+	free(cn->close_reason);
+	free(cn);
+}
+
+/* Tell the world, then queue the goodbye: the caller flushes and frees. */
+static void
+conn_exit(struct conn *cn)
+{
+	char line[OUT_LINE_MAX];
+	int n;
+
+	n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n",
+	             cn->client->host, cn->close_reason);
+	if (n >= (int)sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 2] = '\r';
+		line[n - 1] = '\n';
+	}
+	client_exit(cn->client, cn->close_reason);
+	cn->client = NULL;
+	sendq_append(&cn->sendq, line, (size_t)n);
+	cn->flags &= ~CONN_IN_FLUSH_LIST;
+}
+
+static void
+conn_flush_pending(void)
+{
+	for (size_t i = 0; i < flush_len; i++) {
+		struct conn *cn = flush_list[i];
+		cn->flags &= ~CONN_IN_FLUSH_LIST;
+		if (cn->state != CONN_CLOSING && conn_flush(cn) != 0)
+			conn_close(cn, errno ? strerror(errno) : "Write error");
+	}
+	flush_len = 0;
+}
+
+/*
+ * The end-of-tick phase: exits first (they queue QUITs for others), then
+ * one flush of everything queued, then the dead are closed and freed.
+ */
+static void
+conn_tick(void)
+{
+	while (dead_len > 0 || flush_len > 0) {
+		/* Take the dead list: closes during this round start a new one. */
+		struct conn **dead = dead_list;
+		size_t ndead = dead_len;
+
+		dead_list = NULL;
+		dead_len = dead_cap = 0;
+		for (size_t i = 0; i < ndead; i++)
+			conn_exit(dead[i]);
+		conn_flush_pending();
+		for (size_t i = 0; i < ndead; i++) {
+			(void)conn_flush(dead[i]); /* best effort: never wait for it */
+			conn_free(dead[i]);
+		}
+		free(dead);
+	}
+}
+
+void
+conn_close_all(const char *reason)
+{
+	struct conn *cn;
+
+	TAILQ_FOREACH(cn, &conns, link)
+		conn_close(cn, reason);
+	conn_tick();
+}
+
+/* One complete line (CR/LF stripped, NUL-terminated in place). */
+static void
+conn_handle_line(struct conn *cn, char *line, size_t len)
+{
+	cn->msgs_in++;
+	stats.msgs_in++;
+	if (memchr(line, '\0', len) != NULL) {
+		stats.parse_errors++;
+		send_notice(cn->client, "*** Line discarded: it contains a NUL byte");
+		return;
+	}
+	command_dispatch(cn->client, line, len);
+}
+
+/* Split buf into lines; returns how many bytes were consumed. */
+static size_t
+conn_frame(struct conn *cn, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len && cn->state != CONN_CLOSING) {
+		char *start = buf + pos;
+		char *nl = memchr(start, '\n', len - pos);
+		size_t linelen;
+
+		if (nl == NULL)
+			break;
+		linelen = (size_t)(nl - start);
+		pos += linelen + 1;
+		if (linelen > 0 && start[linelen - 1] == '\r')
+			linelen--;
+		start[linelen] = '\0';
+		conn_handle_line(cn, start, linelen);
+	}
+	return pos;
+}
+
+static void
+conn_read(struct conn *cn)
+{
+	static char buf[RECVQ_MAX + READ_CHUNK];
+	size_t have = cn->rlen, room, used;
+	ssize_t r;
+
+	/* A carried partial line goes first, then fresh bytes behind it. */
+	if (have > 0)
+		memcpy(buf, cn->rbuf, have);
+	room = MIN((size_t)READ_CHUNK, cn->class->recvq - have);
+	r = read(cn->fd, buf + have, room);
+	if (r == 0) {
+		conn_close(cn, "Connection closed");
+		return;
+	}
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(cn, strerror(errno));
+		return;
+	}
+	cn->bytes_in += (uint64_t)r;
+	stats.bytes_in += (uint64_t)r;
+	cn->last_read = now;
+	cn->flags &= ~CONN_PING_SENT;
+	have += (size_t)r;
+	used = conn_frame(cn, buf, have);
+	if (cn->state == CONN_CLOSING)
+		return;
+	have -= used;
+	if (have >= cn->class->recvq) {
+		conn_close(cn, "RecvQ exceeded");
+		return;
+	}
+	if (have == 0) {
+		free(cn->rbuf);
+		cn->rbuf = NULL;
+	} else {
+		if (cn->rbuf == NULL)
+			cn->rbuf = xmalloc(cn->class->recvq);
+		memmove(cn->rbuf, buf + used, have);
+	}
+	cn->rlen = (uint32_t)have;
+}
+
+static void
+conn_on_io(struct rio *io, int events)
+{
+	struct conn *cn = container_of(io, struct conn, io);
+
+	if ((events & RIO_WRITE) && cn->state != CONN_CLOSING) {
+		if (conn_flush(cn) != 0)
+			conn_close(cn, strerror(errno));
+	}
+	if ((events & RIO_READ) && cn->state != CONN_CLOSING)
+		conn_read(cn);
+}
+
+/* Registration and ping timeouts; one sweep a second serves everyone. */
+static void
+conn_check_timeouts(struct conn *cn)
+{
+	char reason[64];
+	unsigned freq = cn->class->ping_frequency;
+
+	if (cn->state == CONN_REGISTERING) {
+		if (now - cn->connected_at >= (time_t)cn->class->connection_timeout)
+			conn_close(cn, "Registration timed out");
+		return;
+	}
+	if (now - cn->last_read < (time_t)freq)
+		return;
+	if (!(cn->flags & CONN_PING_SENT)) {
+		send_line(cn->client, "PING :%s", me.name);
+		cn->flags |= CONN_PING_SENT;
+		cn->last_read = now; /* the reply is due within another period */
+		return;
+	}
+	snprintf(reason, sizeof(reason), "Ping timeout: %u seconds", freq * 2);
+	conn_close(cn, reason);
+}
+
+static void
+conn_housekeeping(struct rtimer *t)
+{
+	struct conn *cn;
+
+	TAILQ_FOREACH(cn, &conns, link)
+		if (cn->state != CONN_CLOSING)
+			conn_check_timeouts(cn);
+}

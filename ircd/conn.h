@@ -1,0 +1,76 @@
+/* conn.h - a local connection: socket, recvq, sendq, timers, state. */
+#ifndef EVIRCD_CONN_H
+#define EVIRCD_CONN_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "msgbuf.h"
+#include "reactor.h"
+
+struct client;
+struct conf_class;
+
+/* The per-connection state machine; changed only by conn_enter_state(). */
+enum conn_state {
+	CONN_REGISTERING, /* NICK/USER (and CAP) in progress */
+	CONN_REGISTERED,  /* a user */
+	CONN_CLOSING,     /* marked dead: reaped at the end of this tick */
+};
+
+#define CONN_CAP_NEGOTIATING 0x01 /* CAP LS/REQ seen, no CAP END yet */
+#define CONN_GOT_NICK 0x02
+#define CONN_GOT_USER 0x04
+#define CONN_PING_SENT 0x08
+#define CONN_IN_FLUSH_LIST 0x10
+#define CONN_WRITE_BLOCKED 0x20
+
+/* Negotiated IRCv3 capabilities, one bit each (see cap.c). */
+#define CAP_MULTI_PREFIX 0x01
+#define CAP_USERHOST_IN_NAMES 0x02
+
+struct conn {
+	struct rio io;
+	int fd;
+	enum conn_state state;
+	uint32_t flags;
+	uint32_t caps;
+	uint16_t cap_version; /* 302 after CAP LS 302 */
+	struct client *client;
+	struct conf_class *class;
+	char *password;   /* from PASS, until registration */
+	char *rbuf;       /* partial line carried between reads, or NULL */
+	uint32_t rlen;
+	struct sendq sendq;
+	time_t connected_at;
+	time_t last_read;    /* ping bookkeeping */
+	time_t last_message; /* WHOIS idle: last PRIVMSG/NOTICE */
+	char *close_reason;  /* set when CLOSING */
+	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+	TAILQ_ENTRY(conn) link;
+};
+
+TAILQ_HEAD(conn_list, conn);
+extern struct conn_list conns;
+extern unsigned conns_count;
+extern unsigned conns_max; /* from RLIMIT_NOFILE */
+
+void conn_system_init(void);
+/* Take an accepted socket; returns NULL (socket closed) when refused. */
+struct conn *conn_new(int fd, const char *ip);
+void conn_enter_state(struct conn *cn, enum conn_state state);
+/*
+ * Mark for closing: no more input is read and no more output queued;
+ * the exit (QUIT to channels, ERROR line, close) happens at end of tick.
+ */
+void conn_close(struct conn *cn, const char *reason);
+/* Queue output: a shared buffer, or bytes copied in. */
+void conn_send_buf(struct conn *cn, struct msgbuf *mb);
+void conn_send_bytes(struct conn *cn, const char *data, size_t len);
+/* Close every connection with an ERROR (shutdown) and flush. */
+void conn_close_all(const char *reason);
+/* Write a line straight to a socket we will not keep (refusals). */
+void conn_refuse(int fd, const char *ip, const char *reason);
+
+#endif

@@ -1,0 +1,158 @@
+/* store.c - the sqlite3 database: schema, migrations, saved counters. */
+#include <errno.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stdio.h>
+
+#include "client.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define SCHEMA_VERSION 1
+
+static sqlite3 *db;
+static unsigned saved_max_local, saved_max_global;
+
+static const char *const migrations[SCHEMA_VERSION] = {
+    /* 1: key/value state that must survive a restart. */
+    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+};
+
+static int
+exec(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("database: %s: %s", sql, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(void)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(void)
+{
+	int v = user_version();
+	char sql[64];
+
+	if (v < 0 || v > SCHEMA_VERSION) {
+		log_error("database schema version %d is not one this build knows", v);
+		return -1;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec("BEGIN") || exec(migrations[v]) || exec(sql) || exec("COMMIT"))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned
+state_get(const char *key)
+{
+	sqlite3_stmt *st;
+	unsigned v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (unsigned)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+state_set(const char *key, unsigned value)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, value);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("database: saving %s: %s", key, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+}
+
+static void
+make_parent_dir(const char *path)
+{
+	char *tmp = xstrdup(path);
+	char *dir = dirname(tmp);
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		log_warn("database folder %s: %s", dir, strerror(errno));
+	free(tmp);
+}
+
+int
+store_open(const char *path)
+{
+	make_parent_dir(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		log_error("database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (exec("PRAGMA journal_mode = WAL") || exec("PRAGMA synchronous = NORMAL") ||
+	    migrate() != 0) {
+		store_close();
+		return -1;
+	}
+	saved_max_local = clients_max_local = state_get("max_local_clients");
+	saved_max_global = clients_max_global = state_get("max_global_clients");
+	log_info("database %s open (schema %d)", path, SCHEMA_VERSION);
+	return 0;
+}
+
+void
+store_close(void)
+{
+	if (db == NULL)
+		return;
+	store_save_counts();
+	sqlite3_close(db);
+	db = NULL;
+}
+
+void
+store_save_counts(void)
+{
+	if (db == NULL)
+		return;
+	if (clients_max_local == saved_max_local && clients_max_global == saved_max_global)
+		return;
+	exec("BEGIN");
+	state_set("max_local_clients", clients_max_local);
+	state_set("max_global_clients", clients_max_global);
+	exec("COMMIT");
+	saved_max_local = clients_max_local;
+	saved_max_global = clients_max_global;
+}

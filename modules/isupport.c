@@ -1,0 +1,53 @@
+/* isupport.c - RPL_ISUPPORT (005) tokens, built from the config. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+
+#define TOKENS_PER_LINE 13
+#define MODES_PER_LINE 4
+
+void
+isupport_send(struct client *c)
+{
+	const struct conf_limits *l = &conf->limits;
+	char tokens[32][96];
+	size_t n = 0;
+
+#define TOKEN(...) snprintf(tokens[n++], sizeof(tokens[0]), __VA_ARGS__)
+	TOKEN("AWAYLEN=%u", l->awaylen);
+	TOKEN("CASEMAPPING=rfc1459");
+	TOKEN("CHANLIMIT=#:%u", l->max_channels);
+	TOKEN("CHANMODES=beI,k,l,imnpst");
+	TOKEN("CHANNELLEN=%u", l->channellen);
+	TOKEN("CHANTYPES=#");
+	TOKEN("ELIST=CMNTU");
+	TOKEN("EXCEPTS=e");
+	TOKEN("INVEX=I");
+	TOKEN("KICKLEN=%u", l->kicklen);
+	TOKEN("MAXLIST=beI:%u", l->max_list);
+	TOKEN("MAXTARGETS=%u", l->max_targets);
+	TOKEN("MODES=%u", MODES_PER_LINE);
+	TOKEN("NETWORK=%s", conf->network);
+	TOKEN("NICKLEN=%u", l->nicklen);
+	TOKEN("PREFIX=(ov)@+");
+	TOKEN("SAFELIST");
+	TOKEN("STATUSMSG=@+");
+	TOKEN("TARGMAX=JOIN:,KICK:%u,LIST:1,NAMES:1,NOTICE:%u,PART:,PRIVMSG:%u,WHOIS:1",
+	      l->max_targets,
+	      l->max_targets, l->max_targets);
+	TOKEN("TOPICLEN=%u", l->topiclen);
+	TOKEN("USERLEN=%u", USERLEN);
+#undef TOKEN
+
+	for (size_t i = 0; i < n; i += TOKENS_PER_LINE) {
+		char line[OUT_LINE_MAX];
+		size_t len = 0;
+		for (size_t j = i; j < n && j < i + TOKENS_PER_LINE; j++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s ", tokens[j]);
+		reply(c, RPL_ISUPPORT, "%s:are supported by this server", line);
+	}
+}

@@ -1,0 +1,118 @@
+/* m_help.c - HELP: a short text for every command (704/705/706). */
+#include <string.h>
+#include <strings.h>
+
+#include <stdio.h>
+
+#include "client.h"
+#include "command.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+
+struct help_entry {
+	const char *topic;
+	const char *const lines[6];
+};
+
+static const struct help_entry help[] = {
+    {"ADMIN", {"ADMIN", "Shows who administers this server."}},
+    {"AWAY", {"AWAY [:<message>]", "Marks you away with a message, or back without one.",
+              "People who message you see it (301)."}},
+    {"CAP", {"CAP LS [302] | LIST | REQ :<caps> | END",
+             "Negotiates IRCv3 capabilities. Registration waits for CAP END."}},
+    {"HELP", {"HELP [<command>]", "Shows help for a command, or lists the commands."}},
+    {"INFO", {"INFO", "Shows information about this server software."}},
+    {"INVITE", {"INVITE <nick> <#channel>",
+                "Invites a user into a channel; on +i channels only ops may invite."}},
+    {"ISON", {"ISON <nick> [<nick> ...]", "Shows which of the given nicks are online."}},
+    {"JOIN", {"JOIN <#chan>[,<#chan>...] [<key>[,<key>...]]",
+              "Joins channels, with keys for +k channels. JOIN 0 leaves all channels."}},
+    {"KICK", {"KICK <#channel> <nick>[,<nick>...] [:<reason>]",
+              "Removes users from a channel. Needs channel operator status."}},
+    {"LIST", {"LIST [<filters>]", "Lists channels. Filters (comma-separated):",
+              ">n / <n: more / fewer than n users; C>n / C<n: created more / less",
+              "than n minutes ago; T>n / T<n: topic age; a mask, or !mask to exclude."}},
+    {"LUSERS", {"LUSERS", "Shows how many users, operators and channels there are."}},
+    {"MODE", {"MODE <nick> [<+|-modes>]", "MODE <#channel> [<+|-modes> [<params>]]",
+              "User modes: i (invisible), w (wallops), o (operator).",
+              "Channel modes: b e I (lists), k (key), l (limit), i m n p s t,",
+              "o v (status). MODE #chan b lists bans."}},
+    {"MOTD", {"MOTD", "Shows the message of the day."}},
+    {"NAMES", {"NAMES <#channel>", "Lists the members of a channel."}},
+    {"NICK", {"NICK <nickname>", "Sets or changes your nickname."}},
+    {"NOTICE", {"NOTICE <target>[,<target>...] :<text>",
+                "Like PRIVMSG, but never triggers automatic replies."}},
+    {"PART", {"PART <#chan>[,<#chan>...] [:<reason>]", "Leaves channels."}},
+    {"PASS", {"PASS <password>", "Sends the connection password before NICK/USER."}},
+    {"PING", {"PING <token>", "Asks the server to answer with PONG <token>."}},
+    {"PONG", {"PONG <token>", "Answers a PING from the server."}},
+    {"PRIVMSG", {"PRIVMSG <target>[,<target>...] :<text>",
+                 "Sends a message to users or channels. @#chan reaches only ops,",
+                 "+#chan voiced users and ops."}},
+    {"QUIT", {"QUIT [:<reason>]", "Disconnects from the server."}},
+    {"TIME", {"TIME", "Shows the server's local time."}},
+    {"TOPIC", {"TOPIC <#channel> [:<topic>]",
+               "Shows or sets the topic; on +t channels only ops may set it."}},
+    {"USER", {"USER <username> 0 * :<realname>", "Sets your username and real name at "
+                                                 "registration."}},
+    {"USERHOST", {"USERHOST <nick> [<nick> ...]", "Shows user@host for up to five nicks."}},
+    {"VERSION", {"VERSION", "Shows the server version and supported features."}},
+    {"WHO", {"WHO <#channel|mask> [o]",
+             "Lists users in a channel or matching a mask; o: operators only."}},
+    {"WHOIS", {"WHOIS <nick>", "Shows information about a user."}},
+    {"WHOWAS", {"WHOWAS <nick> [<count>]", "Shows who recently used a nickname."}},
+};
+
+const char *const *
+help_text(const char *topic)
+{
+	for (size_t i = 0; i < ARRAY_LEN(help); i++)
+		if (strcasecmp(help[i].topic, topic) == 0)
+			return help[i].lines;
+	return NULL;
+}
+
+static void
+help_index(struct client *c)
+{
+	struct command *table;
+	size_t n = command_table(&table);
+	char line[OUT_LINE_MAX];
+	size_t len = 0;
+
+	reply(c, RPL_HELPSTART, "* :evircd help - HELP <command> for details");
+	reply(c, RPL_HELPTXT, "* :");
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%-10s", table[i].name);
+		if ((i + 1) % 6 == 0 || i + 1 == n) {
+			reply(c, RPL_HELPTXT, "* :%s", line);
+			len = 0;
+		}
+	}
+	reply(c, RPL_ENDOFHELP, "* :End of /HELP");
+}
+
+HANDLER(m_help)
+{
+	const char *topic = m->argc > 0 ? m->argv[0] : "";
+	const char *const *lines;
+	char name[32];
+
+	if (*topic == '\0') {
+		help_index(c);
+		return IRC_OK;
+	}
+	lines = help_text(topic);
+	if (lines == NULL) {
+		reply(c, ERR_HELPNOTFOUND, "%.30s :No help available on this topic", topic);
+		return IRC_OK;
+	}
+	str_copy(name, lines[0], sizeof(name));
+	name[strcspn(name, " ")] = '\0';
+	reply(c, RPL_HELPSTART, "%s :%s", name, lines[0]);
+	for (size_t i = 1; i < 6 && lines[i] != NULL; i++)
+		reply(c, RPL_HELPTXT, "%s :%s", name, lines[i]);
+	reply(c, RPL_ENDOFHELP, "%s :End of /HELP", name);
+	return IRC_OK;
+}

@@ -1,0 +1,45 @@
+/* m_invite.c - INVITE: let a user past +i (and +k, +l, +b) once. */
+#include "channel.h"
+#include "client.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+
+HANDLER(m_invite)
+{
+	struct client *target = client_find_nick(m->argv[0]);
+	struct channel *ch = channel_find(m->argv[1]);
+	struct membership *mem;
+	struct msgbuf *mb;
+
+	if (target == NULL || !target->registered) {
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", m->argv[0]);
+		return IRC_OK;
+	}
+	if (ch == NULL) {
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", m->argv[1]);
+		return IRC_OK;
+	}
+	mem = channel_member(ch, c);
+	if (mem == NULL) {
+		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+		return IRC_OK;
+	}
+	if (channel_member(ch, target) != NULL) {
+		reply(c, ERR_USERONCHANNEL, "%s %s :is already on channel", target->nick,
+		      ch->name);
+		return IRC_OK;
+	}
+	if ((ch->modes & CMODE_INVITE) && !(mem->flags & MEMBER_OP)) {
+		reply(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
+		return IRC_OK;
+	}
+	invite_add(ch, target);
+	reply(c, RPL_INVITING, "%s %s", target->nick, ch->name);
+	if (target->away != NULL)
+		reply(c, RPL_AWAY, "%s :%s", target->nick, target->away);
+	mb = msg_from(c, "INVITE %s :%s", target->nick, ch->name);
+	send_msg(target, mb);
+	msg_release(mb);
+	return IRC_OK;
+}

@@ -1,0 +1,114 @@
+/* m_join.c - JOIN: channel lists with keys, JOIN 0, every entry check. */
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "conf.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+
+char *
+list_next(char **cursor)
+{
+	char *item = *cursor, *comma;
+
+	if (item == NULL)
+		return NULL;
+	comma = strchr(item, ',');
+	if (comma != NULL) {
+		*comma = '\0';
+		*cursor = comma + 1;
+	} else {
+		*cursor = NULL;
+	}
+	return item;
+}
+
+/* The checks of an existing channel, in the order users expect. */
+static int
+join_allowed(struct client *c, struct channel *ch, const char *key)
+{
+	int invited = invite_exists(ch, c);
+
+	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0) && !invited) {
+		reply(c, ERR_BADCHANNELKEY, "%s :Cannot join channel (+k)", ch->name);
+		return 0;
+	}
+	if ((ch->modes & CMODE_INVITE) && !invited &&
+	    !channel_list_match(ch, BAN_LIST_INVEX, c)) {
+		reply(c, ERR_INVITEONLYCHAN, "%s :Cannot join channel (+i)", ch->name);
+		return 0;
+	}
+	if (!invited && channel_is_banned(ch, c, NULL)) {
+		reply(c, ERR_BANNEDFROMCHAN, "%s :Cannot join channel (+b)", ch->name);
+		return 0;
+	}
+	if (ch->limit != 0 && ch->nmembers >= ch->limit && !invited) {
+		reply(c, ERR_CHANNELISFULL, "%s :Cannot join channel (+l)", ch->name);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+join_one(struct client *c, const char *name, const char *key)
+{
+	struct channel *ch = channel_find(name);
+	struct msgbuf *mb;
+	uint8_t flags = 0;
+
+	if (ch != NULL && channel_member(ch, c) != NULL)
+		return;
+	if (c->nchannels >= conf->limits.max_channels) {
+		reply(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many channels", name);
+		return;
+	}
+	if (ch == NULL) {
+		ch = channel_create(name);
+		ch->modes = CMODE_NOEXTERNAL | CMODE_TOPICLOCK;
+		flags = MEMBER_OP;
+	} else if (!join_allowed(c, ch, key)) {
+		return;
+	}
+	channel_add(ch, c, flags);
+	mb = msg_from(c, "JOIN %s", ch->name);
+	send_channel(ch, NULL, mb, 0);
+	msg_release(mb);
+	topic_send(c, ch);
+	names_send(c, ch);
+}
+
+static void
+join_zero(struct client *c)
+{
+	while (!LIST_EMPTY(&c->channels))
+		part_channel(c, LIST_FIRST(&c->channels)->channel, NULL);
+}
+
+HANDLER(m_join)
+{
+	char *names = m->argv[0];
+	char *keys = m->argc > 1 ? m->argv[1] : NULL;
+	char *name;
+
+	if (strcmp(names, "0") == 0) {
+		join_zero(c);
+		return IRC_OK;
+	}
+	while ((name = list_next(&names)) != NULL) {
+		char *key = list_next(&keys);
+		if (*name == '\0')
+			continue;
+		if (name[0] != '#') {
+			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", name);
+			continue;
+		}
+		if (!channel_name_valid(name, conf->limits.channellen)) {
+			reply(c, ERR_BADCHANMASK, "%s :Bad Channel Mask", name);
+			continue;
+		}
+		join_one(c, name, key);
+	}
+	return IRC_OK;
+}

@@ -1,0 +1,36 @@
+/* m_lusers.c - LUSERS: user, operator, channel and server counts. */
+#include "channel.h"
+#include "client.h"
+#include "conn.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+#include "server.h"
+
+void
+lusers_send(struct client *c)
+{
+	unsigned global = client_count_global();
+	unsigned unknown = conns_count - me.users;
+
+	reply(c, RPL_LUSERCLIENT, ":There are %u users and %u invisible on %u servers",
+	      global - clients_invisible, clients_invisible, server_count());
+	if (clients_opers > 0)
+		reply(c, RPL_LUSEROP, "%u :IRC Operators online", clients_opers);
+	if (unknown > 0)
+		reply(c, RPL_LUSERUNKNOWN, "%u :unknown connection(s)", unknown);
+	if (channels.count > 0)
+		reply(c, RPL_LUSERCHANNELS, "%zu :channels formed", channels.count);
+	reply(c, RPL_LUSERME, ":I have %u clients and %u servers", me.users,
+	      server_count() - 1);
+	reply(c, RPL_LOCALUSERS, "%u %u :Current local users %u, max %u", me.users,
+	      clients_max_local, me.users, clients_max_local);
+	reply(c, RPL_GLOBALUSERS, "%u %u :Current global users %u, max %u", global,
+	      clients_max_global, global, clients_max_global);
+}
+
+HANDLER(m_lusers)
+{
+	lusers_send(c);
+	return IRC_OK;
+}

@@ -1,0 +1,71 @@
+/* m_nick.c - NICK: choose a nick at registration, or change it. */
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "conf.h"
+#include "conn.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+
+/* Like hybrid: no nick change while banned or silenced on a channel. */
+static int
+nick_change_blocked(struct client *c)
+{
+	struct membership *m;
+
+	LIST_FOREACH(m, &c->channels, client_link) {
+		if (m->flags & (MEMBER_OP | MEMBER_VOICE))
+			continue;
+		if ((m->channel->modes & CMODE_MODERATED) ||
+		    channel_is_banned(m->channel, c, m)) {
+			reply(c, ERR_UNAVAILRESOURCE, "%s :Cannot change nickname while "
+			      "banned or moderated on channel", m->channel->name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+nick_change(struct client *c, const char *nick)
+{
+	struct msgbuf *mb = msg_from(c, "NICK :%s", nick);
+
+	/* Everyone sharing a channel sees it once; so does the user. */
+	send_common(c, mb, 1);
+	msg_release(mb);
+	client_set_nick(c, nick);
+}
+
+HANDLER(m_nick)
+{
+	const char *nick = m->argc > 0 ? m->argv[0] : "";
+	struct client *holder;
+
+	if (*nick == '\0') {
+		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return IRC_OK;
+	}
+	if (!nick_valid(nick, conf->limits.nicklen)) {
+		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", nick);
+		return IRC_OK;
+	}
+	holder = client_find_nick(nick);
+	if (holder != NULL && holder != c) {
+		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", nick);
+		return IRC_OK;
+	}
+	if (strcmp(c->nick, nick) == 0)
+		return IRC_OK; /* no change at all */
+	if (!c->registered) {
+		client_set_nick(c, nick);
+		c->conn->flags |= CONN_GOT_NICK;
+		return register_try(c);
+	}
+	if (holder == NULL && nick_change_blocked(c))
+		return IRC_OK;
+	nick_change(c, nick);
+	return IRC_OK;
+}

@@ -1,0 +1,39 @@
+/* m_part.c - PART: leave channels, with an optional reason. */
+#include "channel.h"
+#include "client.h"
+#include "conf.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+
+void
+part_channel(struct client *c, struct channel *ch, const char *reason)
+{
+	struct membership *m = channel_member(ch, c);
+	struct msgbuf *mb;
+
+	if (reason != NULL && *reason != '\0')
+		mb = msg_from(c, "PART %s :%.*s", ch->name, (int)conf->limits.kicklen, reason);
+	else
+		mb = msg_from(c, "PART %s", ch->name);
+	send_channel(ch, NULL, mb, 0);
+	msg_release(mb);
+	channel_remove(m);
+}
+
+HANDLER(m_part)
+{
+	char *names = m->argv[0], *name;
+	const char *reason = m->argc > 1 ? m->argv[1] : NULL;
+
+	while ((name = list_next(&names)) != NULL) {
+		struct channel *ch = channel_find(name);
+		if (ch == NULL)
+			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", name);
+		else if (channel_member(ch, c) == NULL)
+			reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+		else
+			part_channel(c, ch, reason);
+	}
+	return IRC_OK;
+}

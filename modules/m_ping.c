@@ -1,0 +1,25 @@
+/* m_ping.c - PING and PONG: liveness in both directions. */
+#include "client.h"
+#include "conn.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+#include "server.h"
+
+HANDLER(m_ping)
+{
+	if (m->argc < 1 || m->argv[0][0] == '\0') {
+		reply(c, ERR_NOORIGIN, ":No origin specified");
+		return IRC_OK;
+	}
+	send_line(c, ":%s PONG %s :%s", me.name, me.name, m->argv[0]);
+	return IRC_OK;
+}
+
+/* Any input resets the ping timer (conn.c); a PONG needs nothing more. */
+HANDLER(m_pong)
+{
+	if (m->argc < 1 && c->registered)
+		reply(c, ERR_NOORIGIN, ":No origin specified");
+	return IRC_OK;
+}

@@ -1,0 +1,20 @@
+/* m_quit.c - QUIT: leave with a reason, shown as "Quit: reason". */
+#include <stdio.h>
+
+#include "client.h"
+#include "conf.h"
+#include "conn.h"
+#include "modules.h"
+
+HANDLER(m_quit)
+{
+	char reason[300];
+
+	if (m->argc > 0 && m->argv[0][0] != '\0')
+		snprintf(reason, sizeof(reason), "Quit: %.*s", (int)conf->limits.kicklen,
+		         m->argv[0]);
+	else
+		snprintf(reason, sizeof(reason), "Client Quit");
+	conn_close(c->conn, reason);
+	return IRC_CLOSED;
+}

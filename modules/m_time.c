@@ -1,0 +1,19 @@
+/* m_time.c - TIME: the server's clock. */
+#include <time.h>
+
+#include "client.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+#include "server.h"
+
+HANDLER(m_time)
+{
+	char buf[64];
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof(buf), "%A %B %d %Y -- %H:%M:%S +00:00", &tm);
+	reply(c, RPL_TIME, "%s %lld 0 :%s", me.name, (long long)now, buf);
+	return IRC_OK;
+}

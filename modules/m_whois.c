@@ -1,0 +1,81 @@
+/* m_whois.c - WHOIS: one user's details, hiding what the asker may not see. */
+#include <stdio.h>
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "conn.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+#include "server.h"
+
+static void
+whois_channels(struct client *c, struct client *u)
+{
+	char prefix[128], buf[OUT_LINE_MAX];
+	size_t plen, len = 0;
+	struct membership *m;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s :", u->nick);
+	LIST_FOREACH(m, &u->channels, client_link) {
+		struct channel *ch = m->channel;
+		char entry[CHANNELLEN_MAX + 4];
+		size_t elen;
+		if (!channel_visible(ch, c) && c != u)
+			continue;
+		elen = (size_t)snprintf(entry, sizeof(entry), "%s%s", member_prefix(m, 0),
+		                        ch->name);
+		/* ":server 319 nick " takes up to ~150 bytes of the 512. */
+		if (len > 0 && plen + len + 1 + elen > 350) {
+			reply(c, RPL_WHOISCHANNELS, "%s%.*s", prefix, (int)len, buf);
+			len = 0;
+		}
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, entry, elen);
+		len += elen;
+	}
+	if (len > 0)
+		reply(c, RPL_WHOISCHANNELS, "%s%.*s", prefix, (int)len, buf);
+}
+
+static void
+whois_one(struct client *c, struct client *u)
+{
+	reply(c, RPL_WHOISUSER, "%s %s %s * :%s", u->nick, u->user, u->host,
+	      u->realname ? u->realname : "");
+	whois_channels(c, u);
+	reply(c, RPL_WHOISSERVER, "%s %s :%s", u->nick, u->server->name,
+	      u->server->description ? u->server->description : "");
+	if (u->away != NULL)
+		reply(c, RPL_AWAY, "%s :%s", u->nick, u->away);
+	if (u->umodes & UMODE_OPER)
+		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", u->nick);
+	if (u->conn != NULL)
+		reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time", u->nick,
+		      (long long)(now - u->conn->last_message), (long long)u->signon);
+}
+
+HANDLER(m_whois)
+{
+	/* "WHOIS server nick" asks a given server; we answer for all. */
+	const char *target = m->argc > 1 ? m->argv[1] : m->argc > 0 ? m->argv[0] : "";
+	char first[NICKLEN_MAX + 1];
+	struct client *u;
+
+	if (*target == '\0') {
+		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return IRC_OK;
+	}
+	/* TARGMAX WHOIS:1 - the first nick of a list. */
+	str_copy(first, target, sizeof(first));
+	first[strcspn(first, ",")] = '\0';
+	u = client_find_nick(first);
+	if (u == NULL || !u->registered)
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", first);
+	else
+		whois_one(c, u);
+	reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list", u && u->registered ? u->nick : first);
+	return IRC_OK;
+}

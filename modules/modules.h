@@ -1,0 +1,60 @@
+/* modules.h - every command handler, one file each in modules/. */
+#ifndef EVIRCD_MODULES_H
+#define EVIRCD_MODULES_H
+
+#include "command.h"
+
+#define HANDLER(name) irc_result_t name(struct client *c, struct irc_msg *m)
+
+HANDLER(m_admin);
+HANDLER(m_away);
+HANDLER(m_cap);
+HANDLER(m_help);
+HANDLER(m_info);
+HANDLER(m_invite);
+HANDLER(m_ison);
+HANDLER(m_join);
+HANDLER(m_kick);
+HANDLER(m_list);
+HANDLER(m_lusers);
+HANDLER(m_mode);
+HANDLER(m_motd);
+HANDLER(m_names);
+HANDLER(m_nick);
+HANDLER(m_notice);
+HANDLER(m_part);
+HANDLER(m_pass);
+HANDLER(m_ping);
+HANDLER(m_pong);
+HANDLER(m_privmsg);
+HANDLER(m_quit);
+HANDLER(m_time);
+HANDLER(m_topic);
+HANDLER(m_user);
+HANDLER(m_userhost);
+HANDLER(m_version);
+HANDLER(m_who);
+HANDLER(m_whois);
+HANDLER(m_whowas);
+
+/* Shared by registration and the commands of the same name. */
+void lusers_send(struct client *c);
+void motd_send(struct client *c);
+/* (Re)read the MOTD file into memory. */
+void motd_load(void);
+void isupport_send(struct client *c);
+/* Finish registration once NICK, USER (and CAP END) are in. */
+irc_result_t register_try(struct client *c);
+struct channel;
+/* 353 lines and 366 for one channel, as NAMES shows them. */
+void names_send(struct client *c, struct channel *ch);
+/* 332 and 333 when the channel has a topic. */
+void topic_send(struct client *c, struct channel *ch);
+/* Leave ch with a PART seen by every member. */
+void part_channel(struct client *c, struct channel *ch, const char *reason);
+/* Iterate a comma list in place: returns the next item or NULL. */
+char *list_next(char **cursor);
+/* HELP text lookup for a command name; NULL when none. */
+const char *const *help_text(const char *topic);
+
+#endif

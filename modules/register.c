@@ -1,0 +1,88 @@
+/* register.c - completing registration: auth block, welcome burst. */
+#include <stdio.h>
+#include <string.h>
+
+#include <stdlib.h>
+
+#include "client.h"
+#include "conf.h"
+#include "conn.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+#include "server.h"
+
+#define USER_MODES "iow"
+#define CHAN_MODES "beIiklmnopstv"
+#define CHAN_MODES_PARAM "beIklov"
+
+static int
+class_full(const struct conf_class *cl)
+{
+	return cl->max_clients != 0 && cl->clients >= cl->max_clients;
+}
+
+/* Choose the [auth] block by user@host and check its password. */
+static irc_result_t
+register_auth(struct client *c)
+{
+	struct conn *cn = c->conn;
+	struct conf_auth *a = config_find_auth(conf, c->user, c->host, c->ip);
+
+	if (a == NULL) {
+		conn_close(cn, "You are not authorised to use this server");
+		return IRC_CLOSED;
+	}
+	if (a->password != NULL &&
+	    (cn->password == NULL || strcmp(cn->password, a->password) != 0)) {
+		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+		conn_close(cn, "Bad password");
+		return IRC_CLOSED;
+	}
+	if (class_full(a->class)) {
+		conn_close(cn, "Sorry, server is full - try later");
+		return IRC_CLOSED;
+	}
+	cn->class = a->class;
+	cn->class->clients++;
+	return IRC_OK;
+}
+
+static void
+welcome_send(struct client *c)
+{
+	char created[64];
+	struct tm tm;
+
+	gmtime_r(&server_started, &tm);
+	strftime(created, sizeof(created), "%a %b %d %Y at %H:%M:%S UTC", &tm);
+	reply(c, RPL_WELCOME, ":Welcome to the %s Internet Relay Chat Network %s!%s@%s",
+	      conf->network, c->nick, c->user, c->host);
+	reply(c, RPL_YOURHOST, ":Your host is %s, running version evircd-%s", me.name,
+	      PACKAGE_VERSION);
+	reply(c, RPL_CREATED, ":This server was created %s", created);
+	reply(c, RPL_MYINFO, "%s evircd-%s %s %s %s", me.name, PACKAGE_VERSION,
+	      USER_MODES, CHAN_MODES, CHAN_MODES_PARAM);
+	isupport_send(c);
+	lusers_send(c);
+	motd_send(c);
+}
+
+irc_result_t
+register_try(struct client *c)
+{
+	struct conn *cn = c->conn;
+
+	if (c->registered || (cn->flags & CONN_CAP_NEGOTIATING) ||
+	    !(cn->flags & CONN_GOT_NICK) || !(cn->flags & CONN_GOT_USER))
+		return IRC_OK;
+	if (register_auth(c) != IRC_OK)
+		return IRC_CLOSED;
+	client_register(c);
+	conn_enter_state(cn, CONN_REGISTERED);
+	cn->last_message = now;
+	free(cn->password);
+	cn->password = NULL;
+	welcome_send(c);
+	return IRC_OK;
+}
