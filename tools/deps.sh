@@ -1,0 +1,31 @@
+#!/bin/sh
+# tools/deps.sh - install the Debian packages evircd needs, when missing.
+# Usage: tools/deps.sh [test]   ("test" adds what the test suite needs)
+set -eu
+
+pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
+libc-ares-dev libsqlite3-dev libinih-dev"
+if [ "${1:-}" = test ]; then
+	pkgs="$pkgs check python3 python3-pytest"
+fi
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "evircd: installing Debian packages:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "evircd: run as root: apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq $missing >/dev/null
