@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "exit.h"
 #include "limits.h"
+#include "line.h"
 #include "log.h"
 #include "send.h"
 #include "server.h"
@@ -231,6 +232,8 @@ conn_exit(struct conn *cn)
 		line[n - 2] = '\r';
 		line[n - 1] = '\n';
 	}
+	if (cn->client->registered && cn->class->clients > 0)
+		cn->class->clients--;
 	client_exit(cn->client, cn->close_reason);
 	cn->client = NULL;
 	sendq_append(&cn->sendq, line, (size_t)n);
@@ -298,27 +301,14 @@ conn_handle_line(struct conn *cn, char *line, size_t len)
 	command_dispatch(cn->client, line, len);
 }
 
-/* Split buf into lines; returns how many bytes were consumed. */
-static size_t
-conn_frame(struct conn *cn, char *buf, size_t len)
+/* The framer's callback: stop at once when the connection is closing. */
+static int
+conn_on_line(void *arg, char *line, size_t len)
 {
-	size_t pos = 0;
+	struct conn *cn = arg;
 
-	while (pos < len && cn->state != CONN_CLOSING) {
-		char *start = buf + pos;
-		char *nl = memchr(start, '\n', len - pos);
-		size_t linelen;
-
-		if (nl == NULL)
-			break;
-		linelen = (size_t)(nl - start);
-		pos += linelen + 1;
-		if (linelen > 0 && start[linelen - 1] == '\r')
-			linelen--;
-		start[linelen] = '\0';
-		conn_handle_line(cn, start, linelen);
-	}
-	return pos;
+	conn_handle_line(cn, line, len);
+	return cn->state == CONN_CLOSING;
 }
 
 static void
@@ -347,7 +337,7 @@ conn_read(struct conn *cn)
 	cn->last_read = now;
 	cn->flags &= ~CONN_PING_SENT;
 	have += (size_t)r;
-	used = conn_frame(cn, buf, have);
+	used = line_frame(buf, have, conn_on_line, cn);
 	if (cn->state == CONN_CLOSING)
 		return;
 	have -= used;

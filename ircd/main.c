@@ -42,6 +42,8 @@ conns_adopt_classes(struct config *next)
 	TAILQ_FOREACH(cn, &conns, link) {
 		struct conf_class *cl = config_find_class(next, cn->class->name);
 		cn->class = cl ? cl : TAILQ_FIRST(&next->classes);
+		if (cn->state == CONN_REGISTERED)
+			cn->class->clients++;
 	}
 }
 

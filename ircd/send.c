@@ -7,33 +7,10 @@
 #include "client.h"
 #include "conn.h"
 #include "limits.h"
+#include "line.h"
 #include "send.h"
 #include "server.h"
 #include "stats.h"
-
-/* Format prefix + fmt into out and end it with CRLF within 512 bytes. */
-static size_t
-format_line(char *out, const char *prefix, const char *fmt, va_list ap)
-{
-	size_t max = OUT_LINE_MAX - 2;
-	size_t n = 0;
-	int r;
-
-	if (prefix != NULL) {
-		n = str_copy(out, prefix, max + 1);
-		if (n > max)
-			n = max;
-	}
-	r = vsnprintf(out + n, max + 1 - n, fmt, ap);
-	if (r < 0)
-		r = 0;
-	n += (size_t)r;
-	if (n > max)
-		n = max;
-	out[n++] = '\r';
-	out[n++] = '\n';
-	return n;
-}
 
 static void
 send_vline(struct client *to, const char *prefix, const char *fmt, va_list ap)
@@ -43,7 +20,7 @@ send_vline(struct client *to, const char *prefix, const char *fmt, va_list ap)
 
 	if (to->conn == NULL)
 		return;
-	n = format_line(line, prefix, fmt, ap);
+	n = line_vformat(line, prefix, fmt, ap);
 	conn_send_bytes(to->conn, line, n);
 }
 
@@ -86,7 +63,7 @@ static struct msgbuf *
 msg_vbuild(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[OUT_LINE_MAX + 1];
-	size_t n = format_line(line, prefix, fmt, ap);
+	size_t n = line_vformat(line, prefix, fmt, ap);
 	struct msgbuf *mb = msgbuf_new(n);
 
 	memcpy(mb->data, line, n);
