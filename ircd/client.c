@@ -84,6 +84,7 @@ client_free(struct client *c)
 	}
 	free(c->realname);
 	free(c->away);
+	free(c->certfp);
 	free(c);
 }
 

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "hash.h"
-#include "limits.h"
+#include "bounds.h"
 
 struct conn;
 struct server;
@@ -32,6 +32,7 @@ struct client {
 	char ip[46];
 	char *realname;
 	char *away; /* NULL when present */
+	char *certfp; /* SHA-256 of the TLS client certificate, or NULL */
 	time_t nick_ts;
 	time_t signon;
 	uint32_t umodes;
@@ -42,6 +43,7 @@ struct client {
 	LIST_HEAD(, invite) invites;
 	unsigned nchannels;
 	unsigned registered : 1;
+	unsigned secure : 1; /* connected over TLS */
 };
 
 extern struct strmap clients_by_nick;

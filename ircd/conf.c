@@ -208,6 +208,46 @@ class_key(struct parse_ctx *ctx, const char *key, const char *value)
 }
 
 static int
+parse_bool(struct parse_ctx *ctx, const char *key, const char *value, int *out)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+		*out = 1;
+	else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+	         strcmp(value, "0") == 0)
+		*out = 0;
+	else {
+		conf_error(ctx, key, "'%s' is not yes or no", value);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+tls_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_tls *t = &ctx->c->tls;
+
+	if (strcmp(key, "certificate") == 0) {
+		free(t->certificate);
+		t->certificate = resolve_path(ctx->c, value);
+	} else if (strcmp(key, "key") == 0) {
+		free(t->key);
+		t->key = resolve_path(ctx->c, value);
+	} else if (strcmp(key, "ciphers") == 0) {
+		set_str(&t->ciphers, value);
+	} else if (strcmp(key, "ciphersuites") == 0) {
+		set_str(&t->ciphersuites, value);
+	} else if (strcmp(key, "min_version") == 0) {
+		if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
+			conf_error(ctx, key, "'%s' must be 1.2 or 1.3", value);
+		set_str(&t->min_version, value);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct conf_listen *l = ctx->block;
@@ -218,6 +258,8 @@ listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 	} else if (strcmp(key, "port") == 0) {
 		if (set_uint(ctx, key, value, 1, 65535, &port))
 			l->port = (int)port;
+	} else if (strcmp(key, "tls") == 0) {
+		parse_bool(ctx, key, value, &l->tls);
 	} else {
 		return 0;
 	}
@@ -299,7 +341,7 @@ open_block(struct parse_ctx *ctx, const char *section)
 		TAILQ_INSERT_TAIL(&c->auths, a, link);
 		ctx->block = a;
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
-	           strcmp(kind, "limits") != 0) {
+	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -333,6 +375,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = listen_key(ctx, key, value);
 	else if (strcmp(kind, "auth") == 0)
 		known = auth_key(ctx, key, value);
+	else if (strcmp(kind, "tls") == 0)
+		known = tls_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -359,6 +403,7 @@ validate(struct parse_ctx *ctx)
 {
 	struct config *c = ctx->c;
 	struct conf_auth *a;
+	struct conf_listen *l;
 
 	ctx->line = 0;
 	if (c->server_name == NULL)
@@ -381,6 +426,16 @@ validate(struct parse_ctx *ctx)
 			conf_error(ctx, "class", "[auth %s] names unknown class '%s'",
 			           a->name, a->class_name);
 	}
+	TAILQ_FOREACH(l, &c->listens, link)
+		if (l->tls && c->tls.certificate == NULL)
+			conf_error(ctx, "tls", "[listen %s] wants TLS but [tls] has no certificate",
+			           l->name);
+	if (c->tls.certificate != NULL && c->tls.key == NULL)
+		c->tls.key = xstrdup(c->tls.certificate);
+	if (c->tls.min_version == NULL)
+		set_str(&c->tls.min_version, "1.2");
+	if (c->tls.ciphers == NULL)
+		set_str(&c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");
 	if (c->description == NULL)
 		set_str(&c->description, "evircd server");
 	if (c->network == NULL)
@@ -463,6 +518,11 @@ config_free(struct config *c)
 	free(c->admin_name);
 	free(c->admin_location);
 	free(c->admin_email);
+	free(c->tls.certificate);
+	free(c->tls.key);
+	free(c->tls.ciphers);
+	free(c->tls.ciphersuites);
+	free(c->tls.min_version);
 	free(c);
 }
 

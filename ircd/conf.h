@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/queue.h>
 
-#include "limits.h"
+#include "bounds.h"
 
 struct conf_class {
 	char *name;
@@ -22,6 +22,7 @@ struct conf_listen {
 	char *name;
 	char *host;
 	int port;
+	int tls; /* connections start with a TLS handshake */
 	TAILQ_ENTRY(conf_listen) link;
 };
 
@@ -46,6 +47,14 @@ struct conf_limits {
 	unsigned whowas_size;
 };
 
+struct conf_tls {
+	char *certificate; /* PEM chain; NULL: no TLS */
+	char *key;
+	char *ciphers;      /* TLS 1.2 cipher list, OpenSSL syntax */
+	char *ciphersuites; /* TLS 1.3 suites */
+	char *min_version;  /* "1.2" or "1.3" */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -59,6 +68,7 @@ struct config {
 	char *admin_location;
 	char *admin_email;
 	struct conf_limits limits;
+	struct conf_tls tls;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

@@ -12,12 +12,13 @@
 #include "conf.h"
 #include "conn.h"
 #include "exit.h"
-#include "limits.h"
+#include "bounds.h"
 #include "line.h"
 #include "log.h"
 #include "send.h"
 #include "server.h"
 #include "stats.h"
+#include "tls.h"
 #include "util.h"
 
 #define READ_CHUNK 16384 /* at most this much per read event: fairness */
@@ -80,18 +81,25 @@ conn_refuse(int fd, const char *ip, const char *reason)
 }
 
 struct conn *
-conn_new(int fd, const char *ip)
+conn_new(int fd, const char *ip, int tls)
 {
 	struct conn *cn;
+	struct ssl_st *ssl = NULL;
 
 	if (conns_count >= conns_max) {
 		stats.refused++;
 		conn_refuse(fd, ip, "Server is full");
 		return NULL;
 	}
+	if (tls && (ssl = tls_accept(fd)) == NULL) {
+		stats.refused++;
+		close(fd);
+		return NULL;
+	}
 	cn = xcalloc(1, sizeof(*cn));
 	cn->fd = fd;
-	cn->state = CONN_REGISTERING;
+	cn->ssl = ssl;
+	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
 	cn->connected_at = now;
 	cn->last_read = now;
 	sendq_init(&cn->sendq);
@@ -174,6 +182,20 @@ conn_send_bytes(struct conn *cn, const char *data, size_t len)
 	flush_list_add(cn);
 }
 
+/* TLS in writev's clothes: -1 with errno EAGAIN when it would block. */
+static ssize_t
+conn_tls_writev(struct conn *cn, struct iovec *iov, int n)
+{
+	size_t written;
+
+	switch (tls_writev(cn->ssl, iov, n, &written)) {
+	case TLS_OK: return (ssize_t)written;
+	case TLS_WANT_READ:
+	case TLS_WANT_WRITE: errno = EAGAIN; return -1;
+	default: errno = EPIPE; return -1;
+	}
+}
+
 /* Write as much as the socket takes: 0 done or blocked, -1 on error. */
 static int
 conn_flush(struct conn *cn)
@@ -182,7 +204,7 @@ conn_flush(struct conn *cn)
 
 	while (cn->sendq.count > 0) {
 		int n = sendq_iov(&cn->sendq, iov, IOV_BATCH);
-		ssize_t w = writev(cn->fd, iov, n);
+		ssize_t w = cn->ssl ? conn_tls_writev(cn, iov, n) : writev(cn->fd, iov, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -208,6 +230,7 @@ static void
 conn_free(struct conn *cn)
 {
 	rio_set(&cn->io, 0);
+	tls_free(cn->ssl);
 	close(cn->fd);
 	TAILQ_REMOVE(&conns, cn, link);
 	conns_count--;
@@ -311,8 +334,53 @@ conn_on_line(void *arg, char *line, size_t len)
 	return cn->state == CONN_CLOSING;
 }
 
+/* TLS in read's clothes: 0 at EOF, -1 with errno EAGAIN when it would block. */
+static ssize_t
+conn_tls_read(struct conn *cn, char *buf, size_t len)
+{
+	size_t got;
+
+	switch (tls_read(cn->ssl, buf, len, &got)) {
+	case TLS_OK: return (ssize_t)got;
+	case TLS_WANT_READ: errno = EAGAIN; return -1;
+	case TLS_WANT_WRITE:
+		/* The session must write first (a key update): wake on writable. */
+		rio_set(&cn->io, RIO_READ | RIO_WRITE);
+		errno = EAGAIN;
+		return -1;
+	case TLS_CLOSED: return 0;
+	default: errno = EPROTO; return -1;
+	}
+}
+
+static void conn_read(struct conn *cn);
+
+/* Drive the handshake; once done, the connection starts registering. */
 static void
-conn_read(struct conn *cn)
+conn_handshake(struct conn *cn)
+{
+	char fp[2 * 64 + 1];
+
+	switch (tls_handshake(cn->ssl)) {
+	case TLS_OK:
+		conn_enter_state(cn, CONN_REGISTERING);
+		cn->client->secure = 1;
+		tls_certfp(cn->ssl, fp, sizeof(fp));
+		if (fp[0] != '\0')
+			cn->client->certfp = xstrdup(fp);
+		rio_set(&cn->io, RIO_READ);
+		conn_read(cn); /* the client may have sent lines already */
+		return;
+	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
+	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_READ | RIO_WRITE); return;
+	default:
+		conn_close(cn, "TLS handshake failed");
+		return;
+	}
+}
+
+static void
+conn_read_once(struct conn *cn)
 {
 	static char buf[RECVQ_MAX + READ_CHUNK];
 	size_t have = cn->rlen, room, used;
@@ -322,7 +390,7 @@ conn_read(struct conn *cn)
 	if (have > 0)
 		memcpy(buf, cn->rbuf, have);
 	room = MIN((size_t)READ_CHUNK, cn->class->recvq - have);
-	r = read(cn->fd, buf + have, room);
+	r = cn->ssl ? conn_tls_read(cn, buf + have, room) : read(cn->fd, buf + have, room);
 	if (r == 0) {
 		conn_close(cn, "Connection closed");
 		return;
@@ -357,10 +425,23 @@ conn_read(struct conn *cn)
 }
 
 static void
+conn_read(struct conn *cn)
+{
+	conn_read_once(cn);
+	/* TLS may hold whole records already off the socket: drain them now. */
+	while (cn->ssl != NULL && cn->state != CONN_CLOSING && tls_pending(cn->ssl))
+		conn_read_once(cn);
+}
+
+static void
 conn_on_io(struct rio *io, int events)
 {
 	struct conn *cn = container_of(io, struct conn, io);
 
+	if (cn->state == CONN_TLS_HANDSHAKE) {
+		conn_handshake(cn);
+		return;
+	}
 	if ((events & RIO_WRITE) && cn->state != CONN_CLOSING) {
 		if (conn_flush(cn) != 0)
 			conn_close(cn, strerror(errno));
@@ -376,7 +457,7 @@ conn_check_timeouts(struct conn *cn)
 	char reason[64];
 	unsigned freq = cn->class->ping_frequency;
 
-	if (cn->state == CONN_REGISTERING) {
+	if (cn->state == CONN_REGISTERING || cn->state == CONN_TLS_HANDSHAKE) {
 		if (now - cn->connected_at >= (time_t)cn->class->connection_timeout)
 			conn_close(cn, "Registration timed out");
 		return;

@@ -11,9 +11,11 @@
 
 struct client;
 struct conf_class;
+struct ssl_st;
 
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
+	CONN_TLS_HANDSHAKE, /* TLS listener: handshake before any IRC */
 	CONN_REGISTERING, /* NICK/USER (and CAP) in progress */
 	CONN_REGISTERED,  /* a user */
 	CONN_CLOSING,     /* marked dead: reaped at the end of this tick */
@@ -33,6 +35,7 @@ enum conn_state {
 struct conn {
 	struct rio io;
 	int fd;
+	struct ssl_st *ssl; /* NULL: plaintext */
 	enum conn_state state;
 	uint32_t flags;
 	uint32_t caps;
@@ -58,7 +61,7 @@ extern unsigned conns_max; /* from RLIMIT_NOFILE */
 
 void conn_system_init(void);
 /* Take an accepted socket; returns NULL (socket closed) when refused. */
-struct conn *conn_new(int fd, const char *ip);
+struct conn *conn_new(int fd, const char *ip, int tls);
 void conn_enter_state(struct conn *cn, enum conn_state state);
 /*
  * Mark for closing: no more input is read and no more output queued;

@@ -22,6 +22,7 @@
 struct listener {
 	struct rio io;
 	int fd;
+	int tls;
 	char *name;
 	struct listener *next;
 };
@@ -94,7 +95,7 @@ listener_accept(struct rio *io, int events)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		sockaddr_ip(&ss, ip, sizeof(ip));
-		conn_new(fd, ip);
+		conn_new(fd, ip, l->tls);
 	}
 }
 
@@ -137,11 +138,13 @@ listener_open(const struct conf_listen *cl)
 	l = xcalloc(1, sizeof(*l));
 	l->fd = fd;
 	l->name = xstrdup(cl->name);
+	l->tls = cl->tls;
 	rio_init(&l->io, fd, listener_accept);
 	rio_set(&l->io, RIO_READ);
 	l->next = listeners;
 	listeners = l;
-	log_info("listening on %s port %d", cl->host ? cl->host : "*", cl->port);
+	log_info("listening on %s port %d%s", cl->host ? cl->host : "*", cl->port,
+	         cl->tls ? " (TLS)" : "");
 	return 0;
 }
 

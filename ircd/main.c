@@ -16,6 +16,7 @@
 #include "reactor.h"
 #include "server.h"
 #include "store.h"
+#include "tls.h"
 #include "whowas.h"
 #include "../modules/modules.h"
 
@@ -56,6 +57,12 @@ rehash(int signum)
 	next = config_load(conf->path);
 	if (next == NULL) {
 		log_error("rehash failed: keeping the running configuration");
+		return;
+	}
+	if (tls_configure(next) != 0) {
+		log_error("rehash failed: TLS: %s; keeping the running configuration",
+		          tls_last_error());
+		config_free(next);
 		return;
 	}
 	conns_adopt_classes(next);
@@ -102,6 +109,10 @@ main(int argc, char **argv)
 	conf = config_load(path);
 	if (conf == NULL)
 		return 1;
+	if (tls_configure(conf) != 0) {
+		fprintf(stderr, "%s:0: tls: %s\n", path, tls_last_error());
+		return 1;
+	}
 	if (check_only) {
 		fprintf(stderr, "%s: configuration OK\n", path);
 		config_free(conf);

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "bounds.h"
 
 /*
  * A parsed message points into the line it came from: the parser writes

@@ -6,7 +6,7 @@
 #include "channel.h"
 #include "client.h"
 #include "conn.h"
-#include "limits.h"
+#include "bounds.h"
 #include "line.h"
 #include "send.h"
 #include "server.h"

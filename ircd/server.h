@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "hash.h"
-#include "limits.h"
+#include "bounds.h"
 
 struct server {
 	char name[SERVLEN + 1];

@@ -4,7 +4,7 @@
 
 #include <time.h>
 
-#include "limits.h"
+#include "bounds.h"
 
 struct client;
 

@@ -52,6 +52,12 @@ whois_one(struct client *c, struct client *u)
 		reply(c, RPL_AWAY, "%s :%s", u->nick, u->away);
 	if (u->umodes & UMODE_OPER)
 		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", u->nick);
+	if (u->secure)
+		reply(c, RPL_WHOISSECURE, "%s :is using a secure connection", u->nick);
+	/* The fingerprint is an identity: shown to its owner and to opers. */
+	if (u->certfp != NULL && (c == u || (c->umodes & UMODE_OPER)))
+		reply(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", u->nick,
+		      u->certfp);
 	if (u->conn != NULL)
 		reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time", u->nick,
 		      (long long)(now - u->conn->last_message), (long long)u->signon);

@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
-libc-ares-dev libsqlite3-dev libinih-dev"
+libc-ares-dev libsqlite3-dev libinih-dev openssl"
 if [ "${1:-}" = test ]; then
 	pkgs="$pkgs check python3 python3-pytest"
 fi

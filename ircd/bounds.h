@@ -1,6 +1,6 @@
-/* limits.h - protocol and buffer bounds, in one place (ngIRCd defines.h). */
-#ifndef EVIRCD_LIMITS_H
-#define EVIRCD_LIMITS_H
+/* bounds.h - protocol and buffer bounds, in one place (ngIRCd defines.h). */
+#ifndef EVIRCD_BOUNDS_H
+#define EVIRCD_BOUNDS_H
 
 #define IRC_LINE_MAX 512          /* message body incl. CRLF (RFC 1459) */
 #define IRC_TAGS_MAX 8191         /* whole tag section incl. '@' and ' ' */
