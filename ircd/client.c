@@ -6,6 +6,7 @@
 #include "channel.h"
 #include "client.h"
 #include "server.h"
+#include "snomask.h"
 #include "util.h"
 
 struct strmap clients_by_nick;
@@ -85,6 +86,9 @@ client_free(struct client *c)
 	free(c->realname);
 	free(c->away);
 	free(c->certfp);
+	free(c->oper_name);
+	if (c->snomask != 0)
+		snomask_set(c, 0);
 	free(c);
 }
 

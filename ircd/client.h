@@ -18,6 +18,7 @@ struct invite;
 #define UMODE_INVISIBLE 0x01 /* +i */
 #define UMODE_WALLOPS 0x02   /* +w */
 #define UMODE_OPER 0x04      /* +o */
+#define UMODE_SNOTICE 0x08   /* +s: server notices, filtered by snomask */
 
 /*
  * Every user, local or on another server, is one record: a TS6 UID, a
@@ -36,6 +37,9 @@ struct client {
 	time_t nick_ts;
 	time_t signon;
 	uint32_t umodes;
+	uint32_t snomask;    /* SNO_* categories while +s */
+	uint32_t privileges; /* PRIV_* from the [oper] block, while +o */
+	char *oper_name;     /* the [oper] block used, while +o */
 	uint32_t mark; /* broadcast serial: "already sent this one" */
 	struct server *server;
 	struct conn *conn;

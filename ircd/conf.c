@@ -9,9 +9,11 @@
 
 #include "conf.h"
 #include "match.h"
+#include "passwd.h"
 #include "util.h"
 
 struct config *conf;
+static char first_error[300];
 
 /* inih gives no line numbers to the handler: our reader counts them. */
 struct parse_ctx {
@@ -27,14 +29,34 @@ struct parse_ctx {
 PRINTF(3, 4) static void
 conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
 {
+	char text[256];
 	va_list ap;
 
-	fprintf(stderr, "%s:%d: %s: ", ctx->c->path, ctx->line, key);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	ctx->errors++;
+	fprintf(stderr, "%s:%d: %s: %s\n", ctx->c->path, ctx->line, key, text);
+	if (ctx->errors++ == 0)
+		snprintf(first_error, sizeof(first_error), "%s:%d: %s: %s", ctx->c->path,
+		         ctx->line, key, text);
+}
+
+static int open_block(struct parse_ctx *ctx, const char *section);
+
+/*
+ * Section headers are seen here, not in the handler, so a block with no
+ * keys ("[class default]") still exists and repeated headers open new ones.
+ */
+static void
+maybe_section(struct parse_ctx *ctx, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	const char *end;
+
+	if (*p != '[' || (end = strchr(p, ']')) == NULL)
+		return;
+	snprintf(ctx->section, sizeof(ctx->section), "%.*s", (int)(end - p - 1), p + 1);
+	ctx->section_bad = !open_block(ctx, ctx->section);
 }
 
 static char *
@@ -42,8 +64,11 @@ counting_reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *ctx = stream;
 	char *r = fgets(str, num, ctx->fp);
-	if (r != NULL)
+
+	if (r != NULL) {
 		ctx->line++;
+		maybe_section(ctx, r);
+	}
 	return r;
 }
 
@@ -285,6 +310,82 @@ auth_key(struct parse_ctx *ctx, const char *key, const char *value)
 	return 1;
 }
 
+static const struct {
+	const char *name;
+	uint32_t bit;
+} privilege_names[] = {
+    {"kill", PRIV_KILL},     {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE}, {"dline", PRIV_DLINE},
+    {"wallops", PRIV_WALLOPS},
+};
+
+static int
+parse_privileges(struct parse_ctx *ctx, const char *key, const char *value,
+                 uint32_t *out)
+{
+	char *copy = xstrdup(value), *cursor = copy, *word;
+
+	*out = 0;
+	while ((word = strsep(&cursor, " ,")) != NULL) {
+		size_t i;
+		if (*word == '\0')
+			continue;
+		if (strcmp(word, "all") == 0) {
+			*out |= PRIV_ALL;
+			continue;
+		}
+		for (i = 0; i < ARRAY_LEN(privilege_names); i++)
+			if (strcmp(word, privilege_names[i].name) == 0)
+				break;
+		if (i == ARRAY_LEN(privilege_names)) {
+			conf_error(ctx, key, "unknown privilege '%s' (kill rehash die restart "
+			           "kline dline wallops all)", word);
+			continue;
+		}
+		*out |= privilege_names[i].bit;
+	}
+	free(copy);
+	return 1;
+}
+
+void
+config_privileges_string(uint32_t privs, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(privilege_names); i++)
+		if (privs & privilege_names[i].bit)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+			                      n ? " " : "", privilege_names[i].name);
+}
+
+static int
+oper_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_oper *o = ctx->block;
+
+	if (strcmp(key, "password") == 0) {
+		if (!passwd_is_hash(value))
+			conf_error(ctx, key, "not a password hash: make one with tools/mkpasswd");
+		set_str(&o->password, value);
+	} else if (strcmp(key, "mask") == 0) {
+		set_str(&o->masks, value);
+	} else if (strcmp(key, "certfp") == 0) {
+		if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)
+			conf_error(ctx, key, "'%s' is not a SHA-256 fingerprint (64 hex digits)",
+			           value);
+		set_str(&o->certfp, value);
+	} else if (strcmp(key, "privileges") == 0) {
+		parse_privileges(ctx, key, value, &o->privileges);
+	} else if (strcmp(key, "snomask") == 0) {
+		set_str(&o->snomask, value);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* "[class NAME]" -> kind "class", name "NAME". */
 static void
 split_section(const char *section, char *kind, size_t ksize, const char **name)
@@ -308,7 +409,7 @@ open_block(struct parse_ctx *ctx, const char *section)
 	split_section(section, kind, sizeof(kind), &name);
 	ctx->block = NULL;
 	if (strcmp(kind, "class") == 0 || strcmp(kind, "listen") == 0 ||
-	    strcmp(kind, "auth") == 0) {
+	    strcmp(kind, "auth") == 0 || strcmp(kind, "oper") == 0) {
 		if (name == NULL || *name == '\0') {
 			conf_error(ctx, section, "section needs a name: [%s NAME]", kind);
 			return 0;
@@ -340,6 +441,17 @@ open_block(struct parse_ctx *ctx, const char *section)
 		a->name = xstrdup(name);
 		TAILQ_INSERT_TAIL(&c->auths, a, link);
 		ctx->block = a;
+	} else if (strcmp(kind, "oper") == 0) {
+		struct conf_oper *o;
+		if (config_find_oper(c, name) != NULL) {
+			conf_error(ctx, section, "oper '%s' defined twice", name);
+			return 0;
+		}
+		o = xcalloc(1, sizeof(*o));
+		o->name = xstrdup(name);
+		o->privileges = PRIV_KILL | PRIV_KLINE | PRIV_DLINE | PRIV_REHASH | PRIV_WALLOPS;
+		TAILQ_INSERT_TAIL(&c->opers, o, link);
+		ctx->block = o;
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
 	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0) {
 		conf_error(ctx, section, "unknown section");
@@ -356,10 +468,6 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 	const char *name;
 	int known;
 
-	if (strcmp(section, ctx->section) != 0) {
-		str_copy(ctx->section, section, sizeof(ctx->section));
-		ctx->section_bad = !open_block(ctx, section);
-	}
 	if (ctx->section_bad)
 		return 1;
 	split_section(section, kind, sizeof(kind), &name);
@@ -377,6 +485,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = auth_key(ctx, key, value);
 	else if (strcmp(kind, "tls") == 0)
 		known = tls_key(ctx, key, value);
+	else if (strcmp(kind, "oper") == 0)
+		known = oper_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -395,6 +505,7 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->classes);
 	TAILQ_INIT(&c->listens);
 	TAILQ_INIT(&c->auths);
+	TAILQ_INIT(&c->opers);
 }
 
 /* Cross-block checks once the whole file is read. */
@@ -404,6 +515,7 @@ validate(struct parse_ctx *ctx)
 	struct config *c = ctx->c;
 	struct conf_auth *a;
 	struct conf_listen *l;
+	struct conf_oper *o;
 
 	ctx->line = 0;
 	if (c->server_name == NULL)
@@ -430,6 +542,15 @@ validate(struct parse_ctx *ctx)
 		if (l->tls && c->tls.certificate == NULL)
 			conf_error(ctx, "tls", "[listen %s] wants TLS but [tls] has no certificate",
 			           l->name);
+	TAILQ_FOREACH(o, &c->opers, link) {
+		if (o->password == NULL && o->certfp == NULL)
+			conf_error(ctx, "password", "[oper %s] needs a password or a certfp",
+			           o->name);
+		if (o->masks == NULL)
+			set_str(&o->masks, "*@*");
+		if (o->snomask == NULL)
+			set_str(&o->snomask, "+ckor");
+	}
 	if (c->tls.certificate != NULL && c->tls.key == NULL)
 		c->tls.key = xstrdup(c->tls.certificate);
 	if (c->tls.min_version == NULL)
@@ -460,7 +581,9 @@ config_load(const char *path)
 	ctx.c = c;
 	ctx.fp = fopen(path, "r");
 	if (ctx.fp == NULL) {
-		fprintf(stderr, "%s:0: file: cannot open: %s\n", path, strerror(errno));
+		snprintf(first_error, sizeof(first_error), "%s:0: file: cannot open: %s", path,
+		         strerror(errno));
+		fprintf(stderr, "%s\n", first_error);
 		config_free(c);
 		return NULL;
 	}
@@ -485,6 +608,7 @@ config_free(struct config *c)
 	struct conf_class *cl;
 	struct conf_listen *l;
 	struct conf_auth *a;
+	struct conf_oper *o;
 
 	if (c == NULL)
 		return;
@@ -507,6 +631,15 @@ config_free(struct config *c)
 		free(a->password);
 		free(a);
 	}
+	while ((o = TAILQ_FIRST(&c->opers)) != NULL) {
+		TAILQ_REMOVE(&c->opers, o, link);
+		free(o->name);
+		free(o->password);
+		free(o->masks);
+		free(o->certfp);
+		free(o->snomask);
+		free(o);
+	}
 	free(c->path);
 	free(c->dir);
 	free(c->server_name);
@@ -524,6 +657,23 @@ config_free(struct config *c)
 	free(c->tls.ciphersuites);
 	free(c->tls.min_version);
 	free(c);
+}
+
+const char *
+config_last_error(void)
+{
+	return first_error;
+}
+
+struct conf_oper *
+config_find_oper(const struct config *c, const char *name)
+{
+	struct conf_oper *o;
+
+	TAILQ_FOREACH(o, &c->opers, link)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
 }
 
 struct conf_class *

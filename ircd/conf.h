@@ -3,6 +3,7 @@
 #define EVIRCD_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/queue.h>
 
 #include "bounds.h"
@@ -33,6 +34,26 @@ struct conf_auth {
 	char *password; /* NULL: none required */
 	struct conf_class *class;
 	TAILQ_ENTRY(conf_auth) link;
+};
+
+/* Operator privileges, one bit each ([oper] privileges = ...). */
+#define PRIV_KILL 0x01
+#define PRIV_REHASH 0x02
+#define PRIV_DIE 0x04
+#define PRIV_RESTART 0x08
+#define PRIV_KLINE 0x10
+#define PRIV_DLINE 0x20
+#define PRIV_WALLOPS 0x40
+#define PRIV_ALL 0x7f
+
+struct conf_oper {
+	char *name;
+	char *password; /* scrypt hash (tools/mkpasswd), or NULL: certfp only */
+	char *masks;    /* space-separated user@host globs */
+	char *certfp;   /* required certificate fingerprint, or NULL */
+	uint32_t privileges;
+	char *snomask;  /* given on OPER, e.g. "+ckor" */
+	TAILQ_ENTRY(conf_oper) link;
 };
 
 struct conf_limits {
@@ -72,6 +93,7 @@ struct config {
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;
+	TAILQ_HEAD(, conf_oper) opers;
 };
 
 /* The config in force. */
@@ -83,6 +105,11 @@ extern struct config *conf;
  */
 struct config *config_load(const char *path);
 void config_free(struct config *c);
+/* The first problem of the last failed config_load, as printed. */
+const char *config_last_error(void);
+struct conf_oper *config_find_oper(const struct config *c, const char *name);
+/* Privilege names ("kill rehash ...") for STATS o and the 381 text. */
+void config_privileges_string(uint32_t privs, char *buf, size_t size);
 struct conf_class *config_find_class(const struct config *c, const char *name);
 /* The first [auth] block matching user@host (host or ip). */
 struct conf_auth *config_find_auth(const struct config *c, const char *user,

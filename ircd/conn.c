@@ -17,9 +17,11 @@
 #include "log.h"
 #include "send.h"
 #include "server.h"
+#include "snomask.h"
 #include "stats.h"
 #include "tls.h"
 #include "util.h"
+#include "xline.h"
 
 #define READ_CHUNK 16384 /* at most this much per read event: fairness */
 #define IOV_BATCH 64
@@ -89,6 +91,14 @@ conn_new(int fd, const char *ip, int tls)
 	if (conns_count >= conns_max) {
 		stats.refused++;
 		conn_refuse(fd, ip, "Server is full");
+		return NULL;
+	}
+	if (xline_match_ip(ip) != NULL) {
+		char reason[300];
+		stats.refused++;
+		snprintf(reason, sizeof(reason), "D-lined: %s", xline_match_ip(ip)->reason);
+		snomask_send(SNO_REJECT, "Refused D-lined connection from %s", ip);
+		conn_refuse(fd, ip, reason);
 		return NULL;
 	}
 	if (tls && (ssl = tls_accept(fd)) == NULL) {

@@ -27,6 +27,7 @@ enum conn_state {
 #define CONN_PING_SENT 0x08
 #define CONN_IN_FLUSH_LIST 0x10
 #define CONN_WRITE_BLOCKED 0x20
+#define CONN_OPER_PENDING 0x40 /* an OPER password check is running */
 
 /* Negotiated IRCv3 capabilities, one bit each (see cap.c). */
 #define CAP_MULTI_PREFIX 0x01

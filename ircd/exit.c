@@ -3,6 +3,7 @@
 #include "exit.h"
 #include "log.h"
 #include "send.h"
+#include "snomask.h"
 #include "whowas.h"
 
 void
@@ -13,6 +14,9 @@ client_exit(struct client *c, const char *reason)
 		send_common(c, mb, 0);
 		msg_release(mb);
 		whowas_add(c);
+		if (c->conn != NULL)
+			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]", c->nick,
+			             c->user, c->host, reason, c->ip);
 	}
 	log_debug("exit %s (%s): %s", client_name(c), c->ip, reason);
 	client_free(c);

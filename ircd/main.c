@@ -11,6 +11,7 @@
 #include "command.h"
 #include "conf.h"
 #include "conn.h"
+#include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
 #include "reactor.h"
@@ -18,9 +19,11 @@
 #include "store.h"
 #include "tls.h"
 #include "whowas.h"
+#include "worker.h"
+#include "xline.h"
 #include "../modules/modules.h"
 
-static struct rtimer save_timer;
+static struct rtimer minute_timer;
 
 static void
 usage(void)
@@ -34,58 +37,25 @@ usage(void)
 	exit(2);
 }
 
-/* Point every connection at the same-named class of the new config. */
 static void
-conns_adopt_classes(struct config *next)
+on_sighup(int signum)
 {
-	struct conn *cn;
+	char err[300];
 
-	TAILQ_FOREACH(cn, &conns, link) {
-		struct conf_class *cl = config_find_class(next, cn->class->name);
-		cn->class = cl ? cl : TAILQ_FIRST(&next->classes);
-		if (cn->state == CONN_REGISTERED)
-			cn->class->clients++;
-	}
+	ircd_rehash(err, sizeof(err));
 }
 
 static void
-rehash(int signum)
+on_sigterm(int signum)
 {
-	struct config *next;
-
-	log_info("rehashing %s", conf->path);
-	next = config_load(conf->path);
-	if (next == NULL) {
-		log_error("rehash failed: keeping the running configuration");
-		return;
-	}
-	if (tls_configure(next) != 0) {
-		log_error("rehash failed: TLS: %s; keeping the running configuration",
-		          tls_last_error());
-		config_free(next);
-		return;
-	}
-	conns_adopt_classes(next);
-	config_free(conf);
-	conf = next;
-	server_init(conf->server_name, me.sid, conf->description);
-	whowas_init(conf->limits.whowas_size);
-	motd_load();
+	ircd_shutdown(signum == SIGTERM ? "Server shutting down" : "Server terminating");
 }
 
+/* Once a minute: expire temporary bans, save the record counts. */
 static void
-shutdown_server(int signum)
+minutely(struct rtimer *t)
 {
-	log_info("signal %d: shutting down", signum);
-	conn_close_all(signum == SIGTERM ? "Server shutting down" : "Server terminating");
-	listener_close_all();
-	store_close();
-	reactor_stop();
-}
-
-static void
-save_state(struct rtimer *t)
-{
+	xline_expire();
 	store_save_counts();
 }
 
@@ -128,17 +98,24 @@ main(int argc, char **argv)
 	motd_load();
 	if (store_open(conf->database_path) != 0)
 		return 1;
+	xline_load();
 	conn_system_init();
 	if (listener_open_all(conf) != 0)
 		return 1;
-	reactor_on_signal(SIGTERM, shutdown_server);
-	reactor_on_signal(SIGINT, shutdown_server);
-	reactor_on_signal(SIGHUP, rehash);
-	rtimer_start(&save_timer, 60.0, 60.0, save_state);
+	reactor_on_signal(SIGTERM, on_sigterm);
+	reactor_on_signal(SIGINT, on_sigterm);
+	reactor_on_signal(SIGHUP, on_sighup);
+	worker_start();
+	rtimer_start(&minute_timer, 60.0, 60.0, minutely);
 	log_info("evircd %s ready: %s (SID %s)", PACKAGE_VERSION, me.name, me.sid);
 	reactor_run();
 	whowas_init(0);
 	config_free(conf);
+	if (ircd_restart_requested()) {
+		log_info("restarting: exec %s", argv[0]);
+		execv("/proc/self/exe", argv);
+		log_fatal("restart: exec failed");
+	}
 	log_info("exited cleanly");
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static sqlite3 *db;
 static unsigned saved_max_local, saved_max_global;
@@ -21,6 +21,10 @@ static unsigned saved_max_local, saved_max_global;
 static const char *const migrations[SCHEMA_VERSION] = {
     /* 1: key/value state that must survive a restart. */
     "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    /* 2: K-lines and D-lines. */
+    "CREATE TABLE xlines (kind TEXT NOT NULL, mask TEXT NOT NULL, reason TEXT NOT NULL,"
+    " setter TEXT NOT NULL, set_at INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, mask));",
 };
 
 static int
@@ -155,4 +159,67 @@ store_save_counts(void)
 	exec("COMMIT");
 	saved_max_local = clients_max_local;
 	saved_max_global = clients_max_global;
+}
+
+void
+store_xline_load(store_xline_cb cb)
+{
+	sqlite3_stmt *st;
+
+	if (db == NULL || sqlite3_prepare_v2(db, "SELECT kind, mask, reason, setter, set_at,"
+	                                         " expires FROM xlines ORDER BY set_at",
+	                                     -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		cb(kind ? kind[0] : '?', (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2),
+		   (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
+		   sqlite3_column_int64(st, 5));
+	}
+	sqlite3_finalize(st);
+}
+
+int
+store_xline_save(char kind, const char *mask, const char *reason, const char *setter,
+                 long long set_at, long long expires)
+{
+	sqlite3_stmt *st;
+	char k[2] = {kind, '\0'};
+	int rc;
+
+	if (db == NULL || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO xlines (kind, mask,"
+	                                         " reason, setter, set_at, expires)"
+	                                         " VALUES (?, ?, ?, ?, ?, ?)",
+	                                     -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, setter, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, set_at);
+	sqlite3_bind_int64(st, 6, expires);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warn("database: saving %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_xline_delete(char kind, const char *mask)
+{
+	sqlite3_stmt *st;
+	char k[2] = {kind, '\0'};
+
+	if (db == NULL || sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ?",
+	                                     -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("database: deleting %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
 }

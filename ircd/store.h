@@ -8,4 +8,12 @@ void store_close(void);
 /* Save the LUSERS record counts if they changed (cheap to call often). */
 void store_save_counts(void);
 
+/* Server bans (xline.c): saved synchronously, one row per kind and mask. */
+typedef void (*store_xline_cb)(char kind, const char *mask, const char *reason,
+                               const char *setter, long long set_at, long long expires);
+void store_xline_load(store_xline_cb cb);
+int store_xline_save(char kind, const char *mask, const char *reason, const char *setter,
+                     long long set_at, long long expires);
+void store_xline_delete(char kind, const char *mask);
+
 #endif

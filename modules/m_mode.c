@@ -10,7 +10,9 @@
 #include "match.h"
 #include "modules.h"
 #include "numeric.h"
+#include "oper.h"
 #include "send.h"
+#include "snomask.h"
 
 #define MODES_PER_LINE 4
 
@@ -320,31 +322,63 @@ umode_string(const struct client *c, char *buf)
 		*p++ = 'i';
 	if (c->umodes & UMODE_OPER)
 		*p++ = 'o';
+	if (c->umodes & UMODE_SNOTICE)
+		*p++ = 's';
 	if (c->umodes & UMODE_WALLOPS)
 		*p++ = 'w';
 	*p = '\0';
 }
 
+/* +s takes an optional snomask ("+s +ck"); only operators may hold it. */
 static void
-user_mode(struct client *c, const char *modes)
+umode_snotice(struct client *c, char dir, const char *spec, struct mode_changes *out)
+{
+	char mask[16];
+	uint32_t next;
+
+	if (!(c->umodes & UMODE_OPER))
+		return;
+	next = dir == '-' ? 0 : snomask_parse(spec ? spec : "+*", c->snomask);
+	if (next == c->snomask && (next != 0) == ((c->umodes & UMODE_SNOTICE) != 0))
+		return;
+	client_set_umode(c, UMODE_SNOTICE, next != 0);
+	if ((next != 0) != ((c->snomask) != 0))
+		changes_add(out, next ? '+' : '-', 's', NULL);
+	snomask_set(c, next);
+	if (next != 0) {
+		snomask_string(next, mask, sizeof(mask));
+		reply(c, RPL_SNOMASK, "%s :Server notice mask", mask);
+	}
+}
+
+static void
+user_mode(struct client *c, struct irc_msg *m)
 {
 	struct mode_changes out;
-	int unknown = 0;
+	int unknown = 0, next_param = 2;
 	char dir = '+';
 
 	memset(&out, 0, sizeof(out));
-	for (const char *p = modes; *p != '\0'; p++) {
+	for (const char *p = m->argv[1]; *p != '\0'; p++) {
 		uint32_t bit = 0;
 		switch (*p) {
 		case '+':
 		case '-': dir = *p; continue;
 		case 'i': bit = UMODE_INVISIBLE; break;
 		case 'w': bit = UMODE_WALLOPS; break;
+		case 's':
+			umode_snotice(c, dir, next_param < m->argc ? m->argv[next_param++] : NULL,
+			              &out);
+			continue;
 		case 'o':
-			if (dir == '+')
-				continue; /* only OPER grants +o */
-			bit = UMODE_OPER;
-			break;
+			/* Only OPER grants +o; dropping it drops everything oper. */
+			if (dir == '-' && (c->umodes & UMODE_OPER)) {
+				if (c->umodes & UMODE_SNOTICE)
+					changes_add(&out, '-', 's', NULL);
+				oper_down(c);
+				changes_add(&out, '-', 'o', NULL);
+			}
+			continue;
 		default: unknown = 1; continue;
 		}
 		if ((dir == '+') == ((c->umodes & bit) != 0))
@@ -388,6 +422,6 @@ HANDLER(m_mode)
 		reply(c, RPL_UMODEIS, "%s", modes);
 		return IRC_OK;
 	}
-	user_mode(c, m->argv[1]);
+	user_mode(c, m);
 	return IRC_OK;
 }

@@ -9,12 +9,16 @@
 HANDLER(m_admin);
 HANDLER(m_away);
 HANDLER(m_cap);
+HANDLER(m_die);
+HANDLER(m_dline);
 HANDLER(m_help);
 HANDLER(m_info);
 HANDLER(m_invite);
 HANDLER(m_ison);
 HANDLER(m_join);
 HANDLER(m_kick);
+HANDLER(m_kill);
+HANDLER(m_kline);
 HANDLER(m_list);
 HANDLER(m_lusers);
 HANDLER(m_mode);
@@ -22,17 +26,24 @@ HANDLER(m_motd);
 HANDLER(m_names);
 HANDLER(m_nick);
 HANDLER(m_notice);
+HANDLER(m_oper);
 HANDLER(m_part);
 HANDLER(m_pass);
 HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);
 HANDLER(m_quit);
+HANDLER(m_rehash);
+HANDLER(m_restart);
+HANDLER(m_stats);
 HANDLER(m_time);
 HANDLER(m_topic);
+HANDLER(m_undline);
+HANDLER(m_unkline);
 HANDLER(m_user);
 HANDLER(m_userhost);
 HANDLER(m_version);
+HANDLER(m_wallops);
 HANDLER(m_who);
 HANDLER(m_whois);
 HANDLER(m_whowas);
@@ -54,6 +65,14 @@ void topic_send(struct client *c, struct channel *ch);
 void part_channel(struct client *c, struct channel *ch, const char *reason);
 /* Iterate a comma list in place: returns the next item or NULL. */
 char *list_next(char **cursor);
+/* DIE and RESTART: 1 when the first parameter is this server's name. */
+int confirm_server_name(struct client *c, struct irc_msg *m, const char *cmd);
+/* KLINE/DLINE and their removal (xline_cmd.c). */
+enum xline_kind;
+int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
+                  const char *(*mask_of)(struct client *c, const char *arg, char *buf,
+                                         size_t size));
+int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 

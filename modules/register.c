@@ -11,8 +11,10 @@
 #include "numeric.h"
 #include "send.h"
 #include "server.h"
+#include "snomask.h"
+#include "xline.h"
 
-#define USER_MODES "iow"
+#define USER_MODES "iosw"
 #define CHAN_MODES "beIiklmnopstv"
 #define CHAN_MODES_PARAM "beIklov"
 
@@ -39,7 +41,22 @@ register_auth(struct client *c)
 		conn_close(cn, "Bad password");
 		return IRC_CLOSED;
 	}
+	{
+		const struct xline *k = xline_match_user(c->user, c->host, c->ip);
+		char why[300];
+		if (k != NULL) {
+			reply(c, ERR_YOUREBANNEDCREEP, ":You are banned from this server: %s",
+			      k->reason);
+			snprintf(why, sizeof(why), "K-lined: %s", k->reason);
+			snomask_send(SNO_REJECT, "Refused K-lined user %s (%s@%s)", c->nick,
+			             c->user, c->host);
+			conn_close(cn, why);
+			return IRC_CLOSED;
+		}
+	}
 	if (class_full(a->class)) {
+		snomask_send(SNO_REJECT, "Refused %s (%s@%s): class %s is full", c->nick,
+		             c->user, c->host, a->class->name);
 		conn_close(cn, "Sorry, server is full - try later");
 		return IRC_CLOSED;
 	}
@@ -84,5 +101,8 @@ register_try(struct client *c)
 	free(cn->password);
 	cn->password = NULL;
 	welcome_send(c);
+	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
+	             c->user, c->host, c->ip, cn->class->name,
+	             c->realname ? c->realname : "", c->secure ? " (TLS)" : "");
 	return IRC_OK;
 }

@@ -1,0 +1,15 @@
+/* lifecycle.h - rehash, shutdown and restart, for signals and commands. */
+#ifndef EVIRCD_LIFECYCLE_H
+#define EVIRCD_LIFECYCLE_H
+
+#include <stddef.h>
+
+/* Reload the config, TLS and MOTD; on failure nothing changes and err says why. */
+int ircd_rehash(char *err, size_t size);
+/* ERROR to every client, flush, checkpoint the database, leave the loop. */
+void ircd_shutdown(const char *reason);
+/* As shutdown, then exec the same binary with the same arguments. */
+void ircd_restart(const char *reason);
+int ircd_restart_requested(void);
+
+#endif

@@ -1,0 +1,15 @@
+/* oper.h - becoming and ceasing to be an IRC operator. */
+#ifndef EVIRCD_OPER_H
+#define EVIRCD_OPER_H
+
+#include <stdint.h>
+
+struct client;
+struct conf_oper;
+
+void oper_up(struct client *c, const struct conf_oper *o);
+void oper_down(struct client *c);
+/* 1 when c is an operator holding every privilege in privs; else 481. */
+int oper_require(struct client *c, uint32_t privs);
+
+#endif

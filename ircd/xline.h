@@ -1,0 +1,43 @@
+/* xline.h - server bans: K-lines (user@host) and D-lines (IP or CIDR). */
+#ifndef EVIRCD_XLINE_H
+#define EVIRCD_XLINE_H
+
+#include <sys/queue.h>
+#include <time.h>
+
+struct client;
+
+enum xline_kind { XLINE_K = 'K', XLINE_D = 'D' };
+
+struct xline {
+	enum xline_kind kind;
+	char *mask; /* "user@host" glob, or an address with an optional /prefix */
+	char *reason;
+	char *setter;
+	time_t set_at;
+	time_t expires; /* 0: permanent */
+	TAILQ_ENTRY(xline) link;
+};
+TAILQ_HEAD(xline_list, xline);
+
+/* Load from the database (after store_open). */
+void xline_load(void);
+/*
+ * Add (or replace) a ban, stored synchronously before this returns it;
+ * NULL with err filled when the mask is not valid or cannot be stored.
+ */
+const struct xline *xline_add(enum xline_kind kind, const char *mask, const char *reason,
+              const char *setter, long duration_seconds, char *err, size_t size);
+/* Remove; 0 when it existed. */
+int xline_del(enum xline_kind kind, const char *mask);
+const struct xline *xline_match_ip(const char *ip);
+const struct xline *xline_match_user(const char *user, const char *host, const char *ip);
+/* Disconnect every local user the ban matches; returns how many. */
+unsigned xline_apply(const struct xline *x);
+/* Drop expired bans (memory and database). */
+void xline_expire(void);
+const struct xline_list *xline_list(enum xline_kind kind);
+unsigned xline_count(enum xline_kind kind);
+void xline_clear(void);
+
+#endif

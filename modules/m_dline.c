@@ -1,0 +1,31 @@
+/* m_dline.c - DLINE [minutes] <ip[/bits]|nick> :<reason>, and UNDLINE. */
+#include "client.h"
+#include "conf.h"
+#include "modules.h"
+#include "oper.h"
+#include "util.h"
+#include "xline.h"
+
+/* A nick stands for its IP address. */
+static const char *
+dline_mask(struct client *c, const char *arg, char *buf, size_t size)
+{
+	struct client *u = client_find_nick(arg);
+
+	str_copy(buf, u != NULL && u->registered ? u->ip : arg, size);
+	return buf;
+}
+
+HANDLER(m_dline)
+{
+	if (oper_require(c, PRIV_DLINE))
+		xline_command(c, m, XLINE_D, dline_mask);
+	return IRC_OK;
+}
+
+HANDLER(m_undline)
+{
+	if (oper_require(c, PRIV_DLINE))
+		unxline_command(c, m->argv[0], XLINE_D);
+	return IRC_OK;
+}

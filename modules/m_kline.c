@@ -1,0 +1,55 @@
+/* m_kline.c - KLINE [minutes] <user@host|nick> :<reason>, and UNKLINE. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "conf.h"
+#include "modules.h"
+#include "numeric.h"
+#include "oper.h"
+#include "send.h"
+#include "xline.h"
+
+/* A nick stands for "*@its host"; a bare host for "*@host". */
+static const char *
+kline_mask(struct client *c, const char *arg, char *buf, size_t size)
+{
+	struct client *u;
+
+	if (strchr(arg, '@') != NULL) {
+		str_copy(buf, arg, size);
+		return buf;
+	}
+	u = client_find_nick(arg);
+	if (u != NULL && u->registered) {
+		snprintf(buf, size, "*@%s", u->host);
+		return buf;
+	}
+	if (strchr(arg, '.') != NULL || strchr(arg, ':') != NULL) {
+		snprintf(buf, size, "*@%s", arg);
+		return buf;
+	}
+	reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", arg);
+	return NULL;
+}
+
+HANDLER(m_kline)
+{
+	if (oper_require(c, PRIV_KLINE))
+		xline_command(c, m, XLINE_K, kline_mask);
+	return IRC_OK;
+}
+
+HANDLER(m_unkline)
+{
+	char mask[128];
+
+	if (!oper_require(c, PRIV_KLINE))
+		return IRC_OK;
+	if (strchr(m->argv[0], '@') == NULL)
+		snprintf(mask, sizeof(mask), "*@%s", m->argv[0]);
+	else
+		str_copy(mask, m->argv[0], sizeof(mask));
+	unxline_command(c, mask, XLINE_K);
+	return IRC_OK;
+}

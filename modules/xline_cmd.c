@@ -1,0 +1,67 @@
+/* xline_cmd.c - what KLINE and DLINE share: duration and reason parsing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "conf.h"
+#include "modules.h"
+#include "numeric.h"
+#include "send.h"
+#include "snomask.h"
+#include "xline.h"
+
+/*
+ * "[minutes] mask [:reason]": an optional leading whole number is the
+ * duration in minutes (0 or none: permanent).
+ */
+int
+xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
+              const char *(*mask_of)(struct client *c, const char *arg, char *buf,
+                                     size_t size))
+{
+	long minutes = 0;
+	int i = 0;
+	const char *mask, *reason;
+	char buf[128], err[200], setter[NICKLEN_MAX + 32];
+	const struct xline *x;
+	unsigned hit;
+
+	if (m->argc > 1 && str_to_long(m->argv[0], 0, 525600L * 10, &minutes) == 0)
+		i = 1;
+	if (i >= m->argc) {
+		reply(c, ERR_NEEDMOREPARAMS, "%cLINE :Not enough parameters", kind);
+		return -1;
+	}
+	mask = mask_of(c, m->argv[i], buf, sizeof(buf));
+	if (mask == NULL)
+		return -1;
+	reason = i + 1 < m->argc && m->argv[i + 1][0] ? m->argv[i + 1] : "No reason";
+	snprintf(setter, sizeof(setter), "%s{%s}", c->nick, c->oper_name ? c->oper_name : "?");
+	x = xline_add(kind, mask, reason, setter, minutes * 60, err, sizeof(err));
+	if (x == NULL) {
+		send_notice(c, "*** %c-line not added: %s", kind, err);
+		return -1;
+	}
+	hit = xline_apply(x);
+	if (minutes > 0)
+		send_notice(c, "*** Added temporary %ld min. %c-line [%s]: %s (%u user%s)",
+		            minutes, kind, mask, reason, hit, hit == 1 ? "" : "s");
+	else
+		send_notice(c, "*** Added %c-line [%s]: %s (%u user%s)", kind, mask, reason,
+		            hit, hit == 1 ? "" : "s");
+	snomask_send(SNO_REJECT, "%s added %s%c-line for [%s]: %s", c->nick,
+	             minutes > 0 ? "temporary " : "", kind, mask, reason);
+	return 0;
+}
+
+int
+unxline_command(struct client *c, const char *mask, enum xline_kind kind)
+{
+	if (xline_del(kind, mask) != 0) {
+		send_notice(c, "*** No %c-line for [%s]", kind, mask);
+		return -1;
+	}
+	send_notice(c, "*** %c-line for [%s] is removed", kind, mask);
+	snomask_send(SNO_REJECT, "%s removed the %c-line for [%s]", c->nick, kind, mask);
+	return 0;
+}
