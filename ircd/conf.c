@@ -1,4 +1,5 @@
 /* conf.c - INI parsing, defaults and validation of the config object. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <libgen.h>
@@ -272,6 +273,63 @@ tls_key(struct parse_ctx *ctx, const char *key, const char *value)
 	return 1;
 }
 
+/* "1.2.3.4", "1.2.3.4:53", "[::1]:53", comma-separated. */
+static int
+valid_server_list(const char *value)
+{
+	char *copy = xstrdup(value), *cursor = copy, *item;
+	int ok = 1;
+
+	while (ok && (item = strsep(&cursor, ",")) != NULL) {
+		unsigned char addr[16];
+		char *port = NULL;
+		long p;
+		item += strspn(item, " ");
+		if (*item == '[') {
+			char *end = strchr(item, ']');
+			if (end == NULL) {
+				ok = 0;
+				break;
+			}
+			*end = '\0';
+			port = end[1] == ':' ? end + 2 : NULL;
+			ok = inet_pton(AF_INET6, item + 1, addr) == 1;
+		} else {
+			port = strchr(item, ':');
+			if (port != NULL)
+				*port++ = '\0';
+			ok = inet_pton(AF_INET, item, addr) == 1;
+		}
+		if (ok && port != NULL)
+			ok = str_to_long(port, 1, 65535, &p) == 0;
+	}
+	free(copy);
+	return ok;
+}
+
+static int
+dns_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_dns *d = &ctx->c->dns;
+
+	if (strcmp(key, "enabled") == 0)
+		parse_bool(ctx, key, value, &d->enabled);
+	else if (strcmp(key, "servers") == 0) {
+		if (!valid_server_list(value))
+			conf_error(ctx, key, "'%s' is not a list of IP[:port] or [IPv6]:port", value);
+		set_str(&d->servers, value);
+	}
+	else if (strcmp(key, "timeout") == 0)
+		set_uint(ctx, key, value, 1, 30, &d->timeout);
+	else if (strcmp(key, "cache_size") == 0)
+		set_uint(ctx, key, value, 0, 1000000, &d->cache_size);
+	else if (strcmp(key, "cache_ttl") == 0)
+		set_uint(ctx, key, value, 1, 86400, &d->cache_ttl);
+	else
+		return 0;
+	return 1;
+}
+
 static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
@@ -453,7 +511,8 @@ open_block(struct parse_ctx *ctx, const char *section)
 		TAILQ_INSERT_TAIL(&c->opers, o, link);
 		ctx->block = o;
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
-	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0) {
+	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
+	           strcmp(kind, "dns") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -487,6 +546,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = tls_key(ctx, key, value);
 	else if (strcmp(kind, "oper") == 0)
 		known = oper_key(ctx, key, value);
+	else if (strcmp(kind, "dns") == 0)
+		known = dns_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -506,6 +567,8 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->listens);
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
+	c->dns = (struct conf_dns){.enabled = 1, .timeout = 4, .cache_size = 4096,
+	                           .cache_ttl = 3600};
 }
 
 /* Cross-block checks once the whole file is read. */
@@ -656,6 +719,7 @@ config_free(struct config *c)
 	free(c->tls.ciphers);
 	free(c->tls.ciphersuites);
 	free(c->tls.min_version);
+	free(c->dns.servers);
 	free(c);
 }
 

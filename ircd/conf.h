@@ -76,6 +76,14 @@ struct conf_tls {
 	char *min_version;  /* "1.2" or "1.3" */
 };
 
+struct conf_dns {
+	int enabled;
+	char *servers; /* "host:port,host:port", NULL: the system's */
+	unsigned timeout;    /* seconds for the whole lookup */
+	unsigned cache_size; /* entries */
+	unsigned cache_ttl;  /* seconds, at most */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -90,6 +98,7 @@ struct config {
 	char *admin_email;
 	struct conf_limits limits;
 	struct conf_tls tls;
+	struct conf_dns dns;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

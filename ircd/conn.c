@@ -11,10 +11,12 @@
 #include "command.h"
 #include "conf.h"
 #include "conn.h"
+#include "dns.h"
 #include "exit.h"
 #include "bounds.h"
 #include "line.h"
 #include "log.h"
+#include "../modules/modules.h"
 #include "send.h"
 #include "server.h"
 #include "snomask.h"
@@ -124,6 +126,8 @@ conn_new(int fd, const char *ip, int tls)
 	TAILQ_INSERT_TAIL(&conns, cn, link);
 	conns_count++;
 	stats.connections++;
+	if (ssl == NULL)
+		register_start(cn->client);
 	return cn;
 }
 
@@ -240,6 +244,8 @@ static void
 conn_free(struct conn *cn)
 {
 	rio_set(&cn->io, 0);
+	if (cn->dns != NULL)
+		dns_cancel(cn->dns);
 	tls_free(cn->ssl);
 	close(cn->fd);
 	TAILQ_REMOVE(&conns, cn, link);
@@ -379,6 +385,7 @@ conn_handshake(struct conn *cn)
 		if (fp[0] != '\0')
 			cn->client->certfp = xstrdup(fp);
 		rio_set(&cn->io, RIO_READ);
+		register_start(cn->client);
 		conn_read(cn); /* the client may have sent lines already */
 		return;
 	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;

@@ -12,6 +12,7 @@
 struct client;
 struct conf_class;
 struct ssl_st;
+struct dns_request;
 
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
@@ -28,6 +29,7 @@ enum conn_state {
 #define CONN_IN_FLUSH_LIST 0x10
 #define CONN_WRITE_BLOCKED 0x20
 #define CONN_OPER_PENDING 0x40 /* an OPER password check is running */
+#define CONN_DNS_PENDING 0x80  /* registration waits for the host lookup */
 
 /* Negotiated IRCv3 capabilities, one bit each (see cap.c). */
 #define CAP_MULTI_PREFIX 0x01
@@ -44,6 +46,7 @@ struct conn {
 	struct client *client;
 	struct conf_class *class;
 	char *password;   /* from PASS, until registration */
+	struct dns_request *dns; /* host lookup in flight */
 	char *rbuf;       /* partial line carried between reads, or NULL */
 	uint32_t rlen;
 	struct sendq sendq;

@@ -3,6 +3,7 @@
 
 #include "conf.h"
 #include "conn.h"
+#include "dns.h"
 #include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
@@ -48,6 +49,12 @@ ircd_rehash(char *err, size_t size)
 		config_free(next);
 		return -1;
 	}
+	if (dns_configure(next) != 0) {
+		snprintf(err, size, "DNS: the resolver could not be set up from [dns]");
+		dns_configure(conf);
+		config_free(next);
+		return -1;
+	}
 	conns_adopt_classes(next);
 	config_free(conf);
 	conf = next;
@@ -64,6 +71,7 @@ ircd_shutdown(const char *reason)
 	conn_close_all(reason);
 	listener_close_all();
 	worker_stop();
+	dns_shutdown();
 	store_close();
 	reactor_stop();
 }

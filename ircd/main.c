@@ -11,6 +11,7 @@
 #include "command.h"
 #include "conf.h"
 #include "conn.h"
+#include "dns.h"
 #include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
@@ -99,6 +100,8 @@ main(int argc, char **argv)
 	if (store_open(conf->database_path) != 0)
 		return 1;
 	xline_load();
+	if (dns_configure(conf) != 0)
+		return 1;
 	conn_system_init();
 	if (listener_open_all(conf) != 0)
 		return 1;

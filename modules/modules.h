@@ -54,6 +54,8 @@ void motd_send(struct client *c);
 /* (Re)read the MOTD file into memory. */
 void motd_load(void);
 void isupport_send(struct client *c);
+/* A connection is ready for IRC: start the host lookup. */
+void register_start(struct client *c);
 /* Finish registration once NICK, USER (and CAP END) are in. */
 irc_result_t register_try(struct client *c);
 struct channel;

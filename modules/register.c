@@ -7,6 +7,7 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "dns.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -85,12 +86,54 @@ welcome_send(struct client *c)
 	motd_send(c);
 }
 
+static void
+on_host_lookup(void *arg, enum dns_result result, const char *host)
+{
+	struct conn *cn = arg;
+	struct client *c = cn->client;
+
+	cn->dns = NULL;
+	cn->flags &= ~CONN_DNS_PENDING;
+	if (cn->state == CONN_CLOSING || c == NULL)
+		return;
+	switch (result) {
+	case DNS_FOUND:
+		if (strlen(host) <= HOSTLEN) {
+			str_copy(c->host, host, sizeof(c->host));
+			send_notice(c, "*** Found your hostname");
+			break;
+		}
+		send_notice(c, "*** Your hostname is too long, using your IP address instead");
+		break;
+	case DNS_MISMATCH:
+		send_notice(c, "*** Your forward and reverse DNS do not match, "
+		               "using your IP address instead");
+		break;
+	default:
+		send_notice(c, "*** Couldn't look up your hostname");
+		break;
+	}
+	register_try(c);
+}
+
+void
+register_start(struct client *c)
+{
+	struct conn *cn = c->conn;
+
+	if (!dns_enabled())
+		return;
+	send_notice(c, "*** Looking up your hostname...");
+	cn->flags |= CONN_DNS_PENDING;
+	cn->dns = dns_lookup(c->ip, on_host_lookup, cn);
+}
+
 irc_result_t
 register_try(struct client *c)
 {
 	struct conn *cn = c->conn;
 
-	if (c->registered || (cn->flags & CONN_CAP_NEGOTIATING) ||
+	if (c->registered || (cn->flags & (CONN_CAP_NEGOTIATING | CONN_DNS_PENDING)) ||
 	    !(cn->flags & CONN_GOT_NICK) || !(cn->flags & CONN_GOT_USER))
 		return IRC_OK;
 	if (register_auth(c) != IRC_OK)
