@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "log.h"
 #include "match.h"
 #include "passwd.h"
 #include "util.h"
@@ -331,6 +332,47 @@ dns_key(struct parse_ctx *ctx, const char *key, const char *value)
 }
 
 static int
+metrics_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_metrics *m = &ctx->c->metrics;
+	unsigned port;
+
+	if (strcmp(key, "enabled") == 0) {
+		parse_bool(ctx, key, value, &m->enabled);
+	} else if (strcmp(key, "host") == 0) {
+		set_str(&m->host, value);
+	} else if (strcmp(key, "port") == 0) {
+		if (set_uint(ctx, key, value, 1, 65535, &port))
+			m->port = (int)port;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
+log_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_log *l = &ctx->c->log;
+	enum log_level level;
+
+	if (strcmp(key, "file") == 0) {
+		free(l->file);
+		l->file = resolve_path(ctx->c, value);
+	} else if (strcmp(key, "syslog") == 0) {
+		parse_bool(ctx, key, value, &l->syslog);
+	} else if (strcmp(key, "level") == 0) {
+		if (log_level_parse(value, &level) != 0)
+			conf_error(ctx, key, "'%s' is not debug, info, warn or error", value);
+		else
+			l->level = (int)level;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct conf_listen *l = ctx->block;
@@ -512,7 +554,8 @@ open_block(struct parse_ctx *ctx, const char *section)
 		ctx->block = o;
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
 	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
-	           strcmp(kind, "dns") != 0) {
+	           strcmp(kind, "dns") != 0 && strcmp(kind, "metrics") != 0 &&
+	           strcmp(kind, "log") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -548,6 +591,10 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = oper_key(ctx, key, value);
 	else if (strcmp(kind, "dns") == 0)
 		known = dns_key(ctx, key, value);
+	else if (strcmp(kind, "metrics") == 0)
+		known = metrics_key(ctx, key, value);
+	else if (strcmp(kind, "log") == 0)
+		known = log_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -567,6 +614,8 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->listens);
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
+	c->metrics.port = 6680;
+	c->log.level = LOG_LEVEL_INFO;
 	c->dns = (struct conf_dns){.enabled = 1, .timeout = 4, .cache_size = 4096,
 	                           .cache_ttl = 3600};
 }
@@ -620,6 +669,8 @@ validate(struct parse_ctx *ctx)
 		set_str(&c->tls.min_version, "1.2");
 	if (c->tls.ciphers == NULL)
 		set_str(&c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");
+	if (c->metrics.host == NULL)
+		set_str(&c->metrics.host, "127.0.0.1");
 	if (c->description == NULL)
 		set_str(&c->description, "evircd server");
 	if (c->network == NULL)
@@ -720,6 +771,8 @@ config_free(struct config *c)
 	free(c->tls.ciphersuites);
 	free(c->tls.min_version);
 	free(c->dns.servers);
+	free(c->metrics.host);
+	free(c->log.file);
 	free(c);
 }
 

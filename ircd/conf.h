@@ -84,6 +84,18 @@ struct conf_dns {
 	unsigned cache_ttl;  /* seconds, at most */
 };
 
+struct conf_metrics {
+	int enabled;
+	char *host;
+	int port;
+};
+
+struct conf_log {
+	char *file; /* NULL: stderr only */
+	int syslog;
+	int level;  /* enum log_level */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -99,6 +111,8 @@ struct config {
 	struct conf_limits limits;
 	struct conf_tls tls;
 	struct conf_dns dns;
+	struct conf_metrics metrics;
+	struct conf_log log;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

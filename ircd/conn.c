@@ -179,20 +179,26 @@ sendq_over_limit(struct conn *cn, size_t adding)
 void
 conn_send_buf(struct conn *cn, struct msgbuf *mb)
 {
-	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len))
+	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len)) {
+		stats.dropped++;
 		return;
+	}
 	sendq_push(&cn->sendq, mb);
 	cn->msgs_out++;
+	stats.msgs_out++;
 	flush_list_add(cn);
 }
 
 void
 conn_send_bytes(struct conn *cn, const char *data, size_t len)
 {
-	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len))
+	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len)) {
+		stats.dropped++;
 		return;
+	}
 	sendq_append(&cn->sendq, data, len);
 	cn->msgs_out++;
+	stats.msgs_out++;
 	flush_list_add(cn);
 }
 

@@ -18,6 +18,8 @@ client_exit(struct client *c, const char *reason)
 			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]", c->nick,
 			             c->user, c->host, reason, c->ip);
 	}
-	log_debug("exit %s (%s): %s", client_name(c), c->ip, reason);
+	if (c->conn != NULL)
+		log_msg(c->registered ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, "exit: %s!%s@%s [%s]: %s",
+		        client_name(c), c->user, c->host, c->ip, reason);
 	client_free(c);
 }

@@ -7,6 +7,7 @@
 #include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "reactor.h"
 #include "server.h"
 #include "store.h"
@@ -55,6 +56,8 @@ ircd_rehash(char *err, size_t size)
 		config_free(next);
 		return -1;
 	}
+	log_set_level(next->log.level);
+	log_open(next->log.file, next->log.syslog);
 	conns_adopt_classes(next);
 	config_free(conf);
 	conf = next;
@@ -70,6 +73,7 @@ ircd_shutdown(const char *reason)
 	log_info("shutting down: %s", reason);
 	conn_close_all(reason);
 	listener_close_all();
+	metrics_close();
 	worker_stop();
 	dns_shutdown();
 	store_close();

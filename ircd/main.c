@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "reactor.h"
 #include "server.h"
 #include "store.h"
@@ -47,6 +48,13 @@ on_sighup(int signum)
 }
 
 static void
+on_sigusr1(int signum)
+{
+	log_reopen();
+	log_info("log file reopened");
+}
+
+static void
 on_sigterm(int signum)
 {
 	ircd_shutdown(signum == SIGTERM ? "Server shutting down" : "Server terminating");
@@ -64,13 +72,13 @@ int
 main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
-	int check_only = 0, opt;
+	int check_only = 0, debug = 0, opt;
 
 	while ((opt = getopt(argc, argv, "c:tdvh")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 't': check_only = 1; break;
-		case 'd': log_set_level(LOG_DEBUG); break;
+		case 'd': debug = 1; break;
 		case 'v': printf("evircd %s\n", PACKAGE_VERSION); return 0;
 		default: usage();
 		}
@@ -89,6 +97,9 @@ main(int argc, char **argv)
 		config_free(conf);
 		return 0;
 	}
+	log_set_level(debug ? LOG_LEVEL_DEBUG : conf->log.level);
+	if (log_open(conf->log.file, conf->log.syslog) != 0)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	reactor_init();
 	server_init(conf->server_name, conf->sid, conf->description);
@@ -103,11 +114,12 @@ main(int argc, char **argv)
 	if (dns_configure(conf) != 0)
 		return 1;
 	conn_system_init();
-	if (listener_open_all(conf) != 0)
+	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
 		return 1;
 	reactor_on_signal(SIGTERM, on_sigterm);
 	reactor_on_signal(SIGINT, on_sigterm);
 	reactor_on_signal(SIGHUP, on_sighup);
+	reactor_on_signal(SIGUSR1, on_sigusr1);
 	worker_start();
 	rtimer_start(&minute_timer, 60.0, 60.0, minutely);
 	log_info("evircd %s ready: %s (SID %s)", PACKAGE_VERSION, me.name, me.sid);

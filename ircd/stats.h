@@ -15,6 +15,11 @@ struct stats {
 	uint64_t bytes_out;
 	uint64_t parse_errors;
 	uint64_t unknown_commands;
+	uint64_t msgs_out;  /* lines queued */
+	uint64_t dropped;   /* lines not queued: recipient closing or over sendq */
+	uint64_t joins;
+	uint64_t parts;     /* parts and kicks */
+	uint64_t fanout_sum;
 	uint64_t fanout[FANOUT_BUCKETS];
 };
 

@@ -7,6 +7,7 @@
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
+#include "stats.h"
 
 char *
 list_next(char **cursor)
@@ -72,6 +73,7 @@ join_one(struct client *c, const char *name, const char *key)
 		return;
 	}
 	channel_add(ch, c, flags);
+	stats.joins++;
 	mb = msg_from(c, "JOIN %s", ch->name);
 	send_channel(ch, NULL, mb, 0);
 	msg_release(mb);

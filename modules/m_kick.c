@@ -5,6 +5,7 @@
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
+#include "stats.h"
 
 static void
 kick_one(struct client *c, struct channel *ch, const char *nick, const char *reason)
@@ -28,6 +29,7 @@ kick_one(struct client *c, struct channel *ch, const char *nick, const char *rea
 	send_channel(ch, NULL, mb, 0);
 	msg_release(mb);
 	channel_remove(vm);
+	stats.parts++;
 }
 
 HANDLER(m_kick)

@@ -5,6 +5,7 @@
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
+#include "stats.h"
 
 void
 part_channel(struct client *c, struct channel *ch, const char *reason)
@@ -19,6 +20,7 @@ part_channel(struct client *c, struct channel *ch, const char *reason)
 	send_channel(ch, NULL, mb, 0);
 	msg_release(mb);
 	channel_remove(m);
+	stats.parts++;
 }
 
 HANDLER(m_part)

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "dns.h"
+#include "log.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -144,6 +145,8 @@ register_try(struct client *c)
 	free(cn->password);
 	cn->password = NULL;
 	welcome_send(c);
+	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->host, c->ip,
+	         cn->class->name, c->secure ? " TLS" : "");
 	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
 	             c->user, c->host, c->ip, cn->class->name,
 	             c->realname ? c->realname : "", c->secure ? " (TLS)" : "");
