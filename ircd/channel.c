@@ -136,16 +136,20 @@ channel_name_valid(const char *name, unsigned maxlen)
 int
 channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
 {
-	char full[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
+	char shown[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
+	char real[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 	char byip[NICKLEN_MAX + USERLEN + 64 + 3];
 	struct ban *b;
 
 	if (TAILQ_EMPTY(&ch->bans[list]))
 		return 0;
-	snprintf(full, sizeof(full), "%s!%s@%s", c->nick, c->user, c->host);
+	/* A mask may name the cloak, the real host or the IP. */
+	snprintf(shown, sizeof(shown), "%s!%s@%s", c->nick, c->user, c->host);
+	snprintf(real, sizeof(real), "%s!%s@%s", c->nick, c->user, c->realhost);
 	snprintf(byip, sizeof(byip), "%s!%s@%s", c->nick, c->user, c->ip);
 	TAILQ_FOREACH(b, &ch->bans[list], link)
-		if (mask_match(b->mask, full) || mask_match(b->mask, byip))
+		if (mask_match(b->mask, shown) || mask_match(b->mask, real) ||
+		    mask_match(b->mask, byip))
 			return 1;
 	return 0;
 }

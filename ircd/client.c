@@ -62,6 +62,7 @@ client_new_local(struct conn *conn, const char *ip)
 	str_copy(c->ip, ip, sizeof(c->ip));
 	/* An IPv6 host may not start with ':' in a protocol field. */
 	snprintf(c->host, sizeof(c->host), "%s%s", ip[0] == ':' ? "0" : "", ip);
+	str_copy(c->realhost, c->host, sizeof(c->realhost));
 	LIST_INIT(&c->channels);
 	LIST_INIT(&c->invites);
 	uid_assign(c);

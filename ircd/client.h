@@ -19,6 +19,7 @@ struct invite;
 #define UMODE_WALLOPS 0x02   /* +w */
 #define UMODE_OPER 0x04      /* +o */
 #define UMODE_SNOTICE 0x08   /* +s: server notices, filtered by snomask */
+#define UMODE_CLOAK 0x10     /* +x: host shown as its cloak */
 
 /*
  * Every user, local or on another server, is one record: a TS6 UID, a
@@ -29,7 +30,8 @@ struct client {
 	char nick[NICKLEN_MAX + 1];
 	char uid[UIDLEN + 1];
 	char user[USERLEN + 1];
-	char host[HOSTLEN + 1];
+	char host[HOSTLEN + 1];     /* as shown: the cloak while +x */
+	char realhost[HOSTLEN + 1]; /* from DNS, or the IP */
 	char ip[46];
 	char *realname;
 	char *away; /* NULL when present */

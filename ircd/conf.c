@@ -373,6 +373,32 @@ log_key(struct parse_ctx *ctx, const char *key, const char *value)
 }
 
 static int
+cloak_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_cloak *k = &ctx->c->cloak;
+
+	if (strcmp(key, "enabled") == 0) {
+		parse_bool(ctx, key, value, &k->enabled);
+	} else if (strcmp(key, "key") == 0) {
+		if (strlen(value) < 16)
+			conf_error(ctx, key, "a cloak key needs at least 16 characters");
+		set_str(&k->key, value);
+	} else if (strcmp(key, "key_file") == 0) {
+		free(k->key_file);
+		k->key_file = resolve_path(ctx->c, value);
+	} else if (strcmp(key, "prefix") == 0) {
+		if (strlen(value) > 16 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+		                              strlen(value))
+			conf_error(ctx, key, "'%s' must be up to 16 letters or digits", value);
+		set_str(&k->prefix, value);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct conf_listen *l = ctx->block;
@@ -555,7 +581,7 @@ open_block(struct parse_ctx *ctx, const char *section)
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
 	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
 	           strcmp(kind, "dns") != 0 && strcmp(kind, "metrics") != 0 &&
-	           strcmp(kind, "log") != 0) {
+	           strcmp(kind, "log") != 0 && strcmp(kind, "cloak") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -595,6 +621,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = metrics_key(ctx, key, value);
 	else if (strcmp(kind, "log") == 0)
 		known = log_key(ctx, key, value);
+	else if (strcmp(kind, "cloak") == 0)
+		known = cloak_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -669,12 +697,16 @@ validate(struct parse_ctx *ctx)
 		set_str(&c->tls.min_version, "1.2");
 	if (c->tls.ciphers == NULL)
 		set_str(&c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");
+	if (c->network == NULL)
+		set_str(&c->network, "evircd");
+	if (c->cloak.enabled && c->cloak.key == NULL && c->cloak.key_file == NULL)
+		conf_error(ctx, "key", "[cloak] needs key or key_file");
+	if (c->cloak.prefix == NULL)
+		set_str(&c->cloak.prefix, c->network);
 	if (c->metrics.host == NULL)
 		set_str(&c->metrics.host, "127.0.0.1");
 	if (c->description == NULL)
 		set_str(&c->description, "evircd server");
-	if (c->network == NULL)
-		set_str(&c->network, "evircd");
 }
 
 struct config *
@@ -773,6 +805,9 @@ config_free(struct config *c)
 	free(c->dns.servers);
 	free(c->metrics.host);
 	free(c->log.file);
+	free(c->cloak.key);
+	free(c->cloak.key_file);
+	free(c->cloak.prefix);
 	free(c);
 }
 

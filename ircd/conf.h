@@ -96,6 +96,13 @@ struct conf_log {
 	int level;  /* enum log_level */
 };
 
+struct conf_cloak {
+	int enabled;
+	char *key;      /* the key itself, or */
+	char *key_file; /* a file holding it, created on first run */
+	char *prefix;   /* "prefix-XXXXXXXX.domain" for named hosts */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -113,6 +120,7 @@ struct config {
 	struct conf_dns dns;
 	struct conf_metrics metrics;
 	struct conf_log log;
+	struct conf_cloak cloak;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

@@ -1,6 +1,7 @@
 /* lifecycle.c - rehash, shutdown and restart. */
 #include <stdio.h>
 
+#include "cloak.h"
 #include "conf.h"
 #include "conn.h"
 #include "dns.h"
@@ -52,6 +53,13 @@ ircd_rehash(char *err, size_t size)
 	}
 	if (dns_configure(next) != 0) {
 		snprintf(err, size, "DNS: the resolver could not be set up from [dns]");
+		dns_configure(conf);
+		config_free(next);
+		return -1;
+	}
+	if (cloak_configure(next) != 0) {
+		snprintf(err, size, "[cloak]: the key could not be loaded");
+		cloak_configure(conf);
 		dns_configure(conf);
 		config_free(next);
 		return -1;

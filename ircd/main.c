@@ -8,6 +8,7 @@
 
 #include "channel.h"
 #include "client.h"
+#include "cloak.h"
 #include "command.h"
 #include "conf.h"
 #include "conn.h"
@@ -111,7 +112,7 @@ main(int argc, char **argv)
 	if (store_open(conf->database_path) != 0)
 		return 1;
 	xline_load();
-	if (dns_configure(conf) != 0)
+	if (dns_configure(conf) != 0 || cloak_configure(conf) != 0)
 		return 1;
 	conn_system_init();
 	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)

@@ -246,12 +246,12 @@ xline_apply(const struct xline *x)
 		if (x->kind == XLINE_D)
 			match = matches_ip(x->mask, c->ip);
 		else
-			match = c->registered && matches_user(x, c->user, c->host, c->ip);
+			match = c->registered && matches_user(x, c->user, c->realhost, c->ip);
 		if (!match)
 			continue;
 		snprintf(reason, sizeof(reason), "%c-lined: %s", x->kind, x->reason);
 		snomask_send(SNO_REJECT, "%c-line active for %s (%s@%s): %s", x->kind,
-		             client_name(c), c->user, c->host, x->reason);
+		             client_name(c), c->user, c->realhost, x->reason);
 		conn_close(cn, reason);
 		hit++;
 	}

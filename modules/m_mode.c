@@ -5,6 +5,7 @@
 
 #include "channel.h"
 #include "client.h"
+#include "cloak.h"
 #include "conf.h"
 #include "conn.h"
 #include "match.h"
@@ -326,6 +327,8 @@ umode_string(const struct client *c, char *buf)
 		*p++ = 's';
 	if (c->umodes & UMODE_WALLOPS)
 		*p++ = 'w';
+	if (c->umodes & UMODE_CLOAK)
+		*p++ = 'x';
 	*p = '\0';
 }
 
@@ -366,6 +369,11 @@ user_mode(struct client *c, struct irc_msg *m)
 		case '-': dir = *p; continue;
 		case 'i': bit = UMODE_INVISIBLE; break;
 		case 'w': bit = UMODE_WALLOPS; break;
+		case 'x':
+			if (!cloak_enabled())
+				continue;
+			bit = UMODE_CLOAK;
+			break;
 		case 's':
 			umode_snotice(c, dir, next_param < m->argc ? m->argv[next_param++] : NULL,
 			              &out);
@@ -384,6 +392,13 @@ user_mode(struct client *c, struct irc_msg *m)
 		if ((dir == '+') == ((c->umodes & bit) != 0))
 			continue;
 		client_set_umode(c, bit, dir == '+');
+		if (bit == UMODE_CLOAK) {
+			if (dir == '+')
+				cloak_host(c->realhost, c->ip, c->host, sizeof(c->host));
+			else
+				str_copy(c->host, c->realhost, sizeof(c->host));
+			channel_invalidate_bans(c);
+		}
 		changes_add(&out, dir, *p, NULL);
 	}
 	if (unknown)

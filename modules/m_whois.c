@@ -52,6 +52,9 @@ whois_one(struct client *c, struct client *u)
 		reply(c, RPL_AWAY, "%s :%s", u->nick, u->away);
 	if (u->umodes & UMODE_OPER)
 		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", u->nick);
+	if (c == u || (c->umodes & UMODE_OPER))
+		reply(c, RPL_WHOISHOST, "%s :is connecting from *@%s %s", u->nick, u->realhost,
+		      u->ip);
 	if (u->secure)
 		reply(c, RPL_WHOISSECURE, "%s :is using a secure connection", u->nick);
 	/* The fingerprint is an identity: shown to its owner and to opers. */

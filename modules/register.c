@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "client.h"
+#include "cloak.h"
 #include "conf.h"
 #include "conn.h"
 #include "dns.h"
@@ -16,7 +17,7 @@
 #include "snomask.h"
 #include "xline.h"
 
-#define USER_MODES "iosw"
+#define USER_MODES "iosxw"
 #define CHAN_MODES "beIiklmnopstv"
 #define CHAN_MODES_PARAM "beIklov"
 
@@ -44,7 +45,7 @@ register_auth(struct client *c)
 		return IRC_CLOSED;
 	}
 	{
-		const struct xline *k = xline_match_user(c->user, c->host, c->ip);
+		const struct xline *k = xline_match_user(c->user, c->realhost, c->ip);
 		char why[300];
 		if (k != NULL) {
 			reply(c, ERR_YOUREBANNEDCREEP, ":You are banned from this server: %s",
@@ -101,6 +102,7 @@ on_host_lookup(void *arg, enum dns_result result, const char *host)
 	case DNS_FOUND:
 		if (strlen(host) <= HOSTLEN) {
 			str_copy(c->host, host, sizeof(c->host));
+			str_copy(c->realhost, host, sizeof(c->realhost));
 			send_notice(c, "*** Found your hostname");
 			break;
 		}
@@ -139,13 +141,17 @@ register_try(struct client *c)
 		return IRC_OK;
 	if (register_auth(c) != IRC_OK)
 		return IRC_CLOSED;
+	if (cloak_enabled()) {
+		client_set_umode(c, UMODE_CLOAK, 1);
+		cloak_host(c->realhost, c->ip, c->host, sizeof(c->host));
+	}
 	client_register(c);
 	conn_enter_state(cn, CONN_REGISTERED);
 	cn->last_message = now;
 	free(cn->password);
 	cn->password = NULL;
 	welcome_send(c);
-	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->host, c->ip,
+	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
 	         cn->class->name, c->secure ? " TLS" : "");
 	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
 	             c->user, c->host, c->ip, cn->class->name,
