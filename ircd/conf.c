@@ -229,6 +229,12 @@ class_key(struct parse_ctx *ctx, const char *key, const char *value)
 		set_uint(ctx, key, value, 1, 3600, &cl->connection_timeout);
 	else if (strcmp(key, "max_clients") == 0)
 		set_uint(ctx, key, value, 0, 10000000, &cl->max_clients);
+	else if (strcmp(key, "max_per_ip") == 0)
+		set_uint(ctx, key, value, 0, 10000000, &cl->max_per_ip);
+	else if (strcmp(key, "throttle_count") == 0)
+		set_uint(ctx, key, value, 0, 10000000, &cl->throttle_count);
+	else if (strcmp(key, "throttle_window") == 0)
+		set_uint(ctx, key, value, 1, 86400, &cl->throttle_window);
 	else
 		return 0;
 	return 1;
@@ -554,6 +560,7 @@ open_block(struct parse_ctx *ctx, const char *section)
 		cl->ping_frequency = 120;
 		cl->connection_timeout = 30;
 		cl->max_clients = 100000;
+		cl->throttle_window = 60;
 		TAILQ_INSERT_TAIL(&c->classes, cl, link);
 		ctx->block = cl;
 	} else if (strcmp(kind, "listen") == 0) {

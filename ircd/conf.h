@@ -15,6 +15,9 @@ struct conf_class {
 	unsigned ping_frequency;     /* seconds */
 	unsigned connection_timeout; /* seconds to register */
 	unsigned max_clients;
+	unsigned max_per_ip;      /* live connections per IP (0: no limit) */
+	unsigned throttle_count;  /* connects per IP per window (0: off) */
+	unsigned throttle_window; /* seconds */
 	unsigned clients; /* live count, kept across rehash by name */
 	TAILQ_ENTRY(conf_class) link;
 };

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "dns.h"
 #include "exit.h"
+#include "iplimit.h"
 #include "bounds.h"
 #include "line.h"
 #include "log.h"
@@ -89,6 +90,8 @@ conn_new(int fd, const char *ip, int tls)
 {
 	struct conn *cn;
 	struct ssl_st *ssl = NULL;
+	struct conf_class *class;
+	const char *refusal;
 
 	if (conns_count >= conns_max) {
 		stats.refused++;
@@ -103,8 +106,19 @@ conn_new(int fd, const char *ip, int tls)
 		conn_refuse(fd, ip, reason);
 		return NULL;
 	}
+	{
+		struct conf_auth *a = config_find_auth(conf, "*", ip, ip);
+		class = a ? a->class : TAILQ_FIRST(&conf->classes);
+	}
+	if ((refusal = iplimit_admit(ip, class)) != NULL) {
+		stats.refused++;
+		snomask_send(SNO_REJECT, "Refused connection from %s: %s", ip, refusal);
+		conn_refuse(fd, ip, refusal);
+		return NULL;
+	}
 	if (tls && (ssl = tls_accept(fd)) == NULL) {
 		stats.refused++;
+		iplimit_release(ip);
 		close(fd);
 		return NULL;
 	}
@@ -116,11 +130,8 @@ conn_new(int fd, const char *ip, int tls)
 	cn->last_read = now;
 	sendq_init(&cn->sendq);
 	cn->client = client_new_local(cn, ip);
-	/* Until USER names an ident, the class is the first matching any user. */
-	{
-		struct conf_auth *a = config_find_auth(conf, "*", cn->client->host, ip);
-		cn->class = a ? a->class : TAILQ_FIRST(&conf->classes);
-	}
+	/* Until USER names a username, the class is the first matching any user. */
+	cn->class = class;
 	rio_init(&cn->io, fd, conn_on_io);
 	rio_set(&cn->io, RIO_READ);
 	TAILQ_INSERT_TAIL(&conns, cn, link);
@@ -277,6 +288,7 @@ conn_exit(struct conn *cn)
 		line[n - 2] = '\r';
 		line[n - 1] = '\n';
 	}
+	iplimit_release(cn->client->ip);
 	if (cn->client->registered && cn->class->clients > 0)
 		cn->class->clients--;
 	client_exit(cn->client, cn->close_reason);

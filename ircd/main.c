@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "dns.h"
+#include "iplimit.h"
 #include "lifecycle.h"
 #include "listener.h"
 #include "log.h"
@@ -66,6 +67,7 @@ static void
 minutely(struct rtimer *t)
 {
 	xline_expire();
+	iplimit_sweep();
 	store_save_counts();
 }
 

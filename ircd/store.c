@@ -142,6 +142,7 @@ store_close(void)
 	if (db == NULL)
 		return;
 	store_save_counts();
+	exec("PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);
 	db = NULL;
 }
