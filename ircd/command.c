@@ -18,24 +18,24 @@
 
 /* Sorted by name; name, handler, allowed states, min params, penalty. */
 static struct command commands[] = {
-    {"ADMIN", m_admin, R, 0, 1, 0, 0},
+    {"ADMIN", m_admin, R, 0, 2, 0, 0},
     {"AWAY", m_away, R, 0, 1, 0, 0},
     {"CAP", m_cap, U | R, 1, 1, 0, 0},
     {"DIE", m_die, O, 0, 1, 0, 0},
     {"DLINE", m_dline, O, 1, 1, 0, 0},
-    {"HELP", m_help, R, 0, 1, 0, 0},
-    {"INFO", m_info, R, 0, 1, 0, 0},
+    {"HELP", m_help, R, 0, 2, 0, 0},
+    {"INFO", m_info, R, 0, 2, 0, 0},
     {"INVITE", m_invite, R, 2, 1, 0, 0},
     {"ISON", m_ison, R, 1, 1, 0, 0},
     {"JOIN", m_join, R, 1, 1, 0, 0},
     {"KICK", m_kick, R, 2, 1, 0, 0},
     {"KILL", m_kill, O, 1, 1, 0, 0},
     {"KLINE", m_kline, O, 1, 1, 0, 0},
-    {"LIST", m_list, R, 0, 1, 0, 0},
-    {"LUSERS", m_lusers, R, 0, 1, 0, 0},
+    {"LIST", m_list, R, 0, 2, 0, 0},
+    {"LUSERS", m_lusers, R, 0, 2, 0, 0},
     {"MODE", m_mode, R, 1, 1, 0, 0},
-    {"MOTD", m_motd, R, 0, 1, 0, 0},
-    {"NAMES", m_names, R, 0, 1, 0, 0},
+    {"MOTD", m_motd, R, 0, 2, 0, 0},
+    {"NAMES", m_names, R, 0, 2, 0, 0},
     {"NICK", m_nick, U | R, 0, 1, 0, 0},
     {"NOTICE", m_notice, R, 0, 1, 0, 0},
     {"OPER", m_oper, R, 1, 3, 0, 0},
@@ -54,11 +54,11 @@ static struct command commands[] = {
     {"UNKLINE", m_unkline, O, 1, 1, 0, 0},
     {"USER", m_user, U | R, 4, 0, 0, 0},
     {"USERHOST", m_userhost, R, 1, 1, 0, 0},
-    {"VERSION", m_version, R, 0, 1, 0, 0},
+    {"VERSION", m_version, R, 0, 2, 0, 0},
     {"WALLOPS", m_wallops, O, 1, 1, 0, 0},
-    {"WHO", m_who, R, 0, 1, 0, 0},
-    {"WHOIS", m_whois, R, 0, 1, 0, 0},
-    {"WHOWAS", m_whowas, R, 0, 1, 0, 0},
+    {"WHO", m_who, R, 0, 2, 0, 0},
+    {"WHOIS", m_whois, R, 0, 2, 0, 0},
+    {"WHOWAS", m_whowas, R, 0, 2, 0, 0},
 };
 
 #undef U
@@ -159,9 +159,10 @@ command_dispatch(struct client *c, char *line, size_t len)
 
 	if (r == PARSE_EMPTY)
 		return IRC_OK;
+	cmd = r == PARSE_OK ? command_find(m.command) : NULL;
+	conn_charge(c->conn, cmd != NULL ? cmd->penalty : 1);
 	if (r != PARSE_OK)
 		return reject_parse(c, r);
-	cmd = command_find(m.command);
 	if (cmd == NULL) {
 		stats.unknown_commands++;
 		reply(c, ERR_UNKNOWNCOMMAND, "%.32s :Unknown command", m.command);

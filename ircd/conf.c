@@ -235,6 +235,10 @@ class_key(struct parse_ctx *ctx, const char *key, const char *value)
 		set_uint(ctx, key, value, 0, 10000000, &cl->throttle_count);
 	else if (strcmp(key, "throttle_window") == 0)
 		set_uint(ctx, key, value, 1, 86400, &cl->throttle_window);
+	else if (strcmp(key, "flood_rate") == 0)
+		set_uint(ctx, key, value, 0, 100000, &cl->flood_rate);
+	else if (strcmp(key, "flood_burst") == 0)
+		set_uint(ctx, key, value, 1, 100000, &cl->flood_burst);
 	else
 		return 0;
 	return 1;
@@ -561,6 +565,8 @@ open_block(struct parse_ctx *ctx, const char *section)
 		cl->connection_timeout = 30;
 		cl->max_clients = 100000;
 		cl->throttle_window = 60;
+		cl->flood_rate = 5;
+		cl->flood_burst = 25;
 		TAILQ_INSERT_TAIL(&c->classes, cl, link);
 		ctx->block = cl;
 	} else if (strcmp(kind, "listen") == 0) {

@@ -18,6 +18,8 @@ struct conf_class {
 	unsigned max_per_ip;      /* live connections per IP (0: no limit) */
 	unsigned throttle_count;  /* connects per IP per window (0: off) */
 	unsigned throttle_window; /* seconds */
+	unsigned flood_rate;      /* lines per second once the burst is spent (0: off) */
+	unsigned flood_burst;     /* lines accepted at once */
 	unsigned clients; /* live count, kept across rehash by name */
 	TAILQ_ENTRY(conf_class) link;
 };

@@ -16,6 +16,7 @@
 #include "iplimit.h"
 #include "bounds.h"
 #include "line.h"
+#include "linger.h"
 #include "log.h"
 #include "../modules/modules.h"
 #include "send.h"
@@ -45,6 +46,7 @@ static struct rtimer housekeeping;
 static void conn_on_io(struct rio *io, int events);
 static void conn_tick(void);
 static void conn_housekeeping(struct rtimer *t);
+static void throttled_forget(struct conn *cn);
 
 static void
 raise_fd_limit(void)
@@ -257,14 +259,21 @@ conn_flush(struct conn *cn)
 	return 0;
 }
 
+static int lingering_allowed = 1;
+
 static void
 conn_free(struct conn *cn)
 {
 	rio_set(&cn->io, 0);
+	if (cn->flags & CONN_THROTTLED)
+		throttled_forget(cn);
 	if (cn->dns != NULL)
 		dns_cancel(cn->dns);
 	tls_free(cn->ssl);
-	close(cn->fd);
+	if (lingering_allowed && cn->sendq.count == 0)
+		linger_close(cn->fd);
+	else
+		close(cn->fd);
 	TAILQ_REMOVE(&conns, cn, link);
 	conns_count--;
 	sendq_free(&cn->sendq);
@@ -339,9 +348,50 @@ conn_close_all(const char *reason)
 {
 	struct conn *cn;
 
+	lingering_allowed = 0;
 	TAILQ_FOREACH(cn, &conns, link)
 		conn_close(cn, reason);
 	conn_tick();
+	linger_close_all();
+}
+
+/* Connections with complete lines waiting for their flood clock. */
+static struct conn **throttled;
+static size_t throttled_len, throttled_cap;
+static struct rtimer throttle_timer;
+static int throttle_timer_on;
+
+static int
+flood_exempt(const struct conn *cn)
+{
+	return cn->class->flood_rate == 0 ||
+	       (cn->client != NULL && (cn->client->umodes & UMODE_OPER));
+}
+
+/*
+ * Fake lag, as ircd-hybrid and Solanum do it: each line moves the
+ * connection's clock ahead by 1/rate seconds; while it is more than a
+ * burst ahead of now, input waits in the recvq.
+ */
+void
+conn_charge(struct conn *cn, unsigned penalty)
+{
+	if (flood_exempt(cn))
+		return;
+	if (cn->flood_clock < now_ms)
+		cn->flood_clock = now_ms;
+	cn->flood_clock += (uint64_t)penalty * 1000 / cn->class->flood_rate;
+}
+
+static int
+flood_blocked(const struct conn *cn)
+{
+	uint64_t burst_ms;
+
+	if (flood_exempt(cn) || cn->flood_clock <= now_ms)
+		return 0;
+	burst_ms = (uint64_t)cn->class->flood_burst * 1000 / cn->class->flood_rate;
+	return cn->flood_clock - now_ms > burst_ms;
 }
 
 /* One complete line (CR/LF stripped, NUL-terminated in place). */
@@ -352,20 +402,113 @@ conn_handle_line(struct conn *cn, char *line, size_t len)
 	stats.msgs_in++;
 	if (memchr(line, '\0', len) != NULL) {
 		stats.parse_errors++;
+		conn_charge(cn, 1);
 		send_notice(cn->client, "*** Line discarded: it contains a NUL byte");
 		return;
 	}
 	command_dispatch(cn->client, line, len);
 }
 
-/* The framer's callback: stop at once when the connection is closing. */
-static int
+static enum line_action
 conn_on_line(void *arg, char *line, size_t len)
 {
 	struct conn *cn = arg;
 
+	if (flood_blocked(cn))
+		return LINE_DEFER;
 	conn_handle_line(cn, line, len);
-	return cn->state == CONN_CLOSING;
+	return cn->state == CONN_CLOSING ? LINE_STOP : LINE_NEXT;
+}
+
+static void throttle_tick(struct rtimer *t);
+
+static void
+throttled_add(struct conn *cn)
+{
+	if (cn->flags & CONN_THROTTLED)
+		return;
+	if (throttled_len == throttled_cap) {
+		throttled_cap = throttled_cap ? throttled_cap * 2 : 64;
+		throttled = xrealloc(throttled, throttled_cap * sizeof(*throttled));
+	}
+	throttled[throttled_len++] = cn;
+	cn->flags |= CONN_THROTTLED;
+	if (!throttle_timer_on) {
+		rtimer_start(&throttle_timer, 0.05, 0.05, throttle_tick);
+		throttle_timer_on = 1;
+	}
+}
+
+/*
+ * Frame and run what is in buf (the carried bytes first); keep what is
+ * left, a partial line or lines held back by the flood clock.
+ */
+static void
+conn_input(struct conn *cn, char *buf, size_t have)
+{
+	size_t used = line_frame(buf, have, conn_on_line, cn);
+
+	if (cn->state == CONN_CLOSING)
+		return;
+	have -= used;
+	if (have >= cn->class->recvq) {
+		conn_close(cn, memchr(buf + used, '\n', have) ? "Excess Flood" : "RecvQ exceeded");
+		return;
+	}
+	if (have == 0) {
+		free(cn->rbuf);
+		cn->rbuf = NULL;
+	} else {
+		char *kept = xmalloc(have);
+		memcpy(kept, buf + used, have);
+		free(cn->rbuf);
+		cn->rbuf = kept;
+		if (memchr(kept, '\n', have) != NULL)
+			throttled_add(cn);
+	}
+	cn->rlen = (uint32_t)have;
+}
+
+static char input_buf[RECVQ_MAX + READ_CHUNK];
+
+/* Every 50 ms while anyone is held back: let their clocks release lines. */
+static void
+throttle_tick(struct rtimer *t)
+{
+	struct conn **batch = throttled;
+	size_t n = throttled_len;
+
+	/* Those still held back join a fresh list. */
+	throttled = NULL;
+	throttled_len = throttled_cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct conn *cn = batch[i];
+		cn->flags &= ~CONN_THROTTLED;
+		if (cn->state == CONN_CLOSING || cn->rlen == 0)
+			continue;
+		if (flood_blocked(cn)) {
+			throttled_add(cn);
+			continue;
+		}
+		memcpy(input_buf, cn->rbuf, cn->rlen);
+		conn_input(cn, input_buf, cn->rlen);
+	}
+	free(batch);
+	if (throttled_len == 0) {
+		rtimer_stop(&throttle_timer);
+		throttle_timer_on = 0;
+	}
+}
+
+static void
+throttled_forget(struct conn *cn)
+{
+	for (size_t i = 0; i < throttled_len; i++) {
+		if (throttled[i] == cn) {
+			throttled[i] = throttled[--throttled_len];
+			return;
+		}
+	}
 }
 
 /* TLS in read's clothes: 0 at EOF, -1 with errno EAGAIN when it would block. */
@@ -417,15 +560,15 @@ conn_handshake(struct conn *cn)
 static void
 conn_read_once(struct conn *cn)
 {
-	static char buf[RECVQ_MAX + READ_CHUNK];
-	size_t have = cn->rlen, room, used;
+	size_t have = cn->rlen, room;
 	ssize_t r;
 
-	/* A carried partial line goes first, then fresh bytes behind it. */
+	/* Carried bytes go first, then fresh bytes behind them. */
 	if (have > 0)
-		memcpy(buf, cn->rbuf, have);
+		memcpy(input_buf, cn->rbuf, have);
 	room = MIN((size_t)READ_CHUNK, cn->class->recvq - have);
-	r = cn->ssl ? conn_tls_read(cn, buf + have, room) : read(cn->fd, buf + have, room);
+	r = cn->ssl ? conn_tls_read(cn, input_buf + have, room)
+	            : read(cn->fd, input_buf + have, room);
 	if (r == 0) {
 		conn_close(cn, "Connection closed");
 		return;
@@ -439,24 +582,7 @@ conn_read_once(struct conn *cn)
 	stats.bytes_in += (uint64_t)r;
 	cn->last_read = now;
 	cn->flags &= ~CONN_PING_SENT;
-	have += (size_t)r;
-	used = line_frame(buf, have, conn_on_line, cn);
-	if (cn->state == CONN_CLOSING)
-		return;
-	have -= used;
-	if (have >= cn->class->recvq) {
-		conn_close(cn, "RecvQ exceeded");
-		return;
-	}
-	if (have == 0) {
-		free(cn->rbuf);
-		cn->rbuf = NULL;
-	} else {
-		if (cn->rbuf == NULL)
-			cn->rbuf = xmalloc(cn->class->recvq);
-		memmove(cn->rbuf, buf + used, have);
-	}
-	cn->rlen = (uint32_t)have;
+	conn_input(cn, input_buf, have + (size_t)r);
 }
 
 static void

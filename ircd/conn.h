@@ -30,6 +30,7 @@ enum conn_state {
 #define CONN_WRITE_BLOCKED 0x20
 #define CONN_OPER_PENDING 0x40 /* an OPER password check is running */
 #define CONN_DNS_PENDING 0x80  /* registration waits for the host lookup */
+#define CONN_THROTTLED 0x100   /* complete lines wait for the flood clock */
 
 /* Negotiated IRCv3 capabilities, one bit each (see cap.c). */
 #define CAP_MULTI_PREFIX 0x01
@@ -49,6 +50,7 @@ struct conn {
 	struct dns_request *dns; /* host lookup in flight */
 	char *rbuf;       /* partial line carried between reads, or NULL */
 	uint32_t rlen;
+	uint64_t flood_clock; /* ms: fake lag, ahead of now while flooding */
 	struct sendq sendq;
 	time_t connected_at;
 	time_t last_read;    /* ping bookkeeping */
@@ -75,6 +77,8 @@ void conn_close(struct conn *cn, const char *reason);
 /* Queue output: a shared buffer, or bytes copied in. */
 void conn_send_buf(struct conn *cn, struct msgbuf *mb);
 void conn_send_bytes(struct conn *cn, const char *data, size_t len);
+/* Charge penalty lines to the flood clock (the dispatcher calls this). */
+void conn_charge(struct conn *cn, unsigned penalty);
 /* Close every connection with an ERROR (shutdown) and flush. */
 void conn_close_all(const char *reason);
 /* Write a line straight to a socket we will not keep (refusals). */

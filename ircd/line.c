@@ -14,15 +14,23 @@ line_frame(char *buf, size_t len, line_cb on_line, void *arg)
 		char *start = buf + pos;
 		char *nl = memchr(start, '\n', len - pos);
 		size_t linelen;
+		char cut;
+		enum line_action act;
 
 		if (nl == NULL)
 			break;
 		linelen = (size_t)(nl - start);
-		pos += linelen + 1;
 		if (linelen > 0 && start[linelen - 1] == '\r')
 			linelen--;
+		cut = start[linelen];
 		start[linelen] = '\0';
-		if (on_line(arg, start, linelen) != 0)
+		act = on_line(arg, start, linelen);
+		if (act == LINE_DEFER) {
+			start[linelen] = cut;
+			break;
+		}
+		pos = (size_t)(nl - buf) + 1;
+		if (act == LINE_STOP)
 			break;
 	}
 	return pos;

@@ -9,11 +9,12 @@
 
 /*
  * Split buf into lines ending in "\n" (a "\r" before it is dropped),
- * NUL-terminating each in place and calling on_line for it.  Stops early
- * when on_line returns non-zero.  Returns the bytes consumed: everything
- * up to the end of the last complete line handled.
+ * NUL-terminating each in place and calling on_line for it.  on_line says
+ * whether to go on, to stop after this line, or to stop and leave this line
+ * unconsumed (restored as it was).  Returns the bytes consumed.
  */
-typedef int (*line_cb)(void *arg, char *line, size_t len);
+enum line_action { LINE_NEXT, LINE_STOP, LINE_DEFER };
+typedef enum line_action (*line_cb)(void *arg, char *line, size_t len);
 size_t line_frame(char *buf, size_t len, line_cb on_line, void *arg);
 
 /*

@@ -8,11 +8,16 @@
 #include "util.h"
 
 time_t now;
+uint64_t now_ms;
 
 void
 clock_update(void)
 {
+	struct timespec ts;
+
 	now = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void

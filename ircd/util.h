@@ -33,6 +33,8 @@ void str_truncate_utf8(char *s, size_t max);
 
 /* Wall-clock seconds, cached once per loop iteration by the reactor. */
 extern time_t now;
+/* Monotonic milliseconds, cached alongside now. */
+extern uint64_t now_ms;
 void clock_update(void);
 
 #endif

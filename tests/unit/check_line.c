@@ -13,14 +13,21 @@ struct seen {
 	int stop_after;
 };
 
-static int
+static enum line_action
 collect(void *arg, char *line, size_t len)
 {
 	struct seen *s = arg;
 	memcpy(s->lines[s->n], line, len + 1);
 	s->lens[s->n] = len;
 	s->n++;
-	return s->stop_after != 0 && s->n == s->stop_after;
+	return s->stop_after != 0 && s->n == s->stop_after ? LINE_STOP : LINE_NEXT;
+}
+
+static enum line_action
+defer_second(void *arg, char *line, size_t len)
+{
+	int *calls = arg;
+	return ++*calls == 2 ? LINE_DEFER : LINE_NEXT;
 }
 
 START_TEST(test_frame_crlf_and_lf)
@@ -52,6 +59,19 @@ START_TEST(test_frame_empty_lines_and_stop)
 	ck_assert_uint_eq(s.lens[1], 0);
 	ck_assert_str_eq(s.lines[2], "A");
 	ck_assert_uint_eq(used, 5); /* "\r\n\nA\n" */
+}
+END_TEST
+
+START_TEST(test_frame_defer_leaves_line_intact)
+{
+	char buf[] = "ONE\r\nTWO\r\nTHREE\n";
+	int calls = 0;
+	size_t used = line_frame(buf, strlen(buf), defer_second, &calls);
+
+	ck_assert_int_eq(calls, 2);
+	ck_assert_uint_eq(used, 5); /* only "ONE\r\n" */
+	/* The deferred line is restored byte for byte. */
+	ck_assert_int_eq(memcmp(buf + used, "TWO\r\nTHREE\n", 12), 0);
 }
 END_TEST
 
@@ -125,6 +145,7 @@ main(void)
 	tcase_add_test(tc, test_frame_crlf_and_lf);
 	tcase_add_test(tc, test_frame_empty_lines_and_stop);
 	tcase_add_test(tc, test_frame_nothing_complete);
+	tcase_add_test(tc, test_frame_defer_leaves_line_intact);
 	tcase_add_test(tc, test_format_basic);
 	tcase_add_test(tc, test_format_truncates_to_512);
 	tcase_add_test(tc, test_format_never_splits_utf8);
