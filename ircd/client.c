@@ -87,6 +87,7 @@ client_free(struct client *c)
 	free(c->realname);
 	free(c->away);
 	free(c->certfp);
+	free(c->account);
 	free(c->oper_name);
 	if (c->snomask != 0)
 		snomask_set(c, 0);

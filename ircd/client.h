@@ -20,6 +20,7 @@ struct invite;
 #define UMODE_OPER 0x04      /* +o */
 #define UMODE_SNOTICE 0x08   /* +s: server notices, filtered by snomask */
 #define UMODE_CLOAK 0x10     /* +x: host shown as its cloak */
+#define UMODE_BOT 0x20       /* +B: a bot (IRCv3 bot mode) */
 
 /*
  * Every user, local or on another server, is one record: a TS6 UID, a
@@ -36,6 +37,7 @@ struct client {
 	char *realname;
 	char *away; /* NULL when present */
 	char *certfp; /* SHA-256 of the TLS client certificate, or NULL */
+	char *account; /* logged-in account name, or NULL */
 	time_t nick_ts;
 	time_t signon;
 	uint32_t umodes;

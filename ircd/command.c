@@ -48,6 +48,7 @@ static struct command commands[] = {
     {"REHASH", m_rehash, O, 0, 1, 0, 0},
     {"RESTART", m_restart, O, 0, 1, 0, 0},
     {"STATS", m_stats, R, 0, 2, 0, 0},
+    {"TAGMSG", m_tagmsg, R, 1, 1, 0, 0},
     {"TIME", m_time, R, 0, 1, 0, 0},
     {"TOPIC", m_topic, R, 1, 1, 0, 0},
     {"UNDLINE", m_undline, O, 1, 1, 0, 0},

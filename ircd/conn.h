@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "cap.h"
 #include "msgbuf.h"
 #include "reactor.h"
 
@@ -32,9 +33,6 @@ enum conn_state {
 #define CONN_DNS_PENDING 0x80  /* registration waits for the host lookup */
 #define CONN_THROTTLED 0x100   /* complete lines wait for the flood clock */
 
-/* Negotiated IRCv3 capabilities, one bit each (see cap.c). */
-#define CAP_MULTI_PREFIX 0x01
-#define CAP_USERHOST_IN_NAMES 0x02
 
 struct conn {
 	struct rio io;
@@ -42,7 +40,8 @@ struct conn {
 	struct ssl_st *ssl; /* NULL: plaintext */
 	enum conn_state state;
 	uint32_t flags;
-	uint32_t caps;
+	uint32_t caps;        /* CAP_* negotiated */
+	uint32_t tags_wanted; /* TAG_* those caps ask for (outmsg.h) */
 	uint16_t cap_version; /* 302 after CAP LS 302 */
 	struct client *client;
 	struct conf_class *class;

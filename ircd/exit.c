@@ -10,7 +10,7 @@ void
 client_exit(struct client *c, const char *reason)
 {
 	if (c->registered) {
-		struct msgbuf *mb = msg_from(c, "QUIT :%s", reason);
+		struct outmsg *mb = msg_from(c, "QUIT :%s", reason);
 		send_common(c, mb, 0);
 		msg_release(mb);
 		whowas_add(c);

@@ -1,6 +1,7 @@
 /* send.c - building lines and fanning them out by reference. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "channel.h"
@@ -59,74 +60,115 @@ send_notice(struct client *to, const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct msgbuf *
+static struct outmsg *
 msg_vbuild(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[OUT_LINE_MAX + 1];
-	size_t n = line_vformat(line, prefix, fmt, ap);
-	struct msgbuf *mb = msgbuf_new(n);
+	struct outmsg *om = outmsg_new();
 
-	memcpy(mb->data, line, n);
-	mb->len = (uint32_t)n;
-	return mb;
+	om->body_len = (uint32_t)line_vformat(om->body, prefix, fmt, ap);
+	return om;
 }
 
-struct msgbuf *
+struct outmsg *
 msg_build(const char *fmt, ...)
 {
-	struct msgbuf *mb;
+	struct outmsg *om;
 	va_list ap;
 
 	va_start(ap, fmt);
-	mb = msg_vbuild(NULL, fmt, ap);
+	om = msg_vbuild(NULL, fmt, ap);
 	va_end(ap);
-	return mb;
+	outmsg_stamp(om);
+	return om;
 }
 
-struct msgbuf *
+struct outmsg *
 msg_from(const struct client *from, const char *fmt, ...)
 {
 	char prefix[NICKLEN_MAX + USERLEN + HOSTLEN + 8];
-	struct msgbuf *mb;
+	struct outmsg *om;
 	va_list ap;
 
 	snprintf(prefix, sizeof(prefix), ":%s!%s@%s ", from->nick, from->user, from->host);
 	va_start(ap, fmt);
-	mb = msg_vbuild(prefix, fmt, ap);
+	om = msg_vbuild(prefix, fmt, ap);
 	va_end(ap);
-	return mb;
+	outmsg_stamp(om);
+	if (from->account != NULL) {
+		om->account = xstrdup(from->account);
+		om->available |= TAG_ACCOUNT;
+	}
+	if (from->umodes & UMODE_BOT)
+		om->available |= TAG_BOT;
+	return om;
 }
 
 void
-msg_release(struct msgbuf *mb)
+msg_set_client_tags(struct outmsg *om, const char *tags)
 {
-	msgbuf_unref(mb);
+	if (tags == NULL || *tags == '\0')
+		return;
+	free(om->client_tags);
+	om->client_tags = xstrdup(tags);
+	om->available |= TAG_CLIENT;
 }
 
 void
-send_msg(struct client *to, struct msgbuf *mb)
+msg_release(struct outmsg *om)
+{
+	outmsg_free(om);
+}
+
+unsigned
+client_wanted_tags(const struct client *c)
+{
+	uint32_t caps = c->conn != NULL ? c->conn->caps : 0;
+	unsigned tags = 0;
+
+	if (caps & CAP_SERVER_TIME)
+		tags |= TAG_TIME;
+	if (caps & CAP_MESSAGE_TAGS)
+		tags |= TAG_MSGID | TAG_CLIENT | TAG_BOT;
+	if (caps & CAP_ACCOUNT_TAG)
+		tags |= TAG_ACCOUNT;
+	return tags;
+}
+
+void
+send_msg(struct client *to, struct outmsg *om)
 {
 	if (to->conn != NULL)
-		conn_send_buf(to->conn, mb);
+		conn_send_buf(to->conn, outmsg_flavour(om, to->conn->tags_wanted));
 }
 
 void
-send_channel(struct channel *ch, struct client *skip, struct msgbuf *mb,
-             unsigned status)
+send_channel_filtered(struct channel *ch, struct client *skip, struct outmsg *om,
+                      unsigned status, uint32_t caps, uint32_t without_caps)
 {
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
 		struct membership *m = ch->members[i];
-		if (m->client == skip || m->client->conn == NULL)
+		struct conn *cn = m->client->conn;
+		if (m->client == skip || cn == NULL)
 			continue;
 		if (status != 0 && !(m->flags & status))
 			continue;
-		conn_send_buf(m->client->conn, mb);
+		if ((cn->caps & caps) != caps || (cn->caps & without_caps) != 0)
+			continue;
+		conn_send_buf(cn, outmsg_flavour(om, cn->tags_wanted));
 	}
 	stats_fanout(ch->nmembers);
 }
 
 void
-send_common(struct client *c, struct msgbuf *mb, int include_self)
+send_channel(struct channel *ch, struct client *skip, struct outmsg *om,
+             unsigned status)
+{
+	send_channel_filtered(ch, skip, om, status, 0, 0);
+}
+
+void
+send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t caps,
+                uint32_t without_caps)
 {
 	static uint32_t serial;
 	struct membership *cm;
@@ -134,8 +176,9 @@ send_common(struct client *c, struct msgbuf *mb, int include_self)
 	if (++serial == 0)
 		serial = 1;
 	c->mark = serial;
-	if (include_self)
-		send_msg(c, mb);
+	if (include_self && c->conn != NULL && (c->conn->caps & caps) == caps &&
+	    (c->conn->caps & without_caps) == 0)
+		send_msg(c, om);
 	LIST_FOREACH(cm, &c->channels, client_link) {
 		struct channel *ch = cm->channel;
 		for (uint32_t i = 0; i < ch->nmembers; i++) {
@@ -143,7 +186,16 @@ send_common(struct client *c, struct msgbuf *mb, int include_self)
 			if (to->mark == serial)
 				continue;
 			to->mark = serial;
-			send_msg(to, mb);
+			if (to->conn == NULL || (to->conn->caps & caps) != caps ||
+			    (to->conn->caps & without_caps) != 0)
+				continue;
+			send_msg(to, om);
 		}
 	}
+}
+
+void
+send_common(struct client *c, struct outmsg *om, int include_self)
+{
+	send_common_cap(c, om, include_self, 0, 0);
 }

@@ -3,6 +3,7 @@
 #define EVIRCD_SEND_H
 
 #include "msgbuf.h"
+#include "outmsg.h"
 #include "util.h"
 
 struct client;
@@ -15,17 +16,30 @@ void reply(struct client *to, int numeric, const char *fmt, ...) PRINTF(3, 4);
 /* ":server NOTICE nick :" + text. */
 void send_notice(struct client *to, const char *fmt, ...) PRINTF(2, 3);
 
-/* A line serialized once, to be queued to any number of recipients. */
-struct msgbuf *msg_build(const char *fmt, ...) PRINTF(1, 2);
-/* ":nick!user@host " + text, serialized once. */
-struct msgbuf *msg_from(const struct client *from, const char *fmt, ...) PRINTF(2, 3);
-void msg_release(struct msgbuf *mb);
+/*
+ * A message serialized once, to be queued to any number of recipients,
+ * each getting the tag flavour its capabilities ask for (outmsg.h).
+ * msg_from stamps time and msgid and carries the sender's account.
+ */
+struct outmsg *msg_build(const char *fmt, ...) PRINTF(1, 2);
+struct outmsg *msg_from(const struct client *from, const char *fmt, ...) PRINTF(2, 3);
+/* Attach the sender's client-only tags ("+a=b;+c"), relayed to message-tags users. */
+void msg_set_client_tags(struct outmsg *om, const char *tags);
+void msg_release(struct outmsg *om);
 
-void send_msg(struct client *to, struct msgbuf *mb);
+/* The tags a local client's capabilities ask for. */
+unsigned client_wanted_tags(const struct client *c);
+void send_msg(struct client *to, struct outmsg *om);
 /* Every local member but skip; status: 0 all, or MEMBER_OP/MEMBER_VOICE. */
-void send_channel(struct channel *ch, struct client *skip, struct msgbuf *mb,
+void send_channel(struct channel *ch, struct client *skip, struct outmsg *om,
                   unsigned status);
+/* Like send_channel, only to members with all of caps and none of without_caps. */
+void send_channel_filtered(struct channel *ch, struct client *skip, struct outmsg *om,
+                           unsigned status, uint32_t caps, uint32_t without_caps);
 /* Every user sharing a channel with c, once each; c too when include_self. */
-void send_common(struct client *c, struct msgbuf *mb, int include_self);
+void send_common(struct client *c, struct outmsg *om, int include_self);
+/* As send_common, only to users with caps and without without_caps. */
+void send_common_cap(struct client *c, struct outmsg *om, int include_self,
+                     uint32_t caps, uint32_t without_caps);
 
 #endif

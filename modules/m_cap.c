@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cap.h"
 #include "client.h"
 #include "conn.h"
 #include "modules.h"
@@ -13,13 +14,34 @@
 struct capability {
 	const char *name;
 	uint32_t bit;
+	const char *value; /* shown to CAP LS 302 clients, or NULL */
+	int sticky;        /* cannot be removed once enabled */
 };
 
-/* Every capability this server offers (value-less for now). */
+/* Every capability this server offers, in the order LS lists them. */
 static const struct capability caps[] = {
-    {"multi-prefix", CAP_MULTI_PREFIX},
-    {"userhost-in-names", CAP_USERHOST_IN_NAMES},
+    {"account-notify", CAP_ACCOUNT_NOTIFY, NULL, 0},
+    {"account-tag", CAP_ACCOUNT_TAG, NULL, 0},
+    {"away-notify", CAP_AWAY_NOTIFY, NULL, 0},
+    {"batch", CAP_BATCH, NULL, 0},
+    {"cap-notify", CAP_CAP_NOTIFY, NULL, 0},
+    {"chghost", CAP_CHGHOST, NULL, 0},
+    {"draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL, 0},
+    {"echo-message", CAP_ECHO_MESSAGE, NULL, 0},
+    {"extended-join", CAP_EXTENDED_JOIN, NULL, 0},
+    {"extended-monitor", CAP_EXTENDED_MONITOR, NULL, 0},
+    {"invite-notify", CAP_INVITE_NOTIFY, NULL, 0},
+    {"labeled-response", CAP_LABELED_RESPONSE, NULL, 0},
+    {"message-tags", CAP_MESSAGE_TAGS, NULL, 0},
+    {"multi-prefix", CAP_MULTI_PREFIX, NULL, 0},
+    {"server-time", CAP_SERVER_TIME, NULL, 0},
+    {"setname", CAP_SETNAME, NULL, 0},
+    {"standard-replies", CAP_STANDARD_REPLIES, NULL, 0},
+    {"userhost-in-names", CAP_USERHOST_IN_NAMES, NULL, 0},
 };
+
+/* Room in one CAP line after ":server CAP nick LS * :". */
+#define CAP_LINE_ROOM 400
 
 static const struct capability *
 cap_find(const char *name, size_t len)
@@ -31,23 +53,45 @@ cap_find(const char *name, size_t len)
 }
 
 static void
-cap_reply(struct client *c, const char *sub, const char *list)
+cap_reply(struct client *c, const char *sub, int more, const char *list)
 {
-	send_line(c, ":%s CAP %s %s :%s", me.name, client_name(c), sub, list);
+	send_line(c, ":%s CAP %s %s%s :%s", me.name, client_name(c), sub, more ? " *" : "",
+	          list);
 }
 
-/* The whole list fits one line while we offer few caps. */
+/* LS and LIST: split over several lines ("*" before the last) when long. */
 static void
-cap_list(struct client *c, const char *sub, uint32_t mask)
+cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 {
-	char list[400] = "";
+	char line[CAP_LINE_ROOM + 1] = "";
 	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_LEN(caps); i++)
-		if (caps[i].bit & mask)
-			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
-			                      n ? " " : "", caps[i].name);
-	cap_reply(c, sub, list);
+	for (size_t i = 0; i < ARRAY_LEN(caps); i++) {
+		char item[128];
+		int len;
+		if (!(caps[i].bit & mask))
+			continue;
+		len = snprintf(item, sizeof(item), "%s%s%s", caps[i].name,
+		               values && caps[i].value ? "=" : "",
+		               values && caps[i].value ? caps[i].value : "");
+		if (n > 0 && n + 1 + (size_t)len > CAP_LINE_ROOM) {
+			/* Pre-302 clients cannot take continuation lines. */
+			if (c->conn->cap_version >= 302) {
+				cap_reply(c, sub, 1, line);
+				n = 0;
+			} else {
+				break;
+			}
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", n ? " " : "", item);
+	}
+	cap_reply(c, sub, 0, line);
+}
+
+static void
+caps_changed(struct client *c)
+{
+	c->conn->tags_wanted = client_wanted_tags(c);
 }
 
 /* All or nothing, as the spec requires. */
@@ -55,14 +99,18 @@ static void
 cap_req(struct client *c, char *req)
 {
 	uint32_t add = 0, del = 0;
-	char *p = req;
+	char *p = req + strspn(req, " ");
 
+	if (*p == '\0') {
+		cap_reply(c, "NAK", 0, req);
+		return;
+	}
 	while (*p != '\0') {
 		char *end = p + strcspn(p, " ");
 		int remove = *p == '-';
 		const struct capability *cap = cap_find(p + remove, (size_t)(end - p - remove));
-		if (cap == NULL) {
-			cap_reply(c, "NAK", req);
+		if (cap == NULL || (remove && cap->sticky)) {
+			cap_reply(c, "NAK", 0, req);
 			return;
 		}
 		if (remove)
@@ -71,8 +119,12 @@ cap_req(struct client *c, char *req)
 			add |= cap->bit;
 		p = end + strspn(end, " ");
 	}
+	/* A 302 client keeps cap-notify: it cannot turn it off. */
+	if (c->conn->cap_version >= 302)
+		del &= ~CAP_CAP_NOTIFY;
 	c->conn->caps = (c->conn->caps | add) & ~del;
-	cap_reply(c, "ACK", req);
+	caps_changed(c);
+	cap_reply(c, "ACK", 0, req);
 }
 
 HANDLER(m_cap)
@@ -83,11 +135,16 @@ HANDLER(m_cap)
 	if (strcasecmp(sub, "LS") == 0) {
 		if (!c->registered)
 			cn->flags |= CONN_CAP_NEGOTIATING;
-		if (m->argc > 1 && strcmp(m->argv[1], "302") >= 0 && strlen(m->argv[1]) == 3)
-			cn->cap_version = 302;
-		cap_list(c, "LS", ~0u);
+		if (m->argc > 1) {
+			long v;
+			if (str_to_long(m->argv[1], 0, 100000, &v) == 0 && v >= 302) {
+				cn->cap_version = 302;
+				cn->caps |= CAP_CAP_NOTIFY;
+			}
+		}
+		cap_list(c, "LS", ~0u, cn->cap_version >= 302);
 	} else if (strcasecmp(sub, "LIST") == 0) {
-		cap_list(c, "LIST", cn->caps);
+		cap_list(c, "LIST", cn->caps, 0);
 	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (!c->registered)
 			cn->flags |= CONN_CAP_NEGOTIATING;

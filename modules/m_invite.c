@@ -10,7 +10,7 @@ HANDLER(m_invite)
 	struct client *target = client_find_nick(m->argv[0]);
 	struct channel *ch = channel_find(m->argv[1]);
 	struct membership *mem;
-	struct msgbuf *mb;
+	struct outmsg *mb;
 
 	if (target == NULL || !target->registered) {
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", m->argv[0]);

@@ -56,7 +56,7 @@ static void
 join_one(struct client *c, const char *name, const char *key)
 {
 	struct channel *ch = channel_find(name);
-	struct msgbuf *mb;
+	struct outmsg *mb;
 	uint8_t flags = 0;
 
 	if (ch != NULL && channel_member(ch, c) != NULL)

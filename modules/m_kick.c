@@ -12,7 +12,7 @@ kick_one(struct client *c, struct channel *ch, const char *nick, const char *rea
 {
 	struct client *victim = client_find_nick(nick);
 	struct membership *vm;
-	struct msgbuf *mb;
+	struct outmsg *mb;
 
 	if (victim == NULL || !victim->registered) {
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", nick);

@@ -16,7 +16,7 @@ HANDLER(m_kill)
 	struct client *victim;
 	const char *reason = m->argc > 1 && m->argv[1][0] ? m->argv[1] : c->nick;
 	char why[300];
-	struct msgbuf *mb;
+	struct outmsg *mb;
 
 	if (!oper_require(c, PRIV_KILL))
 		return IRC_OK;

@@ -289,7 +289,7 @@ static void
 channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 {
 	struct mode_ctx x;
-	struct msgbuf *mb;
+	struct outmsg *mb;
 	char modes[128];
 
 	if (m->argc < 2) {

@@ -31,7 +31,7 @@ nick_change_blocked(struct client *c)
 static void
 nick_change(struct client *c, const char *nick)
 {
-	struct msgbuf *mb = msg_from(c, "NICK :%s", nick);
+	struct outmsg *mb = msg_from(c, "NICK :%s", nick);
 
 	/* Everyone sharing a channel sees it once; so does the user. */
 	send_common(c, mb, 1);

@@ -11,7 +11,7 @@ void
 part_channel(struct client *c, struct channel *ch, const char *reason)
 {
 	struct membership *m = channel_member(ch, c);
-	struct msgbuf *mb;
+	struct outmsg *mb;
 
 	if (reason != NULL && *reason != '\0')
 		mb = msg_from(c, "PART %s :%.*s", ch->name, (int)conf->limits.kicklen, reason);

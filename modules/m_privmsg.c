@@ -5,6 +5,7 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "cap.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -41,24 +42,54 @@ status_prefix(const char **target)
 	}
 }
 
-static void
-message_channel(struct client *c, const char *cmd, const char *target,
-                const char *text, int notice)
+/* One PRIVMSG, NOTICE or TAGMSG on its way to its targets. */
+struct delivery {
+	struct client *from;
+	const char *cmd;
+	const char *text;        /* NULL for TAGMSG */
+	const char *client_tags; /* the sender's "+tags", or NULL */
+	int quiet;               /* NOTICE and TAGMSG: no error replies */
+};
+
+static struct outmsg *
+delivery_msg(const struct delivery *d, const char *target)
 {
+	struct outmsg *om = d->text != NULL
+	                        ? msg_from(d->from, "%s %s :%s", d->cmd, target, d->text)
+	                        : msg_from(d->from, "%s %s", d->cmd, target);
+	msg_set_client_tags(om, d->client_tags);
+	return om;
+}
+
+/* echo-message: the sender sees what was sent, as it was sent. */
+static void
+delivery_echo(const struct delivery *d, struct outmsg *om)
+{
+	struct conn *cn = d->from->conn;
+
+	if ((cn->caps & CAP_ECHO_MESSAGE) &&
+	    (d->text != NULL || (cn->caps & CAP_MESSAGE_TAGS)))
+		send_msg(d->from, om);
+}
+
+static void
+message_channel(const struct delivery *d, const char *target)
+{
+	struct client *c = d->from;
 	const char *name = target;
 	unsigned status = status_prefix(&name);
 	struct channel *ch = channel_find(name);
 	const char *why;
-	struct msgbuf *mb;
+	struct outmsg *om;
 
 	if (ch == NULL) {
-		if (!notice)
+		if (!d->quiet)
 			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", target);
 		return;
 	}
 	why = cannot_send(c, ch);
 	if (why != NULL) {
-		if (!notice)
+		if (!d->quiet)
 			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",
 			      ch->name, why);
 		return;
@@ -66,73 +97,110 @@ message_channel(struct client *c, const char *cmd, const char *target,
 	/* @ includes ops only; + includes voiced and ops. */
 	if (status & MEMBER_VOICE)
 		status |= MEMBER_OP;
-	mb = msg_from(c, "%s %s :%s", cmd, target, text);
-	send_channel(ch, c, mb, status);
-	msg_release(mb);
+	om = delivery_msg(d, target);
+	if (d->text == NULL)
+		send_channel_filtered(ch, c, om, status, CAP_MESSAGE_TAGS, 0);
+	else
+		send_channel(ch, c, om, status);
+	delivery_echo(d, om);
+	msg_release(om);
 }
 
 static void
-message_user(struct client *c, const char *cmd, const char *target, const char *text,
-             int notice)
+message_user(const struct delivery *d, const char *target)
 {
+	struct client *c = d->from;
 	struct client *to = client_find_nick(target);
-	struct msgbuf *mb;
+	struct outmsg *om;
 
 	if (to == NULL || !to->registered) {
-		if (!notice)
+		if (!d->quiet)
 			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", target);
 		return;
 	}
-	if (!notice && to->away != NULL)
+	if (!d->quiet && to->away != NULL)
 		reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
-	mb = msg_from(c, "%s %s :%s", cmd, to->nick, text);
-	send_msg(to, mb);
-	msg_release(mb);
+	om = delivery_msg(d, to->nick);
+	if (d->text != NULL || (to->conn != NULL && (to->conn->caps & CAP_MESSAGE_TAGS)))
+		send_msg(to, om);
+	delivery_echo(d, om);
+	msg_release(om);
+}
+
+/* The client-only tags ("+name[=value]") of a tag section, as sent. */
+static void
+client_only_tags(const char *tags, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (tags != NULL && *tags != '\0') {
+		size_t len = strcspn(tags, ";");
+		if (tags[0] == '+' && len > 1 && n + len + 2 < size) {
+			if (n > 0)
+				out[n++] = ';';
+			memcpy(out + n, tags, len);
+			n += len;
+			out[n] = '\0';
+		}
+		tags += len;
+		if (*tags == ';')
+			tags++;
+	}
 }
 
 static irc_result_t
-message(struct client *c, struct irc_msg *m, const char *cmd, int notice)
+message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int tagmsg)
 {
+	char client_tags[IRC_CLIENT_TAGS_MAX + 1];
+	struct delivery d = {c, cmd, NULL, NULL, notice};
 	char *targets, *target;
-	const char *text;
 	unsigned n = 0;
 
 	if (m->argc < 1 || m->argv[0][0] == '\0') {
-		if (!notice)
+		if (!d.quiet)
 			reply(c, ERR_NORECIPIENT, ":No recipient given (%s)", cmd);
 		return IRC_OK;
 	}
-	if (m->argc < 2 || m->argv[1][0] == '\0') {
-		if (!notice)
+	if (!tagmsg && (m->argc < 2 || m->argv[1][0] == '\0')) {
+		if (!d.quiet)
 			reply(c, ERR_NOTEXTTOSEND, ":No text to send");
 		return IRC_OK;
 	}
+	client_only_tags(m->tags, client_tags, sizeof(client_tags));
+	d.client_tags = client_tags[0] ? client_tags : NULL;
+	d.text = tagmsg ? NULL : m->argv[1];
 	targets = m->argv[0];
-	text = m->argv[1];
-	c->conn->last_message = now;
+	if (!tagmsg)
+		c->conn->last_message = now;
 	while ((target = list_next(&targets)) != NULL) {
 		if (*target == '\0')
 			continue;
 		if (++n > conf->limits.max_targets) {
-			if (!notice)
+			if (!d.quiet)
 				reply(c, ERR_TOOMANYTARGETS, "%s :Too many recipients", target);
 			break;
 		}
 		if (target[0] == '#' || ((target[0] == '@' || target[0] == '+') &&
 		                         strchr(target, '#') != NULL))
-			message_channel(c, cmd, target, text, notice);
+			message_channel(&d, target);
 		else
-			message_user(c, cmd, target, text, notice);
+			message_user(&d, target);
 	}
 	return IRC_OK;
 }
 
 HANDLER(m_privmsg)
 {
-	return message(c, m, "PRIVMSG", 0);
+	return message(c, m, "PRIVMSG", 0, 0);
 }
 
 HANDLER(m_notice)
 {
-	return message(c, m, "NOTICE", 1);
+	return message(c, m, "NOTICE", 1, 0);
+}
+
+HANDLER(m_tagmsg)
+{
+	return message(c, m, "TAGMSG", 0, 1);
 }

@@ -23,7 +23,7 @@ static void
 topic_set(struct client *c, struct channel *ch, const char *text)
 {
 	char setter[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
-	struct msgbuf *mb;
+	struct outmsg *mb;
 
 	free(ch->topic);
 	free(ch->topic_setter);

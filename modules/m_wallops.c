@@ -8,7 +8,7 @@
 
 HANDLER(m_wallops)
 {
-	struct msgbuf *mb;
+	struct outmsg *mb;
 	struct conn *cn;
 
 	if (!oper_require(c, PRIV_WALLOPS))

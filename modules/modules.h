@@ -36,6 +36,7 @@ HANDLER(m_quit);
 HANDLER(m_rehash);
 HANDLER(m_restart);
 HANDLER(m_stats);
+HANDLER(m_tagmsg);
 HANDLER(m_time);
 HANDLER(m_topic);
 HANDLER(m_undline);

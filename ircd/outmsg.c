@@ -1,0 +1,108 @@
+/* outmsg.c - lazily built tag flavours of one serialized message. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "outmsg.h"
+#include "server.h"
+#include "util.h"
+
+static uint64_t msgid_counter;
+
+struct outmsg *
+outmsg_new(void)
+{
+	struct outmsg *om = xmalloc(sizeof(*om));
+
+	memset(om->flavour, 0, sizeof(om->flavour));
+	om->available = 0;
+	om->time[0] = '\0';
+	om->msgid[0] = '\0';
+	om->account = NULL;
+	om->client_tags = NULL;
+	om->body_len = 0;
+	return om;
+}
+
+void
+outmsg_free(struct outmsg *om)
+{
+	for (int i = 0; i < TAG_FLAVOURS; i++)
+		if (om->flavour[i] != NULL)
+			msgbuf_unref(om->flavour[i]);
+	free(om->account);
+	free(om->client_tags);
+	free(om);
+}
+
+void
+outmsg_stamp(struct outmsg *om)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(om->time, sizeof(om->time), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(om->time + n, sizeof(om->time) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	if (msgid_counter == 0)
+		msgid_counter = (uint64_t)ts.tv_sec << 20;
+	/* Unique across the network: SID, then a counter seeded by the clock. */
+	snprintf(om->msgid, sizeof(om->msgid), "%s%013llx", me.sid,
+	         (unsigned long long)++msgid_counter);
+	om->available |= TAG_TIME | TAG_MSGID;
+}
+
+static size_t
+append_tag(char *out, size_t n, size_t size, const char *key, const char *value)
+{
+	int r = snprintf(out + n, size - n, "%s%s%s%s", n > 1 ? ";" : "", key,
+	                 value ? "=" : "", value ? value : "");
+	return r > 0 && (size_t)r < size - n ? n + (size_t)r : n;
+}
+
+static struct msgbuf *
+build(struct outmsg *om, unsigned tags)
+{
+	char section[IRC_TAGS_MAX + 1];
+	size_t n = 0;
+	struct msgbuf *mb;
+
+	section[n++] = '@';
+	section[n] = '\0';
+	if (tags & TAG_TIME)
+		n = append_tag(section, n, sizeof(section), "time", om->time);
+	if (tags & TAG_MSGID)
+		n = append_tag(section, n, sizeof(section), "msgid", om->msgid);
+	if (tags & TAG_ACCOUNT)
+		n = append_tag(section, n, sizeof(section), "account", om->account);
+	if (tags & TAG_BOT)
+		n = append_tag(section, n, sizeof(section), "bot", NULL);
+	if (tags & TAG_CLIENT)
+		n = append_tag(section, n, sizeof(section), om->client_tags, NULL);
+	section[n++] = ' ';
+	mb = msgbuf_new(n + om->body_len);
+	memcpy(mb->data, section, n);
+	memcpy(mb->data + n, om->body, om->body_len);
+	mb->len = (uint32_t)(n + om->body_len);
+	return mb;
+}
+
+struct msgbuf *
+outmsg_flavour(struct outmsg *om, unsigned tags)
+{
+	tags &= om->available;
+	if (om->flavour[tags] != NULL)
+		return om->flavour[tags];
+	if (tags == 0) {
+		struct msgbuf *mb = msgbuf_new(om->body_len);
+		memcpy(mb->data, om->body, om->body_len);
+		mb->len = om->body_len;
+		om->flavour[0] = mb;
+	} else {
+		om->flavour[tags] = build(om, tags);
+	}
+	return om->flavour[tags];
+}
