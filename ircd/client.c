@@ -5,6 +5,8 @@
 
 #include "channel.h"
 #include "client.h"
+#include "casemap.h"
+#include "monitor.h"
 #include "server.h"
 #include "snomask.h"
 #include "util.h"
@@ -65,6 +67,7 @@ client_new_local(struct conn *conn, const char *ip)
 	str_copy(c->realhost, c->host, sizeof(c->realhost));
 	LIST_INIT(&c->channels);
 	LIST_INIT(&c->invites);
+	LIST_INIT(&c->monitors);
 	uid_assign(c);
 	return c;
 }
@@ -74,6 +77,7 @@ client_free(struct client *c)
 {
 	channel_part_all(c);
 	invite_clear_client(c);
+	monitor_clear(c);
 	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
 		strmap_del(&clients_by_nick, c->nick);
 	if (c->registered) {
@@ -103,12 +107,19 @@ client_find_nick(const char *nick)
 void
 client_set_nick(struct client *c, const char *nick)
 {
+	char old[NICKLEN_MAX + 1];
+
+	str_copy(old, c->nick, sizeof(old));
 	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
 		strmap_del(&clients_by_nick, c->nick);
 	str_copy(c->nick, nick, sizeof(c->nick));
 	c->nick_ts = now;
 	strmap_put(&clients_by_nick, c->nick, c);
 	channel_invalidate_bans(c);
+	if (c->registered && irc_strcmp(old, nick) != 0) {
+		monitor_signoff(c, old);
+		monitor_signon(c);
+	}
 }
 
 void
@@ -128,6 +139,7 @@ client_register(struct client *c)
 	global = client_count_global();
 	if (global > clients_max_global)
 		clients_max_global = global;
+	monitor_signon(c);
 }
 
 const char *

@@ -49,7 +49,9 @@ struct client {
 	struct conn *conn;
 	LIST_HEAD(, membership) channels;
 	LIST_HEAD(, invite) invites;
+	LIST_HEAD(, watch) monitors; /* nicks this client MONITORs */
 	unsigned nchannels;
+	unsigned nmonitors;
 	unsigned registered : 1;
 	unsigned secure : 1; /* connected over TLS */
 };

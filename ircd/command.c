@@ -1,4 +1,5 @@
 /* command.c - the command table, validated dispatch, 421/451/461/462. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@ static struct command commands[] = {
     {"LIST", m_list, R, 0, 2, 0, 0},
     {"LUSERS", m_lusers, R, 0, 2, 0, 0},
     {"MODE", m_mode, R, 1, 1, 0, 0},
+    {"MONITOR", m_monitor, R, 1, 1, 0, 0},
     {"MOTD", m_motd, R, 0, 2, 0, 0},
     {"NAMES", m_names, R, 0, 2, 0, 0},
     {"NICK", m_nick, U | R, 0, 1, 0, 0},
@@ -47,6 +49,7 @@ static struct command commands[] = {
     {"QUIT", m_quit, U | R, 0, 0, 0, 0},
     {"REHASH", m_rehash, O, 0, 1, 0, 0},
     {"RESTART", m_restart, O, 0, 1, 0, 0},
+    {"SETNAME", m_setname, R, 1, 1, 0, 0},
     {"STATS", m_stats, R, 0, 2, 0, 0},
     {"TAGMSG", m_tagmsg, R, 1, 1, 0, 0},
     {"TIME", m_time, R, 0, 1, 0, 0},
@@ -151,12 +154,56 @@ command_allowed(struct client *c, const struct command *cmd)
 	return 1;
 }
 
+/* The value of tag key in a raw tag section, unescaped into out; 0 if found. */
+static int
+tag_find(const char *tags, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+
+	while (tags != NULL && *tags != '\0') {
+		size_t len = strcspn(tags, ";");
+		if (len >= klen && strncmp(tags, key, klen) == 0 &&
+		    (len == klen || tags[klen] == '=')) {
+			size_t vlen = len > klen ? len - klen - 1 : 0;
+			snprintf(out, size, "%.*s", (int)vlen, tags + klen + 1);
+			tag_unescape(out);
+			return 0;
+		}
+		tags += len;
+		if (*tags == ';')
+			tags++;
+	}
+	return -1;
+}
+
+static irc_result_t
+command_run(struct client *c, struct irc_msg *m, struct command *cmd, size_t len)
+{
+	if (cmd == NULL) {
+		stats.unknown_commands++;
+		reply(c, ERR_UNKNOWNCOMMAND, "%.32s :Unknown command", m->command);
+		return IRC_OK;
+	}
+	cmd->count++;
+	cmd->bytes += len + 2;
+	if (!command_allowed(c, cmd))
+		return IRC_OK;
+	if (m->argc < cmd->min_params) {
+		reply(c, ERR_NEEDMOREPARAMS, "%s :Not enough parameters", cmd->name);
+		return IRC_OK;
+	}
+	return cmd->handler(c, m);
+}
+
 irc_result_t
 command_dispatch(struct client *c, char *line, size_t len)
 {
 	struct irc_msg m;
 	struct command *cmd;
 	enum parse_result r = irc_parse(line, len, IRC_CLIENT_TAGS_MAX, &m);
+	char label[65];
+	int labeled;
+	irc_result_t result;
 
 	if (r == PARSE_EMPTY)
 		return IRC_OK;
@@ -164,18 +211,12 @@ command_dispatch(struct client *c, char *line, size_t len)
 	conn_charge(c->conn, cmd != NULL ? cmd->penalty : 1);
 	if (r != PARSE_OK)
 		return reject_parse(c, r);
-	if (cmd == NULL) {
-		stats.unknown_commands++;
-		reply(c, ERR_UNKNOWNCOMMAND, "%.32s :Unknown command", m.command);
-		return IRC_OK;
-	}
-	cmd->count++;
-	cmd->bytes += len + 2;
-	if (!command_allowed(c, cmd))
-		return IRC_OK;
-	if (m.argc < cmd->min_params) {
-		reply(c, ERR_NEEDMOREPARAMS, "%s :Not enough parameters", cmd->name);
-		return IRC_OK;
-	}
-	return cmd->handler(c, &m);
+	labeled = (c->conn->caps & CAP_LABELED_RESPONSE) && m.tags != NULL &&
+	          tag_find(m.tags, "label", label, sizeof(label)) == 0 && label[0] != '\0';
+	if (labeled)
+		conn_label_begin(c->conn, label);
+	result = command_run(c, &m, cmd, len);
+	if (labeled)
+		conn_label_end(c->conn);
+	return result;
 }

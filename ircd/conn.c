@@ -189,9 +189,104 @@ sendq_over_limit(struct conn *cn, size_t adding)
 	return 1;
 }
 
+/*
+ * labeled-response: while a labeled command runs, its own client's output
+ * is captured here, then sent labeled (one line), as a labeled BATCH
+ * (several), or as a labeled ACK (none).
+ */
+static struct conn *label_conn;
+static char label[65];
+static char *captured;
+static size_t captured_len, captured_cap;
+
+static void
+capture(const char *data, size_t len)
+{
+	if (captured_len + len > captured_cap) {
+		captured_cap = (captured_len + len) * 2;
+		captured = xrealloc(captured, captured_cap);
+	}
+	memcpy(captured + captured_len, data, len);
+	captured_len += len;
+}
+
+void
+conn_label_begin(struct conn *cn, const char *value)
+{
+	label_conn = cn;
+	str_copy(label, value, sizeof(label));
+	captured_len = 0;
+}
+
+/* Queue line (with CRLF) behind extra tags, merged into any it has. */
+static void
+send_tagged(struct conn *cn, const char *tags, const char *line, size_t len)
+{
+	char out[IRC_TAGS_MAX + OUT_LINE_MAX + 4];
+	int n;
+
+	if (line[0] == '@')
+		n = snprintf(out, sizeof(out), "@%s;%.*s", tags, (int)len - 1, line + 1);
+	else
+		n = snprintf(out, sizeof(out), "@%s %.*s", tags, (int)len, line);
+	if (n > 0 && (size_t)n < sizeof(out))
+		conn_send_bytes(cn, out, (size_t)n);
+}
+
+void
+conn_label_end(struct conn *cn)
+{
+	static unsigned batch_serial;
+	char tag[96], id[16];
+	size_t pos = 0, lines = 0;
+
+	label_conn = NULL;
+	snprintf(tag, sizeof(tag), "label=%s", label);
+	for (size_t i = 0; i + 1 < captured_len; i++)
+		if (captured[i] == '\r' && captured[i + 1] == '\n')
+			lines++;
+	if (lines == 0) {
+		char ack[OUT_LINE_MAX];
+		int n = snprintf(ack, sizeof(ack), ":%s ACK\r\n", me.name);
+		send_tagged(cn, tag, ack, (size_t)n);
+		return;
+	}
+	if (lines == 1) {
+		send_tagged(cn, tag, captured, captured_len);
+		return;
+	}
+	if (!(cn->caps & CAP_BATCH)) {
+		conn_send_bytes(cn, captured, captured_len);
+		return;
+	}
+	snprintf(id, sizeof(id), "L%u", ++batch_serial);
+	{
+		char open[OUT_LINE_MAX];
+		int n = snprintf(open, sizeof(open), ":%s BATCH +%s labeled-response\r\n",
+		                 me.name, id);
+		send_tagged(cn, tag, open, (size_t)n);
+	}
+	snprintf(tag, sizeof(tag), "batch=%s", id);
+	while (pos < captured_len) {
+		char *end = memchr(captured + pos, '\n', captured_len - pos);
+		size_t len = end ? (size_t)(end - (captured + pos)) + 1 : captured_len - pos;
+		send_tagged(cn, tag, captured + pos, len);
+		pos += len;
+	}
+	{
+		char close_line[OUT_LINE_MAX];
+		int n = snprintf(close_line, sizeof(close_line), ":%s BATCH -%s\r\n", me.name, id);
+		conn_send_bytes(cn, close_line, (size_t)n);
+	}
+}
+
 void
 conn_send_buf(struct conn *cn, struct msgbuf *mb)
 {
+	if (cn == label_conn) {
+		capture(mb->data, mb->len);
+		return;
+	}
 	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len)) {
 		stats.dropped++;
 		return;
@@ -205,6 +300,10 @@ conn_send_buf(struct conn *cn, struct msgbuf *mb)
 void
 conn_send_bytes(struct conn *cn, const char *data, size_t len)
 {
+	if (cn == label_conn) {
+		capture(data, len);
+		return;
+	}
 	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len)) {
 		stats.dropped++;
 		return;

@@ -76,6 +76,9 @@ void conn_close(struct conn *cn, const char *reason);
 /* Queue output: a shared buffer, or bytes copied in. */
 void conn_send_buf(struct conn *cn, struct msgbuf *mb);
 void conn_send_bytes(struct conn *cn, const char *data, size_t len);
+/* labeled-response: capture cn's output from here until conn_label_end. */
+void conn_label_begin(struct conn *cn, const char *label);
+void conn_label_end(struct conn *cn);
 /* Charge penalty lines to the flood clock (the dispatcher calls this). */
 void conn_charge(struct conn *cn, unsigned penalty);
 /* Close every connection with an ERROR (shutdown) and flush. */

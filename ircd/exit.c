@@ -2,6 +2,7 @@
 #include "client.h"
 #include "exit.h"
 #include "log.h"
+#include "monitor.h"
 #include "send.h"
 #include "snomask.h"
 #include "whowas.h"
@@ -14,6 +15,7 @@ client_exit(struct client *c, const char *reason)
 		send_common(c, mb, 0);
 		msg_release(mb);
 		whowas_add(c);
+		monitor_signoff(c, c->nick);
 		if (c->conn != NULL)
 			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]", c->nick,
 			             c->user, c->host, reason, c->ip);

@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "bounds.h"
 #include "line.h"
+#include "monitor.h"
 #include "send.h"
 #include "server.h"
 #include "stats.h"
@@ -59,6 +60,31 @@ send_notice(struct client *to, const char *fmt, ...)
 	send_vline(to, prefix, fmt, ap);
 	va_end(ap);
 }
+
+static void
+send_standard(struct client *to, const char *kind, const char *cmd, const char *code,
+              const char *context, const char *fmt, va_list ap)
+{
+	char prefix[200];
+
+	snprintf(prefix, sizeof(prefix), ":%s %s %s %s%s%s :", me.name, kind, cmd, code,
+	         context ? " " : "", context ? context : "");
+	send_vline(to, prefix, fmt, ap);
+}
+
+#define STANDARD_REPLY(fn, kind)                                                    \
+	void fn(struct client *to, const char *cmd, const char *code,               \
+	        const char *context, const char *fmt, ...)                          \
+	{                                                                           \
+		va_list ap;                                                         \
+		va_start(ap, fmt);                                                  \
+		send_standard(to, kind, cmd, code, context, fmt, ap);               \
+		va_end(ap);                                                         \
+	}
+
+STANDARD_REPLY(send_fail, "FAIL")
+STANDARD_REPLY(send_warn, "WARN")
+STANDARD_REPLY(send_note, "NOTE")
 
 static struct outmsg *
 msg_vbuild(const char *prefix, const char *fmt, va_list ap)
@@ -166,15 +192,18 @@ send_channel(struct channel *ch, struct client *skip, struct outmsg *om,
 	send_channel_filtered(ch, skip, om, status, 0, 0);
 }
 
+static uint32_t common_serial;
+
 void
 send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t caps,
                 uint32_t without_caps)
 {
-	static uint32_t serial;
+	uint32_t serial;
 	struct membership *cm;
 
-	if (++serial == 0)
-		serial = 1;
+	if (++common_serial == 0)
+		common_serial = 1;
+	serial = common_serial;
 	c->mark = serial;
 	if (include_self && c->conn != NULL && (c->conn->caps & caps) == caps &&
 	    (c->conn->caps & without_caps) == 0)
@@ -192,6 +221,13 @@ send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t 
 			send_msg(to, om);
 		}
 	}
+}
+
+void
+send_common_ext(struct client *c, struct outmsg *om, int include_self, uint32_t cap)
+{
+	send_common_cap(c, om, include_self, cap, 0);
+	monitor_notify(c, om, cap, common_serial);
 }
 
 void

@@ -17,6 +17,17 @@ void reply(struct client *to, int numeric, const char *fmt, ...) PRINTF(3, 4);
 void send_notice(struct client *to, const char *fmt, ...) PRINTF(2, 3);
 
 /*
+ * standard-replies: "FAIL|WARN|NOTE <command> <code> [<context>] :<text>".
+ * Sent to every client (the capability only promises them in more places).
+ */
+void send_fail(struct client *to, const char *cmd, const char *code, const char *context,
+               const char *fmt, ...) PRINTF(5, 6);
+void send_warn(struct client *to, const char *cmd, const char *code, const char *context,
+               const char *fmt, ...) PRINTF(5, 6);
+void send_note(struct client *to, const char *cmd, const char *code, const char *context,
+               const char *fmt, ...) PRINTF(5, 6);
+
+/*
  * A message serialized once, to be queued to any number of recipients,
  * each getting the tag flavour its capabilities ask for (outmsg.h).
  * msg_from stamps time and msgid and carries the sender's account.
@@ -38,6 +49,11 @@ void send_channel_filtered(struct channel *ch, struct client *skip, struct outms
                            unsigned status, uint32_t caps, uint32_t without_caps);
 /* Every user sharing a channel with c, once each; c too when include_self. */
 void send_common(struct client *c, struct outmsg *om, int include_self);
+/*
+ * A change to c (AWAY, SETNAME, CHGHOST, account) for users with cap who
+ * share a channel with c or MONITOR c with extended-monitor.
+ */
+void send_common_ext(struct client *c, struct outmsg *om, int include_self, uint32_t cap);
 /* As send_common, only to users with caps and without without_caps. */
 void send_common_cap(struct client *c, struct outmsg *om, int include_self,
                      uint32_t caps, uint32_t without_caps);

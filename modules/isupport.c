@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "modules.h"
 #include "numeric.h"
+#include "monitor.h"
 #include "send.h"
 
 #define TOKENS_PER_LINE 13
@@ -19,6 +20,7 @@ isupport_send(struct client *c)
 
 #define TOKEN(...) snprintf(tokens[n++], sizeof(tokens[0]), __VA_ARGS__)
 	TOKEN("AWAYLEN=%u", l->awaylen);
+	TOKEN("BOT=B");
 	TOKEN("CASEMAPPING=rfc1459");
 	TOKEN("CHANLIMIT=#:%u", l->max_channels);
 	TOKEN("CHANMODES=beI,k,l,imnpst");
@@ -31,6 +33,7 @@ isupport_send(struct client *c)
 	TOKEN("MAXLIST=beI:%u", l->max_list);
 	TOKEN("MAXTARGETS=%u", l->max_targets);
 	TOKEN("MODES=%u", MODES_PER_LINE);
+	TOKEN("MONITOR=%u", MONITOR_MAX);
 	TOKEN("NETWORK=%s", conf->network);
 	TOKEN("NICKLEN=%u", l->nicklen);
 	TOKEN("PREFIX=(ov)@+");
@@ -41,6 +44,7 @@ isupport_send(struct client *c)
 	      l->max_targets, l->max_targets);
 	TOKEN("TOPICLEN=%u", l->topiclen);
 	TOKEN("USERLEN=%u", USERLEN);
+	TOKEN("WHOX");
 #undef TOKEN
 
 	for (size_t i = 0; i < n; i += TOKENS_PER_LINE) {

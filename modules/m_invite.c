@@ -1,4 +1,5 @@
 /* m_invite.c - INVITE: let a user past +i (and +k, +l, +b) once. */
+#include "cap.h"
 #include "channel.h"
 #include "client.h"
 #include "modules.h"
@@ -40,6 +41,8 @@ HANDLER(m_invite)
 		reply(c, RPL_AWAY, "%s :%s", target->nick, target->away);
 	mb = msg_from(c, "INVITE %s :%s", target->nick, ch->name);
 	send_msg(target, mb);
+	/* invite-notify: the channel's operators see who was let in. */
+	send_channel_filtered(ch, c, mb, MEMBER_OP, CAP_INVITE_NOTIFY, 0);
 	msg_release(mb);
 	return IRC_OK;
 }

@@ -1,7 +1,9 @@
 /* m_join.c - JOIN: channel lists with keys, JOIN 0, every entry check. */
 #include <string.h>
 
+#include "cap.h"
 #include "channel.h"
+#include "conn.h"
 #include "client.h"
 #include "conf.h"
 #include "modules.h"
@@ -52,11 +54,30 @@ join_allowed(struct client *c, struct channel *ch, const char *key)
 	return 1;
 }
 
+/* JOIN as each member's capabilities want it, then away-notify. */
+static void
+join_announce(struct client *c, struct channel *ch)
+{
+	struct outmsg *plain = msg_from(c, "JOIN %s", ch->name);
+	struct outmsg *ext = msg_from(c, "JOIN %s %s :%s", ch->name,
+	                              c->account ? c->account : "*",
+	                              c->realname ? c->realname : "");
+
+	send_channel_filtered(ch, NULL, plain, 0, 0, CAP_EXTENDED_JOIN);
+	send_channel_filtered(ch, NULL, ext, 0, CAP_EXTENDED_JOIN, 0);
+	msg_release(plain);
+	msg_release(ext);
+	if (c->away != NULL) {
+		struct outmsg *away = msg_from(c, "AWAY :%s", c->away);
+		send_channel_filtered(ch, c, away, 0, CAP_AWAY_NOTIFY, 0);
+		msg_release(away);
+	}
+}
+
 static void
 join_one(struct client *c, const char *name, const char *key)
 {
 	struct channel *ch = channel_find(name);
-	struct outmsg *mb;
 	uint8_t flags = 0;
 
 	if (ch != NULL && channel_member(ch, c) != NULL)
@@ -74,11 +95,10 @@ join_one(struct client *c, const char *name, const char *key)
 	}
 	channel_add(ch, c, flags);
 	stats.joins++;
-	mb = msg_from(c, "JOIN %s", ch->name);
-	send_channel(ch, NULL, mb, 0);
-	msg_release(mb);
+	join_announce(c, ch);
 	topic_send(c, ch);
-	names_send(c, ch);
+	if (!(c->conn->caps & CAP_NO_IMPLICIT_NAMES))
+		names_send(c, ch);
 }
 
 static void

@@ -321,6 +321,8 @@ umode_string(const struct client *c, char *buf)
 	*p++ = '+';
 	if (c->umodes & UMODE_INVISIBLE)
 		*p++ = 'i';
+	if (c->umodes & UMODE_BOT)
+		*p++ = 'B';
 	if (c->umodes & UMODE_OPER)
 		*p++ = 'o';
 	if (c->umodes & UMODE_SNOTICE)
@@ -330,6 +332,24 @@ umode_string(const struct client *c, char *buf)
 	if (c->umodes & UMODE_CLOAK)
 		*p++ = 'x';
 	*p = '\0';
+}
+
+/* +x/-x swaps the shown host; chghost clients are told, others see it next time. */
+static void
+umode_cloak(struct client *c, int on)
+{
+	char host[HOSTLEN + 1];
+	struct outmsg *om;
+
+	if (on)
+		cloak_host(c->realhost, c->ip, host, sizeof(host));
+	else
+		str_copy(host, c->realhost, sizeof(host));
+	om = msg_from(c, "CHGHOST %s %s", c->user, host);
+	send_common_ext(c, om, 1, CAP_CHGHOST);
+	msg_release(om);
+	str_copy(c->host, host, sizeof(c->host));
+	channel_invalidate_bans(c);
 }
 
 /* +s takes an optional snomask ("+s +ck"); only operators may hold it. */
@@ -369,6 +389,7 @@ user_mode(struct client *c, struct irc_msg *m)
 		case '-': dir = *p; continue;
 		case 'i': bit = UMODE_INVISIBLE; break;
 		case 'w': bit = UMODE_WALLOPS; break;
+		case 'B': bit = UMODE_BOT; break;
 		case 'x':
 			if (!cloak_enabled())
 				continue;
@@ -392,13 +413,8 @@ user_mode(struct client *c, struct irc_msg *m)
 		if ((dir == '+') == ((c->umodes & bit) != 0))
 			continue;
 		client_set_umode(c, bit, dir == '+');
-		if (bit == UMODE_CLOAK) {
-			if (dir == '+')
-				cloak_host(c->realhost, c->ip, c->host, sizeof(c->host));
-			else
-				str_copy(c->host, c->realhost, sizeof(c->host));
-			channel_invalidate_bans(c);
-		}
+		if (bit == UMODE_CLOAK)
+			umode_cloak(c, dir == '+');
 		changes_add(&out, dir, *p, NULL);
 	}
 	if (unknown)

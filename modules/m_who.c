@@ -1,4 +1,5 @@
-/* m_who.c - WHO: by channel or by mask, optionally opers only. */
+/* m_who.c - WHO: by channel or by mask, opers only with "o", WHOX with "%". */
+#include <stdio.h>
 #include <string.h>
 
 #include "channel.h"
@@ -9,6 +10,15 @@
 #include "numeric.h"
 #include "send.h"
 #include "server.h"
+
+/* A WHO request: the classic form, or WHOX fields ("%tcuihsnfdlaor,token"). */
+struct who_query {
+	struct client *asker;
+	int opers_only;
+	int whox;
+	char fields[16];
+	char token[4];
+};
 
 /* 1 when viewer and u share at least one channel. */
 static int
@@ -23,40 +33,91 @@ shares_channel(const struct client *viewer, const struct client *u)
 }
 
 static void
-who_reply(struct client *c, struct client *u, const char *chname,
-          const struct membership *mem)
+who_flags(const struct who_query *q, const struct client *u, const struct membership *mem,
+          char *flags)
 {
-	char flags[8], *p = flags;
+	char *p = flags;
 
 	*p++ = u->away ? 'G' : 'H';
 	if (u->umodes & UMODE_OPER)
 		*p++ = '*';
+	if (u->umodes & UMODE_BOT)
+		*p++ = 'B';
 	if (mem != NULL) {
-		const char *pre = member_prefix(mem, (c->conn->caps & CAP_MULTI_PREFIX) != 0);
+		const char *pre =
+		    member_prefix(mem, (q->asker->conn->caps & CAP_MULTI_PREFIX) != 0);
 		while (*pre != '\0')
 			*p++ = *pre++;
 	}
 	*p = '\0';
-	reply(c, RPL_WHOREPLY, "%s %s %s %s %s %s :%u %s", chname, u->user, u->host,
-	      u->server->name, u->nick, flags, u->server == &me ? 0 : 1,
+}
+
+/* 354: the requested fields, always in the order t c u i h s n f d l a o r. */
+static void
+whox_reply(const struct who_query *q, struct client *u, const char *chname,
+           const char *flags)
+{
+	char buf[OUT_LINE_MAX];
+	size_t n = 0;
+	int see_ip = q->asker == u || (q->asker->umodes & UMODE_OPER);
+
+#define FIELD(...) n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, __VA_ARGS__)
+	for (const char *f = "tcuihsnfdlaor"; *f != '\0'; f++) {
+		if (strchr(q->fields, *f) == NULL)
+			continue;
+		switch (*f) {
+		case 't': FIELD(" %s", q->token[0] ? q->token : "0"); break;
+		case 'c': FIELD(" %s", chname); break;
+		case 'u': FIELD(" %s", u->user); break;
+		case 'i': FIELD(" %s", see_ip ? u->ip : "255.255.255.255"); break;
+		case 'h': FIELD(" %s", u->host); break;
+		case 's': FIELD(" %s", u->server->name); break;
+		case 'n': FIELD(" %s", u->nick); break;
+		case 'f': FIELD(" %s", flags); break;
+		case 'd': FIELD(" %u", u->server == &me ? 0 : u->server->hopcount); break;
+		case 'l':
+			FIELD(" %lld", u->conn ? (long long)(now - u->conn->last_message) : 0LL);
+			break;
+		case 'a': FIELD(" %s", u->account ? u->account : "0"); break;
+		case 'o': FIELD(" n/a"); break;
+		case 'r': FIELD(" :%s", u->realname ? u->realname : ""); break;
+		}
+	}
+#undef FIELD
+	reply(q->asker, RPL_WHOSPCRPL, "%s", n > 0 ? buf + 1 : "");
+}
+
+static void
+who_reply(const struct who_query *q, struct client *u, const char *chname,
+          const struct membership *mem)
+{
+	char flags[8];
+
+	who_flags(q, u, mem, flags);
+	if (q->whox) {
+		whox_reply(q, u, chname, flags);
+		return;
+	}
+	reply(q->asker, RPL_WHOREPLY, "%s %s %s %s %s %s :%u %s", chname, u->user, u->host,
+	      u->server->name, u->nick, flags, u->server == &me ? 0 : u->server->hopcount,
 	      u->realname ? u->realname : "");
 }
 
 static void
-who_channel(struct client *c, struct channel *ch, int opers_only)
+who_channel(const struct who_query *q, struct channel *ch)
 {
-	int on_channel = channel_member(ch, c) != NULL;
+	int on_channel = channel_member(ch, q->asker) != NULL;
 
 	if (!on_channel && (ch->modes & (CMODE_SECRET | CMODE_PRIVATE)))
 		return;
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
 		struct membership *mem = ch->members[i];
 		struct client *u = mem->client;
-		if (opers_only && !(u->umodes & UMODE_OPER))
+		if (q->opers_only && !(u->umodes & UMODE_OPER))
 			continue;
 		if (!on_channel && (u->umodes & UMODE_INVISIBLE))
 			continue;
-		who_reply(c, u, ch->name, mem);
+		who_reply(q, u, ch->name, mem);
 	}
 }
 
@@ -69,37 +130,61 @@ who_mask_match(const char *mask, const struct client *u)
 }
 
 static void
-who_mask(struct client *c, const char *mask, int opers_only)
+who_mask(const struct who_query *q, const char *mask)
 {
+	struct client *c = q->asker;
 	struct client *exact = strpbrk(mask, "*?") ? NULL : client_find_nick(mask);
 
 	if (exact != NULL) {
-		if (exact->registered && (!opers_only || (exact->umodes & UMODE_OPER)))
-			who_reply(c, exact, "*", NULL);
+		if (exact->registered && (!q->opers_only || (exact->umodes & UMODE_OPER)))
+			who_reply(q, exact, "*", NULL);
 		return;
 	}
 	strmap_foreach(&clients_by_uid, slot) {
 		struct client *u = slot->value;
-		if (opers_only && !(u->umodes & UMODE_OPER))
+		if (q->opers_only && !(u->umodes & UMODE_OPER))
 			continue;
 		if (u != c && (u->umodes & UMODE_INVISIBLE) && !shares_channel(c, u))
 			continue;
 		if (who_mask_match(mask, u))
-			who_reply(c, u, "*", NULL);
+			who_reply(q, u, "*", NULL);
 	}
+}
+
+/* "o%tnf,42": flags before '%', WHOX fields after, a token after ','. */
+static void
+who_parse_options(struct who_query *q, const char *opts)
+{
+	const char *pct = strchr(opts, '%');
+	size_t flags_len = pct ? (size_t)(pct - opts) : strlen(opts);
+
+	q->opers_only = memchr(opts, 'o', flags_len) != NULL;
+	if (pct == NULL)
+		return;
+	q->whox = 1;
+	snprintf(q->fields, sizeof(q->fields), "%.*s", (int)strcspn(pct + 1, ","), pct + 1);
+	if (strchr(pct, ',') != NULL)
+		snprintf(q->token, sizeof(q->token), "%s", strchr(pct, ',') + 1);
+	/* A token must be 1-3 digits; otherwise it is dropped. */
+	if (q->token[0] != '\0' && strspn(q->token, "0123456789") != strlen(q->token))
+		q->token[0] = '\0';
 }
 
 HANDLER(m_who)
 {
 	const char *mask = m->argc > 0 && m->argv[0][0] ? m->argv[0] : "*";
-	int opers_only = m->argc > 1 && strchr(m->argv[1], 'o') != NULL;
+	struct who_query q;
 
+	memset(&q, 0, sizeof(q));
+	q.asker = c;
+	if (m->argc > 1)
+		who_parse_options(&q, m->argv[1]);
 	if (mask[0] == '#') {
 		struct channel *ch = channel_find(mask);
 		if (ch != NULL)
-			who_channel(c, ch, opers_only);
+			who_channel(&q, ch);
 	} else {
-		who_mask(c, strcmp(mask, "0") == 0 ? "*" : mask, opers_only);
+		who_mask(&q, strcmp(mask, "0") == 0 ? "*" : mask);
 	}
 	reply(c, RPL_ENDOFWHO, "%s :End of /WHO list", mask);
 	return IRC_OK;

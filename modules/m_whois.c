@@ -55,6 +55,8 @@ whois_one(struct client *c, struct client *u)
 	if (c == u || (c->umodes & UMODE_OPER))
 		reply(c, RPL_WHOISHOST, "%s :is connecting from *@%s %s", u->nick, u->realhost,
 		      u->ip);
+	if (u->umodes & UMODE_BOT)
+		reply(c, RPL_WHOISBOT, "%s :is a bot", u->nick);
 	if (u->secure)
 		reply(c, RPL_WHOISSECURE, "%s :is using a secure connection", u->nick);
 	/* The fingerprint is an identity: shown to its owner and to opers. */

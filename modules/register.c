@@ -17,7 +17,7 @@
 #include "snomask.h"
 #include "xline.h"
 
-#define USER_MODES "iosxw"
+#define USER_MODES "Biosxw"
 #define CHAN_MODES "beIiklmnopstv"
 #define CHAN_MODES_PARAM "beIklov"
 

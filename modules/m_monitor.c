@@ -1,0 +1,132 @@
+/* m_monitor.c - MONITOR + - C L S: online notifications for chosen nicks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "conf.h"
+#include "modules.h"
+#include "monitor.h"
+#include "numeric.h"
+#include "send.h"
+
+/* Batches nicks into as few 730/731/732 lines as fit. */
+struct nick_batch {
+	struct client *c;
+	int numeric;
+	char buf[400];
+	size_t len;
+};
+
+static void
+batch_flush(struct nick_batch *b)
+{
+	if (b->len > 0)
+		reply(b->c, b->numeric, ":%s", b->buf);
+	b->len = 0;
+	b->buf[0] = '\0';
+}
+
+static void
+batch_add(struct nick_batch *b, const char *item)
+{
+	size_t n = strlen(item);
+
+	if (b->len > 0 && b->len + 1 + n >= sizeof(b->buf))
+		batch_flush(b);
+	if (n >= sizeof(b->buf))
+		return;
+	if (b->len > 0)
+		b->buf[b->len++] = ',';
+	memcpy(b->buf + b->len, item, n + 1);
+	b->len += n;
+}
+
+/* Sort a nick into the online or offline batch. */
+static void
+status_of(struct client *c, const char *nick, struct nick_batch *on, struct nick_batch *off)
+{
+	struct client *u = client_find_nick(nick);
+	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
+
+	if (u != NULL && u->registered)
+		batch_add(on, client_mask(u, mask, sizeof(mask)));
+	else
+		batch_add(off, nick);
+}
+
+static void
+monitor_plus(struct client *c, char *targets)
+{
+	struct nick_batch on = {c, RPL_MONONLINE, "", 0}, off = {c, RPL_MONOFFLINE, "", 0};
+	char *nick;
+
+	while ((nick = list_next(&targets)) != NULL) {
+		if (*nick == '\0' || !nick_valid(nick, conf->limits.nicklen))
+			continue;
+		if (monitor_add(c, nick) != 0) {
+			reply(c, ERR_MONLISTFULL, "%u %s%s%s :Monitor list is full", MONITOR_MAX,
+			      nick, targets ? "," : "", targets ? targets : "");
+			break;
+		}
+		status_of(c, nick, &on, &off);
+	}
+	batch_flush(&on);
+	batch_flush(&off);
+}
+
+static void
+list_visit(const char *nick, void *arg)
+{
+	batch_add(arg, nick);
+}
+
+struct status_ctx {
+	struct nick_batch on, off;
+};
+
+static void
+status_visit(const char *nick, void *arg)
+{
+	struct status_ctx *s = arg;
+	status_of(s->on.c, nick, &s->on, &s->off);
+}
+
+HANDLER(m_monitor)
+{
+	char op = m->argv[0][0];
+	char *targets = m->argc > 1 ? m->argv[1] : NULL, *nick;
+
+	switch (op) {
+	case '+':
+		if (targets == NULL) {
+			reply(c, ERR_NEEDMOREPARAMS, "MONITOR :Not enough parameters");
+			break;
+		}
+		monitor_plus(c, targets);
+		break;
+	case '-':
+		while (targets != NULL && (nick = list_next(&targets)) != NULL)
+			monitor_del(c, nick);
+		break;
+	case 'C': case 'c':
+		monitor_clear(c);
+		break;
+	case 'L': case 'l': {
+		struct nick_batch b = {c, RPL_MONLIST, "", 0};
+		monitor_list(c, list_visit, &b);
+		batch_flush(&b);
+		reply(c, RPL_ENDOFMONLIST, ":End of MONITOR list");
+		break;
+	}
+	case 'S': case 's': {
+		struct status_ctx s = {{c, RPL_MONONLINE, "", 0}, {c, RPL_MONOFFLINE, "", 0}};
+		monitor_list(c, status_visit, &s);
+		batch_flush(&s.on);
+		batch_flush(&s.off);
+		break;
+	}
+	default:
+		send_fail(c, "MONITOR", "INVALID_PARAMS", NULL, "Unknown MONITOR operation %c", op);
+	}
+	return IRC_OK;
+}
