@@ -39,20 +39,46 @@ outmsg_free(struct outmsg *om)
 void
 outmsg_stamp(struct outmsg *om)
 {
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(om->time, sizeof(om->time), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(om->time + n, sizeof(om->time) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	clock_gettime(CLOCK_REALTIME, &om->when);
 	if (msgid_counter == 0)
-		msgid_counter = (uint64_t)ts.tv_sec << 20;
-	/* Unique across the network: SID, then a counter seeded by the clock. */
-	snprintf(om->msgid, sizeof(om->msgid), "%s%013llx", me.sid,
-	         (unsigned long long)++msgid_counter);
+		msgid_counter = (uint64_t)om->when.tv_sec << 20;
+	om->serial = ++msgid_counter;
 	om->available |= TAG_TIME | TAG_MSGID;
+}
+
+/* One formatted second, reused by every message stamped within it. */
+static const char *
+second_string(time_t sec)
+{
+	static time_t cached = -1;
+	static char buf[24];
+	struct tm tm;
+
+	if (sec != cached) {
+		gmtime_r(&sec, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached = sec;
+	}
+	return buf;
+}
+
+static const char *
+outmsg_time(struct outmsg *om)
+{
+	if (om->time[0] == '\0')
+		snprintf(om->time, sizeof(om->time), "%.19s.%03dZ", second_string(om->when.tv_sec),
+		         (int)(om->when.tv_nsec / 1000000) % 1000);
+	return om->time;
+}
+
+const char *
+outmsg_msgid(struct outmsg *om)
+{
+	/* Unique across the network: SID, then a counter seeded by the clock. */
+	if (om->msgid[0] == '\0')
+		snprintf(om->msgid, sizeof(om->msgid), "%s%013llx", me.sid,
+		         (unsigned long long)om->serial);
+	return om->msgid;
 }
 
 static size_t
@@ -73,9 +99,9 @@ build(struct outmsg *om, unsigned tags)
 	section[n++] = '@';
 	section[n] = '\0';
 	if (tags & TAG_TIME)
-		n = append_tag(section, n, sizeof(section), "time", om->time);
+		n = append_tag(section, n, sizeof(section), "time", outmsg_time(om));
 	if (tags & TAG_MSGID)
-		n = append_tag(section, n, sizeof(section), "msgid", om->msgid);
+		n = append_tag(section, n, sizeof(section), "msgid", outmsg_msgid(om));
 	if (tags & TAG_ACCOUNT)
 		n = append_tag(section, n, sizeof(section), "account", om->account);
 	if (tags & TAG_BOT)

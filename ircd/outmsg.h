@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "bounds.h"
 #include "msgbuf.h"
@@ -24,6 +25,9 @@
 struct outmsg {
 	struct msgbuf *flavour[TAG_FLAVOURS];
 	uint8_t available; /* tags this message can carry */
+	/* Stamped cheaply; formatted only if a tagged flavour is built. */
+	struct timespec when;
+	uint64_t serial;
 	char time[32];
 	char msgid[24];
 	char *account;
@@ -36,7 +40,9 @@ struct outmsg *outmsg_new(void);
 void outmsg_free(struct outmsg *om);
 /* The flavour for a recipient wanting these tags (masked to what exists). */
 struct msgbuf *outmsg_flavour(struct outmsg *om, unsigned tags);
-/* Fill time (now, ms) and a fresh msgid. */
+/* Give it a time (now) and a fresh msgid. */
 void outmsg_stamp(struct outmsg *om);
+/* The msgid, formatted on first use (history and echo need it too). */
+const char *outmsg_msgid(struct outmsg *om);
 
 #endif
