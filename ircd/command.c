@@ -19,7 +19,9 @@
 
 /* Sorted by name; name, handler, allowed states, min params, penalty. */
 static struct command commands[] = {
+    {"ACCOUNT", m_account, R, 1, 1, 0, 0},
     {"ADMIN", m_admin, R, 0, 2, 0, 0},
+    {"AUTHENTICATE", m_authenticate, U | R, 1, 1, 0, 0},
     {"AWAY", m_away, R, 0, 1, 0, 0},
     {"CAP", m_cap, U | R, 1, 1, 0, 0},
     {"DIE", m_die, O, 0, 1, 0, 0},
@@ -47,6 +49,7 @@ static struct command commands[] = {
     {"PONG", m_pong, U | R, 0, 0, 0, 0},
     {"PRIVMSG", m_privmsg, R, 0, 1, 0, 0},
     {"QUIT", m_quit, U | R, 0, 0, 0, 0},
+    {"REGISTER", m_register, U | R, 3, 5, 0, 0},
     {"REHASH", m_rehash, O, 0, 1, 0, 0},
     {"RESTART", m_restart, O, 0, 1, 0, 0},
     {"SETNAME", m_setname, R, 1, 1, 0, 0},
@@ -58,6 +61,7 @@ static struct command commands[] = {
     {"UNKLINE", m_unkline, O, 1, 1, 0, 0},
     {"USER", m_user, U | R, 4, 0, 0, 0},
     {"USERHOST", m_userhost, R, 1, 1, 0, 0},
+    {"VERIFY", m_verify, U | R, 2, 5, 0, 0},
     {"VERSION", m_version, R, 0, 2, 0, 0},
     {"WALLOPS", m_wallops, O, 1, 1, 0, 0},
     {"WHO", m_who, R, 0, 2, 0, 0},

@@ -409,6 +409,37 @@ cloak_key(struct parse_ctx *ctx, const char *key, const char *value)
 }
 
 static int
+accounts_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_accounts *a = &ctx->c->accounts;
+
+	if (strcmp(key, "registration") == 0) {
+		parse_bool(ctx, key, value, &a->registration);
+	} else if (strcmp(key, "verify") == 0) {
+		parse_bool(ctx, key, value, &a->verify);
+	} else if (strcmp(key, "verify_command") == 0) {
+		free(a->verify_command);
+		a->verify_command = resolve_path(ctx->c, value);
+	} else if (strcmp(key, "min_password") == 0) {
+		set_uint(ctx, key, value, 1, 200, &a->min_password);
+	} else if (strcmp(key, "nick_protection") == 0) {
+		if (strcmp(value, "off") == 0)
+			a->nick_protection = NICKPROT_OFF;
+		else if (strcmp(value, "warn") == 0)
+			a->nick_protection = NICKPROT_WARN;
+		else if (strcmp(value, "rename") == 0)
+			a->nick_protection = NICKPROT_RENAME;
+		else
+			conf_error(ctx, key, "'%s' is not off, warn or rename", value);
+	} else if (strcmp(key, "nick_grace") == 0) {
+		set_uint(ctx, key, value, 1, 3600, &a->nick_grace);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct conf_listen *l = ctx->block;
@@ -594,7 +625,8 @@ open_block(struct parse_ctx *ctx, const char *section)
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
 	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
 	           strcmp(kind, "dns") != 0 && strcmp(kind, "metrics") != 0 &&
-	           strcmp(kind, "log") != 0 && strcmp(kind, "cloak") != 0) {
+	           strcmp(kind, "log") != 0 && strcmp(kind, "cloak") != 0 &&
+	           strcmp(kind, "accounts") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -636,6 +668,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = log_key(ctx, key, value);
 	else if (strcmp(kind, "cloak") == 0)
 		known = cloak_key(ctx, key, value);
+	else if (strcmp(kind, "accounts") == 0)
+		known = accounts_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -656,6 +690,9 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
 	c->metrics.port = 6680;
+	c->accounts = (struct conf_accounts){.registration = 1, .min_password = 8,
+	                                     .nick_protection = NICKPROT_RENAME,
+	                                     .nick_grace = 30};
 	c->log.level = LOG_LEVEL_INFO;
 	c->dns = (struct conf_dns){.enabled = 1, .timeout = 4, .cache_size = 4096,
 	                           .cache_ttl = 3600};
@@ -716,6 +753,8 @@ validate(struct parse_ctx *ctx)
 		conf_error(ctx, "key", "[cloak] needs key or key_file");
 	if (c->cloak.prefix == NULL)
 		set_str(&c->cloak.prefix, c->network);
+	if (c->accounts.verify && c->accounts.verify_command == NULL)
+		conf_error(ctx, "verify_command", "[accounts] verify = yes needs verify_command");
 	if (c->metrics.host == NULL)
 		set_str(&c->metrics.host, "127.0.0.1");
 	if (c->description == NULL)
@@ -821,6 +860,7 @@ config_free(struct config *c)
 	free(c->cloak.key);
 	free(c->cloak.key_file);
 	free(c->cloak.prefix);
+	free(c->accounts.verify_command);
 	free(c);
 }
 

@@ -108,6 +108,17 @@ struct conf_cloak {
 	char *prefix;   /* "prefix-XXXXXXXX.domain" for named hosts */
 };
 
+enum nick_protection { NICKPROT_OFF, NICKPROT_WARN, NICKPROT_RENAME };
+
+struct conf_accounts {
+	int registration;       /* REGISTER allowed */
+	int verify;             /* new accounts need VERIFY with an emailed code */
+	char *verify_command;   /* run as: command ACCOUNT EMAIL CODE */
+	unsigned min_password;  /* characters */
+	int nick_protection;    /* enum nick_protection */
+	unsigned nick_grace;    /* seconds to log in before a rename */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -126,6 +137,7 @@ struct config {
 	struct conf_metrics metrics;
 	struct conf_log log;
 	struct conf_cloak cloak;
+	struct conf_accounts accounts;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

@@ -19,6 +19,7 @@
 #include "linger.h"
 #include "log.h"
 #include "../modules/modules.h"
+#include "sasl.h"
 #include "send.h"
 #include "server.h"
 #include "snomask.h"
@@ -368,6 +369,8 @@ conn_free(struct conn *cn)
 		throttled_forget(cn);
 	if (cn->dns != NULL)
 		dns_cancel(cn->dns);
+	sasl_abort(cn, 0);
+	registration_conn_gone(cn);
 	tls_free(cn->ssl);
 	if (lingering_allowed && cn->sendq.count == 0)
 		linger_close(cn->fd);
@@ -722,6 +725,8 @@ conn_check_timeouts(struct conn *cn)
 			conn_close(cn, "Registration timed out");
 		return;
 	}
+	if (cn->nick_deadline != 0 && now >= cn->nick_deadline)
+		nick_protect_expire(cn->client);
 	if (now - cn->last_read < (time_t)freq)
 		return;
 	if (!(cn->flags & CONN_PING_SENT)) {

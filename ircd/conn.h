@@ -14,6 +14,7 @@ struct client;
 struct conf_class;
 struct ssl_st;
 struct dns_request;
+struct sasl_session;
 
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
@@ -32,6 +33,7 @@ enum conn_state {
 #define CONN_OPER_PENDING 0x40 /* an OPER password check is running */
 #define CONN_DNS_PENDING 0x80  /* registration waits for the host lookup */
 #define CONN_THROTTLED 0x100   /* complete lines wait for the flood clock */
+#define CONN_REGISTER_PENDING 0x200 /* an account REGISTER is being made */
 
 
 struct conn {
@@ -47,6 +49,10 @@ struct conn {
 	struct conf_class *class;
 	char *password;   /* from PASS, until registration */
 	struct dns_request *dns; /* host lookup in flight */
+	struct sasl_session *sasl; /* AUTHENTICATE in progress */
+	unsigned sasl_failures;
+	void *registration;  /* REGISTER in flight (m_register.c) */
+	time_t nick_deadline; /* log in by then or be renamed (0: none) */
 	char *rbuf;       /* partial line carried between reads, or NULL */
 	uint32_t rlen;
 	uint64_t flood_clock; /* ms: fake lag, ahead of now while flooding */

@@ -13,7 +13,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static sqlite3 *db;
 static unsigned saved_max_local, saved_max_global;
@@ -25,6 +25,13 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE TABLE xlines (kind TEXT NOT NULL, mask TEXT NOT NULL, reason TEXT NOT NULL,"
     " setter TEXT NOT NULL, set_at INTEGER NOT NULL, expires INTEGER NOT NULL,"
     " PRIMARY KEY (kind, mask));",
+    /* 3: accounts, their SCRAM credentials and bound certificates. */
+    "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, password TEXT NOT NULL,"
+    " scram_salt TEXT NOT NULL, scram_iter INTEGER NOT NULL, scram_stored TEXT NOT NULL,"
+    " scram_server TEXT NOT NULL, email TEXT, created INTEGER NOT NULL,"
+    " verified INTEGER NOT NULL DEFAULT 1, verify_code TEXT);"
+    "CREATE TABLE account_certs (fp TEXT PRIMARY KEY, key TEXT NOT NULL"
+    " REFERENCES accounts(key) ON DELETE CASCADE);",
 };
 
 static int
@@ -126,6 +133,7 @@ store_open(const char *path)
 	}
 	sqlite3_busy_timeout(db, 2000);
 	if (exec("PRAGMA journal_mode = WAL") || exec("PRAGMA synchronous = NORMAL") ||
+	    exec("PRAGMA foreign_keys = ON") ||
 	    migrate() != 0) {
 		store_close();
 		return -1;
@@ -223,4 +231,10 @@ store_xline_delete(char kind, const char *mask)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_warn("database: deleting %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+}
+
+sqlite3 *
+store_db(void)
+{
+	return db;
 }

@@ -16,4 +16,8 @@ int store_xline_save(char kind, const char *mask, const char *reason, const char
                      long long set_at, long long expires);
 void store_xline_delete(char kind, const char *mask);
 
+/* The handle, for the other persistent tables (accounts.c). */
+struct sqlite3;
+struct sqlite3 *store_db(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "modules.h"
 #include "numeric.h"
+#include "sasl.h"
 #include "send.h"
 #include "server.h"
 
@@ -26,6 +27,7 @@ static const struct capability caps[] = {
     {"batch", CAP_BATCH, NULL, 0},
     {"cap-notify", CAP_CAP_NOTIFY, NULL, 0},
     {"chghost", CAP_CHGHOST, NULL, 0},
+    {"draft/account-registration", CAP_ACCOUNT_REGISTRATION, "before-connect", 0},
     {"draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL, 0},
     {"echo-message", CAP_ECHO_MESSAGE, NULL, 0},
     {"extended-join", CAP_EXTENDED_JOIN, NULL, 0},
@@ -34,6 +36,7 @@ static const struct capability caps[] = {
     {"labeled-response", CAP_LABELED_RESPONSE, NULL, 0},
     {"message-tags", CAP_MESSAGE_TAGS, NULL, 0},
     {"multi-prefix", CAP_MULTI_PREFIX, NULL, 0},
+    {"sasl", CAP_SASL, SASL_MECHS, 0},
     {"server-time", CAP_SERVER_TIME, NULL, 0},
     {"setname", CAP_SETNAME, NULL, 0},
     {"standard-replies", CAP_STANDARD_REPLIES, NULL, 0},

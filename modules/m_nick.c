@@ -1,6 +1,10 @@
 /* m_nick.c - NICK: choose a nick at registration, or change it. */
 #include <string.h>
 
+#include <stdio.h>
+
+#include "account.h"
+#include "casemap.h"
 #include "channel.h"
 #include "client.h"
 #include "conf.h"
@@ -37,6 +41,45 @@ nick_change(struct client *c, const char *nick)
 	send_common(c, mb, 1);
 	msg_release(mb);
 	client_set_nick(c, nick);
+	nick_protect_check(c);
+}
+
+void
+nick_protect_check(struct client *c)
+{
+	struct account a;
+
+	c->conn->nick_deadline = 0;
+	if (conf->accounts.nick_protection == NICKPROT_OFF || account_find(c->nick, &a) != 0)
+		return;
+	if (c->account != NULL && irc_strcmp(c->account, a.name) == 0)
+		return;
+	if (conf->accounts.nick_protection == NICKPROT_WARN) {
+		send_notice(c, "*** The nickname %s is registered: please log in to its account",
+		            c->nick);
+		return;
+	}
+	send_notice(c, "*** The nickname %s is registered: log in to its account within %u "
+	               "seconds or you will be renamed", c->nick, conf->accounts.nick_grace);
+	c->conn->nick_deadline = now + conf->accounts.nick_grace;
+}
+
+void
+nick_protect_expire(struct client *c)
+{
+	char guest[NICKLEN_MAX + 1];
+	struct account a;
+
+	c->conn->nick_deadline = 0;
+	if (account_find(c->nick, &a) != 0 ||
+	    (c->account != NULL && irc_strcmp(c->account, a.name) == 0))
+		return;
+	/* The UID's digits are unique, so the guest nick is free unless taken by hand. */
+	snprintf(guest, sizeof(guest), "Guest%s", c->uid + 3);
+	if (client_find_nick(guest) != NULL)
+		return;
+	send_notice(c, "*** You did not log in to %s: you are now %s", c->nick, guest);
+	nick_change(c, guest);
 }
 
 HANDLER(m_nick)

@@ -55,6 +55,8 @@ whois_one(struct client *c, struct client *u)
 	if (c == u || (c->umodes & UMODE_OPER))
 		reply(c, RPL_WHOISHOST, "%s :is connecting from *@%s %s", u->nick, u->realhost,
 		      u->ip);
+	if (u->account != NULL)
+		reply(c, RPL_WHOISACCOUNT, "%s %s :is logged in as", u->nick, u->account);
 	if (u->umodes & UMODE_BOT)
 		reply(c, RPL_WHOISBOT, "%s :is a bot", u->nick);
 	if (u->secure)

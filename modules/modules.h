@@ -6,7 +6,9 @@
 
 #define HANDLER(name) irc_result_t name(struct client *c, struct irc_msg *m)
 
+HANDLER(m_account);
 HANDLER(m_admin);
+HANDLER(m_authenticate);
 HANDLER(m_away);
 HANDLER(m_cap);
 HANDLER(m_die);
@@ -34,6 +36,7 @@ HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);
 HANDLER(m_quit);
+HANDLER(m_register);
 HANDLER(m_rehash);
 HANDLER(m_restart);
 HANDLER(m_setname);
@@ -45,6 +48,7 @@ HANDLER(m_undline);
 HANDLER(m_unkline);
 HANDLER(m_user);
 HANDLER(m_userhost);
+HANDLER(m_verify);
 HANDLER(m_version);
 HANDLER(m_wallops);
 HANDLER(m_who);
@@ -78,6 +82,13 @@ int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
                   const char *(*mask_of)(struct client *c, const char *arg, char *buf,
                                          size_t size));
 int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
+struct conn;
+/* A connection is going: a REGISTER in flight must not touch it. */
+void registration_conn_gone(struct conn *cn);
+/* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
+void nick_protect_check(struct client *c);
+/* The deadline passed: rename the user to a guest nick if still unidentified. */
+void nick_protect_expire(struct client *c);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 

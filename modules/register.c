@@ -12,6 +12,7 @@
 #include "log.h"
 #include "modules.h"
 #include "numeric.h"
+#include "sasl.h"
 #include "send.h"
 #include "server.h"
 #include "snomask.h"
@@ -139,6 +140,8 @@ register_try(struct client *c)
 	if (c->registered || (cn->flags & (CONN_CAP_NEGOTIATING | CONN_DNS_PENDING)) ||
 	    !(cn->flags & CONN_GOT_NICK) || !(cn->flags & CONN_GOT_USER))
 		return IRC_OK;
+	if (sasl_in_progress(cn))
+		sasl_abort(cn, 1);
 	if (register_auth(c) != IRC_OK)
 		return IRC_CLOSED;
 	if (cloak_enabled()) {
@@ -151,6 +154,7 @@ register_try(struct client *c)
 	free(cn->password);
 	cn->password = NULL;
 	welcome_send(c);
+	nick_protect_check(c);
 	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
 	         cn->class->name, c->secure ? " TLS" : "");
 	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,

@@ -1,0 +1,17 @@
+/* sasl.h - SASL PLAIN, EXTERNAL and SCRAM-SHA-256 over AUTHENTICATE. */
+#ifndef EVIRCD_SASL_H
+#define EVIRCD_SASL_H
+
+struct client;
+struct conn;
+
+#define SASL_MECHS "PLAIN,EXTERNAL,SCRAM-SHA-256"
+#define SASL_MAX_FAILURES 3
+
+/* AUTHENTICATE <param> from c: start, continue, or abort a session. */
+void sasl_authenticate(struct client *c, const char *param);
+/* Registration is completing or the connection is going: drop the session. */
+void sasl_abort(struct conn *cn, int tell);
+int sasl_in_progress(const struct conn *cn);
+
+#endif

@@ -1,0 +1,213 @@
+/* m_register.c - REGISTER and VERIFY (IRCv3 draft/account-registration). */
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "account.h"
+#include "client.h"
+#include "conf.h"
+#include "conn.h"
+#include "log.h"
+#include "modules.h"
+#include "send.h"
+#include "server.h"
+#include "worker.h"
+
+extern char **environ;
+
+/* A registration in flight: credentials are made on the worker. */
+struct registration {
+	struct conn *cn; /* NULL once the connection has gone */
+	char account[ACCOUNT_NAME_MAX + 1];
+	char email[128];
+	char password[256];
+	char code[16];
+	char *command; /* verify_command, or NULL */
+	struct credentials cr;
+	int made;
+	int sent; /* the verification command ran and succeeded */
+};
+
+
+static int
+email_valid(const char *e)
+{
+	const char *at = strchr(e, '@');
+	return at != NULL && at != e && strchr(at, '.') != NULL && strlen(e) < 128 &&
+	       strpbrk(e, " ,;:\"<>") == NULL;
+}
+
+static int
+run_verify_command(const struct registration *r)
+{
+	char *argv[] = {r->command, (char *)r->account, (char *)r->email, (char *)r->code, NULL};
+	pid_t pid;
+	int status;
+
+	if (posix_spawn(&pid, r->command, NULL, NULL, argv, environ) != 0)
+		return -1;
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void
+registration_work(void *arg)
+{
+	struct registration *r = arg;
+
+	r->made = credentials_make(r->password, &r->cr) == 0;
+	if (r->made && r->command != NULL)
+		r->sent = run_verify_command(r) == 0;
+}
+
+static void
+registration_done(void *arg)
+{
+	struct registration *r = arg;
+	struct conn *cn = r->cn;
+	struct client *c = cn != NULL && cn->state != CONN_CLOSING ? cn->client : NULL;
+	struct account existing;
+
+	if (cn != NULL) {
+		cn->flags &= ~CONN_REGISTER_PENDING;
+		cn->registration = NULL;
+	}
+	if (c == NULL)
+		goto out;
+	if (!r->made || (r->command != NULL && !r->sent)) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+		          "Registration failed; try again later");
+	} else if (account_find(r->account, &existing) == 0) {
+		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account, "Account already exists");
+	} else if (account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
+	                          r->command == NULL, r->command ? r->code : NULL) != 0) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+		          "Registration failed; try again later");
+	} else if (r->command != NULL) {
+		send_line(c, ":%s REGISTER VERIFICATION_REQUIRED %s :Account created; send "
+		             "VERIFY %s <code> with the code sent to %s", me.name, r->account,
+		          r->account, r->email);
+	} else {
+		send_line(c, ":%s REGISTER SUCCESS %s :Account created", me.name, r->account);
+		account_login(c, r->account);
+		if (c->certfp != NULL)
+			account_cert_add(r->account, c->certfp);
+	}
+out:
+	OPENSSL_cleanse(r->password, sizeof(r->password));
+	free(r->command);
+	free(r);
+}
+
+/* Checks the request; returns NULL when refused (with a FAIL sent). */
+static const char *
+register_check(struct client *c, const char *name, const char *email, const char *password)
+{
+	struct account a;
+
+	if (!conf->accounts.registration) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", name, "Registration is disabled");
+		return NULL;
+	}
+	if (c->account != NULL) {
+		send_fail(c, "REGISTER", "ALREADY_AUTHENTICATED", c->account, "You are logged in");
+		return NULL;
+	}
+	if (strcmp(name, "*") == 0) {
+		if (c->nick[0] == '\0') {
+			send_fail(c, "REGISTER", "NEED_NICK", "*", "Send NICK first");
+			return NULL;
+		}
+		name = c->nick;
+	}
+	if (!nick_valid(name, conf->limits.nicklen)) {
+		send_fail(c, "REGISTER", "BAD_ACCOUNT_NAME", name, "Not a valid account name");
+		return NULL;
+	}
+	if (conf->accounts.verify && (strcmp(email, "*") == 0 || !email_valid(email))) {
+		send_fail(c, "REGISTER", "INVALID_EMAIL", name, "A valid email address is required");
+		return NULL;
+	}
+	if (strcmp(email, "*") != 0 && !email_valid(email)) {
+		send_fail(c, "REGISTER", "INVALID_EMAIL", name, "Not a valid email address");
+		return NULL;
+	}
+	if (strlen(password) < conf->accounts.min_password) {
+		send_fail(c, "REGISTER", "WEAK_PASSWORD", name,
+		          "Password must have at least %u characters", conf->accounts.min_password);
+		return NULL;
+	}
+	if (account_find(name, &a) == 0) {
+		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", name, "Account already exists");
+		return NULL;
+	}
+	return name;
+}
+
+HANDLER(m_register)
+{
+	const char *name;
+	struct registration *r;
+	unsigned char raw[4];
+
+	if (c->conn->flags & CONN_REGISTER_PENDING) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
+		          "A registration is already in progress");
+		return IRC_OK;
+	}
+	name = register_check(c, m->argv[0], m->argv[1], m->argv[2]);
+	if (name == NULL)
+		return IRC_OK;
+	r = xcalloc(1, sizeof(*r));
+	r->cn = c->conn;
+	str_copy(r->account, name, sizeof(r->account));
+	if (strcmp(m->argv[1], "*") != 0)
+		str_copy(r->email, m->argv[1], sizeof(r->email));
+	str_copy(r->password, m->argv[2], sizeof(r->password));
+	if (conf->accounts.verify) {
+		RAND_bytes(raw, sizeof(raw));
+		snprintf(r->code, sizeof(r->code), "%08x",
+		         (unsigned)raw[0] << 24 | (unsigned)raw[1] << 16 | (unsigned)raw[2] << 8 | raw[3]);
+		r->command = xstrdup(conf->accounts.verify_command);
+	}
+	c->conn->flags |= CONN_REGISTER_PENDING;
+	c->conn->registration = r;
+	worker_submit(registration_work, registration_done, r);
+	return IRC_OK;
+}
+
+void
+registration_conn_gone(struct conn *cn)
+{
+	if (cn->registration != NULL)
+		((struct registration *)cn->registration)->cn = NULL;
+}
+
+HANDLER(m_verify)
+{
+	struct account a;
+
+	if (account_find(m->argv[0], &a) != 0) {
+		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0], "No such account awaits verification");
+		return IRC_OK;
+	}
+	if (a.verified) {
+		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", a.name, "Account is already verified");
+		return IRC_OK;
+	}
+	if (strcmp(a.verify_code, m->argv[1]) != 0) {
+		conn_charge(c->conn, 5);
+		send_fail(c, "VERIFY", "INVALID_CODE", a.name, "Invalid verification code");
+		return IRC_OK;
+	}
+	account_set_verified(a.name);
+	send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, a.name);
+	if (c->account == NULL)
+		account_login(c, a.name);
+	return IRC_OK;
+}
