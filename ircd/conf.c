@@ -25,6 +25,7 @@ struct parse_ctx {
 	int errors;
 	char section[128];
 	int section_bad; /* reported once; its keys are skipped */
+	int in_section;  /* a header has been seen */
 	void *block; /* the block being filled, by section kind */
 };
 
@@ -50,15 +51,38 @@ static int open_block(struct parse_ctx *ctx, const char *section);
  * keys ("[class default]") still exists and repeated headers open new ones.
  */
 static void
-maybe_section(struct parse_ctx *ctx, const char *line)
+maybe_section(struct parse_ctx *ctx, char *line)
 {
-	const char *p = line + strspn(line, " \t");
-	const char *end;
+	const char *p = line, *end;
 
+	/* inih skips a UTF-8 byte-order mark on the first line: so do we. */
+	if (ctx->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	if (p[strspn(p, " \t")] == '[' && (*p == ' ' || *p == '\t')) {
+		/* inih would read it as a continuation of the key above. */
+		conf_error(ctx, "section", "section headers must not be indented");
+		line[0] = ';';
+		return;
+	}
 	if (*p != '[' || (end = strchr(p, ']')) == NULL)
 		return;
 	snprintf(ctx->section, sizeof(ctx->section), "%.*s", (int)(end - p - 1), p + 1);
+	ctx->in_section = 1;
 	ctx->section_bad = !open_block(ctx, ctx->section);
+}
+
+/* inih reads at most num - 1 bytes a line: a longer one would be split. */
+static void
+overlong_line(struct parse_ctx *ctx, char *str, int num)
+{
+	char rest[256];
+	int comment = str[strspn(str, " \t")] == ';' || str[strspn(str, " \t")] == '#';
+
+	while (fgets(rest, sizeof(rest), ctx->fp) != NULL && strchr(rest, '\n') == NULL)
+		;
+	if (!comment)
+		conf_error(ctx, "line", "longer than %d characters", num - 2);
+	str_copy(str, ";\n", (size_t)num);
 }
 
 static char *
@@ -69,6 +93,8 @@ counting_reader(char *str, int num, void *stream)
 
 	if (r != NULL) {
 		ctx->line++;
+		if (strchr(r, '\n') == NULL && !feof(ctx->fp))
+			overlong_line(ctx, r, num);
 		maybe_section(ctx, r);
 	}
 	return r;
@@ -469,6 +495,7 @@ auth_key(struct parse_ctx *ctx, const char *key, const char *value)
 		set_str(&a->mask, value);
 	} else if (strcmp(key, "class") == 0) {
 		set_str(&a->class_name, value);
+		a->class_line = ctx->line;
 	} else if (strcmp(key, "password") == 0) {
 		set_str(&a->password, value);
 	} else {
@@ -609,6 +636,7 @@ open_block(struct parse_ctx *ctx, const char *section)
 	} else if (strcmp(kind, "auth") == 0) {
 		struct conf_auth *a = xcalloc(1, sizeof(*a));
 		a->name = xstrdup(name);
+		a->class_line = ctx->line;
 		TAILQ_INSERT_TAIL(&c->auths, a, link);
 		ctx->block = a;
 	} else if (strcmp(kind, "oper") == 0) {
@@ -641,6 +669,10 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 	const char *name;
 	int known;
 
+	if (!ctx->in_section) {
+		conf_error(ctx, key, "key outside any section");
+		return 1;
+	}
 	if (ctx->section_bad)
 		return 1;
 	split_section(section, kind, sizeof(kind), &name);
@@ -724,9 +756,12 @@ validate(struct parse_ctx *ctx)
 		if (a->class_name == NULL)
 			set_str(&a->class_name, "default");
 		a->class = config_find_class(c, a->class_name);
-		if (a->class == NULL)
+		if (a->class == NULL) {
+			ctx->line = a->class_line;
 			conf_error(ctx, "class", "[auth %s] names unknown class '%s'",
 			           a->name, a->class_name);
+			ctx->line = 0;
+		}
 	}
 	TAILQ_FOREACH(l, &c->listens, link)
 		if (l->tls && c->tls.certificate == NULL)

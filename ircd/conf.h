@@ -36,6 +36,7 @@ struct conf_auth {
 	char *name;
 	char *mask; /* user@host glob */
 	char *class_name;
+	int class_line; /* where class = was set, for error messages */
 	char *password; /* NULL: none required */
 	struct conf_class *class;
 	TAILQ_ENTRY(conf_auth) link;

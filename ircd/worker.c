@@ -1,4 +1,4 @@
-/* worker.c - one worker thread, two queues, results through ev_async. */
+/* worker.c - one thread per lane, FIFO queues, results through ev_async. */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -18,11 +18,18 @@ struct job_queue {
 	unsigned length;
 };
 
+struct lane {
+	pthread_t thread;
+	pthread_cond_t wake;
+	struct job_queue todo;
+	int running;
+};
+
+/* One lock guards every queue: the critical sections are a few pointers. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static struct job_queue todo, finished;
-static pthread_t thread;
-static int running, stopping;
+static struct lane lanes[LANES];
+static struct job_queue finished;
+static int stopping, started;
 
 static void
 queue_push(struct job_queue *q, struct job *j)
@@ -37,6 +44,20 @@ queue_push(struct job_queue *q, struct job *j)
 }
 
 static struct job *
+queue_pop(struct job_queue *q)
+{
+	struct job *j = q->head;
+
+	if (j != NULL) {
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->length--;
+	}
+	return j;
+}
+
+static struct job *
 queue_take_all(struct job_queue *q)
 {
 	struct job *all = q->head;
@@ -47,20 +68,17 @@ queue_take_all(struct job_queue *q)
 }
 
 static void *
-worker_main(void *unused)
+lane_main(void *arg)
 {
+	struct lane *l = arg;
+
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct job *j;
-		while (todo.head == NULL && !stopping)
-			pthread_cond_wait(&wake, &lock);
-		if (todo.head == NULL)
+		while (l->todo.head == NULL && !stopping)
+			pthread_cond_wait(&l->wake, &lock);
+		if ((j = queue_pop(&l->todo)) == NULL)
 			break;
-		j = todo.head;
-		todo.head = j->next;
-		if (todo.head == NULL)
-			todo.tail = NULL;
-		todo.length--;
 		pthread_mutex_unlock(&lock);
 		j->work(j->arg);
 		pthread_mutex_lock(&lock);
@@ -93,71 +111,87 @@ worker_start(void)
 {
 	reactor_async_init(deliver);
 	stopping = 0;
-	if (pthread_create(&thread, NULL, worker_main, NULL) == 0)
-		running = 1;
+	for (int i = 0; i < LANES; i++) {
+		pthread_cond_init(&lanes[i].wake, NULL);
+		lanes[i].running = pthread_create(&lanes[i].thread, NULL, lane_main, &lanes[i]) == 0;
+	}
+	started = 1;
 }
 
 void
 worker_stop(void)
 {
-	if (!running)
+	if (!started)
 		return;
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	pthread_cond_signal(&wake);
+	for (int i = 0; i < LANES; i++)
+		pthread_cond_signal(&lanes[i].wake);
 	pthread_mutex_unlock(&lock);
-	pthread_join(thread, NULL);
-	running = 0;
+	for (int i = 0; i < LANES; i++) {
+		if (lanes[i].running)
+			pthread_join(lanes[i].thread, NULL);
+		lanes[i].running = 0;
+	}
+	started = 0;
 	worker_drain();
 }
 
 void
-worker_submit(worker_fn work, worker_fn done, void *arg)
+worker_submit_to(enum worker_lane lane, worker_fn work, worker_fn done, void *arg)
 {
 	struct job *j = xmalloc(sizeof(*j));
 
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
-	if (!running) {
+	if (!lanes[lane].running) {
 		work(arg);
 		done(arg);
 		free(j);
 		return;
 	}
 	pthread_mutex_lock(&lock);
-	queue_push(&todo, j);
-	pthread_cond_signal(&wake);
+	queue_push(&lanes[lane].todo, j);
+	pthread_cond_signal(&lanes[lane].wake);
 	pthread_mutex_unlock(&lock);
+}
+
+void
+worker_submit(worker_fn work, worker_fn done, void *arg)
+{
+	worker_submit_to(LANE_CRYPTO, work, done, arg);
 }
 
 void
 worker_drain(void)
 {
-	struct job *all, *j;
-
-	pthread_mutex_lock(&lock);
-	all = queue_take_all(&todo);
-	pthread_mutex_unlock(&lock);
-	for (j = all; j != NULL; j = j->next)
-		j->work(j->arg);
-	pthread_mutex_lock(&lock);
-	while (all != NULL) {
-		struct job *next = all->next;
-		queue_push(&finished, all);
-		all = next;
+	for (int i = 0; i < LANES; i++) {
+		struct job *all, *j;
+		pthread_mutex_lock(&lock);
+		all = queue_take_all(&lanes[i].todo);
+		pthread_mutex_unlock(&lock);
+		for (j = all; j != NULL; j = j->next)
+			j->work(j->arg);
+		pthread_mutex_lock(&lock);
+		while (all != NULL) {
+			struct job *next = all->next;
+			queue_push(&finished, all);
+			all = next;
+		}
+		pthread_mutex_unlock(&lock);
 	}
-	pthread_mutex_unlock(&lock);
 	deliver();
 }
 
 unsigned
 worker_queue_length(void)
 {
-	unsigned n;
+	unsigned n = 0;
 
 	pthread_mutex_lock(&lock);
-	n = todo.length;
+	for (int i = 0; i < LANES; i++)
+		n += lanes[i].todo.length;
 	pthread_mutex_unlock(&lock);
 	return n;
 }

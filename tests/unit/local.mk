@@ -13,5 +13,40 @@ tests_unit_check_line_SOURCES = tests/unit/check_line.c
 tests_unit_check_line_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_line_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_parse
+tests_unit_check_parse_SOURCES = tests/unit/check_parse.c
+tests_unit_check_parse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_parse_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_hash
+tests_unit_check_hash_SOURCES = tests/unit/check_hash.c
+tests_unit_check_hash_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_hash_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_match
+tests_unit_check_match_SOURCES = tests/unit/check_match.c
+tests_unit_check_match_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_match_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_msgbuf
+tests_unit_check_msgbuf_SOURCES = tests/unit/check_msgbuf.c
+tests_unit_check_msgbuf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_msgbuf_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_channel
+tests_unit_check_channel_SOURCES = tests/unit/check_channel.c
+tests_unit_check_channel_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_channel_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_conf
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c
+tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conf_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_whowas
+tests_unit_check_whowas_SOURCES = tests/unit/check_whowas.c
+tests_unit_check_whowas_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_whowas_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
