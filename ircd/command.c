@@ -24,6 +24,7 @@ static struct command commands[] = {
     {"AUTHENTICATE", m_authenticate, U | R, 1, 1, 0, 0},
     {"AWAY", m_away, R, 0, 1, 0, 0},
     {"CAP", m_cap, U | R, 1, 1, 0, 0},
+    {"CHATHISTORY", m_chathistory, R, 1, 2, 0, 0},
     {"DIE", m_die, O, 0, 1, 0, 0},
     {"DLINE", m_dline, O, 1, 1, 0, 0},
     {"HELP", m_help, R, 0, 2, 0, 0},

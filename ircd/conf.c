@@ -466,6 +466,24 @@ accounts_key(struct parse_ctx *ctx, const char *key, const char *value)
 }
 
 static int
+history_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_history *h = &ctx->c->history;
+
+	if (strcmp(key, "enabled") == 0)
+		parse_bool(ctx, key, value, &h->enabled);
+	else if (strcmp(key, "max_age") == 0)
+		set_uint(ctx, key, value, 60, 10 * 365 * 86400, &h->max_age);
+	else if (strcmp(key, "max_per_target") == 0)
+		set_uint(ctx, key, value, 1, 10000000, &h->max_per_target);
+	else if (strcmp(key, "flush_interval") == 0)
+		set_uint(ctx, key, value, 1, 10000, &h->flush_interval);
+	else
+		return 0;
+	return 1;
+}
+
+static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct conf_listen *l = ctx->block;
@@ -654,7 +672,7 @@ open_block(struct parse_ctx *ctx, const char *section)
 	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
 	           strcmp(kind, "dns") != 0 && strcmp(kind, "metrics") != 0 &&
 	           strcmp(kind, "log") != 0 && strcmp(kind, "cloak") != 0 &&
-	           strcmp(kind, "accounts") != 0) {
+	           strcmp(kind, "accounts") != 0 && strcmp(kind, "history") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -702,6 +720,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = cloak_key(ctx, key, value);
 	else if (strcmp(kind, "accounts") == 0)
 		known = accounts_key(ctx, key, value);
+	else if (strcmp(kind, "history") == 0)
+		known = history_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -722,6 +742,8 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
 	c->metrics.port = 6680;
+	c->history = (struct conf_history){.enabled = 1, .max_age = 7 * 86400,
+	                                   .max_per_target = 10000, .flush_interval = 100};
 	c->accounts = (struct conf_accounts){.registration = 1, .min_password = 8,
 	                                     .nick_protection = NICKPROT_RENAME,
 	                                     .nick_grace = 30};

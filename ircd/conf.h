@@ -120,6 +120,13 @@ struct conf_accounts {
 	unsigned nick_grace;    /* seconds to log in before a rename */
 };
 
+struct conf_history {
+	int enabled;
+	unsigned max_age;        /* seconds kept */
+	unsigned max_per_target; /* messages kept per channel or pair */
+	unsigned flush_interval; /* ms between batched writes */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -139,6 +146,7 @@ struct config {
 	struct conf_log log;
 	struct conf_cloak cloak;
 	struct conf_accounts accounts;
+	struct conf_history history;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

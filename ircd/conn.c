@@ -199,6 +199,7 @@ static struct conn *label_conn;
 static char label[65];
 static char *captured;
 static size_t captured_len, captured_cap;
+static int label_taken; /* the command answers later, labeled by itself */
 
 static void
 capture(const char *data, size_t len)
@@ -235,6 +236,16 @@ send_tagged(struct conn *cn, const char *tags, const char *line, size_t len)
 }
 
 void
+conn_label_take(struct conn *cn, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (label_conn != cn)
+		return;
+	str_copy(out, label, size);
+	label_taken = 1;
+}
+
+void
 conn_label_end(struct conn *cn)
 {
 	static unsigned batch_serial;
@@ -242,6 +253,11 @@ conn_label_end(struct conn *cn)
 	size_t pos = 0, lines = 0;
 
 	label_conn = NULL;
+	if (label_taken && captured_len == 0) {
+		label_taken = 0;
+		return;
+	}
+	label_taken = 0;
 	snprintf(tag, sizeof(tag), "label=%s", label);
 	for (size_t i = 0; i + 1 < captured_len; i++)
 		if (captured[i] == '\r' && captured[i + 1] == '\n')

@@ -85,6 +85,11 @@ void conn_send_bytes(struct conn *cn, const char *data, size_t len);
 /* labeled-response: capture cn's output from here until conn_label_end. */
 void conn_label_begin(struct conn *cn, const char *label);
 void conn_label_end(struct conn *cn);
+/*
+ * For a command answering later: hand over the label (empty when none)
+ * and send no ACK for it now.
+ */
+void conn_label_take(struct conn *cn, char *out, size_t size);
 /* Charge penalty lines to the flood clock (the dispatcher calls this). */
 void conn_charge(struct conn *cn, unsigned penalty);
 /* Close every connection with an ERROR (shutdown) and flush. */

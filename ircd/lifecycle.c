@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "dns.h"
 #include "lifecycle.h"
+#include "history.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
@@ -64,6 +65,7 @@ ircd_rehash(char *err, size_t size)
 		config_free(next);
 		return -1;
 	}
+	history_open(next);
 	log_set_level(next->log.level);
 	log_open(next->log.file, next->log.syslog);
 	conns_adopt_classes(next);
@@ -82,6 +84,7 @@ ircd_shutdown(const char *reason)
 	conn_close_all(reason);
 	listener_close_all();
 	metrics_close();
+	history_close();
 	worker_stop();
 	dns_shutdown();
 	store_close();

@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "dns.h"
+#include "history.h"
 #include "iplimit.h"
 #include "lifecycle.h"
 #include "listener.h"
@@ -114,6 +115,8 @@ main(int argc, char **argv)
 	if (store_open(conf->database_path) != 0)
 		return 1;
 	xline_load();
+	if (history_open(conf) != 0)
+		return 1;
 	if (dns_configure(conf) != 0 || cloak_configure(conf) != 0)
 		return 1;
 	conn_system_init();

@@ -13,7 +13,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static sqlite3 *db;
 static unsigned saved_max_local, saved_max_global;
@@ -32,6 +32,13 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " verified INTEGER NOT NULL DEFAULT 1, verify_code TEXT);"
     "CREATE TABLE account_certs (fp TEXT PRIMARY KEY, key TEXT NOT NULL"
     " REFERENCES accounts(key) ON DELETE CASCADE);",
+    /* 4: chat history (draft/chathistory). */
+    "CREATE TABLE history (id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
+    " recipient TEXT NOT NULL, msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+    " command TEXT NOT NULL,"
+    " source TEXT NOT NULL, account TEXT, text TEXT, tags TEXT);"
+    "CREATE INDEX history_target_time ON history (target, time_ms);"
+    "CREATE INDEX history_time ON history (time_ms);",
 };
 
 static int

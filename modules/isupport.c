@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "modules.h"
 #include "numeric.h"
+#include "history.h"
 #include "monitor.h"
 #include "send.h"
 
@@ -24,6 +25,8 @@ isupport_send(struct client *c)
 	TOKEN("CASEMAPPING=rfc1459");
 	TOKEN("CHANLIMIT=#:%u", l->max_channels);
 	TOKEN("CHANMODES=beI,k,l,imnpst");
+	if (history_enabled())
+		TOKEN("CHATHISTORY=%u", HISTORY_QUERY_MAX);
 	TOKEN("CHANNELLEN=%u", l->channellen);
 	TOKEN("CHANTYPES=#");
 	TOKEN("ELIST=CMNTU");
@@ -34,6 +37,8 @@ isupport_send(struct client *c)
 	TOKEN("MAXTARGETS=%u", l->max_targets);
 	TOKEN("MODES=%u", MODES_PER_LINE);
 	TOKEN("MONITOR=%u", MONITOR_MAX);
+	if (history_enabled())
+		TOKEN("MSGREFTYPES=msgid,timestamp");
 	TOKEN("NETWORK=%s", conf->network);
 	TOKEN("NICKLEN=%u", l->nicklen);
 	TOKEN("PREFIX=(ov)@+");

@@ -28,6 +28,7 @@ static const struct capability caps[] = {
     {"cap-notify", CAP_CAP_NOTIFY, NULL, 0},
     {"chghost", CAP_CHGHOST, NULL, 0},
     {"draft/account-registration", CAP_ACCOUNT_REGISTRATION, "before-connect", 0},
+    {"draft/chathistory", CAP_CHATHISTORY, NULL, 0},
     {"draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL, 0},
     {"echo-message", CAP_ECHO_MESSAGE, NULL, 0},
     {"extended-join", CAP_EXTENDED_JOIN, NULL, 0},

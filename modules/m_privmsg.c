@@ -5,6 +5,7 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "history.h"
 #include "cap.h"
 #include "modules.h"
 #include "numeric.h"
@@ -102,6 +103,9 @@ message_channel(const struct delivery *d, const char *target)
 		send_channel_filtered(ch, c, om, status, CAP_MESSAGE_TAGS, 0);
 	else
 		send_channel(ch, c, om, status);
+	/* Status messages (@#chan) are not history: not every member saw them. */
+	if (status == 0 && d->text != NULL)
+		history_add_channel(ch, c, d->cmd, om, d->text, d->client_tags);
 	delivery_echo(d, om);
 	msg_release(om);
 }
@@ -123,6 +127,8 @@ message_user(const struct delivery *d, const char *target)
 	om = delivery_msg(d, to->nick);
 	if (d->text != NULL || (to->conn != NULL && (to->conn->caps & CAP_MESSAGE_TAGS)))
 		send_msg(to, om);
+	if (d->text != NULL)
+		history_add_private(c, to, d->cmd, om, d->text, d->client_tags);
 	delivery_echo(d, om);
 	msg_release(om);
 }

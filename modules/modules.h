@@ -11,6 +11,7 @@ HANDLER(m_admin);
 HANDLER(m_authenticate);
 HANDLER(m_away);
 HANDLER(m_cap);
+HANDLER(m_chathistory);
 HANDLER(m_die);
 HANDLER(m_dline);
 HANDLER(m_help);
