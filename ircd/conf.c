@@ -484,6 +484,22 @@ history_key(struct parse_ctx *ctx, const char *key, const char *value)
 }
 
 static int
+batch_key(struct parse_ctx *ctx, const char *key, const char *value)
+{
+	struct conf_batch *b = &ctx->c->batch;
+
+	if (strcmp(key, "max_batch_delay") == 0)
+		set_uint(ctx, key, value, 0, 1000, &b->max_delay);
+	else if (strcmp(key, "max_batch_size") == 0)
+		set_uint(ctx, key, value, 1, 1000000, &b->max_size);
+	else if (strcmp(key, "max_batch_bytes") == 0)
+		set_uint(ctx, key, value, 512, 1 << 30, &b->max_bytes);
+	else
+		return 0;
+	return 1;
+}
+
+static int
 listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 {
 	struct conf_listen *l = ctx->block;
@@ -672,7 +688,8 @@ open_block(struct parse_ctx *ctx, const char *section)
 	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
 	           strcmp(kind, "dns") != 0 && strcmp(kind, "metrics") != 0 &&
 	           strcmp(kind, "log") != 0 && strcmp(kind, "cloak") != 0 &&
-	           strcmp(kind, "accounts") != 0 && strcmp(kind, "history") != 0) {
+	           strcmp(kind, "accounts") != 0 && strcmp(kind, "history") != 0 &&
+	           strcmp(kind, "batch") != 0) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
@@ -722,6 +739,8 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 		known = accounts_key(ctx, key, value);
 	else if (strcmp(kind, "history") == 0)
 		known = history_key(ctx, key, value);
+	else if (strcmp(kind, "batch") == 0)
+		known = batch_key(ctx, key, value);
 	else
 		known = 1;
 	if (!known)
@@ -742,6 +761,7 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
 	c->metrics.port = 6680;
+	c->batch = (struct conf_batch){.max_delay = 0, .max_size = 64, .max_bytes = 65536};
 	c->history = (struct conf_history){.enabled = 1, .max_age = 7 * 86400,
 	                                   .max_per_target = 10000, .flush_interval = 100};
 	c->accounts = (struct conf_accounts){.registration = 1, .min_password = 8,

@@ -127,6 +127,12 @@ struct conf_history {
 	unsigned flush_interval; /* ms between batched writes */
 };
 
+struct conf_batch {
+	unsigned max_delay; /* ms output may wait to gather more (0: end of tick) */
+	unsigned max_size;  /* ...unless this many messages are queued */
+	unsigned max_bytes; /* ...or this many bytes */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -147,6 +153,7 @@ struct config {
 	struct conf_cloak cloak;
 	struct conf_accounts accounts;
 	struct conf_history history;
+	struct conf_batch batch;
 	TAILQ_HEAD(, conf_class) classes;
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;

@@ -39,6 +39,9 @@ unsigned conns_max;
 /* Connections with queued output, flushed by the tick hook. */
 static struct conn **flush_list;
 static size_t flush_len, flush_cap;
+static size_t flush_new; /* added since the last flush pass */
+static struct rtimer batch_timer;
+static int batch_timer_on;
 /* Connections marked for closing, reaped by the tick hook. */
 static struct conn **dead_list;
 static size_t dead_len, dead_cap;
@@ -154,7 +157,10 @@ conn_enter_state(struct conn *cn, enum conn_state state)
 static void
 flush_list_add(struct conn *cn)
 {
-	if (cn->flags & (CONN_IN_FLUSH_LIST | CONN_WRITE_BLOCKED))
+	if (cn->flags & CONN_WRITE_BLOCKED)
+		return;
+	flush_new++; /* a held connection may now be due */
+	if (cn->flags & CONN_IN_FLUSH_LIST)
 		return;
 	if (flush_len == flush_cap) {
 		flush_cap = flush_cap ? flush_cap * 2 : 256;
@@ -308,6 +314,8 @@ conn_send_buf(struct conn *cn, struct msgbuf *mb)
 		stats.dropped++;
 		return;
 	}
+	if (cn->sendq.count == 0)
+		cn->queued_since = now_ms;
 	sendq_push(&cn->sendq, mb);
 	cn->msgs_out++;
 	stats.msgs_out++;
@@ -325,6 +333,8 @@ conn_send_bytes(struct conn *cn, const char *data, size_t len)
 		stats.dropped++;
 		return;
 	}
+	if (cn->sendq.count == 0)
+		cn->queued_since = now_ms;
 	sendq_append(&cn->sendq, data, len);
 	cn->msgs_out++;
 	stats.msgs_out++;
@@ -424,16 +434,48 @@ conn_exit(struct conn *cn)
 	cn->flags &= ~CONN_IN_FLUSH_LIST;
 }
 
+/*
+ * [batch]: with max_batch_delay, output may wait that long to be written
+ * together with what follows, unless max_batch_size messages or
+ * max_batch_bytes bytes are already queued.  0 writes at every tick.
+ */
+static int
+batch_due(const struct conn *cn)
+{
+	const struct conf_batch *b = &conf->batch;
+
+	return b->max_delay == 0 || cn->sendq.count >= b->max_size ||
+	       cn->sendq.bytes >= b->max_bytes || now_ms - cn->queued_since >= b->max_delay;
+}
+
+static void
+batch_wake(struct rtimer *t)
+{
+	batch_timer_on = 0;
+	flush_new++; /* look at the held connections again at this tick */
+}
+
 static void
 conn_flush_pending(void)
 {
+	size_t held = 0;
+
 	for (size_t i = 0; i < flush_len; i++) {
 		struct conn *cn = flush_list[i];
+		if (cn->state != CONN_CLOSING && !batch_due(cn)) {
+			flush_list[held++] = cn; /* stays listed and flagged */
+			continue;
+		}
 		cn->flags &= ~CONN_IN_FLUSH_LIST;
 		if (cn->state != CONN_CLOSING && conn_flush(cn) != 0)
 			conn_close(cn, errno ? strerror(errno) : "Write error");
 	}
-	flush_len = 0;
+	flush_len = held;
+	flush_new = 0;
+	if (held > 0 && !batch_timer_on) {
+		rtimer_start(&batch_timer, conf->batch.max_delay / 1000.0, 0, batch_wake);
+		batch_timer_on = 1;
+	}
 }
 
 /*
@@ -443,7 +485,7 @@ conn_flush_pending(void)
 static void
 conn_tick(void)
 {
-	while (dead_len > 0 || flush_len > 0) {
+	while (dead_len > 0 || flush_new > 0) {
 		/* Take the dead list: closes during this round start a new one. */
 		struct conn **dead = dead_list;
 		size_t ndead = dead_len;

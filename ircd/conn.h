@@ -56,6 +56,7 @@ struct conn {
 	char *rbuf;       /* partial line carried between reads, or NULL */
 	uint32_t rlen;
 	uint64_t flood_clock; /* ms: fake lag, ahead of now while flooding */
+	uint64_t queued_since; /* ms: when the sendq last became non-empty */
 	struct sendq sendq;
 	time_t connected_at;
 	time_t last_read;    /* ping bookkeeping */
