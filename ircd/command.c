@@ -7,6 +7,7 @@
 #include "casemap.h"
 #include "client.h"
 #include "command.h"
+#include "conf.h"
 #include "conn.h"
 #include "numeric.h"
 #include "send.h"
@@ -216,6 +217,11 @@ command_dispatch(struct client *c, char *line, size_t len)
 	conn_charge(c->conn, cmd != NULL ? cmd->penalty : 1);
 	if (r != PARSE_OK)
 		return reject_parse(c, r);
+	if (conf->utf8only && !utf8_valid(line, len)) {
+		send_fail(c, m.command, "INVALID_UTF8", NULL,
+		          "Message rejected: this server accepts only UTF-8");
+		return IRC_OK;
+	}
 	labeled = (c->conn->caps & CAP_LABELED_RESPONSE) && m.tags != NULL &&
 	          tag_find(m.tags, "label", label, sizeof(label)) == 0 && label[0] != '\0';
 	if (labeled)

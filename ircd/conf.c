@@ -45,6 +45,7 @@ conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
 }
 
 static int open_block(struct parse_ctx *ctx, const char *section);
+static int parse_bool(struct parse_ctx *ctx, const char *key, const char *value, int *out);
 
 /*
  * Section headers are seen here, not in the handler, so a block with no
@@ -188,6 +189,8 @@ server_key(struct parse_ctx *ctx, const char *key, const char *value)
 	} else if (strcmp(key, "database") == 0) {
 		free(c->database_path);
 		c->database_path = resolve_path(c, value);
+	} else if (strcmp(key, "utf8only") == 0) {
+		parse_bool(ctx, key, value, &c->utf8only);
 	} else {
 		return 0;
 	}
@@ -300,6 +303,16 @@ tls_key(struct parse_ctx *ctx, const char *key, const char *value)
 		set_str(&t->ciphers, value);
 	} else if (strcmp(key, "ciphersuites") == 0) {
 		set_str(&t->ciphersuites, value);
+	} else if (strcmp(key, "trusted") == 0) {
+		parse_bool(ctx, key, value, &t->trusted);
+	} else if (strcmp(key, "sts_duration") == 0) {
+		set_uint(ctx, key, value, 0, 10 * 365 * 86400, &t->sts_duration);
+	} else if (strcmp(key, "sts_port") == 0) {
+		unsigned port;
+		if (set_uint(ctx, key, value, 1, 65535, &port))
+			t->sts_port = (int)port;
+	} else if (strcmp(key, "sts_preload") == 0) {
+		parse_bool(ctx, key, value, &t->sts_preload);
 	} else if (strcmp(key, "min_version") == 0) {
 		if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
 			conf_error(ctx, key, "'%s' must be 1.2 or 1.3", value);
@@ -822,6 +835,12 @@ validate(struct parse_ctx *ctx)
 		c->tls.key = xstrdup(c->tls.certificate);
 	if (c->tls.min_version == NULL)
 		set_str(&c->tls.min_version, "1.2");
+	/* STS with a self-signed certificate would lock clients out: refuse it. */
+	if (c->tls.sts_duration > 0 && !c->tls.trusted)
+		conf_error(ctx, "sts_duration", "STS needs a CA-issued certificate: set [tls] "
+		           "trusted = yes only when it is one");
+	if (c->tls.sts_duration > 0 && c->tls.sts_port == 0)
+		conf_error(ctx, "sts_port", "STS needs sts_port (the TLS listener's port)");
 	if (c->tls.ciphers == NULL)
 		set_str(&c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");
 	if (c->network == NULL)

@@ -80,6 +80,10 @@ struct conf_tls {
 	char *ciphers;      /* TLS 1.2 cipher list, OpenSSL syntax */
 	char *ciphersuites; /* TLS 1.3 suites */
 	char *min_version;  /* "1.2" or "1.3" */
+	int trusted;        /* the certificate is CA-issued: STS may be offered */
+	unsigned sts_duration; /* seconds clients keep to TLS (0: no STS) */
+	int sts_port;          /* the TLS port STS points plaintext clients to */
+	int sts_preload;
 };
 
 struct conf_dns {
@@ -142,6 +146,7 @@ struct config {
 	char *network;
 	char *motd_path;
 	char *database_path;
+	int utf8only; /* refuse text that is not valid UTF-8 */
 	char *admin_name;
 	char *admin_location;
 	char *admin_email;

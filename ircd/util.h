@@ -31,6 +31,9 @@ int str_to_long(const char *s, long min, long max, long *out);
 /* Truncate s in place to at most max bytes without splitting a UTF-8 sequence. */
 void str_truncate_utf8(char *s, size_t max);
 
+/* 1 when s[0..len) is well-formed UTF-8 (no overlongs or surrogates). */
+int utf8_valid(const char *s, size_t len);
+
 /* Wall-clock seconds, cached once per loop iteration by the reactor. */
 extern time_t now;
 /* Monotonic milliseconds, cached alongside now. */

@@ -49,6 +49,8 @@ isupport_send(struct client *c)
 	      l->max_targets, l->max_targets);
 	TOKEN("TOPICLEN=%u", l->topiclen);
 	TOKEN("USERLEN=%u", USERLEN);
+	if (conf->utf8only)
+		TOKEN("UTF8ONLY");
 	TOKEN("WHOX");
 #undef TOKEN
 

@@ -5,6 +5,7 @@
 
 #include "cap.h"
 #include "client.h"
+#include "conf.h"
 #include "conn.h"
 #include "modules.h"
 #include "numeric.h"
@@ -63,6 +64,22 @@ cap_reply(struct client *c, const char *sub, int more, const char *list)
 	          list);
 }
 
+/* sts: a port to move to on plaintext, a duration to keep to TLS on TLS. */
+static int
+sts_value(const struct client *c, char *out, size_t size)
+{
+	const struct conf_tls *t = &conf->tls;
+
+	if (t->sts_duration == 0 || !t->trusted)
+		return 0;
+	if (c->secure)
+		snprintf(out, size, "sts=duration=%u%s", t->sts_duration,
+		         t->sts_preload ? ",preload" : "");
+	else
+		snprintf(out, size, "sts=port=%d", t->sts_port);
+	return 1;
+}
+
 /* LS and LIST: split over several lines ("*" before the last) when long. */
 static void
 cap_list(struct client *c, const char *sub, uint32_t mask, int values)
@@ -70,14 +87,23 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 	char line[CAP_LINE_ROOM + 1] = "";
 	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_LEN(caps); i++) {
+	for (size_t i = 0; i <= ARRAY_LEN(caps); i++) {
 		char item[128];
 		int len;
-		if (!(caps[i].bit & mask))
+		if (i == ARRAY_LEN(caps)) {
+			/* sts is listed by LS only, never enabled by REQ. */
+			if (mask != ~0u || !sts_value(c, item, sizeof(item)))
+				break;
+			if (!values)
+				item[3] = '\0';
+			len = (int)strlen(item);
+		} else if (!(caps[i].bit & mask)) {
 			continue;
-		len = snprintf(item, sizeof(item), "%s%s%s", caps[i].name,
-		               values && caps[i].value ? "=" : "",
-		               values && caps[i].value ? caps[i].value : "");
+		} else {
+			len = snprintf(item, sizeof(item), "%s%s%s", caps[i].name,
+			               values && caps[i].value ? "=" : "",
+			               values && caps[i].value ? caps[i].value : "");
+		}
 		if (n > 0 && n + 1 + (size_t)len > CAP_LINE_ROOM) {
 			/* Pre-302 clients cannot take continuation lines. */
 			if (c->conn->cap_version >= 302) {
@@ -91,6 +117,7 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 	}
 	cap_reply(c, sub, 0, line);
 }
+
 
 static void
 caps_changed(struct client *c)
