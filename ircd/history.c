@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cap.h"
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
@@ -623,4 +624,116 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 	/* What was sent before this query is written before it runs. */
 	flush(NULL);
 	worker_submit_to(LANE_HISTORY, query_work, query_done, q);
+}
+
+/* A REDACT on its way to the lane and back. */
+struct redaction {
+	char uid[UIDLEN + 1];
+	char key[CHANNELLEN_MAX + 2 * NICKLEN_MAX + 4];
+	char target[CHANNELLEN_MAX + 1];
+	char msgid[32];
+	char nick[NICKLEN_MAX + 1];
+	char account[NICKLEN_MAX + 1];
+	char *reason;
+	int is_op;
+	int found, allowed;
+};
+
+static void
+redact_work(void *arg)
+{
+	struct redaction *r = arg;
+	sqlite3_stmt *st;
+	char author[NICKLEN_MAX + 1] = "", account[NICKLEN_MAX + 1] = "";
+
+	if (hdb == NULL || sqlite3_prepare_v2(hdb, "SELECT source, account FROM history"
+	                                          " WHERE target = ? AND msgid = ?",
+	                                      -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *src = (const char *)sqlite3_column_text(st, 0);
+		const char *acc = (const char *)sqlite3_column_text(st, 1);
+		r->found = 1;
+		snprintf(author, sizeof(author), "%.*s", (int)strcspn(src, "!"), src);
+		if (acc != NULL)
+			str_copy(account, acc, sizeof(account));
+	}
+	sqlite3_finalize(st);
+	if (!r->found)
+		return;
+	/* The author (by account if it had one, else by nick) or a channel op. */
+	r->allowed = r->is_op || (account[0] ? irc_strcmp(account, r->account) == 0
+	                                     : irc_strcmp(author, r->nick) == 0);
+	if (!r->allowed)
+		return;
+	if (sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ? AND msgid = ?", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+}
+
+static void
+redact_done(void *arg)
+{
+	struct redaction *r = arg;
+	struct client *c = strmap_get(&clients_by_uid, r->uid);
+	struct outmsg *om;
+
+	if (c == NULL)
+		goto out;
+	if (!r->found) {
+		char context[CHANNELLEN_MAX + 40];
+		snprintf(context, sizeof(context), "%s %s", r->target, r->msgid);
+		send_fail(c, "REDACT", "UNKNOWN_MSGID", context, "No such message");
+		goto out;
+	}
+	if (!r->allowed) {
+		send_fail(c, "REDACT", "REDACT_FORBIDDEN", r->target,
+		          "You may only redact your own messages");
+		goto out;
+	}
+	om = r->reason ? msg_from(c, "REDACT %s %s :%s", r->target, r->msgid, r->reason)
+	               : msg_from(c, "REDACT %s %s", r->target, r->msgid);
+	if (r->target[0] == '#') {
+		struct channel *ch = channel_find(r->target);
+		if (ch != NULL)
+			send_channel_filtered(ch, NULL, om, 0, CAP_MESSAGE_REDACTION, 0);
+	} else {
+		struct client *other = client_find_nick(r->target);
+		if (other != NULL && other->conn != NULL &&
+		    (other->conn->caps & CAP_MESSAGE_REDACTION))
+			send_msg(other, om);
+		if (c->conn->caps & CAP_MESSAGE_REDACTION)
+			send_msg(c, om);
+	}
+	msg_release(om);
+out:
+	free(r->reason);
+	free(r);
+}
+
+void
+history_redact(struct client *c, const char *target, const char *msgid, const char *reason,
+               int is_op)
+{
+	struct redaction *r = xcalloc(1, sizeof(*r));
+
+	str_copy(r->uid, c->uid, sizeof(r->uid));
+	str_copy(r->target, target, sizeof(r->target));
+	if (target[0] == '#')
+		lower_copy(r->key, sizeof(r->key), target);
+	else
+		private_key(c->nick, target, r->key, sizeof(r->key));
+	str_copy(r->msgid, msgid, sizeof(r->msgid));
+	str_copy(r->nick, c->nick, sizeof(r->nick));
+	str_copy(r->account, c->account ? c->account : "", sizeof(r->account));
+	r->reason = reason ? xstrdup(reason) : NULL;
+	r->is_op = is_op;
+	flush(NULL);
+	worker_submit_to(LANE_HISTORY, redact_work, redact_done, r);
 }

@@ -48,5 +48,11 @@ void history_query(struct client *c, enum history_query_kind kind, const char *t
                    const struct history_ref *a, const struct history_ref *b, int limit,
                    const char *label);
 uint64_t history_written(void);
+/*
+ * REDACT: remove msgid from target's history if c wrote it (or is_op),
+ * then tell those who saw it; FAIL otherwise.  Answered from the lane.
+ */
+void history_redact(struct client *c, const char *target, const char *msgid,
+                    const char *reason, int is_op);
 
 #endif

@@ -13,7 +13,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 static sqlite3 *db;
 static unsigned saved_max_local, saved_max_global;
@@ -39,6 +39,9 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " source TEXT NOT NULL, account TEXT, text TEXT, tags TEXT);"
     "CREATE INDEX history_target_time ON history (target, time_ms);"
     "CREATE INDEX history_time ON history (time_ms);",
+    /* 5: read markers (draft/read-marker), per account and target. */
+    "CREATE TABLE read_markers (account TEXT NOT NULL, target TEXT NOT NULL,"
+    " time_ms INTEGER NOT NULL, PRIMARY KEY (account, target));",
 };
 
 static int

@@ -99,6 +99,7 @@ join_one(struct client *c, const char *name, const char *key)
 	topic_send(c, ch);
 	if (!(c->conn->caps & CAP_NO_IMPLICIT_NAMES))
 		names_send(c, ch);
+	markread_on_join(c, ch->name);
 }
 
 static void

@@ -23,6 +23,7 @@ HANDLER(m_kick);
 HANDLER(m_kill);
 HANDLER(m_kline);
 HANDLER(m_list);
+HANDLER(m_markread);
 HANDLER(m_lusers);
 HANDLER(m_mode);
 HANDLER(m_monitor);
@@ -37,6 +38,7 @@ HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);
 HANDLER(m_quit);
+HANDLER(m_redact);
 HANDLER(m_register);
 HANDLER(m_rehash);
 HANDLER(m_restart);
@@ -90,6 +92,8 @@ void registration_conn_gone(struct conn *cn);
 void nick_protect_check(struct client *c);
 /* The deadline passed: rename the user to a guest nick if still unidentified. */
 void nick_protect_expire(struct client *c);
+/* draft/read-marker: tell a joining client where it stopped reading. */
+void markread_on_join(struct client *c, const char *channel);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 
