@@ -39,6 +39,24 @@ struct batch {
 	unsigned max_per_target;
 };
 
+/*
+ * The recent past of the busiest targets, kept in memory (LRU): a client
+ * catching up with CHATHISTORY LATEST is answered without sqlite.
+ */
+#define WINDOW_SIZE 64
+#define WINDOWS_MAX 256
+
+struct window {
+	char key[CHANNELLEN_MAX + 2 * NICKLEN_MAX + 4];
+	struct entry ring[WINDOW_SIZE];
+	unsigned head, count; /* ring[head] is the oldest */
+	TAILQ_ENTRY(window) lru;
+};
+
+static struct strmap windows;
+static TAILQ_HEAD(window_lru, window) window_lru = TAILQ_HEAD_INITIALIZER(window_lru);
+static uint64_t window_hits, window_misses;
+
 static sqlite3 *hdb; /* used only on the history lane */
 static struct batch *pending;
 static struct rtimer flush_timer;
@@ -78,6 +96,71 @@ entry_free(struct entry *e)
 	free(e->account);
 	free(e->text);
 	free(e->tags);
+}
+
+static void
+entry_copy(struct entry *dst, const struct entry *src)
+{
+	*dst = *src;
+	dst->source = src->source ? xstrdup(src->source) : NULL;
+	dst->account = src->account ? xstrdup(src->account) : NULL;
+	dst->text = src->text ? xstrdup(src->text) : NULL;
+	dst->tags = src->tags ? xstrdup(src->tags) : NULL;
+}
+
+static void
+window_free(struct window *w)
+{
+	for (unsigned i = 0; i < w->count; i++)
+		entry_free(&w->ring[(w->head + i) % WINDOW_SIZE]);
+	strmap_del(&windows, w->key);
+	TAILQ_REMOVE(&window_lru, w, lru);
+	free(w);
+}
+
+static void
+window_push(const struct entry *e)
+{
+	struct window *w;
+
+	if (windows.slots == NULL)
+		strmap_init(&windows, WINDOWS_MAX);
+	w = strmap_get(&windows, e->target);
+	if (w == NULL) {
+		if (windows.count >= WINDOWS_MAX)
+			window_free(TAILQ_LAST(&window_lru, window_lru));
+		w = xcalloc(1, sizeof(*w));
+		str_copy(w->key, e->target, sizeof(w->key));
+		strmap_put(&windows, w->key, w);
+		TAILQ_INSERT_HEAD(&window_lru, w, lru);
+	} else {
+		TAILQ_REMOVE(&window_lru, w, lru);
+		TAILQ_INSERT_HEAD(&window_lru, w, lru);
+	}
+	if (w->count == WINDOW_SIZE) {
+		entry_free(&w->ring[w->head]);
+		w->head = (w->head + 1) % WINDOW_SIZE;
+		w->count--;
+	}
+	entry_copy(&w->ring[(w->head + w->count) % WINDOW_SIZE], e);
+	w->count++;
+}
+
+static void
+window_forget(const char *key, const char *msgid)
+{
+	struct window *w = windows.count ? strmap_get(&windows, key) : NULL;
+
+	if (w == NULL)
+		return;
+	for (unsigned i = 0; i < w->count; i++) {
+		struct entry *e = &w->ring[(w->head + i) % WINDOW_SIZE];
+		if (strcmp(e->msgid, msgid) == 0) {
+			/* Simplest correct answer: this window no longer vouches for anything. */
+			window_free(w);
+			return;
+		}
+	}
 }
 
 static void
@@ -200,6 +283,7 @@ add(const char *key, const char *recipient, const struct client *from, const cha
 	e->account = from->account ? xstrdup(from->account) : NULL;
 	e->text = text ? xstrdup(text) : NULL;
 	e->tags = client_tags ? xstrdup(client_tags) : NULL;
+	window_push(e);
 	/* A big batch goes now; otherwise the timer sends it within flush_ms. */
 	if (pending->n >= 4096)
 		flush(NULL);
@@ -272,6 +356,9 @@ history_close(void)
 	if (hdb != NULL)
 		sqlite3_close(hdb);
 	hdb = NULL;
+	while (!TAILQ_EMPTY(&window_lru))
+		window_free(TAILQ_FIRST(&window_lru));
+	strmap_free(&windows);
 }
 
 uint64_t
@@ -601,6 +688,41 @@ query_done(void *arg)
 	free(q);
 }
 
+/* LATEST * within the window: answered now, from memory. */
+static int
+window_answer(struct client *c, struct query *q)
+{
+	struct window *w = windows.count ? strmap_get(&windows, q->key) : NULL;
+	struct timespec ts;
+	int64_t oldest_allowed;
+
+	if (w == NULL || q->kind != HQ_LATEST || q->a.kind != 0 || (int)w->count < q->limit)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	oldest_allowed = max_age_ms > 0 ? (int64_t)ts.tv_sec * 1000 - max_age_ms : 0;
+	q->rows = xcalloc((size_t)q->limit, sizeof(*q->rows));
+	for (unsigned i = w->count - (unsigned)q->limit; i < w->count; i++) {
+		const struct entry *e = &w->ring[(w->head + i) % WINDOW_SIZE];
+		if (e->time_ms >= oldest_allowed)
+			entry_copy(&q->rows[q->nrows++], e);
+	}
+	window_hits++;
+	send_rows(c, q);
+	for (size_t i = 0; i < q->nrows; i++)
+		entry_free(&q->rows[i]);
+	free(q->rows);
+	free(q);
+	return 1;
+}
+
+void
+history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets)
+{
+	*hits = window_hits;
+	*misses = window_misses;
+	*targets = windows.count;
+}
+
 void
 history_query(struct client *c, enum history_query_kind kind, const char *target,
               const struct history_ref *a, const struct history_ref *b, int limit,
@@ -621,6 +743,9 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 		q->b = *b;
 	q->limit = limit;
 	str_copy(q->label, label ? label : "", sizeof(q->label));
+	if (window_answer(c, q))
+		return;
+	window_misses++;
 	/* What was sent before this query is written before it runs. */
 	flush(NULL);
 	worker_submit_to(LANE_HISTORY, query_work, query_done, q);
@@ -697,6 +822,7 @@ redact_done(void *arg)
 		          "You may only redact your own messages");
 		goto out;
 	}
+	window_forget(r->key, r->msgid);
 	om = r->reason ? msg_from(c, "REDACT %s %s :%s", r->target, r->msgid, r->reason)
 	               : msg_from(c, "REDACT %s %s", r->target, r->msgid);
 	if (r->target[0] == '#') {

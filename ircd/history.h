@@ -2,6 +2,7 @@
 #ifndef EVIRCD_HISTORY_H
 #define EVIRCD_HISTORY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct client;
@@ -48,6 +49,8 @@ void history_query(struct client *c, enum history_query_kind kind, const char *t
                    const struct history_ref *a, const struct history_ref *b, int limit,
                    const char *label);
 uint64_t history_written(void);
+/* The in-memory window cache: LATEST answers from memory, misses, targets held. */
+void history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets);
 /*
  * REDACT: remove msgid from target's history if c wrote it (or is_op),
  * then tell those who saw it; FAIL otherwise.  Answered from the lane.

@@ -7,7 +7,9 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "dns.h"
 #include "hash.h"
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "oper.h"
@@ -151,6 +153,10 @@ rss_kib(void)
 static void
 stats_memory(struct client *c)
 {
+	unsigned long dns_hits, dns_misses;
+	size_t dns_entries, win_targets;
+	uint64_t win_hits, win_misses;
+
 	reply(c, RPL_STATSDEBUG, "z :RSS %ld KiB, %u connections", rss_kib(), conns_count);
 	reply(c, RPL_STATSDEBUG, "z :clients %zu (nick table %zu B), channels %zu (%zu B)",
 	      clients_by_uid.count, strmap_memory(&clients_by_nick), channels.count,
@@ -158,6 +164,15 @@ stats_memory(struct client *c)
 	reply(c, RPL_STATSDEBUG, "z :whowas %u entries, K-lines %u, D-lines %u, worker queue %u",
 	      whowas_count(), xline_count(XLINE_K), xline_count(XLINE_D),
 	      worker_queue_length());
+	dns_cache_stats(&dns_hits, &dns_misses, &dns_entries);
+	reply(c, RPL_STATSDEBUG, "z :DNS cache %zu entries, %lu hits, %lu misses (%.1f%% hit rate)",
+	      dns_entries, dns_hits, dns_misses,
+	      dns_hits + dns_misses ? 100.0 * dns_hits / (double)(dns_hits + dns_misses) : 0.0);
+	history_window_stats(&win_hits, &win_misses, &win_targets);
+	reply(c, RPL_STATSDEBUG, "z :history window %zu targets, %llu hits, %llu misses; "
+	      "%llu messages written", win_targets, (unsigned long long)win_hits,
+	      (unsigned long long)win_misses, (unsigned long long)history_written());
+	reply(c, RPL_STATSDEBUG, "z :ban-check cache serial %u", ban_serial_global);
 }
 
 static void
