@@ -241,6 +241,17 @@ send_tagged(struct conn *cn, const char *tags, const char *line, size_t len)
 		conn_send_bytes(cn, out, (size_t)n);
 }
 
+static int
+has_batch_tag(const char *line, size_t len)
+{
+	const char *end = line[0] == '@' ? memchr(line, ' ', len) : NULL;
+
+	for (const char *p = line + 1; end != NULL && p < end; p++)
+		if ((p == line + 1 || p[-1] == ';') && strncmp(p, "batch=", 6) == 0)
+			return 1;
+	return 0;
+}
+
 void
 conn_label_take(struct conn *cn, char *out, size_t size)
 {
@@ -293,7 +304,11 @@ conn_label_end(struct conn *cn)
 	while (pos < captured_len) {
 		char *end = memchr(captured + pos, '\n', captured_len - pos);
 		size_t len = end ? (size_t)(end - (captured + pos)) + 1 : captured_len - pos;
-		send_tagged(cn, tag, captured + pos, len);
+		/* A line already in a nested batch belongs to that one, not ours. */
+		if (has_batch_tag(captured + pos, len))
+			conn_send_bytes(cn, captured + pos, len);
+		else
+			send_tagged(cn, tag, captured + pos, len);
 		pos += len;
 	}
 	{

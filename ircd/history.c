@@ -725,8 +725,7 @@ history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets)
 
 void
 history_query(struct client *c, enum history_query_kind kind, const char *target,
-              const struct history_ref *a, const struct history_ref *b, int limit,
-              const char *label)
+              const struct history_ref *a, const struct history_ref *b, int limit)
 {
 	struct query *q = xcalloc(1, sizeof(*q));
 
@@ -742,10 +741,11 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 	if (b != NULL)
 		q->b = *b;
 	q->limit = limit;
-	str_copy(q->label, label ? label : "", sizeof(q->label));
 	if (window_answer(c, q))
 		return;
 	window_misses++;
+	/* The answer comes later: it carries the label itself, no ACK now. */
+	conn_label_take(c->conn, q->label, sizeof(q->label));
 	/* What was sent before this query is written before it runs. */
 	flush(NULL);
 	worker_submit_to(LANE_HISTORY, query_work, query_done, q);

@@ -46,8 +46,7 @@ struct history_ref {
 /* Parse "msgid=..." / "timestamp=..." / "*"; 0 on success. */
 int history_ref_parse(const char *s, struct history_ref *ref);
 void history_query(struct client *c, enum history_query_kind kind, const char *target,
-                   const struct history_ref *a, const struct history_ref *b, int limit,
-                   const char *label);
+                   const struct history_ref *a, const struct history_ref *b, int limit);
 uint64_t history_written(void);
 /* The in-memory window cache: LATEST answers from memory, misses, targets held. */
 void history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets);

@@ -39,7 +39,6 @@ HANDLER(m_chathistory)
 {
 	struct history_ref refs[2];
 	const char *target = NULL;
-	char label[65];
 	long limit;
 	int i, argi = 1, sub = -1;
 
@@ -80,9 +79,7 @@ HANDLER(m_chathistory)
 	}
 	if (limit > HISTORY_QUERY_MAX)
 		limit = HISTORY_QUERY_MAX;
-	/* The answer comes later: it carries the label itself. */
-	conn_label_take(c->conn, label, sizeof(label));
 	history_query(c, subcommands[sub].kind, target ? target : "*", &refs[0],
-	              subcommands[sub].refs > 1 ? &refs[1] : NULL, (int)limit, label);
+	              subcommands[sub].refs > 1 ? &refs[1] : NULL, (int)limit);
 	return IRC_OK;
 }
