@@ -24,6 +24,7 @@ static struct command commands[] = {
     {"ADMIN", m_admin, R, 0, 2, 0, 0},
     {"AUTHENTICATE", m_authenticate, U | R, 1, 1, 0, 0},
     {"AWAY", m_away, R, 0, 1, 0, 0},
+    {"BATCH", m_batch, R, 1, 1, 0, 0},
     {"CAP", m_cap, U | R, 1, 1, 0, 0},
     {"CHATHISTORY", m_chathistory, R, 1, 2, 0, 0},
     {"DIE", m_die, O, 0, 1, 0, 0},
@@ -224,6 +225,10 @@ command_dispatch(struct client *c, char *line, size_t len)
 		          "Message rejected: this server accepts only UTF-8");
 		return IRC_OK;
 	}
+	if (c->conn->multiline != NULL && m.tags != NULL &&
+	    tag_find(m.tags, "batch", label, sizeof(label)) == 0 &&
+	    multiline_take(c, &m, label))
+		return IRC_OK;
 	labeled = (c->conn->caps & CAP_LABELED_RESPONSE) && m.tags != NULL &&
 	          tag_find(m.tags, "label", label, sizeof(label)) == 0 && label[0] != '\0';
 	if (labeled)

@@ -412,6 +412,7 @@ conn_free(struct conn *cn)
 		dns_cancel(cn->dns);
 	sasl_abort(cn, 0);
 	registration_conn_gone(cn);
+	multiline_conn_gone(cn);
 	tls_free(cn->ssl);
 	if (lingering_allowed && cn->sendq.count == 0)
 		linger_close(cn->fd);

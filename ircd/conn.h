@@ -15,6 +15,7 @@ struct conf_class;
 struct ssl_st;
 struct dns_request;
 struct sasl_session;
+struct multiline;
 
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
@@ -52,6 +53,7 @@ struct conn {
 	struct sasl_session *sasl; /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
 	void *registration;  /* REGISTER in flight (m_register.c) */
+	struct multiline *multiline; /* an open draft/multiline batch */
 	time_t nick_deadline; /* log in by then or be renamed (0: none) */
 	char *rbuf;       /* partial line carried between reads, or NULL */
 	uint32_t rlen;

@@ -22,6 +22,7 @@ outmsg_new(void)
 	om->account = NULL;
 	om->client_tags = NULL;
 	om->body_len = 0;
+	om->batch[0] = '\0';
 	return om;
 }
 
@@ -98,6 +99,8 @@ build(struct outmsg *om, unsigned tags)
 
 	section[n++] = '@';
 	section[n] = '\0';
+	if (tags & TAG_BATCH)
+		n = append_tag(section, n, sizeof(section), "batch", om->batch);
 	if (tags & TAG_TIME)
 		n = append_tag(section, n, sizeof(section), "time", outmsg_time(om));
 	if (tags & TAG_MSGID)
@@ -116,10 +119,17 @@ build(struct outmsg *om, unsigned tags)
 	return mb;
 }
 
+void
+outmsg_set_batch(struct outmsg *om, const char *ref)
+{
+	str_copy(om->batch, ref, sizeof(om->batch));
+	om->available |= TAG_BATCH;
+}
+
 struct msgbuf *
 outmsg_flavour(struct outmsg *om, unsigned tags)
 {
-	tags &= om->available;
+	tags = (tags | TAG_BATCH) & om->available;
 	if (om->flavour[tags] != NULL)
 		return om->flavour[tags];
 	if (tags == 0) {

@@ -15,7 +15,8 @@
 #define TAG_ACCOUNT 0x04 /* account-tag */
 #define TAG_CLIENT 0x08  /* message-tags: the sender's client-only tags */
 #define TAG_BOT 0x10     /* message-tags: bot (sender is +B) */
-#define TAG_FLAVOURS 32
+#define TAG_BATCH 0x20   /* batch=<ref>: part of a batch, whatever the caps */
+#define TAG_FLAVOURS 64
 
 /*
  * The body (":src CMD params\r\n") is formatted once; each flavour is the
@@ -32,6 +33,7 @@ struct outmsg {
 	char msgid[24];
 	char *account;
 	char *client_tags; /* "+a=b;+c", as the sender wrote them */
+	char batch[16];    /* the batch this line belongs to, or "" */
 	uint32_t body_len;
 	char body[OUT_LINE_MAX + 1];
 };
@@ -40,6 +42,8 @@ struct outmsg *outmsg_new(void);
 void outmsg_free(struct outmsg *om);
 /* The flavour for a recipient wanting these tags (masked to what exists). */
 struct msgbuf *outmsg_flavour(struct outmsg *om, unsigned tags);
+/* Make the line part of batch ref (every recipient gets the batch tag). */
+void outmsg_set_batch(struct outmsg *om, const char *ref);
 /* Give it a time (now) and a fresh msgid. */
 void outmsg_stamp(struct outmsg *om);
 /* The msgid, formatted on first use (history and echo need it too). */

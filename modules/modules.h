@@ -10,6 +10,7 @@ HANDLER(m_account);
 HANDLER(m_admin);
 HANDLER(m_authenticate);
 HANDLER(m_away);
+HANDLER(m_batch);
 HANDLER(m_cap);
 HANDLER(m_chathistory);
 HANDLER(m_die);
@@ -94,6 +95,9 @@ void nick_protect_check(struct client *c);
 void nick_protect_expire(struct client *c);
 /* draft/read-marker: tell a joining client where it stopped reading. */
 void markread_on_join(struct client *c, const char *channel);
+/* draft/multiline: a line tagged with the open batch is gathered, not run. */
+int multiline_take(struct client *c, struct irc_msg *m, const char *batch_id);
+void multiline_conn_gone(struct conn *cn);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 
