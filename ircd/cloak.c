@@ -54,7 +54,11 @@ key_from_file(const char *path)
 	buf[strcspn(buf, "\r\n")] = '\0';
 	key_len = strlen(buf);
 	memcpy(key, buf, key_len);
-	return key_len >= 16 ? 0 : -1;
+	if (key_len < 16) {
+		log_error("[cloak] key_file %s: the key needs at least 16 characters", path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -121,8 +125,8 @@ cloak_host(const char *host, const char *ip, char *out, size_t size)
 	}
 	/* A name keeps its domain so users can still see where, roughly. */
 	rest = strchr(host, '.');
-	if (rest == NULL || strchr(rest + 1, '.') == NULL)
-		rest = rest ? rest : "";
+	if (rest == NULL)
+		rest = "";
 	snprintf(out, size, "%s-%08X%s", prefix, piece(host, strlen(host)), rest);
 	if (strlen(out) > HOSTLEN)
 		snprintf(out, size, "%s-%08X.%08X", prefix, piece(host, strlen(host)),

@@ -389,6 +389,9 @@ metrics_key(struct parse_ctx *ctx, const char *key, const char *value)
 	if (strcmp(key, "enabled") == 0) {
 		parse_bool(ctx, key, value, &m->enabled);
 	} else if (strcmp(key, "host") == 0) {
+		unsigned char addr[16];
+		if (inet_pton(AF_INET, value, addr) != 1 && inet_pton(AF_INET6, value, addr) != 1)
+			conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
 		set_str(&m->host, value);
 	} else if (strcmp(key, "port") == 0) {
 		if (set_uint(ctx, key, value, 1, 65535, &port))
@@ -519,6 +522,9 @@ listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 	unsigned port;
 
 	if (strcmp(key, "host") == 0) {
+		unsigned char addr[16];
+		if (inet_pton(AF_INET, value, addr) != 1 && inet_pton(AF_INET6, value, addr) != 1)
+			conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
 		set_str(&l->host, value);
 	} else if (strcmp(key, "port") == 0) {
 		if (set_uint(ctx, key, value, 1, 65535, &port))
@@ -611,6 +617,11 @@ oper_key(struct parse_ctx *ctx, const char *key, const char *value)
 			conf_error(ctx, key, "not a password hash: make one with tools/mkpasswd");
 		set_str(&o->password, value);
 	} else if (strcmp(key, "mask") == 0) {
+		char *copy = xstrdup(value), *cursor = copy, *m;
+		while ((m = strsep(&cursor, " ,")) != NULL)
+			if (*m != '\0' && strchr(m, '@') == NULL)
+				conf_error(ctx, key, "'%s' is not a user@host mask", m);
+		free(copy);
 		set_str(&o->masks, value);
 	} else if (strcmp(key, "certfp") == 0) {
 		if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)

@@ -26,6 +26,7 @@ struct entry {
 	char msgid[24];
 	int64_t time_ms;
 	char cmd[8];
+	char uid[UIDLEN + 1]; /* the sender's session, for redaction */
 	char *source;
 	char *account;
 	char *text;
@@ -75,7 +76,11 @@ lower_copy(char *out, size_t size, const char *in)
 	out[i] = '\0';
 }
 
-/* Private history lives under "@a,b" (the two nicks, casemapped, sorted). */
+/*
+ * Private history lives under "@a,b": the two account names, casemapped
+ * and sorted.  Accounts, not nicks: whoever takes a nick later must not
+ * read what its previous owner was sent.
+ */
 static void
 private_key(const char *a, const char *b, char *out, size_t size)
 {
@@ -87,6 +92,15 @@ private_key(const char *a, const char *b, char *out, size_t size)
 		snprintf(out, size, "@%s,%s", lb, la);
 	else
 		snprintf(out, size, "@%s,%s", la, lb);
+}
+
+/* The account a private target means: the nick's, if it is online and logged in. */
+static const char *
+account_of(const char *target)
+{
+	const struct client *u = client_find_nick(target);
+
+	return u != NULL && u->account != NULL ? u->account : target;
 }
 
 static void
@@ -195,7 +209,8 @@ write_work(void *arg)
 	if (exec_sql("BEGIN") != 0)
 		return;
 	sqlite3_prepare_v2(hdb, "INSERT INTO history (target, msgid, time_ms, command, source,"
-	                        " account, text, tags, recipient) VALUES (?,?,?,?,?,?,?,?,?)",
+	                        " account, text, tags, recipient, uid)"
+	                        " VALUES (?,?,?,?,?,?,?,?,?,?)",
 	                   -1, &ins, NULL);
 	sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ?1 AND id <= (SELECT id FROM"
 	                        " history WHERE target = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
@@ -211,6 +226,7 @@ write_work(void *arg)
 		sqlite3_bind_text(ins, 7, e->text, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 8, e->tags, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 9, e->recipient, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 10, e->uid, -1, SQLITE_STATIC);
 		sqlite3_step(ins);
 		sqlite3_reset(ins);
 		/* Trim once per target per batch: the last entry for it does. */
@@ -279,6 +295,7 @@ add(const char *key, const char *recipient, const struct client *from, const cha
 	str_copy(e->msgid, outmsg_msgid(om), sizeof(e->msgid));
 	e->time_ms = (int64_t)om->when.tv_sec * 1000 + om->when.tv_nsec / 1000000;
 	str_copy(e->cmd, cmd, sizeof(e->cmd));
+	str_copy(e->uid, from->uid, sizeof(e->uid));
 	e->source = xstrdup(client_mask(from, mask, sizeof(mask)));
 	e->account = from->account ? xstrdup(from->account) : NULL;
 	e->text = text ? xstrdup(text) : NULL;
@@ -305,7 +322,9 @@ history_add_private(const struct client *from, const struct client *to, const ch
 {
 	char key[2 * NICKLEN_MAX + 4];
 
-	private_key(from->nick, to->nick, key, sizeof(key));
+	if (from->account == NULL || to->account == NULL)
+		return; /* only between logged-in users */
+	private_key(from->account, to->account, key, sizeof(key));
 	add(key, to->nick, from, cmd, om, text, client_tags);
 }
 
@@ -607,10 +626,11 @@ target_visible(struct client *c, const char *key)
 
 	if (key[0] != '@') {
 		ch = channel_find(key);
-		return ch != NULL && (channel_member(ch, c) != NULL ||
-		                      !(ch->modes & (CMODE_SECRET | CMODE_PRIVATE)));
+		return ch != NULL && channel_member(ch, c) != NULL;
 	}
-	lower_copy(mine, sizeof(mine), c->nick);
+	if (c->account == NULL)
+		return 0;
+	lower_copy(mine, sizeof(mine), c->account);
 	comma = strchr(key, ',');
 	return comma != NULL && (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 ?
 	                             strlen(mine) == (size_t)(comma - key - 1) :
@@ -629,7 +649,7 @@ target_name(struct client *c, const char *key, char *buf, size_t size)
 		ch = channel_find(key);
 		return ch ? ch->name : key;
 	}
-	lower_copy(mine, sizeof(mine), c->nick);
+	lower_copy(mine, sizeof(mine), c->account ? c->account : "");
 	if (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 &&
 	    strlen(mine) == (size_t)(comma - key - 1))
 		str_copy(buf, comma + 1, size);
@@ -651,12 +671,13 @@ send_rows(struct client *c, struct query *q)
 	else
 		send_line(c, "%s%s%s:%s BATCH +%s chathistory %s", q->label[0] ? "@label=" : "",
 		          q->label, q->label[0] ? " " : "", me.name, id, q->target);
-	for (size_t i = 0; i < q->nrows; i++) {
+	for (size_t i = 0, shown = 0; i < q->nrows; i++) {
 		struct entry *e = &q->rows[i];
 		format_time(e->time_ms, stamp, sizeof(stamp));
 		if (q->kind == HQ_TARGETS) {
-			if (!target_visible(c, e->target))
+			if (!target_visible(c, e->target) || (int)shown >= q->limit)
 				continue;
+			shown++;
 			send_line(c, "@batch=%s :%s CHATHISTORY TARGETS %s %s", id, me.name,
 			          target_name(c, e->target, name, sizeof(name)), stamp);
 			continue;
@@ -735,7 +756,8 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 	if (target[0] == '#')
 		lower_copy(q->key, sizeof(q->key), target);
 	else
-		private_key(c->nick, target, q->key, sizeof(q->key));
+		private_key(c->account ? c->account : "", account_of(target), q->key,
+		            sizeof(q->key));
 	if (a != NULL)
 		q->a = *a;
 	if (b != NULL)
@@ -757,7 +779,7 @@ struct redaction {
 	char key[CHANNELLEN_MAX + 2 * NICKLEN_MAX + 4];
 	char target[CHANNELLEN_MAX + 1];
 	char msgid[32];
-	char nick[NICKLEN_MAX + 1];
+	char requester_uid[UIDLEN + 1];
 	char account[NICKLEN_MAX + 1];
 	char *reason;
 	int is_op;
@@ -769,28 +791,29 @@ redact_work(void *arg)
 {
 	struct redaction *r = arg;
 	sqlite3_stmt *st;
-	char author[NICKLEN_MAX + 1] = "", account[NICKLEN_MAX + 1] = "";
+	char author_uid[UIDLEN + 1] = "", account[NICKLEN_MAX + 1] = "";
 
-	if (hdb == NULL || sqlite3_prepare_v2(hdb, "SELECT source, account FROM history"
+	if (hdb == NULL || sqlite3_prepare_v2(hdb, "SELECT uid, account FROM history"
 	                                          " WHERE target = ? AND msgid = ?",
 	                                      -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *src = (const char *)sqlite3_column_text(st, 0);
+		const char *uid = (const char *)sqlite3_column_text(st, 0);
 		const char *acc = (const char *)sqlite3_column_text(st, 1);
 		r->found = 1;
-		snprintf(author, sizeof(author), "%.*s", (int)strcspn(src, "!"), src);
+		if (uid != NULL)
+			str_copy(author_uid, uid, sizeof(author_uid));
 		if (acc != NULL)
 			str_copy(account, acc, sizeof(account));
 	}
 	sqlite3_finalize(st);
 	if (!r->found)
 		return;
-	/* The author (by account if it had one, else by nick) or a channel op. */
+	/* The author (its account, or else the very session that sent it) or an op. */
 	r->allowed = r->is_op || (account[0] ? irc_strcmp(account, r->account) == 0
-	                                     : irc_strcmp(author, r->nick) == 0);
+	                                     : strcmp(author_uid, r->requester_uid) == 0);
 	if (!r->allowed)
 		return;
 	if (sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ? AND msgid = ?", -1, &st,
@@ -854,9 +877,10 @@ history_redact(struct client *c, const char *target, const char *msgid, const ch
 	if (target[0] == '#')
 		lower_copy(r->key, sizeof(r->key), target);
 	else
-		private_key(c->nick, target, r->key, sizeof(r->key));
+		private_key(c->account ? c->account : "", account_of(target), r->key,
+		            sizeof(r->key));
 	str_copy(r->msgid, msgid, sizeof(r->msgid));
-	str_copy(r->nick, c->nick, sizeof(r->nick));
+	str_copy(r->requester_uid, c->uid, sizeof(r->requester_uid));
 	str_copy(r->account, c->account ? c->account : "", sizeof(r->account));
 	r->reason = reason ? xstrdup(reason) : NULL;
 	r->is_op = is_op;

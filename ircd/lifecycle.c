@@ -8,6 +8,10 @@
 #include "lifecycle.h"
 #include "history.h"
 #include "listener.h"
+#include "oper.h"
+#include "send.h"
+#include "client.h"
+#include <string.h>
 #include "log.h"
 #include "metrics.h"
 #include "reactor.h"
@@ -34,6 +38,43 @@ conns_adopt_classes(struct config *next)
 	}
 }
 
+int debug_logging;
+
+/* What only a restart changes: say so rather than ignore it silently. */
+static void
+warn_unreloadable(const struct config *next)
+{
+	if (strcmp(next->sid, conf->sid) != 0)
+		log_warn("rehash: [server] sid changes only on restart");
+	if (strcmp(next->database_path, conf->database_path) != 0)
+		log_warn("rehash: [server] database changes only on restart");
+	if (next->metrics.enabled != conf->metrics.enabled ||
+	    next->metrics.port != conf->metrics.port)
+		log_warn("rehash: [metrics] changes only on restart");
+}
+
+/* Operators keep their status with their block's current privileges. */
+static void
+opers_adopt_blocks(void)
+{
+	struct conn *cn;
+
+	TAILQ_FOREACH(cn, &conns, link) {
+		struct client *c = cn->client;
+		const struct conf_oper *o;
+		if (c == NULL || c->oper_name == NULL)
+			continue;
+		o = config_find_oper(conf, c->oper_name);
+		if (o == NULL) {
+			send_notice(c, "*** Your operator block %s was removed: you are no longer "
+			               "an operator", c->oper_name);
+			oper_down(c);
+		} else {
+			c->privileges = o->privileges;
+		}
+	}
+}
+
 int
 ircd_rehash(char *err, size_t size)
 {
@@ -43,9 +84,10 @@ ircd_rehash(char *err, size_t size)
 	next = config_load(conf->path);
 	if (next == NULL) {
 		snprintf(err, size, "%s", config_last_error());
-		log_error("rehash failed: keeping the running configuration");
+		log_error("rehash failed (%s): keeping the running configuration", err);
 		return -1;
 	}
+	warn_unreloadable(next);
 	if (tls_configure(next) != 0) {
 		snprintf(err, size, "TLS: %s", tls_last_error());
 		log_error("rehash failed: %s; keeping the running configuration", err);
@@ -66,14 +108,18 @@ ircd_rehash(char *err, size_t size)
 		return -1;
 	}
 	history_open(next);
-	log_set_level(next->log.level);
+	if (!debug_logging)
+		log_set_level(next->log.level);
 	log_open(next->log.file, next->log.syslog);
 	conns_adopt_classes(next);
+	if (next->limits.whowas_size != conf->limits.whowas_size)
+		whowas_init(next->limits.whowas_size);
 	config_free(conf);
 	conf = next;
 	server_init(conf->server_name, me.sid, conf->description);
-	whowas_init(conf->limits.whowas_size);
+	opers_adopt_blocks();
 	motd_load();
+	log_info("rehash done");
 	return 0;
 }
 

@@ -11,5 +11,7 @@ void ircd_shutdown(const char *reason);
 /* As shutdown, then exec the same binary with the same arguments. */
 void ircd_restart(const char *reason);
 int ircd_restart_requested(void);
+/* -d was given: a rehash keeps debug logging. */
+extern int debug_logging;
 
 #endif

@@ -101,6 +101,7 @@ main(int argc, char **argv)
 		config_free(conf);
 		return 0;
 	}
+	debug_logging = debug;
 	log_set_level(debug ? LOG_LEVEL_DEBUG : conf->log.level);
 	if (log_open(conf->log.file, conf->log.syslog) != 0)
 		return 1;

@@ -175,7 +175,8 @@ mech_external(struct client *c, const unsigned char *data, long len)
 		sasl_fail(c, "certificate not bound to an account");
 		return;
 	}
-	if (len > 0 && strncasecmp((const char *)data, account, (size_t)len) != 0) {
+	if (len > 0 && (strlen(account) != (size_t)len ||
+	                strncasecmp((const char *)data, account, (size_t)len) != 0)) {
 		sasl_fail(c, "authorization identity must match");
 		return;
 	}

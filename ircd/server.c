@@ -13,6 +13,9 @@ time_t server_started;
 void
 server_init(const char *name, const char *sid, const char *description)
 {
+	/* A rehash may rename us: the old name must leave the table. */
+	if (me.name[0] != '\0' && strmap_get(&servers_by_name, me.name) == &me)
+		strmap_del(&servers_by_name, me.name);
 	str_copy(me.name, name, sizeof(me.name));
 	str_copy(me.sid, sid, sizeof(me.sid));
 	free(me.description);

@@ -36,7 +36,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE TABLE history (id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
     " recipient TEXT NOT NULL, msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
     " command TEXT NOT NULL,"
-    " source TEXT NOT NULL, account TEXT, text TEXT, tags TEXT);"
+    " source TEXT NOT NULL, uid TEXT, account TEXT, text TEXT, tags TEXT);"
     "CREATE INDEX history_target_time ON history (target, time_ms);"
     "CREATE INDEX history_time ON history (time_ms);",
     /* 5: read markers (draft/read-marker), per account and target. */
@@ -207,6 +207,8 @@ store_xline_save(char kind, const char *mask, const char *reason, const char *se
 	char k[2] = {kind, '\0'};
 	int rc;
 
+	/* Masks compare without case: replace any spelling of the same one. */
+	store_xline_delete(kind, mask);
 	if (db == NULL || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO xlines (kind, mask,"
 	                                         " reason, setter, set_at, expires)"
 	                                         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -233,7 +235,7 @@ store_xline_delete(char kind, const char *mask)
 	sqlite3_stmt *st;
 	char k[2] = {kind, '\0'};
 
-	if (db == NULL || sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ?",
+	if (db == NULL || sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ? COLLATE NOCASE",
 	                                     -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);

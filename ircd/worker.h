@@ -16,6 +16,7 @@ typedef void (*worker_fn)(void *arg);
 enum worker_lane {
 	LANE_CRYPTO,  /* password hashing and checks */
 	LANE_HISTORY, /* chat history writes and queries */
+	LANE_COMMAND, /* external commands (account verification mail) */
 	LANES
 };
 

@@ -119,10 +119,14 @@ multiline_deliver(struct client *c, struct multiline *ml)
 	int n = 0;
 
 	if (ml->target[0] == '#') {
+		const char *why;
 		ch = channel_find(ml->target);
-		if (ch == NULL || channel_member(ch, c) == NULL) {
-			send_fail(c, "BATCH", "MULTILINE_INVALID_TARGET", ml->target,
-			          "You cannot send to that target");
+		if (ch == NULL) {
+			send_fail(c, "BATCH", "MULTILINE_INVALID_TARGET", ml->target, "No such channel");
+			return;
+		}
+		if ((why = channel_cannot_send(c, ch)) != NULL) {
+			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)", ch->name, why);
 			return;
 		}
 	} else if ((to = client_find_nick(ml->target)) == NULL || !to->registered) {

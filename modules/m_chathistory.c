@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "channel.h"
+#include "cap.h"
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
@@ -19,20 +20,19 @@ static const struct {
     {"AROUND", HQ_AROUND, 1}, {"BETWEEN", HQ_BETWEEN, 2}, {"TARGETS", HQ_TARGETS, 2},
 };
 
-/* May c read the history of target now? */
+/*
+ * May c read the history of target now?  A channel's past is for its
+ * members; private history is between accounts, so it needs a login.
+ */
 static int
 allowed(struct client *c, const char *target)
 {
 	struct channel *ch;
 
 	if (target[0] != '#')
-		return nick_valid(target, conf->limits.nicklen);
+		return c->account != NULL && nick_valid(target, conf->limits.nicklen);
 	ch = channel_find(target);
-	if (ch == NULL)
-		return 0;
-	/* Secret and private channels show their past to members only. */
-	return channel_member(ch, c) != NULL ||
-	       !(ch->modes & (CMODE_SECRET | CMODE_PRIVATE));
+	return ch != NULL && channel_member(ch, c) != NULL;
 }
 
 HANDLER(m_chathistory)
@@ -47,6 +47,12 @@ HANDLER(m_chathistory)
 			sub = i;
 	if (!history_enabled()) {
 		send_fail(c, "CHATHISTORY", "MESSAGE_ERROR", "*", "History is disabled");
+		return IRC_OK;
+	}
+	/* The replies are batches of tagged lines: only for clients that asked. */
+	if (!(c->conn->caps & CAP_CHATHISTORY)) {
+		send_fail(c, "CHATHISTORY", "NEED_CAPABILITY", "*",
+		          "Enable the draft/chathistory capability first");
 		return IRC_OK;
 	}
 	if (sub < 0) {

@@ -22,7 +22,7 @@ kline_mask(struct client *c, const char *arg, char *buf, size_t size)
 	}
 	u = client_find_nick(arg);
 	if (u != NULL && u->registered) {
-		snprintf(buf, size, "*@%s", u->host);
+		snprintf(buf, size, "*@%s", u->realhost);
 		return buf;
 	}
 	if (strchr(arg, '.') != NULL || strchr(arg, ':') != NULL) {

@@ -431,7 +431,8 @@ HANDLER(m_mode)
 
 	if (target[0] == '#') {
 		struct channel *ch = channel_find(target);
-		if (ch == NULL)
+		/* A secret or private channel does not exist for outsiders. */
+		if (ch == NULL || !channel_visible(ch, c))
 			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", target);
 		else
 			channel_mode(c, ch, m);

@@ -32,7 +32,7 @@ host_allowed(const struct client *c, const struct conf_oper *o)
 	char *masks = xstrdup(o->masks), *cursor = masks, *mask;
 	int ok = 0;
 
-	snprintf(uh, sizeof(uh), "%s@%s", c->user, c->host);
+	snprintf(uh, sizeof(uh), "%s@%s", c->user, c->realhost);
 	snprintf(ui, sizeof(ui), "%s@%s", c->user, c->ip);
 	while (!ok && (mask = strsep(&cursor, " ,")) != NULL)
 		ok = *mask != '\0' && (mask_match(mask, uh) || mask_match(mask, ui));

@@ -12,8 +12,8 @@
 #include "send.h"
 
 /* 0 when c may speak in ch; else the reason, for 404. */
-static const char *
-cannot_send(struct client *c, struct channel *ch)
+const char *
+channel_cannot_send(struct client *c, struct channel *ch)
 {
 	struct membership *mem = channel_member(ch, c);
 
@@ -43,7 +43,7 @@ status_prefix(const char **target)
 	}
 }
 
-/* One PRIVMSG, NOTICE or TAGMSG on its way to its targets. */
+/* One PRIVMSG, NOTICE or TAGMSG on its way to its targets. NOTICE is quiet. */
 struct delivery {
 	struct client *from;
 	const char *cmd;
@@ -88,7 +88,7 @@ message_channel(const struct delivery *d, const char *target)
 			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", target);
 		return;
 	}
-	why = cannot_send(c, ch);
+	why = channel_cannot_send(c, ch);
 	if (why != NULL) {
 		if (!d->quiet)
 			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",

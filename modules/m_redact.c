@@ -24,7 +24,7 @@ HANDLER(m_redact)
 			return IRC_OK;
 		}
 		is_op = (mem->flags & MEMBER_OP) != 0;
-	} else if (!nick_valid(target, conf->limits.nicklen)) {
+	} else if (c->account == NULL || !nick_valid(target, conf->limits.nicklen)) {
 		send_fail(c, "REDACT", "INVALID_TARGET", target, "No such target");
 		return IRC_OK;
 	}

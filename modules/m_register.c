@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "client.h"
@@ -37,10 +39,14 @@ static int
 email_valid(const char *e)
 {
 	const char *at = strchr(e, '@');
-	return at != NULL && at != e && strchr(at, '.') != NULL && strlen(e) < 128 &&
-	       strpbrk(e, " ,;:\"<>") == NULL;
+	/* Never "-...": the address is handed to a command as an argument. */
+	return at != NULL && at != e && e[0] != '-' && strchr(at, '.') != NULL &&
+	       strlen(e) < 128 && strpbrk(e, " ,;:\"<>'`$\\") == NULL;
 }
 
+#define VERIFY_COMMAND_SECONDS 30
+
+/* Run the configured command; a stuck one is killed after 30 seconds. */
 static int
 run_verify_command(const struct registration *r)
 {
@@ -50,8 +56,19 @@ run_verify_command(const struct registration *r)
 
 	if (posix_spawn(&pid, r->command, NULL, NULL, argv, environ) != 0)
 		return -1;
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
+	for (int waited = 0;; waited += 50) {
+		pid_t done = waitpid(pid, &status, WNOHANG);
+		if (done == pid)
+			break;
+		if (done < 0)
+			return -1;
+		if (waited >= VERIFY_COMMAND_SECONDS * 1000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		usleep(50000);
+	}
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -177,7 +194,9 @@ HANDLER(m_register)
 	}
 	c->conn->flags |= CONN_REGISTER_PENDING;
 	c->conn->registration = r;
-	worker_submit(registration_work, registration_done, r);
+	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
+	worker_submit_to(r->command ? LANE_COMMAND : LANE_CRYPTO, registration_work,
+	                 registration_done, r);
 	return IRC_OK;
 }
 

@@ -196,7 +196,7 @@ stats_traffic(struct client *c)
 static int
 stats_public(char letter)
 {
-	return strchr("muyp", letter) != NULL || letter == 'l';
+	return strchr("muypMUYPlL", letter) != NULL;
 }
 
 HANDLER(m_stats)

@@ -98,6 +98,8 @@ void markread_on_join(struct client *c, const char *channel);
 /* draft/multiline: a line tagged with the open batch is gathered, not run. */
 int multiline_take(struct client *c, struct irc_msg *m, const char *batch_id);
 void multiline_conn_gone(struct conn *cn);
+/* NULL when c may speak in ch (+n, +m, +b), else why not (for 404). */
+const char *channel_cannot_send(struct client *c, struct channel *ch);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 
