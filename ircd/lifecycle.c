@@ -144,6 +144,28 @@ ircd_restart(const char *reason)
 	ircd_shutdown(reason);
 }
 
+static struct rtimer deferred;
+static char deferred_reason[200];
+
+static void
+shutdown_deferred(struct rtimer *t)
+{
+	ircd_shutdown(deferred_reason);
+}
+
+/*
+ * From a command handler: the connection that asked is still in use up
+ * the stack, so the shutdown (which frees every connection) waits for the
+ * loop to come round.
+ */
+void
+ircd_shutdown_soon(const char *reason, int restart)
+{
+	str_copy(deferred_reason, reason, sizeof(deferred_reason));
+	restart_requested = restart;
+	rtimer_start(&deferred, 0.0, 0, shutdown_deferred);
+}
+
 int
 ircd_restart_requested(void)
 {

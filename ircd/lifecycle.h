@@ -11,6 +11,8 @@ void ircd_shutdown(const char *reason);
 /* As shutdown, then exec the same binary with the same arguments. */
 void ircd_restart(const char *reason);
 int ircd_restart_requested(void);
+/* Shut down (or restart) once the current event is done: safe from handlers. */
+void ircd_shutdown_soon(const char *reason, int restart);
 /* -d was given: a rehash keeps debug logging. */
 extern int debug_logging;
 

@@ -29,6 +29,6 @@ HANDLER(m_die)
 	if (!oper_require(c, PRIV_DIE) || !confirm_server_name(c, m, "DIE"))
 		return IRC_OK;
 	snprintf(reason, sizeof(reason), "Server terminated by %s", c->nick);
-	ircd_shutdown(reason);
-	return IRC_CLOSED;
+	ircd_shutdown_soon(reason, 0);
+	return IRC_OK;
 }

@@ -14,6 +14,6 @@ HANDLER(m_restart)
 	if (!oper_require(c, PRIV_RESTART) || !confirm_server_name(c, m, "RESTART"))
 		return IRC_OK;
 	snprintf(reason, sizeof(reason), "Server restarting by %s", c->nick);
-	ircd_restart(reason);
-	return IRC_CLOSED;
+	ircd_shutdown_soon(reason, 1);
+	return IRC_OK;
 }

@@ -1,0 +1,139 @@
+"""Chat history (draft/chathistory): queries, privacy, persistence, redaction."""
+import re
+
+HIST_CAPS = ["draft/chathistory", "batch", "server-time", "message-tags"]
+
+
+def history_batch(c):
+    start = c.expect(lambda m: m.command == "BATCH" and m.params[0].startswith("+"))
+    ref = start.params[0][1:]
+    lines = c.collect(lambda m: m.command == "BATCH" and m.params[0] == "-" + ref)[:-1]
+    assert all(m.tags.get("batch") == ref for m in lines)
+    return start, lines
+
+
+def say(c, target, texts):
+    for t in texts:
+        c.send("PRIVMSG %s :%s" % (target, t))
+
+
+def test_latest_before_after_between(make_server):
+    srv = make_server()
+    reader = srv.client().register("reader", caps=HIST_CAPS)
+    talker = srv.client().register("talker")
+    for x in (reader, talker):
+        x.send("JOIN #hist")
+        x.expect("366")
+    say(talker, "#hist", ["m%d" % i for i in range(10)])
+    got = [reader.expect("PRIVMSG") for _ in range(10)]
+    reader.send("CHATHISTORY LATEST #hist * 3")
+    start, lines = history_batch(reader)
+    assert start.params[1:] == ["chathistory", "#hist"]
+    assert [m.params[1] for m in lines] == ["m7", "m8", "m9"]
+    assert all(re.match(r"\d{4}-\d\d-\d\dT", m.tags["time"]) and m.tags["msgid"] for m in lines)
+    reader.send("CHATHISTORY LATEST #hist * 100")
+    _, lines = history_batch(reader)
+    assert [m.params[1] for m in lines] == ["m%d" % i for i in range(10)]
+    first_id = got[0].tags["msgid"] if "msgid" in got[0].tags else lines[0].tags["msgid"]
+    reader.send("CHATHISTORY AFTER #hist msgid=%s 2" % lines[4].tags["msgid"])
+    _, after = history_batch(reader)
+    assert len(after) <= 2 and all(m.params[1] in ("m5", "m6", "m7", "m8", "m9") for m in after)
+    reader.send("CHATHISTORY BEFORE #hist timestamp=2999-01-01T00:00:00.000Z 2")
+    _, before = history_batch(reader)
+    assert [m.params[1] for m in before] == ["m8", "m9"]
+    reader.send("CHATHISTORY BETWEEN #hist timestamp=2000-01-01T00:00:00.000Z "
+                "timestamp=2999-01-01T00:00:00.000Z 4")
+    _, between = history_batch(reader)
+    assert [m.params[1] for m in between] == ["m0", "m1", "m2", "m3"]
+    assert first_id
+    reader.close()
+    talker.close()
+
+
+def test_history_needs_membership_and_cap(make_server):
+    srv = make_server()
+    member = srv.client().register("member")
+    member.send("JOIN #private")
+    member.expect("366")
+    say(member, "#private", ["secret plans"])
+    outsider = srv.client().register("outsider", caps=HIST_CAPS)
+    outsider.send("CHATHISTORY LATEST #private * 10")
+    fail = outsider.expect("FAIL")
+    assert fail.params[:2] == ["CHATHISTORY", "INVALID_TARGET"]
+    nocap = srv.client().register("nocap")
+    nocap.send("JOIN #private")
+    nocap.expect("366")
+    nocap.send("CHATHISTORY LATEST #private * 10")
+    assert nocap.expect("FAIL").params[:2] == ["CHATHISTORY", "NEED_CAPABILITY"]
+    for x in (member, outsider, nocap):
+        x.close()
+
+
+def login(srv, nick, caps):
+    c = srv.client().register(nick, caps=caps)
+    c.send("REGISTER * * :password-%s" % nick)
+    c.expect("900")
+    return c
+
+
+def test_private_history_between_accounts_only(make_server):
+    srv = make_server()
+    a = login(srv, "pma", HIST_CAPS)
+    b = login(srv, "pmb", HIST_CAPS)
+    a.send("PRIVMSG pmb :just between us")
+    b.expect("PRIVMSG")
+    b.send("CHATHISTORY LATEST pma * 10")
+    _, lines = history_batch(b)
+    assert [m.params for m in lines] == [["pmb", "just between us"]]
+    # Someone else, even one later using a's nick, is not an account party.
+    a.send("QUIT")
+    thief = srv.client().register("pma", caps=HIST_CAPS)
+    thief.send("CHATHISTORY LATEST pmb * 10")
+    assert thief.expect("FAIL").params[:2] == ["CHATHISTORY", "INVALID_TARGET"]
+    b.close()
+    thief.close()
+
+
+def test_history_survives_restart(make_server):
+    srv = make_server()
+    c = srv.client().register("keeper", caps=HIST_CAPS)
+    c.send("JOIN #kept")
+    c.expect("366")
+    say(c, "#kept", ["before restart"])
+    c.send("PING sync")
+    c.expect("PONG")
+    c.close()
+    srv.stop()
+    srv.start()
+    c = srv.client().register("keeper", caps=HIST_CAPS)
+    c.send("JOIN #kept")
+    c.expect("366")
+    c.send("CHATHISTORY LATEST #kept * 10")
+    _, lines = history_batch(c)
+    assert [m.params[1] for m in lines] == ["before restart"]
+    c.close()
+
+
+def test_redaction_by_author_only(make_server):
+    caps = HIST_CAPS + ["draft/message-redaction", "echo-message"]
+    srv = make_server()
+    op = srv.client().register("redop", caps=caps)
+    op.send("JOIN #red")
+    op.expect("366")
+    author = srv.client().register("author", caps=caps)
+    other = srv.client().register("other", caps=caps)
+    for x in (author, other):
+        x.send("JOIN #red")
+        x.expect("366")
+    author.send("PRIVMSG #red :oops")
+    msgid = author.expect("PRIVMSG").tags["msgid"]
+    other.send("REDACT #red %s" % msgid)
+    assert other.expect("FAIL").params[:2] == ["REDACT", "REDACT_FORBIDDEN"]
+    author.send("REDACT #red %s :typo" % msgid)
+    seen = op.expect("REDACT")
+    assert seen.params == ["#red", msgid, "typo"] and seen.nick == "author"
+    op.send("CHATHISTORY LATEST #red * 10")
+    _, lines = history_batch(op)
+    assert "oops" not in [m.params[-1] for m in lines]
+    for x in (op, author, other):
+        x.close()
