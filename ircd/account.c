@@ -278,7 +278,7 @@ account_login(struct client *c, const char *name)
 	free(c->account);
 	c->account = xstrdup(name);
 	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
-	      c->nick[0] ? client_mask(c, mask, sizeof(mask)) : "*", name, name);
+	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*", name, name);
 	if (c->registered)
 		account_announce(c);
 }
@@ -293,7 +293,7 @@ account_logout(struct client *c)
 	free(c->account);
 	c->account = NULL;
 	reply(c, RPL_LOGGEDOUT, "%s :You are now logged out",
-	      c->nick[0] ? client_mask(c, mask, sizeof(mask)) : "*");
+	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*");
 	if (c->registered)
 		account_announce(c);
 }

@@ -157,7 +157,7 @@ command_allowed(struct client *c, const struct command *cmd)
 		return 0;
 	}
 	if ((cmd->allowed & CMD_OPER) && !(c->umodes & UMODE_OPER)) {
-		reply(c, ERR_NOPRIVILEGES, ":Permission Denied- You're not an IRC operator");
+		reply(c, ERR_NOPRIVILEGES, ":Permission Denied - You're not an IRC operator");
 		return 0;
 	}
 	return 1;

@@ -728,6 +728,7 @@ conn_handshake(struct conn *cn)
 	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
 	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_READ | RIO_WRITE); return;
 	default:
+		stats.refused++;
 		conn_close(cn, "TLS handshake failed");
 		return;
 	}

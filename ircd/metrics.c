@@ -131,7 +131,7 @@ fanout_histogram(struct text *t)
 {
 	unsigned long long cumulative = 0, bound = 1;
 
-	text_add(t, "# HELP evircd_broadcast_fanout Recipients per channel broadcast.\n"
+	text_add(t, "# HELP evircd_broadcast_fanout Channel members at each channel broadcast.\n"
 	            "# TYPE evircd_broadcast_fanout histogram\n");
 	for (int i = 0; i < FANOUT_BUCKETS - 1; i++, bound *= 10) {
 		cumulative += stats.fanout[i];

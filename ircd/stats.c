@@ -7,10 +7,12 @@ void
 stats_fanout(uint32_t recipients)
 {
 	unsigned bucket = 0;
+	uint64_t bound = 1;
 
 	stats.fanout_sum += recipients;
-	while (recipients > 1 && bucket < FANOUT_BUCKETS - 1) {
-		recipients /= 10;
+	/* Bucket i holds counts up to 10^i (the histogram's "le" bounds). */
+	while (recipients > bound && bucket < FANOUT_BUCKETS - 1) {
+		bound *= 10;
 		bucket++;
 	}
 	stats.fanout[bucket]++;
