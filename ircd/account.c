@@ -48,15 +48,7 @@ b64_decode(const char *in, unsigned char *out, size_t size)
 }
 
 /* The key: the casemapped name, so "Alice" and "alice" are one account. */
-static void
-account_key(const char *name, char *key, size_t size)
-{
-	size_t i;
-
-	for (i = 0; name[i] != '\0' && i + 1 < size; i++)
-		key[i] = (char)irc_tolower(name[i]);
-	key[i] = '\0';
-}
+#define account_key(name, key, size) irc_strlower((key), (size), (name))
 
 int
 credentials_make(const char *password, struct credentials *cr)

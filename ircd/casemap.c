@@ -60,3 +60,15 @@ irc_strhash(const char *s)
 	}
 	return h;
 }
+
+void
+irc_strlower(char *out, size_t size, const char *in)
+{
+	size_t i;
+
+	if (size == 0)
+		return;
+	for (i = 0; in[i] != '\0' && i + 1 < size; i++)
+		out[i] = (char)casemap_lower[(unsigned char)in[i]];
+	out[i] = '\0';
+}

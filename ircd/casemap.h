@@ -12,6 +12,8 @@ extern const unsigned char casemap_lower[256];
 
 int irc_strcmp(const char *a, const char *b);
 int irc_strncmp(const char *a, const char *b, size_t n);
+/* Copy in, casemapped to lower case, into out (bounded, NUL-terminated). */
+void irc_strlower(char *out, size_t size, const char *in);
 /* Hash of the casemapped string (FNV-1a): equal names hash equally. */
 uint32_t irc_strhash(const char *s);
 

@@ -66,16 +66,6 @@ static unsigned flush_ms, max_per_target;
 static int64_t max_age_ms;
 static uint64_t written;
 
-static void
-lower_copy(char *out, size_t size, const char *in)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < size; i++)
-		out[i] = (char)irc_tolower(in[i]);
-	out[i] = '\0';
-}
-
 /*
  * Private history lives under "@a,b": the two account names, casemapped
  * and sorted.  Accounts, not nicks: whoever takes a nick later must not
@@ -86,8 +76,8 @@ private_key(const char *a, const char *b, char *out, size_t size)
 {
 	char la[NICKLEN_MAX + 1], lb[NICKLEN_MAX + 1];
 
-	lower_copy(la, sizeof(la), a);
-	lower_copy(lb, sizeof(lb), b);
+	irc_strlower(la, sizeof(la), a);
+	irc_strlower(lb, sizeof(lb), b);
 	if (strcmp(la, lb) > 0)
 		snprintf(out, size, "@%s,%s", lb, la);
 	else
@@ -312,7 +302,7 @@ history_add_channel(const struct channel *ch, const struct client *from, const c
 {
 	char key[CHANNELLEN_MAX + 1];
 
-	lower_copy(key, sizeof(key), ch->name);
+	irc_strlower(key, sizeof(key), ch->name);
 	add(key, ch->name, from, cmd, om, text, client_tags);
 }
 
@@ -630,7 +620,7 @@ target_visible(struct client *c, const char *key)
 	}
 	if (c->account == NULL)
 		return 0;
-	lower_copy(mine, sizeof(mine), c->account);
+	irc_strlower(mine, sizeof(mine), c->account);
 	comma = strchr(key, ',');
 	return comma != NULL && (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 ?
 	                             strlen(mine) == (size_t)(comma - key - 1) :
@@ -649,7 +639,7 @@ target_name(struct client *c, const char *key, char *buf, size_t size)
 		ch = channel_find(key);
 		return ch ? ch->name : key;
 	}
-	lower_copy(mine, sizeof(mine), c->account ? c->account : "");
+	irc_strlower(mine, sizeof(mine), c->account ? c->account : "");
 	if (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 &&
 	    strlen(mine) == (size_t)(comma - key - 1))
 		str_copy(buf, comma + 1, size);
@@ -754,7 +744,7 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 	q->kind = kind;
 	str_copy(q->target, target, sizeof(q->target));
 	if (target[0] == '#')
-		lower_copy(q->key, sizeof(q->key), target);
+		irc_strlower(q->key, sizeof(q->key), target);
 	else
 		private_key(c->account ? c->account : "", account_of(target), q->key,
 		            sizeof(q->key));
@@ -875,7 +865,7 @@ history_redact(struct client *c, const char *target, const char *msgid, const ch
 	str_copy(r->uid, c->uid, sizeof(r->uid));
 	str_copy(r->target, target, sizeof(r->target));
 	if (target[0] == '#')
-		lower_copy(r->key, sizeof(r->key), target);
+		irc_strlower(r->key, sizeof(r->key), target);
 	else
 		private_key(c->account ? c->account : "", account_of(target), r->key,
 		            sizeof(r->key));

@@ -74,20 +74,6 @@ metric(struct text *t, const char *name, const char *type, const char *help,
 	         value);
 }
 
-static long
-rss_bytes(void)
-{
-	long total = 0, rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-
-	if (fp == NULL)
-		return 0;
-	if (fscanf(fp, "%ld %ld", &total, &rss) != 2)
-		rss = 0;
-	fclose(fp);
-	return rss * sysconf(_SC_PAGESIZE);
-}
-
 static unsigned
 open_fds(void)
 {
@@ -185,7 +171,7 @@ exposition(size_t *len)
 	metric(&t, "evircd_tls_handshakes_total", "counter", "Full TLS handshakes.", full);
 	metric(&t, "evircd_tls_resumptions_total", "counter", "Resumed TLS sessions.", resumed);
 	metric(&t, "evircd_process_resident_memory_bytes", "gauge", "Resident set size.",
-	       (unsigned long long)rss_bytes());
+	       (unsigned long long)process_rss_bytes());
 	metric(&t, "evircd_process_open_fds", "gauge", "Open file descriptors.", open_fds());
 	metric(&t, "evircd_uptime_seconds", "gauge", "Seconds since start.",
 	       (unsigned long long)(now - server_started));

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -143,4 +144,18 @@ utf8_valid(const char *s, size_t len)
 		p += n + 1;
 	}
 	return 1;
+}
+
+long
+process_rss_bytes(void)
+{
+	long total = 0, rss = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (fp == NULL)
+		return 0;
+	if (fscanf(fp, "%ld %ld", &total, &rss) != 2)
+		rss = 0;
+	fclose(fp);
+	return rss * sysconf(_SC_PAGESIZE);
 }

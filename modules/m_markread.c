@@ -14,16 +14,6 @@
 #include "server.h"
 #include "store.h"
 
-static void
-lower_copy(char *out, size_t size, const char *in)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < size; i++)
-		out[i] = (char)irc_tolower(in[i]);
-	out[i] = '\0';
-}
-
 /* The stored marker in ms, or -1. */
 static int64_t
 marker_get(const char *account, const char *target)
@@ -36,7 +26,7 @@ marker_get(const char *account, const char *target)
 	                                             " WHERE account = ? AND target = ?",
 	                                             -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	lower_copy(key, sizeof(key), target);
+	irc_strlower(key, sizeof(key), target);
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -55,7 +45,7 @@ marker_set(const char *account, const char *target, int64_t ms)
 	                                             " read_markers (account, target, time_ms)"
 	                                             " VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		return;
-	lower_copy(key, sizeof(key), target);
+	irc_strlower(key, sizeof(key), target);
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, ms);

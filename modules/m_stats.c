@@ -136,20 +136,6 @@ stats_opers(struct client *c)
 	reply(c, RPL_STATSDEBUG, "p :%u operator%s", n, n == 1 ? "" : "s");
 }
 
-static long
-rss_kib(void)
-{
-	long pages_total = 0, pages_rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-
-	if (fp == NULL)
-		return 0;
-	if (fscanf(fp, "%ld %ld", &pages_total, &pages_rss) != 2)
-		pages_rss = 0;
-	fclose(fp);
-	return pages_rss * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 static void
 stats_memory(struct client *c)
 {
@@ -157,7 +143,7 @@ stats_memory(struct client *c)
 	size_t dns_entries, win_targets;
 	uint64_t win_hits, win_misses;
 
-	reply(c, RPL_STATSDEBUG, "z :RSS %ld KiB, %u connections", rss_kib(), conns_count);
+	reply(c, RPL_STATSDEBUG, "z :RSS %ld KiB, %u connections", process_rss_bytes() / 1024, conns_count);
 	reply(c, RPL_STATSDEBUG, "z :clients %zu (nick table %zu B), channels %zu (%zu B)",
 	      clients_by_uid.count, strmap_memory(&clients_by_nick), channels.count,
 	      strmap_memory(&channels));
