@@ -78,8 +78,10 @@ prepare(const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (store_db() == NULL || sqlite3_prepare_v2(store_db(), sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("database: %s: %s", sql, store_db() ? sqlite3_errmsg(store_db()) : "closed");
+	if (store_db() == NULL ||
+	    sqlite3_prepare_v2(store_db(), sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("database: %s: %s", sql,
+		          store_db() ? sqlite3_errmsg(store_db()) : "closed");
 		return NULL;
 	}
 	return st;
@@ -109,9 +111,10 @@ int
 account_find(const char *name, struct account *a)
 {
 	char key[ACCOUNT_NAME_MAX + 1];
-	sqlite3_stmt *st = prepare("SELECT name, password, scram_salt, scram_iter, scram_stored,"
-	                           " scram_server, email, verified, verify_code"
-	                           " FROM accounts WHERE key = ?");
+	sqlite3_stmt *st =
+	    prepare("SELECT name, password, scram_salt, scram_iter, scram_stored,"
+	            " scram_server, email, verified, verify_code"
+	            " FROM accounts WHERE key = ?");
 	int found;
 
 	if (st == NULL)
@@ -135,8 +138,8 @@ account_find(const char *name, struct account *a)
 }
 
 int
-account_create(const char *name, const char *email, const struct credentials *cr,
-               int verified, const char *verify_code)
+account_create(const char *name, const char *email, const struct credentials *cr, int verified,
+               const char *verify_code)
 {
 	char key[ACCOUNT_NAME_MAX + 1];
 	sqlite3_stmt *st = prepare("INSERT INTO accounts (key, name, password, scram_salt,"
@@ -198,8 +201,8 @@ update_by_key(const char *sql, const char *name)
 int
 account_set_verified(const char *name)
 {
-	return update_by_key("UPDATE accounts SET verified = 1, verify_code = NULL WHERE key = ?",
-	                     name);
+	return update_by_key(
+	    "UPDATE accounts SET verified = 1, verify_code = NULL WHERE key = ?", name);
 }
 
 int
@@ -212,7 +215,8 @@ int
 account_cert_add(const char *name, const char *certfp)
 {
 	char key[ACCOUNT_NAME_MAX + 1];
-	sqlite3_stmt *st = prepare("INSERT OR REPLACE INTO account_certs (fp, key) VALUES (?, ?)");
+	sqlite3_stmt *st =
+	    prepare("INSERT OR REPLACE INTO account_certs (fp, key) VALUES (?, ?)");
 
 	if (st == NULL)
 		return -1;

@@ -2,10 +2,10 @@
 #ifndef EVIRCD_BOUNDS_H
 #define EVIRCD_BOUNDS_H
 
-#define IRC_LINE_MAX 512          /* message body incl. CRLF (RFC 1459) */
-#define IRC_TAGS_MAX 8191         /* whole tag section incl. '@' and ' ' */
-#define IRC_CLIENT_TAGS_MAX 4094  /* tag data a client may send */
-#define IRC_PARAMS_MAX 15         /* parameters per message */
+#define IRC_LINE_MAX 512         /* message body incl. CRLF (RFC 1459) */
+#define IRC_TAGS_MAX 8191        /* whole tag section incl. '@' and ' ' */
+#define IRC_CLIENT_TAGS_MAX 4094 /* tag data a client may send */
+#define IRC_PARAMS_MAX 15        /* parameters per message */
 /* The longest line we accept at all; a recvq must hold at least this. */
 #define IRC_INPUT_MAX (IRC_TAGS_MAX + IRC_LINE_MAX)
 #define RECVQ_MIN (IRC_INPUT_MAX + 1)

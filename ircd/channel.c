@@ -147,7 +147,7 @@ channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
 	snprintf(shown, sizeof(shown), "%s!%s@%s", c->nick, c->user, c->host);
 	snprintf(real, sizeof(real), "%s!%s@%s", c->nick, c->user, c->realhost);
 	snprintf(byip, sizeof(byip), "%s!%s@%s", c->nick, c->user, c->ip);
-	TAILQ_FOREACH(b, &ch->bans[list], link)
+	TAILQ_FOREACH (b, &ch->bans[list], link)
 		if (mask_match(b->mask, shown) || mask_match(b->mask, real) ||
 		    mask_match(b->mask, byip))
 			return 1;
@@ -175,15 +175,14 @@ channel_ban_find(struct channel *ch, enum ban_list list, const char *mask)
 {
 	struct ban *b;
 
-	TAILQ_FOREACH(b, &ch->bans[list], link)
+	TAILQ_FOREACH (b, &ch->bans[list], link)
 		if (irc_strcmp(b->mask, mask) == 0)
 			return b;
 	return NULL;
 }
 
 void
-channel_ban_add(struct channel *ch, enum ban_list list, const char *mask,
-                const char *setter)
+channel_ban_add(struct channel *ch, enum ban_list list, const char *mask, const char *setter)
 {
 	struct ban *b = xcalloc(1, sizeof(*b));
 
@@ -211,7 +210,7 @@ channel_invalidate_bans(struct client *c)
 {
 	struct membership *m;
 
-	LIST_FOREACH(m, &c->channels, client_link)
+	LIST_FOREACH (m, &c->channels, client_link)
 		m->ban_serial = 0;
 }
 
@@ -230,8 +229,8 @@ channel_mode_string(const struct channel *ch, int show_key, char *buf, size_t si
 		uint32_t bit;
 		char letter;
 	} flags[] = {
-	    {CMODE_INVITE, 'i'},   {CMODE_MODERATED, 'm'}, {CMODE_NOEXTERNAL, 'n'},
-	    {CMODE_PRIVATE, 'p'},  {CMODE_SECRET, 's'},    {CMODE_TOPICLOCK, 't'},
+	    {CMODE_INVITE, 'i'},  {CMODE_MODERATED, 'm'}, {CMODE_NOEXTERNAL, 'n'},
+	    {CMODE_PRIVATE, 'p'}, {CMODE_SECRET, 's'},    {CMODE_TOPICLOCK, 't'},
 	};
 	char letters[16], *p = letters;
 
@@ -269,7 +268,7 @@ invite_exists(const struct channel *ch, const struct client *c)
 {
 	struct invite *inv;
 
-	LIST_FOREACH(inv, &c->invites, client_link)
+	LIST_FOREACH (inv, &c->invites, client_link)
 		if (inv->channel == ch)
 			return 1;
 	return 0;
@@ -294,7 +293,7 @@ invite_del(struct channel *ch, struct client *c)
 {
 	struct invite *inv;
 
-	LIST_FOREACH(inv, &c->invites, client_link) {
+	LIST_FOREACH (inv, &c->invites, client_link) {
 		if (inv->channel == ch) {
 			LIST_REMOVE(inv, client_link);
 			LIST_REMOVE(inv, channel_link);

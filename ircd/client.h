@@ -35,8 +35,8 @@ struct client {
 	char realhost[HOSTLEN + 1]; /* from DNS, or the IP */
 	char ip[46];
 	char *realname;
-	char *away; /* NULL when present */
-	char *certfp; /* SHA-256 of the TLS client certificate, or NULL */
+	char *away;    /* NULL when present */
+	char *certfp;  /* SHA-256 of the TLS client certificate, or NULL */
 	char *account; /* logged-in account name, or NULL */
 	time_t nick_ts;
 	time_t signon;
@@ -44,7 +44,7 @@ struct client {
 	uint32_t snomask;    /* SNO_* categories while +s */
 	uint32_t privileges; /* PRIV_* from the [oper] block, while +o */
 	char *oper_name;     /* the [oper] block used, while +o */
-	uint32_t mark; /* broadcast serial: "already sent this one" */
+	uint32_t mark;       /* broadcast serial: "already sent this one" */
 	struct server *server;
 	struct conn *conn;
 	LIST_HEAD(, membership) channels;

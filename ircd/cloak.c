@@ -32,7 +32,8 @@ key_from_file(const char *path)
 		unsigned char raw[32];
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (fd < 0 || RAND_bytes(raw, sizeof(raw)) != 1) {
-			log_error("[cloak] key_file %s: cannot create: %s", path, strerror(errno));
+			log_error("[cloak] key_file %s: cannot create: %s", path,
+			          strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return -1;
@@ -91,7 +92,8 @@ piece(const char *data, size_t len)
 	unsigned int mdlen = 0;
 
 	HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, len, md, &mdlen);
-	return ((unsigned)md[0] << 24) | ((unsigned)md[1] << 16) | ((unsigned)md[2] << 8) | md[3];
+	return ((unsigned)md[0] << 24) | ((unsigned)md[1] << 16) | ((unsigned)md[2] << 8) |
+	       md[3];
 }
 
 /* The first n dot- or colon-separated fields of s. */

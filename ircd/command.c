@@ -128,15 +128,10 @@ reject_parse(struct client *c, enum parse_result r)
 {
 	stats.parse_errors++;
 	switch (r) {
-	case PARSE_TOO_LONG:
-		reply(c, ERR_INPUTTOOLONG, ":Input line was too long");
-		break;
+	case PARSE_TOO_LONG: reply(c, ERR_INPUTTOOLONG, ":Input line was too long"); break;
 	case PARSE_BAD_TAGS:
-	case PARSE_NO_COMMAND:
-		send_notice(c, "*** Malformed line ignored");
-		break;
-	default:
-		break;
+	case PARSE_NO_COMMAND: send_notice(c, "*** Malformed line ignored"); break;
+	default: break;
 	}
 	return IRC_OK;
 }

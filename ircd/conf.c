@@ -26,11 +26,11 @@ struct parse_ctx {
 	char section[128];
 	int section_bad; /* reported once; its keys are skipped */
 	int in_section;  /* a header has been seen */
-	void *block; /* the block being filled, by section kind */
+	void *block;     /* the block being filled, by section kind */
 };
 
-PRINTF(3, 4) static void
-conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
+PRINTF(3, 4)
+static void conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
 {
 	char text[256];
 	va_list ap;
@@ -123,13 +123,13 @@ set_str(char **field, const char *value)
 }
 
 static int
-set_uint(struct parse_ctx *ctx, const char *key, const char *value, long min,
-         long max, unsigned *out)
+set_uint(struct parse_ctx *ctx, const char *key, const char *value, long min, long max,
+         unsigned *out)
 {
 	long v;
 	if (str_to_long(value, min, max, &v) != 0) {
-		conf_error(ctx, key, "'%s' is not a whole number from %ld to %ld",
-		           value, min, max);
+		conf_error(ctx, key, "'%s' is not a whole number from %ld to %ld", value, min,
+		           max);
 		return 0;
 	}
 	*out = (unsigned)v;
@@ -137,8 +137,8 @@ set_uint(struct parse_ctx *ctx, const char *key, const char *value, long min,
 }
 
 static int
-set_size(struct parse_ctx *ctx, const char *key, const char *value, long min,
-         long max, size_t *out)
+set_size(struct parse_ctx *ctx, const char *key, const char *value, long min, long max,
+         size_t *out)
 {
 	unsigned v;
 	if (!set_uint(ctx, key, value, min, max, &v))
@@ -169,13 +169,17 @@ server_key(struct parse_ctx *ctx, const char *key, const char *value)
 
 	if (strcmp(key, "name") == 0) {
 		if (!valid_server_name(value))
-			conf_error(ctx, key, "'%s' is not a valid server name "
-			           "(letters, digits, '-', with a dot)", value);
+			conf_error(ctx, key,
+			           "'%s' is not a valid server name "
+			           "(letters, digits, '-', with a dot)",
+			           value);
 		set_str(&c->server_name, value);
 	} else if (strcmp(key, "sid") == 0) {
 		if (!valid_sid(value))
-			conf_error(ctx, key, "'%s' is not a TS6 SID (a digit and two "
-			           "letters or digits, e.g. 0EV)", value);
+			conf_error(ctx, key,
+			           "'%s' is not a TS6 SID (a digit and two "
+			           "letters or digits, e.g. 0EV)",
+			           value);
 		set_str(&c->sid, value);
 	} else if (strcmp(key, "description") == 0) {
 		set_str(&c->description, value);
@@ -366,10 +370,10 @@ dns_key(struct parse_ctx *ctx, const char *key, const char *value)
 		parse_bool(ctx, key, value, &d->enabled);
 	else if (strcmp(key, "servers") == 0) {
 		if (!valid_server_list(value))
-			conf_error(ctx, key, "'%s' is not a list of IP[:port] or [IPv6]:port", value);
+			conf_error(ctx, key, "'%s' is not a list of IP[:port] or [IPv6]:port",
+			           value);
 		set_str(&d->servers, value);
-	}
-	else if (strcmp(key, "timeout") == 0)
+	} else if (strcmp(key, "timeout") == 0)
 		set_uint(ctx, key, value, 1, 30, &d->timeout);
 	else if (strcmp(key, "cache_size") == 0)
 		set_uint(ctx, key, value, 0, 1000000, &d->cache_size);
@@ -390,7 +394,8 @@ metrics_key(struct parse_ctx *ctx, const char *key, const char *value)
 		parse_bool(ctx, key, value, &m->enabled);
 	} else if (strcmp(key, "host") == 0) {
 		unsigned char addr[16];
-		if (inet_pton(AF_INET, value, addr) != 1 && inet_pton(AF_INET6, value, addr) != 1)
+		if (inet_pton(AF_INET, value, addr) != 1 &&
+		    inet_pton(AF_INET6, value, addr) != 1)
 			conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
 		set_str(&m->host, value);
 	} else if (strcmp(key, "port") == 0) {
@@ -439,9 +444,9 @@ cloak_key(struct parse_ctx *ctx, const char *key, const char *value)
 		free(k->key_file);
 		k->key_file = resolve_path(ctx->c, value);
 	} else if (strcmp(key, "prefix") == 0) {
-		if (strlen(value) > 16 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
-		                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
-		                              strlen(value))
+		if (strlen(value) > 16 ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(value))
 			conf_error(ctx, key, "'%s' must be up to 16 letters or digits", value);
 		set_str(&k->prefix, value);
 	} else {
@@ -523,7 +528,8 @@ listen_key(struct parse_ctx *ctx, const char *key, const char *value)
 
 	if (strcmp(key, "host") == 0) {
 		unsigned char addr[16];
-		if (inet_pton(AF_INET, value, addr) != 1 && inet_pton(AF_INET6, value, addr) != 1)
+		if (inet_pton(AF_INET, value, addr) != 1 &&
+		    inet_pton(AF_INET6, value, addr) != 1)
 			conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
 		set_str(&l->host, value);
 	} else if (strcmp(key, "port") == 0) {
@@ -561,14 +567,13 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } privilege_names[] = {
-    {"kill", PRIV_KILL},     {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
-    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE}, {"dline", PRIV_DLINE},
+    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
     {"wallops", PRIV_WALLOPS},
 };
 
 static int
-parse_privileges(struct parse_ctx *ctx, const char *key, const char *value,
-                 uint32_t *out)
+parse_privileges(struct parse_ctx *ctx, const char *key, const char *value, uint32_t *out)
 {
 	char *copy = xstrdup(value), *cursor = copy, *word;
 
@@ -585,8 +590,10 @@ parse_privileges(struct parse_ctx *ctx, const char *key, const char *value,
 			if (strcmp(word, privilege_names[i].name) == 0)
 				break;
 		if (i == ARRAY_LEN(privilege_names)) {
-			conf_error(ctx, key, "unknown privilege '%s' (kill rehash die restart "
-			           "kline dline wallops all)", word);
+			conf_error(ctx, key,
+			           "unknown privilege '%s' (kill rehash die restart "
+			           "kline dline wallops all)",
+			           word);
 			continue;
 		}
 		*out |= privilege_names[i].bit;
@@ -614,7 +621,8 @@ oper_key(struct parse_ctx *ctx, const char *key, const char *value)
 
 	if (strcmp(key, "password") == 0) {
 		if (!passwd_is_hash(value))
-			conf_error(ctx, key, "not a password hash: make one with tools/mkpasswd");
+			conf_error(ctx, key,
+			           "not a password hash: make one with tools/mkpasswd");
 		set_str(&o->password, value);
 	} else if (strcmp(key, "mask") == 0) {
 		char *copy = xstrdup(value), *cursor = copy, *m;
@@ -625,8 +633,8 @@ oper_key(struct parse_ctx *ctx, const char *key, const char *value)
 		set_str(&o->masks, value);
 	} else if (strcmp(key, "certfp") == 0) {
 		if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)
-			conf_error(ctx, key, "'%s' is not a SHA-256 fingerprint (64 hex digits)",
-			           value);
+			conf_error(ctx, key,
+			           "'%s' is not a SHA-256 fingerprint (64 hex digits)", value);
 		set_str(&o->certfp, value);
 	} else if (strcmp(key, "privileges") == 0) {
 		parse_privileges(ctx, key, value, &o->privileges);
@@ -705,7 +713,8 @@ open_block(struct parse_ctx *ctx, const char *section)
 		}
 		o = xcalloc(1, sizeof(*o));
 		o->name = xstrdup(name);
-		o->privileges = PRIV_KILL | PRIV_KLINE | PRIV_DLINE | PRIV_REHASH | PRIV_WALLOPS;
+		o->privileges =
+		    PRIV_KILL | PRIV_KLINE | PRIV_DLINE | PRIV_REHASH | PRIV_WALLOPS;
 		TAILQ_INSERT_TAIL(&c->opers, o, link);
 		ctx->block = o;
 	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
@@ -776,9 +785,15 @@ static void
 set_defaults(struct config *c)
 {
 	c->limits = (struct conf_limits){
-	    .nicklen = 30, .channellen = 50, .topiclen = 390, .kicklen = 255,
-	    .awaylen = 255, .max_channels = 50, .max_list = 100,
-	    .max_targets = 4, .whowas_size = 1000,
+	    .nicklen = 30,
+	    .channellen = 50,
+	    .topiclen = 390,
+	    .kicklen = 255,
+	    .awaylen = 255,
+	    .max_channels = 50,
+	    .max_list = 100,
+	    .max_targets = 4,
+	    .whowas_size = 1000,
 	};
 	TAILQ_INIT(&c->classes);
 	TAILQ_INIT(&c->listens);
@@ -786,14 +801,15 @@ set_defaults(struct config *c)
 	TAILQ_INIT(&c->opers);
 	c->metrics.port = 6680;
 	c->batch = (struct conf_batch){.max_delay = 0, .max_size = 64, .max_bytes = 65536};
-	c->history = (struct conf_history){.enabled = 1, .max_age = 7 * 86400,
-	                                   .max_per_target = 10000, .flush_interval = 100};
-	c->accounts = (struct conf_accounts){.registration = 1, .min_password = 8,
+	c->history = (struct conf_history){
+	    .enabled = 1, .max_age = 7 * 86400, .max_per_target = 10000, .flush_interval = 100};
+	c->accounts = (struct conf_accounts){.registration = 1,
+	                                     .min_password = 8,
 	                                     .nick_protection = NICKPROT_RENAME,
 	                                     .nick_grace = 30};
 	c->log.level = LOG_LEVEL_INFO;
-	c->dns = (struct conf_dns){.enabled = 1, .timeout = 4, .cache_size = 4096,
-	                           .cache_ttl = 3600};
+	c->dns = (struct conf_dns){
+	    .enabled = 1, .timeout = 4, .cache_size = 4096, .cache_ttl = 3600};
 }
 
 /* Cross-block checks once the whole file is read. */
@@ -816,7 +832,7 @@ validate(struct parse_ctx *ctx)
 		conf_error(ctx, "listen", "no [listen NAME] block");
 	if (TAILQ_EMPTY(&c->auths))
 		conf_error(ctx, "auth", "no [auth NAME] block: nobody could connect");
-	TAILQ_FOREACH(a, &c->auths, link) {
+	TAILQ_FOREACH (a, &c->auths, link) {
 		if (a->mask == NULL)
 			set_str(&a->mask, "*@*");
 		if (a->class_name == NULL)
@@ -824,16 +840,17 @@ validate(struct parse_ctx *ctx)
 		a->class = config_find_class(c, a->class_name);
 		if (a->class == NULL) {
 			ctx->line = a->class_line;
-			conf_error(ctx, "class", "[auth %s] names unknown class '%s'",
-			           a->name, a->class_name);
+			conf_error(ctx, "class", "[auth %s] names unknown class '%s'", a->name,
+			           a->class_name);
 			ctx->line = 0;
 		}
 	}
-	TAILQ_FOREACH(l, &c->listens, link)
+	TAILQ_FOREACH (l, &c->listens, link)
 		if (l->tls && c->tls.certificate == NULL)
-			conf_error(ctx, "tls", "[listen %s] wants TLS but [tls] has no certificate",
+			conf_error(ctx, "tls",
+			           "[listen %s] wants TLS but [tls] has no certificate",
 			           l->name);
-	TAILQ_FOREACH(o, &c->opers, link) {
+	TAILQ_FOREACH (o, &c->opers, link) {
 		if (o->password == NULL && o->certfp == NULL)
 			conf_error(ctx, "password", "[oper %s] needs a password or a certfp",
 			           o->name);
@@ -848,7 +865,8 @@ validate(struct parse_ctx *ctx)
 		set_str(&c->tls.min_version, "1.2");
 	/* STS with a self-signed certificate would lock clients out: refuse it. */
 	if (c->tls.sts_duration > 0 && !c->tls.trusted)
-		conf_error(ctx, "sts_duration", "STS needs a CA-issued certificate: set [tls] "
+		conf_error(ctx, "sts_duration",
+		           "STS needs a CA-issued certificate: set [tls] "
 		           "trusted = yes only when it is one");
 	if (c->tls.sts_duration > 0 && c->tls.sts_port == 0)
 		conf_error(ctx, "sts_port", "STS needs sts_port (the TLS listener's port)");
@@ -861,7 +879,8 @@ validate(struct parse_ctx *ctx)
 	if (c->cloak.prefix == NULL)
 		set_str(&c->cloak.prefix, c->network);
 	if (c->accounts.verify && c->accounts.verify_command == NULL)
-		conf_error(ctx, "verify_command", "[accounts] verify = yes needs verify_command");
+		conf_error(ctx, "verify_command",
+		           "[accounts] verify = yes needs verify_command");
 	if (c->metrics.host == NULL)
 		set_str(&c->metrics.host, "127.0.0.1");
 	if (c->description == NULL)
@@ -896,7 +915,8 @@ config_load(const char *path)
 	fclose(ctx.fp);
 	if (r > 0) {
 		ctx.line = r;
-		conf_error(&ctx, "syntax", "malformed line (expected [section] or key = value)");
+		conf_error(&ctx, "syntax",
+		           "malformed line (expected [section] or key = value)");
 	}
 	if (ctx.errors == 0)
 		validate(&ctx);
@@ -982,7 +1002,7 @@ config_find_oper(const struct config *c, const char *name)
 {
 	struct conf_oper *o;
 
-	TAILQ_FOREACH(o, &c->opers, link)
+	TAILQ_FOREACH (o, &c->opers, link)
 		if (strcmp(o->name, name) == 0)
 			return o;
 	return NULL;
@@ -993,22 +1013,21 @@ config_find_class(const struct config *c, const char *name)
 {
 	struct conf_class *cl;
 
-	TAILQ_FOREACH(cl, &c->classes, link)
+	TAILQ_FOREACH (cl, &c->classes, link)
 		if (strcmp(cl->name, name) == 0)
 			return cl;
 	return NULL;
 }
 
 struct conf_auth *
-config_find_auth(const struct config *c, const char *user, const char *host,
-                 const char *ip)
+config_find_auth(const struct config *c, const char *user, const char *host, const char *ip)
 {
 	struct conf_auth *a;
 	char uh[USERLEN + HOSTLEN + 2], ui[USERLEN + 64];
 
 	snprintf(uh, sizeof(uh), "%s@%s", user, host);
 	snprintf(ui, sizeof(ui), "%s@%s", user, ip);
-	TAILQ_FOREACH(a, &c->auths, link)
+	TAILQ_FOREACH (a, &c->auths, link)
 		if (mask_match(a->mask, uh) || mask_match(a->mask, ui))
 			return a;
 	return NULL;

@@ -20,7 +20,7 @@ struct conf_class {
 	unsigned throttle_window; /* seconds */
 	unsigned flood_rate;      /* lines per second once the burst is spent (0: off) */
 	unsigned flood_burst;     /* lines accepted at once */
-	unsigned clients; /* live count, kept across rehash by name */
+	unsigned clients;         /* live count, kept across rehash by name */
 	TAILQ_ENTRY(conf_class) link;
 };
 
@@ -58,7 +58,7 @@ struct conf_oper {
 	char *masks;    /* space-separated user@host globs */
 	char *certfp;   /* required certificate fingerprint, or NULL */
 	uint32_t privileges;
-	char *snomask;  /* given on OPER, e.g. "+ckor" */
+	char *snomask; /* given on OPER, e.g. "+ckor" */
 	TAILQ_ENTRY(conf_oper) link;
 };
 
@@ -77,10 +77,10 @@ struct conf_limits {
 struct conf_tls {
 	char *certificate; /* PEM chain; NULL: no TLS */
 	char *key;
-	char *ciphers;      /* TLS 1.2 cipher list, OpenSSL syntax */
-	char *ciphersuites; /* TLS 1.3 suites */
-	char *min_version;  /* "1.2" or "1.3" */
-	int trusted;        /* the certificate is CA-issued: STS may be offered */
+	char *ciphers;         /* TLS 1.2 cipher list, OpenSSL syntax */
+	char *ciphersuites;    /* TLS 1.3 suites */
+	char *min_version;     /* "1.2" or "1.3" */
+	int trusted;           /* the certificate is CA-issued: STS may be offered */
 	unsigned sts_duration; /* seconds clients keep to TLS (0: no STS) */
 	int sts_port;          /* the TLS port STS points plaintext clients to */
 	int sts_preload;
@@ -88,7 +88,7 @@ struct conf_tls {
 
 struct conf_dns {
 	int enabled;
-	char *servers; /* "host:port,host:port", NULL: the system's */
+	char *servers;       /* "host:port,host:port", NULL: the system's */
 	unsigned timeout;    /* seconds for the whole lookup */
 	unsigned cache_size; /* entries */
 	unsigned cache_ttl;  /* seconds, at most */
@@ -103,7 +103,7 @@ struct conf_metrics {
 struct conf_log {
 	char *file; /* NULL: stderr only */
 	int syslog;
-	int level;  /* enum log_level */
+	int level; /* enum log_level */
 };
 
 struct conf_cloak {
@@ -116,12 +116,12 @@ struct conf_cloak {
 enum nick_protection { NICKPROT_OFF, NICKPROT_WARN, NICKPROT_RENAME };
 
 struct conf_accounts {
-	int registration;       /* REGISTER allowed */
-	int verify;             /* new accounts need VERIFY with an emailed code */
-	char *verify_command;   /* run as: command ACCOUNT EMAIL CODE */
-	unsigned min_password;  /* characters */
-	int nick_protection;    /* enum nick_protection */
-	unsigned nick_grace;    /* seconds to log in before a rename */
+	int registration;      /* REGISTER allowed */
+	int verify;            /* new accounts need VERIFY with an emailed code */
+	char *verify_command;  /* run as: command ACCOUNT EMAIL CODE */
+	unsigned min_password; /* characters */
+	int nick_protection;   /* enum nick_protection */
+	unsigned nick_grace;   /* seconds to log in before a rename */
 };
 
 struct conf_history {
@@ -181,7 +181,7 @@ struct conf_oper *config_find_oper(const struct config *c, const char *name);
 void config_privileges_string(uint32_t privs, char *buf, size_t size);
 struct conf_class *config_find_class(const struct config *c, const char *name);
 /* The first [auth] block matching user@host (host or ip). */
-struct conf_auth *config_find_auth(const struct config *c, const char *user,
-                                   const char *host, const char *ip);
+struct conf_auth *config_find_auth(const struct config *c, const char *user, const char *host,
+                                   const char *ip);
 
 #endif

@@ -67,8 +67,8 @@ raise_fd_limit(void)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	conns_max = rl.rlim_cur > FDS_RESERVED ? (unsigned)(rl.rlim_cur - FDS_RESERVED) : 1;
-	log_info("file descriptor limit %lu: room for %u clients",
-	         (unsigned long)rl.rlim_cur, conns_max);
+	log_info("file descriptor limit %lu: room for %u clients", (unsigned long)rl.rlim_cur,
+	         conns_max);
 }
 
 void
@@ -313,7 +313,8 @@ conn_label_end(struct conn *cn)
 	}
 	{
 		char close_line[OUT_LINE_MAX];
-		int n = snprintf(close_line, sizeof(close_line), ":%s BATCH -%s\r\n", me.name, id);
+		int n =
+		    snprintf(close_line, sizeof(close_line), ":%s BATCH -%s\r\n", me.name, id);
 		conn_send_bytes(cn, close_line, (size_t)n);
 	}
 }
@@ -434,8 +435,8 @@ conn_exit(struct conn *cn)
 	char line[OUT_LINE_MAX];
 	int n;
 
-	n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n",
-	             cn->client->host, cn->close_reason);
+	n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", cn->client->host,
+	             cn->close_reason);
 	if (n >= (int)sizeof(line)) {
 		n = sizeof(line) - 1;
 		line[n - 2] = '\r';
@@ -525,7 +526,7 @@ conn_close_all(const char *reason)
 	struct conn *cn;
 
 	lingering_allowed = 0;
-	TAILQ_FOREACH(cn, &conns, link)
+	TAILQ_FOREACH (cn, &conns, link)
 		conn_close(cn, reason);
 	conn_tick();
 	linger_close_all();
@@ -628,7 +629,8 @@ conn_input(struct conn *cn, char *buf, size_t have)
 		return;
 	have -= used;
 	if (have >= cn->class->recvq) {
-		conn_close(cn, memchr(buf + used, '\n', have) ? "Excess Flood" : "RecvQ exceeded");
+		conn_close(cn,
+		           memchr(buf + used, '\n', have) ? "Excess Flood" : "RecvQ exceeded");
 		return;
 	}
 	if (have == 0) {
@@ -819,7 +821,7 @@ conn_housekeeping(struct rtimer *t)
 {
 	struct conn *cn;
 
-	TAILQ_FOREACH(cn, &conns, link)
+	TAILQ_FOREACH (cn, &conns, link)
 		if (cn->state != CONN_CLOSING)
 			conn_check_timeouts(cn);
 }

@@ -20,9 +20,9 @@ struct multiline;
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
 	CONN_TLS_HANDSHAKE, /* TLS listener: handshake before any IRC */
-	CONN_REGISTERING, /* NICK/USER (and CAP) in progress */
-	CONN_REGISTERED,  /* a user */
-	CONN_CLOSING,     /* marked dead: reaped at the end of this tick */
+	CONN_REGISTERING,   /* NICK/USER (and CAP) in progress */
+	CONN_REGISTERED,    /* a user */
+	CONN_CLOSING,       /* marked dead: reaped at the end of this tick */
 };
 
 #define CONN_CAP_NEGOTIATING 0x01 /* CAP LS/REQ seen, no CAP END yet */
@@ -31,11 +31,10 @@ enum conn_state {
 #define CONN_PING_SENT 0x08
 #define CONN_IN_FLUSH_LIST 0x10
 #define CONN_WRITE_BLOCKED 0x20
-#define CONN_OPER_PENDING 0x40 /* an OPER password check is running */
-#define CONN_DNS_PENDING 0x80  /* registration waits for the host lookup */
-#define CONN_THROTTLED 0x100   /* complete lines wait for the flood clock */
+#define CONN_OPER_PENDING 0x40      /* an OPER password check is running */
+#define CONN_DNS_PENDING 0x80       /* registration waits for the host lookup */
+#define CONN_THROTTLED 0x100        /* complete lines wait for the flood clock */
 #define CONN_REGISTER_PENDING 0x200 /* an account REGISTER is being made */
-
 
 struct conn {
 	struct rio io;
@@ -48,16 +47,16 @@ struct conn {
 	uint16_t cap_version; /* 302 after CAP LS 302 */
 	struct client *client;
 	struct conf_class *class;
-	char *password;   /* from PASS, until registration */
-	struct dns_request *dns; /* host lookup in flight */
+	char *password;            /* from PASS, until registration */
+	struct dns_request *dns;   /* host lookup in flight */
 	struct sasl_session *sasl; /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	void *registration;  /* REGISTER in flight (m_register.c) */
+	void *registration;          /* REGISTER in flight (m_register.c) */
 	struct multiline *multiline; /* an open draft/multiline batch */
-	time_t nick_deadline; /* log in by then or be renamed (0: none) */
-	char *rbuf;       /* partial line carried between reads, or NULL */
+	time_t nick_deadline;        /* log in by then or be renamed (0: none) */
+	char *rbuf;                  /* partial line carried between reads, or NULL */
 	uint32_t rlen;
-	uint64_t flood_clock; /* ms: fake lag, ahead of now while flooding */
+	uint64_t flood_clock;  /* ms: fake lag, ahead of now while flooding */
 	uint64_t queued_since; /* ms: when the sendq last became non-empty */
 	struct sendq sendq;
 	time_t connected_at;

@@ -198,9 +198,12 @@ on_forward(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 
 	if (status == ARES_SUCCESS) {
 		for (struct ares_addrinfo_node *n = res->nodes; n != NULL; n = n->ai_next) {
-			const void *a = n->ai_family == AF_INET
-			                    ? (const void *)&((struct sockaddr_in *)(void *)n->ai_addr)->sin_addr
-			                    : (const void *)&((struct sockaddr_in6 *)(void *)n->ai_addr)->sin6_addr;
+			const void *a =
+			    n->ai_family == AF_INET
+			        ? (const void *)&((struct sockaddr_in *)(void *)n->ai_addr)
+			              ->sin_addr
+			        : (const void *)&((struct sockaddr_in6 *)(void *)n->ai_addr)
+			              ->sin6_addr;
 			size_t len = n->ai_family == AF_INET ? 4 : 16;
 			if (n->ai_family == r->family && memcmp(a, r->addr, len) == 0) {
 				result = DNS_FOUND;
@@ -222,10 +225,11 @@ on_reverse(void *arg, int status, int timeouts, struct hostent *he)
 
 	if (status != ARES_SUCCESS || he == NULL || he->h_name == NULL ||
 	    !host_usable(he->h_name) || r->cancelled || !channel_ok) {
-		finish(r, status == ARES_ETIMEOUT || status == ARES_EDESTRUCTION ||
-		                  status == ARES_ECANCELLED
-		              ? DNS_TIMEOUT
-		              : DNS_NOT_FOUND,
+		finish(r,
+		       status == ARES_ETIMEOUT || status == ARES_EDESTRUCTION ||
+		               status == ARES_ECANCELLED
+		           ? DNS_TIMEOUT
+		           : DNS_NOT_FOUND,
 		       0);
 		return;
 	}

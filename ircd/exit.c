@@ -17,11 +17,12 @@ client_exit(struct client *c, const char *reason)
 		whowas_add(c);
 		monitor_signoff(c, c->nick);
 		if (c->conn != NULL)
-			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]", c->nick,
-			             c->user, c->realhost, reason, c->ip);
+			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]",
+			             c->nick, c->user, c->realhost, reason, c->ip);
 	}
 	if (c->conn != NULL)
-		log_msg(c->registered ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, "exit: %s!%s@%s [%s]: %s",
-		        client_name(c), c->user, c->realhost, c->ip, reason);
+		log_msg(c->registered ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
+		        "exit: %s!%s@%s [%s]: %s", client_name(c), c->user, c->realhost, c->ip,
+		        reason);
 	client_free(c);
 }

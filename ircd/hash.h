@@ -32,9 +32,9 @@ void strmap_put(struct strmap *m, const char *key, void *value);
 void *strmap_del(struct strmap *m, const char *key);
 size_t strmap_memory(const struct strmap *m);
 
-#define strmap_foreach(m, slot)                                                \
-	for (struct strmap_slot *slot = (m)->slots;                            \
-	     slot != NULL && slot <= (m)->slots + (m)->mask; slot++)           \
+#define strmap_foreach(m, slot)                                                                \
+	for (struct strmap_slot *slot = (m)->slots;                                            \
+	     slot != NULL && slot <= (m)->slots + (m)->mask; slot++)                           \
 		if (slot->key != NULL)
 
 /* ptrmap: pointer -> object, same scheme, keyed by address. */

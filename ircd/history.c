@@ -160,7 +160,8 @@ window_forget(const char *key, const char *msgid)
 	for (unsigned i = 0; i < w->count; i++) {
 		struct entry *e = &w->ring[(w->head + i) % WINDOW_SIZE];
 		if (strcmp(e->msgid, msgid) == 0) {
-			/* Simplest correct answer: this window no longer vouches for anything. */
+			/* Simplest correct answer: this window no longer vouches for anything.
+			 */
 			window_free(w);
 			return;
 		}
@@ -198,12 +199,14 @@ write_work(void *arg)
 
 	if (exec_sql("BEGIN") != 0)
 		return;
-	sqlite3_prepare_v2(hdb, "INSERT INTO history (target, msgid, time_ms, command, source,"
-	                        " account, text, tags, recipient, uid)"
-	                        " VALUES (?,?,?,?,?,?,?,?,?,?)",
+	sqlite3_prepare_v2(hdb,
+	                   "INSERT INTO history (target, msgid, time_ms, command, source,"
+	                   " account, text, tags, recipient, uid)"
+	                   " VALUES (?,?,?,?,?,?,?,?,?,?)",
 	                   -1, &ins, NULL);
-	sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ?1 AND id <= (SELECT id FROM"
-	                        " history WHERE target = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+	sqlite3_prepare_v2(hdb,
+	                   "DELETE FROM history WHERE target = ?1 AND id <= (SELECT id FROM"
+	                   " history WHERE target = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
 	                   -1, &trim, NULL);
 	for (size_t i = 0; ins != NULL && i < b->n; i++) {
 		struct entry *e = &b->e[i];
@@ -220,7 +223,8 @@ write_work(void *arg)
 		sqlite3_step(ins);
 		sqlite3_reset(ins);
 		/* Trim once per target per batch: the last entry for it does. */
-		if (trim != NULL && (i + 1 == b->n || strcmp(b->e[i + 1].target, e->target) != 0)) {
+		if (trim != NULL &&
+		    (i + 1 == b->n || strcmp(b->e[i + 1].target, e->target) != 0)) {
 			sqlite3_bind_text(trim, 1, e->target, -1, SQLITE_STATIC);
 			sqlite3_bind_int(trim, 2, (int)b->max_per_target);
 			sqlite3_step(trim);
@@ -327,8 +331,8 @@ history_open(const struct config *c)
 	max_age_ms = (int64_t)c->history.max_age * 1000;
 	if (!enabled || hdb != NULL)
 		goto timer;
-	if (sqlite3_open_v2(c->database_path, &hdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-	                    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(c->database_path, &hdb,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		log_error("history: %s: %s", c->database_path, sqlite3_errmsg(hdb));
 		sqlite3_close(hdb);
 		hdb = NULL;
@@ -404,12 +408,14 @@ history_ref_parse(const char *s, struct history_ref *ref)
 	memset(ref, 0, sizeof(*ref));
 	if (strcmp(s, "*") == 0)
 		return 0;
-	if (strncmp(s, "msgid=", 6) == 0 && strlen(s + 6) > 0 && strlen(s + 6) < sizeof(ref->msgid)) {
+	if (strncmp(s, "msgid=", 6) == 0 && strlen(s + 6) > 0 &&
+	    strlen(s + 6) < sizeof(ref->msgid)) {
 		ref->kind = 1;
 		str_copy(ref->msgid, s + 6, sizeof(ref->msgid));
 		return 0;
 	}
-	if (strncmp(s, "timestamp=", 10) == 0 && (ref->time_ms = parse_timestamp(s + 10)) >= 0) {
+	if (strncmp(s, "timestamp=", 10) == 0 &&
+	    (ref->time_ms = parse_timestamp(s + 10)) >= 0) {
 		ref->kind = 2;
 		return 0;
 	}
@@ -442,8 +448,9 @@ ref_time(const struct query *q, const struct history_ref *r)
 		return r->time_ms;
 	if (r->kind != 1)
 		return -1;
-	if (sqlite3_prepare_v2(hdb, "SELECT time_ms FROM history WHERE target = ? AND msgid = ?",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(hdb,
+	                       "SELECT time_ms FROM history WHERE target = ? AND msgid = ?", -1,
+	                       &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, q->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
@@ -467,8 +474,9 @@ select_rows(struct query *q, const char *where_order, int64_t t1, int64_t t2, in
 	char sql[300];
 	sqlite3_stmt *st;
 
-	snprintf(sql, sizeof(sql), "SELECT msgid, time_ms, command, source, account, text, tags,"
-	                           " recipient FROM history WHERE target = ?1 AND %s LIMIT ?4",
+	snprintf(sql, sizeof(sql),
+	         "SELECT msgid, time_ms, command, source, account, text, tags,"
+	         " recipient FROM history WHERE target = ?1 AND %s LIMIT ?4",
 	         where_order);
 	if (sqlite3_prepare_v2(hdb, sql, -1, &st, NULL) != SQLITE_OK) {
 		q->failed = 1;
@@ -490,7 +498,8 @@ select_rows(struct query *q, const char *where_order, int64_t t1, int64_t t2, in
 		e->account = column_dup(st, 4);
 		e->text = column_dup(st, 5);
 		e->tags = column_dup(st, 6);
-		str_copy(e->recipient, (const char *)sqlite3_column_text(st, 7), sizeof(e->recipient));
+		str_copy(e->recipient, (const char *)sqlite3_column_text(st, 7),
+		         sizeof(e->recipient));
 	}
 	sqlite3_finalize(st);
 }
@@ -519,9 +528,11 @@ query_messages(struct query *q)
 	switch (q->kind) {
 	case HQ_LATEST:
 		if (q->a.kind == 0)
-			select_rows(q, "?2 = ?2 ORDER BY time_ms DESC, id DESC", 0, 0, q->limit);
+			select_rows(q, "?2 = ?2 ORDER BY time_ms DESC, id DESC", 0, 0,
+			            q->limit);
 		else
-			select_rows(q, "time_ms > ?2 ORDER BY time_ms DESC, id DESC", t1, 0, q->limit);
+			select_rows(q, "time_ms > ?2 ORDER BY time_ms DESC, id DESC", t1, 0,
+			            q->limit);
 		reverse_rows(q, 0);
 		break;
 	case HQ_BEFORE:
@@ -532,7 +543,8 @@ query_messages(struct query *q)
 		select_rows(q, "time_ms > ?2 ORDER BY time_ms ASC, id ASC", t1, 0, q->limit);
 		break;
 	case HQ_AROUND:
-		select_rows(q, "time_ms < ?2 ORDER BY time_ms DESC, id DESC", t1, 0, q->limit / 2);
+		select_rows(q, "time_ms < ?2 ORDER BY time_ms DESC, id DESC", t1, 0,
+		            q->limit / 2);
 		reverse_rows(q, 0);
 		select_rows(q, "time_ms >= ?2 ORDER BY time_ms ASC, id ASC", t1, 0,
 		            q->limit - (int)q->nrows);
@@ -541,16 +553,17 @@ query_messages(struct query *q)
 		lo = MIN(t1, t2);
 		hi = MAX(t1, t2);
 		if (t1 <= t2) {
-			select_rows(q, "time_ms > ?2 AND time_ms < ?3 ORDER BY time_ms ASC, id ASC", lo,
-			            hi, q->limit);
+			select_rows(
+			    q, "time_ms > ?2 AND time_ms < ?3 ORDER BY time_ms ASC, id ASC", lo,
+			    hi, q->limit);
 		} else {
-			select_rows(q, "time_ms > ?2 AND time_ms < ?3 ORDER BY time_ms DESC, id DESC",
-			            lo, hi, q->limit);
+			select_rows(
+			    q, "time_ms > ?2 AND time_ms < ?3 ORDER BY time_ms DESC, id DESC",
+			    lo, hi, q->limit);
 			reverse_rows(q, 0);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -561,8 +574,9 @@ query_targets(struct query *q)
 	sqlite3_stmt *st;
 	int64_t lo = MIN(q->a.time_ms, q->b.time_ms), hi = MAX(q->a.time_ms, q->b.time_ms);
 
-	if (sqlite3_prepare_v2(hdb, "SELECT target, MAX(time_ms) AS t FROM history WHERE"
-	                            " time_ms > ?1 AND time_ms < ?2 GROUP BY target ORDER BY t ASC",
+	if (sqlite3_prepare_v2(hdb,
+	                       "SELECT target, MAX(time_ms) AS t FROM history WHERE"
+	                       " time_ms > ?1 AND time_ms < ?2 GROUP BY target ORDER BY t ASC",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		q->failed = 1;
 		return;
@@ -574,7 +588,8 @@ query_targets(struct query *q)
 		q->rows = xrealloc(q->rows, (q->nrows + 1) * sizeof(*q->rows));
 		e = &q->rows[q->nrows++];
 		memset(e, 0, sizeof(*e));
-		str_copy(e->target, (const char *)sqlite3_column_text(st, 0), sizeof(e->target));
+		str_copy(e->target, (const char *)sqlite3_column_text(st, 0),
+		         sizeof(e->target));
 		e->time_ms = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
@@ -622,9 +637,9 @@ target_visible(struct client *c, const char *key)
 		return 0;
 	irc_strlower(mine, sizeof(mine), c->account);
 	comma = strchr(key, ',');
-	return comma != NULL && (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 ?
-	                             strlen(mine) == (size_t)(comma - key - 1) :
-	                             strcmp(comma + 1, mine) == 0);
+	return comma != NULL && (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0
+	                             ? strlen(mine) == (size_t)(comma - key - 1)
+	                             : strcmp(comma + 1, mine) == 0);
 }
 
 /* The name a client knows a target key by: the channel, or the other nick. */
@@ -656,8 +671,9 @@ send_rows(struct client *c, struct query *q)
 
 	snprintf(id, sizeof(id), "H%u", ++serial);
 	if (q->kind == HQ_TARGETS)
-		send_line(c, "%s%s%s:%s BATCH +%s draft/chathistory-targets", q->label[0] ? "@label=" : "",
-		          q->label, q->label[0] ? " " : "", me.name, id);
+		send_line(c, "%s%s%s:%s BATCH +%s draft/chathistory-targets",
+		          q->label[0] ? "@label=" : "", q->label, q->label[0] ? " " : "",
+		          me.name, id);
 	else
 		send_line(c, "%s%s%s:%s BATCH +%s chathistory %s", q->label[0] ? "@label=" : "",
 		          q->label, q->label[0] ? " " : "", me.name, id, q->target);
@@ -672,10 +688,10 @@ send_rows(struct client *c, struct query *q)
 			          target_name(c, e->target, name, sizeof(name)), stamp);
 			continue;
 		}
-		send_line(c, "@batch=%s;time=%s;msgid=%s%s%s%s%s :%s %s %s%s%s", id, stamp, e->msgid,
-		          e->account ? ";account=" : "", e->account ? e->account : "",
-		          e->tags ? ";" : "", e->tags ? e->tags : "", e->source, e->cmd, e->recipient,
-		          e->text ? " :" : "", e->text ? e->text : "");
+		send_line(c, "@batch=%s;time=%s;msgid=%s%s%s%s%s :%s %s %s%s%s", id, stamp,
+		          e->msgid, e->account ? ";account=" : "", e->account ? e->account : "",
+		          e->tags ? ";" : "", e->tags ? e->tags : "", e->source, e->cmd,
+		          e->recipient, e->text ? " :" : "", e->text ? e->text : "");
 	}
 	send_line(c, ":%s BATCH -%s", me.name, id);
 }
@@ -783,8 +799,9 @@ redact_work(void *arg)
 	sqlite3_stmt *st;
 	char author_uid[UIDLEN + 1] = "", account[NICKLEN_MAX + 1] = "";
 
-	if (hdb == NULL || sqlite3_prepare_v2(hdb, "SELECT uid, account FROM history"
-	                                          " WHERE target = ? AND msgid = ?",
+	if (hdb == NULL || sqlite3_prepare_v2(hdb,
+	                                      "SELECT uid, account FROM history"
+	                                      " WHERE target = ? AND msgid = ?",
 	                                      -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
@@ -806,8 +823,8 @@ redact_work(void *arg)
 	                                     : strcmp(author_uid, r->requester_uid) == 0);
 	if (!r->allowed)
 		return;
-	if (sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ? AND msgid = ?", -1, &st,
-	                       NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ? AND msgid = ?", -1,
+	                       &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
 		sqlite3_step(st);

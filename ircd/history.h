@@ -20,12 +20,10 @@ struct outmsg;
 int history_open(const struct config *c);
 void history_close(void);
 int history_enabled(void);
-void history_add_channel(const struct channel *ch, const struct client *from,
-                         const char *cmd, struct outmsg *om, const char *text,
-                         const char *client_tags);
-void history_add_private(const struct client *from, const struct client *to,
-                         const char *cmd, struct outmsg *om, const char *text,
-                         const char *client_tags);
+void history_add_channel(const struct channel *ch, const struct client *from, const char *cmd,
+                         struct outmsg *om, const char *text, const char *client_tags);
+void history_add_private(const struct client *from, const struct client *to, const char *cmd,
+                         struct outmsg *om, const char *text, const char *client_tags);
 
 /* A CHATHISTORY request; the reply is sent when the lane answers. */
 enum history_query_kind {
@@ -38,7 +36,7 @@ enum history_query_kind {
 };
 
 struct history_ref {
-	int kind;        /* 0 none ("*"), 1 msgid, 2 timestamp */
+	int kind; /* 0 none ("*"), 1 msgid, 2 timestamp */
 	char msgid[32];
 	int64_t time_ms;
 };
@@ -54,7 +52,7 @@ void history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets);
  * REDACT: remove msgid from target's history if c wrote it (or is_op),
  * then tell those who saw it; FAIL otherwise.  Answered from the lane.
  */
-void history_redact(struct client *c, const char *target, const char *msgid,
-                    const char *reason, int is_op);
+void history_redact(struct client *c, const char *target, const char *msgid, const char *reason,
+                    int is_op);
 
 #endif

@@ -9,7 +9,7 @@
 struct ip_entry {
 	char ip[46]; /* the key */
 	unsigned live;
-	unsigned recent;     /* connects in the current throttle window */
+	unsigned recent; /* connects in the current throttle window */
 	time_t window_start;
 };
 
@@ -69,7 +69,7 @@ iplimit_sweep(void)
 		return;
 	/* Collect first: deleting while walking would skip slots. */
 	idle = xmalloc(ips.count * sizeof(*idle));
-	strmap_foreach(&ips, slot) {
+	strmap_foreach (&ips, slot) {
 		struct ip_entry *e = slot->value;
 		if (e->live == 0 && now - e->window_start >= 3600)
 			idle[n++] = e;

@@ -30,7 +30,7 @@ conns_adopt_classes(struct config *next)
 {
 	struct conn *cn;
 
-	TAILQ_FOREACH(cn, &conns, link) {
+	TAILQ_FOREACH (cn, &conns, link) {
 		struct conf_class *cl = config_find_class(next, cn->class->name);
 		cn->class = cl ? cl : TAILQ_FIRST(&next->classes);
 		if (cn->state == CONN_REGISTERED)
@@ -59,15 +59,17 @@ opers_adopt_blocks(void)
 {
 	struct conn *cn;
 
-	TAILQ_FOREACH(cn, &conns, link) {
+	TAILQ_FOREACH (cn, &conns, link) {
 		struct client *c = cn->client;
 		const struct conf_oper *o;
 		if (c == NULL || c->oper_name == NULL)
 			continue;
 		o = config_find_oper(conf, c->oper_name);
 		if (o == NULL) {
-			send_notice(c, "*** Your operator block %s was removed: you are no longer "
-			               "an operator", c->oper_name);
+			send_notice(c,
+			            "*** Your operator block %s was removed: you are no longer "
+			            "an operator",
+			            c->oper_name);
 			oper_down(c);
 		} else {
 			c->privileges = o->privileges;

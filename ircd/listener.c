@@ -80,8 +80,8 @@ listener_accept(struct rio *io, int events)
 		socklen_t len = sizeof(ss);
 		char ip[INET6_ADDRSTRLEN];
 		int one = 1;
-		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
-		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -154,7 +154,7 @@ listener_open_all(const struct config *c)
 	const struct conf_listen *cl;
 
 	spare_open();
-	TAILQ_FOREACH(cl, &c->listens, link)
+	TAILQ_FOREACH (cl, &c->listens, link)
 		if (listener_open(cl) != 0)
 			return -1;
 	return 0;

@@ -33,11 +33,12 @@ static struct rtimer minute_timer;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: evircd [-t] [-d] [-c config]\n"
-	                "  -c FILE  configuration file (default %s)\n"
-	                "  -t       check the configuration and exit\n"
-	                "  -d       debug logging\n"
-	                "  -v       print the version and exit\n",
+	fprintf(stderr,
+	        "usage: evircd [-t] [-d] [-c config]\n"
+	        "  -c FILE  configuration file (default %s)\n"
+	        "  -t       check the configuration and exit\n"
+	        "  -d       debug logging\n"
+	        "  -v       print the version and exit\n",
 	        DEFAULT_CONFIG);
 	exit(2);
 }

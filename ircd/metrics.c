@@ -47,8 +47,7 @@ struct text {
 	size_t len, cap;
 };
 
-PRINTF(2, 3) static void
-text_add(struct text *t, const char *fmt, ...)
+PRINTF(2, 3) static void text_add(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -96,7 +95,7 @@ channel_size_histogram(struct text *t)
 	static const unsigned bounds[] = {1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000};
 	unsigned long long counts[ARRAY_LEN(bounds)] = {0}, sum = 0;
 
-	strmap_foreach(&channels, slot) {
+	strmap_foreach (&channels, slot) {
 		const struct channel *ch = slot->value;
 		sum += ch->nmembers;
 		for (size_t i = 0; i < ARRAY_LEN(bounds); i++)
@@ -106,7 +105,8 @@ channel_size_histogram(struct text *t)
 	text_add(t, "# HELP evircd_channel_members Members per channel.\n"
 	            "# TYPE evircd_channel_members histogram\n");
 	for (size_t i = 0; i < ARRAY_LEN(bounds); i++)
-		text_add(t, "evircd_channel_members_bucket{le=\"%u\"} %llu\n", bounds[i], counts[i]);
+		text_add(t, "evircd_channel_members_bucket{le=\"%u\"} %llu\n", bounds[i],
+		         counts[i]);
 	text_add(t, "evircd_channel_members_bucket{le=\"+Inf\"} %zu\n", channels.count);
 	text_add(t, "evircd_channel_members_sum %llu\nevircd_channel_members_count %zu\n", sum,
 	         channels.count);
@@ -117,11 +117,13 @@ fanout_histogram(struct text *t)
 {
 	unsigned long long cumulative = 0, bound = 1;
 
-	text_add(t, "# HELP evircd_broadcast_fanout Channel members at each channel broadcast.\n"
-	            "# TYPE evircd_broadcast_fanout histogram\n");
+	text_add(t,
+	         "# HELP evircd_broadcast_fanout Channel members at each channel broadcast.\n"
+	         "# TYPE evircd_broadcast_fanout histogram\n");
 	for (int i = 0; i < FANOUT_BUCKETS - 1; i++, bound *= 10) {
 		cumulative += stats.fanout[i];
-		text_add(t, "evircd_broadcast_fanout_bucket{le=\"%llu\"} %llu\n", bound, cumulative);
+		text_add(t, "evircd_broadcast_fanout_bucket{le=\"%llu\"} %llu\n", bound,
+		         cumulative);
 	}
 	cumulative += stats.fanout[FANOUT_BUCKETS - 1];
 	text_add(t, "evircd_broadcast_fanout_bucket{le=\"+Inf\"} %llu\n", cumulative);
@@ -163,8 +165,8 @@ exposition(size_t *len)
 	channel_size_histogram(&t);
 	fanout_histogram(&t);
 	dns_cache_stats(&hits, &misses, &dns_entries);
-	metric(&t, "evircd_dns_cache_hits_total", "counter", "Host lookups answered from cache.",
-	       hits);
+	metric(&t, "evircd_dns_cache_hits_total", "counter",
+	       "Host lookups answered from cache.", hits);
 	metric(&t, "evircd_dns_cache_misses_total", "counter", "Host lookups sent to DNS.",
 	       misses);
 	tls_counts(&resumed, &full);
@@ -200,14 +202,16 @@ scraper_respond(struct scraper *s)
 	size_t body_len;
 	int hl;
 
-	if (strncmp(s->req, "GET /metrics ", 13) == 0 || strncmp(s->req, "GET /metrics?", 13) == 0) {
+	if (strncmp(s->req, "GET /metrics ", 13) == 0 ||
+	    strncmp(s->req, "GET /metrics?", 13) == 0) {
 		body = exposition(&body_len);
 		hl = snprintf(head, sizeof(head), head_fmt, "200 OK",
 		              "text/plain; version=0.0.4; charset=utf-8", body_len);
 	} else {
 		body = xstrdup("Not found: try /metrics\n");
 		body_len = strlen(body);
-		hl = snprintf(head, sizeof(head), head_fmt, "404 Not Found", "text/plain", body_len);
+		hl = snprintf(head, sizeof(head), head_fmt, "404 Not Found", "text/plain",
+		              body_len);
 	}
 	s->resp = xmalloc((size_t)hl + body_len);
 	memcpy(s->resp, head, (size_t)hl);

@@ -36,7 +36,7 @@ find_watch(const struct client *c, const char *nick)
 {
 	struct watch *w;
 
-	LIST_FOREACH(w, &c->monitors, by_watcher)
+	LIST_FOREACH (w, &c->monitors, by_watcher)
 		if (irc_strcmp(w->target->nick, nick) == 0)
 			return w;
 	return NULL;
@@ -112,7 +112,7 @@ monitor_list(const struct client *c, void (*visit)(const char *nick, void *arg),
 {
 	struct watch *w;
 
-	LIST_FOREACH(w, &c->monitors, by_watcher)
+	LIST_FOREACH (w, &c->monitors, by_watcher)
 		visit(w->target->nick, arg);
 }
 
@@ -124,7 +124,7 @@ monitor_signon(struct client *c)
 
 	if (t == NULL)
 		return;
-	LIST_FOREACH(w, &t->watchers, by_target)
+	LIST_FOREACH (w, &t->watchers, by_target)
 		reply(w->watcher, RPL_MONONLINE, ":%s!%s@%s", c->nick, c->user, c->host);
 }
 
@@ -136,7 +136,7 @@ monitor_signoff(struct client *c, const char *old_nick)
 
 	if (t == NULL)
 		return;
-	LIST_FOREACH(w, &t->watchers, by_target)
+	LIST_FOREACH (w, &t->watchers, by_target)
 		reply(w->watcher, RPL_MONOFFLINE, ":%s", old_nick);
 }
 
@@ -149,7 +149,7 @@ monitor_notify(struct client *c, struct outmsg *om, uint32_t caps, uint32_t seri
 	if (t == NULL)
 		return;
 	caps |= CAP_EXTENDED_MONITOR;
-	LIST_FOREACH(w, &t->watchers, by_target) {
+	LIST_FOREACH (w, &t->watchers, by_target) {
 		struct client *to = w->watcher;
 		if (to->mark == serial || to->conn == NULL || (to->conn->caps & caps) != caps)
 			continue;

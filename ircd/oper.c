@@ -22,8 +22,8 @@ oper_up(struct client *c, const struct conf_oper *o)
 	send_line(c, ":%s!%s@%s MODE %s :+os", c->nick, c->user, c->host, c->nick);
 	config_privileges_string(o->privileges, privs, sizeof(privs));
 	reply(c, RPL_YOUREOPER, ":You are now an IRC operator (%s)", privs);
-	snomask_send(SNO_OPER, "%s (%s@%s) is now an operator (%s)", c->nick, c->user,
-	             c->host, o->name);
+	snomask_send(SNO_OPER, "%s (%s@%s) is now an operator (%s)", c->nick, c->user, c->host,
+	             o->name);
 }
 
 void
@@ -42,7 +42,8 @@ oper_require(struct client *c, uint32_t privs)
 {
 	if ((c->umodes & UMODE_OPER) && (c->privileges & privs) == privs)
 		return 1;
-	reply(c, ERR_NOPRIVILEGES, ":Permission Denied - You're not an IRC operator "
+	reply(c, ERR_NOPRIVILEGES,
+	      ":Permission Denied - You're not an IRC operator "
 	      "with the needed privilege");
 	return 0;
 }

@@ -67,7 +67,8 @@ static const char *
 outmsg_time(struct outmsg *om)
 {
 	if (om->time[0] == '\0')
-		snprintf(om->time, sizeof(om->time), "%.19s.%03dZ", second_string(om->when.tv_sec),
+		snprintf(om->time, sizeof(om->time), "%.19s.%03dZ",
+		         second_string(om->when.tv_sec),
 		         (int)(om->when.tv_nsec / 1000000) % 1000);
 	return om->time;
 }
@@ -85,8 +86,8 @@ outmsg_msgid(struct outmsg *om)
 static size_t
 append_tag(char *out, size_t n, size_t size, const char *key, const char *value)
 {
-	int r = snprintf(out + n, size - n, "%s%s%s%s", n > 1 ? ";" : "", key,
-	                 value ? "=" : "", value ? value : "");
+	int r = snprintf(out + n, size - n, "%s%s%s%s", n > 1 ? ";" : "", key, value ? "=" : "",
+	                 value ? value : "");
 	return r > 0 && (size_t)r < size - n ? n + (size_t)r : n;
 }
 

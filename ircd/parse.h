@@ -20,18 +20,17 @@ struct irc_msg {
 
 enum parse_result {
 	PARSE_OK,
-	PARSE_EMPTY,       /* blank line: ignore silently */
-	PARSE_TOO_LONG,    /* body over 512 or tags over the limit: 417 */
-	PARSE_BAD_TAGS,    /* malformed tag section */
-	PARSE_NO_COMMAND,  /* prefix with nothing after it */
+	PARSE_EMPTY,      /* blank line: ignore silently */
+	PARSE_TOO_LONG,   /* body over 512 or tags over the limit: 417 */
+	PARSE_BAD_TAGS,   /* malformed tag section */
+	PARSE_NO_COMMAND, /* prefix with nothing after it */
 };
 
 /*
  * Parse one line (without its CR/LF, length len, NUL-terminated at
  * line[len]).  tags_limit is the bound on the tag data (4094 for clients).
  */
-enum parse_result irc_parse(char *line, size_t len, size_t tags_limit,
-                            struct irc_msg *msg);
+enum parse_result irc_parse(char *line, size_t len, size_t tags_limit, struct irc_msg *msg);
 
 /* Unescape an IRCv3 tag value in place (\: \s \\ \r \n). */
 void tag_unescape(char *value);

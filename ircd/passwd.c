@@ -31,13 +31,15 @@ from_hex(const char *in, unsigned char *out, size_t len)
 }
 
 static int
-derive(const char *password, const unsigned char *salt, unsigned log_n, unsigned r,
-       unsigned p, unsigned char *key)
+derive(const char *password, const unsigned char *salt, unsigned log_n, unsigned r, unsigned p,
+       unsigned char *key)
 {
 	uint64_t n = 1ULL << log_n;
 
-	return EVP_PBE_scrypt(password, strlen(password), salt, SALT_LEN, n, r, p,
-	                      64ULL << 20, key, KEY_LEN) == 1 ? 0 : -1;
+	return EVP_PBE_scrypt(password, strlen(password), salt, SALT_LEN, n, r, p, 64ULL << 20,
+	                      key, KEY_LEN) == 1
+	           ? 0
+	           : -1;
 }
 
 int
@@ -52,12 +54,14 @@ passwd_hash(const char *password, char *out, size_t size)
 	to_hex(salt, SALT_LEN, salt_hex);
 	to_hex(key, KEY_LEN, key_hex);
 	return snprintf(out, size, "$scrypt$ln=%d,r=8,p=1$%s$%s", DEFAULT_LOG_N, salt_hex,
-	                key_hex) < (int)size ? 0 : -1;
+	                key_hex) < (int)size
+	           ? 0
+	           : -1;
 }
 
 static int
-parse(const char *stored, unsigned *log_n, unsigned *r, unsigned *p,
-      unsigned char *salt, unsigned char *key)
+parse(const char *stored, unsigned *log_n, unsigned *r, unsigned *p, unsigned char *salt,
+      unsigned char *key)
 {
 	const char *s;
 

@@ -24,8 +24,7 @@ struct rtimer {
 	rtimer_cb cb;
 };
 
-#define container_of(ptr, type, member)                                        \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 void reactor_init(void);
 void reactor_run(void);

@@ -19,7 +19,7 @@
 #include "util.h"
 #include "worker.h"
 
-#define CHUNK 400        /* AUTHENTICATE carries at most this much at once */
+#define CHUNK 400         /* AUTHENTICATE carries at most this much at once */
 #define SASL_BUF_MAX 8192 /* a whole client response, base64 */
 
 enum mech { MECH_PLAIN, MECH_EXTERNAL, MECH_SCRAM };
@@ -87,7 +87,8 @@ sasl_fail(struct client *c, const char *why)
 	cn->sasl_failures++;
 	/* Each failure costs flood credit: guessing is slow. */
 	conn_charge(cn, 5 * cn->sasl_failures);
-	reply(c, ERR_SASLFAIL, ":SASL authentication failed%s%s", why ? ": " : "", why ? why : "");
+	reply(c, ERR_SASLFAIL, ":SASL authentication failed%s%s", why ? ": " : "",
+	      why ? why : "");
 }
 
 static void
@@ -137,8 +138,9 @@ mech_plain(struct client *c, const unsigned char *data, long len)
 	struct account a;
 	struct sasl_check *chk;
 
-	if (authcid == NULL || (password = memchr(authcid + 1, '\0',
-	                                          (size_t)(len - (authcid + 1 - authzid)))) == NULL) {
+	if (authcid == NULL ||
+	    (password = memchr(authcid + 1, '\0', (size_t)(len - (authcid + 1 - authzid)))) ==
+	        NULL) {
 		sasl_fail(c, "malformed PLAIN response");
 		return;
 	}

@@ -42,8 +42,7 @@ reply(struct client *to, int numeric, const char *fmt, ...)
 	char prefix[SERVLEN + NICKLEN_MAX + 16];
 	va_list ap;
 
-	snprintf(prefix, sizeof(prefix), ":%s %03d %s ", me.name, numeric,
-	         client_name(to));
+	snprintf(prefix, sizeof(prefix), ":%s %03d %s ", me.name, numeric, client_name(to));
 	va_start(ap, fmt);
 	send_vline(to, prefix, fmt, ap);
 	va_end(ap);
@@ -72,14 +71,14 @@ send_standard(struct client *to, const char *kind, const char *cmd, const char *
 	send_vline(to, prefix, fmt, ap);
 }
 
-#define STANDARD_REPLY(fn, kind)                                                    \
-	void fn(struct client *to, const char *cmd, const char *code,               \
-	        const char *context, const char *fmt, ...)                          \
-	{                                                                           \
-		va_list ap;                                                         \
-		va_start(ap, fmt);                                                  \
-		send_standard(to, kind, cmd, code, context, fmt, ap);               \
-		va_end(ap);                                                         \
+#define STANDARD_REPLY(fn, kind)                                                               \
+	void fn(struct client *to, const char *cmd, const char *code, const char *context,     \
+	        const char *fmt, ...)                                                          \
+	{                                                                                      \
+		va_list ap;                                                                    \
+		va_start(ap, fmt);                                                             \
+		send_standard(to, kind, cmd, code, context, fmt, ap);                          \
+		va_end(ap);                                                                    \
 	}
 
 STANDARD_REPLY(send_fail, "FAIL")
@@ -186,8 +185,7 @@ send_channel_filtered(struct channel *ch, struct client *skip, struct outmsg *om
 }
 
 void
-send_channel(struct channel *ch, struct client *skip, struct outmsg *om,
-             unsigned status)
+send_channel(struct channel *ch, struct client *skip, struct outmsg *om, unsigned status)
 {
 	send_channel_filtered(ch, skip, om, status, 0, 0);
 }
@@ -208,7 +206,7 @@ send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t 
 	if (include_self && c->conn != NULL && (c->conn->caps & caps) == caps &&
 	    (c->conn->caps & without_caps) == 0)
 		send_msg(c, om);
-	LIST_FOREACH(cm, &c->channels, client_link) {
+	LIST_FOREACH (cm, &c->channels, client_link) {
 		struct channel *ch = cm->channel;
 		for (uint32_t i = 0; i < ch->nmembers; i++) {
 			struct client *to = ch->members[i]->client;

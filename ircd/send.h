@@ -42,8 +42,7 @@ void msg_release(struct outmsg *om);
 unsigned client_wanted_tags(const struct client *c);
 void send_msg(struct client *to, struct outmsg *om);
 /* Every local member but skip; status: 0 all, or MEMBER_OP/MEMBER_VOICE. */
-void send_channel(struct channel *ch, struct client *skip, struct outmsg *om,
-                  unsigned status);
+void send_channel(struct channel *ch, struct client *skip, struct outmsg *om, unsigned status);
 /* Like send_channel, only to members with all of caps and none of without_caps. */
 void send_channel_filtered(struct channel *ch, struct client *skip, struct outmsg *om,
                            unsigned status, uint32_t caps, uint32_t without_caps);
@@ -55,7 +54,7 @@ void send_common(struct client *c, struct outmsg *om, int include_self);
  */
 void send_common_ext(struct client *c, struct outmsg *om, int include_self, uint32_t cap);
 /* As send_common, only to users with caps and without without_caps. */
-void send_common_cap(struct client *c, struct outmsg *om, int include_self,
-                     uint32_t caps, uint32_t without_caps);
+void send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t caps,
+                     uint32_t without_caps);
 
 #endif

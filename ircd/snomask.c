@@ -13,7 +13,10 @@ static const struct {
 	char letter;
 	uint32_t bit;
 } letters[] = {
-    {'c', SNO_CONNECT}, {'k', SNO_KILL}, {'o', SNO_OPER}, {'r', SNO_REJECT},
+    {'c', SNO_CONNECT},
+    {'k', SNO_KILL},
+    {'o', SNO_OPER},
+    {'r', SNO_REJECT},
 };
 
 /* Only the few +s clients are visited, never every connection. */

@@ -7,18 +7,18 @@
 #define FANOUT_BUCKETS 8 /* 1, 10, 100, 1k, 10k, 100k, 1M, more */
 
 struct stats {
-	uint64_t connections;    /* accepted */
-	uint64_t refused;        /* refused at accept (full, EMFILE) */
+	uint64_t connections; /* accepted */
+	uint64_t refused;     /* refused at accept (full, EMFILE) */
 	uint64_t sendq_exceeded;
 	uint64_t msgs_in;
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t parse_errors;
 	uint64_t unknown_commands;
-	uint64_t msgs_out;  /* lines queued */
-	uint64_t dropped;   /* lines not queued: recipient closing or over sendq */
+	uint64_t msgs_out; /* lines queued */
+	uint64_t dropped;  /* lines not queued: recipient closing or over sendq */
 	uint64_t joins;
-	uint64_t parts;     /* parts and kicks */
+	uint64_t parts; /* parts and kicks */
 	uint64_t fanout_sum;
 	uint64_t fanout[FANOUT_BUCKETS];
 };

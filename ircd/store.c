@@ -95,8 +95,8 @@ state_get(const char *key)
 	sqlite3_stmt *st;
 	unsigned v = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?", -1, &st,
-	                       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -143,8 +143,7 @@ store_open(const char *path)
 	}
 	sqlite3_busy_timeout(db, 2000);
 	if (exec("PRAGMA journal_mode = WAL") || exec("PRAGMA synchronous = NORMAL") ||
-	    exec("PRAGMA foreign_keys = ON") ||
-	    migrate() != 0) {
+	    exec("PRAGMA foreign_keys = ON") || migrate() != 0) {
 		store_close();
 		return -1;
 	}
@@ -185,8 +184,9 @@ store_xline_load(store_xline_cb cb)
 {
 	sqlite3_stmt *st;
 
-	if (db == NULL || sqlite3_prepare_v2(db, "SELECT kind, mask, reason, setter, set_at,"
-	                                         " expires FROM xlines ORDER BY set_at",
+	if (db == NULL || sqlite3_prepare_v2(db,
+	                                     "SELECT kind, mask, reason, setter, set_at,"
+	                                     " expires FROM xlines ORDER BY set_at",
 	                                     -1, &st, NULL) != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -209,9 +209,10 @@ store_xline_save(char kind, const char *mask, const char *reason, const char *se
 
 	/* Masks compare without case: replace any spelling of the same one. */
 	store_xline_delete(kind, mask);
-	if (db == NULL || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO xlines (kind, mask,"
-	                                         " reason, setter, set_at, expires)"
-	                                         " VALUES (?, ?, ?, ?, ?, ?)",
+	if (db == NULL || sqlite3_prepare_v2(db,
+	                                     "INSERT OR REPLACE INTO xlines (kind, mask,"
+	                                     " reason, setter, set_at, expires)"
+	                                     " VALUES (?, ?, ?, ?, ?, ?)",
 	                                     -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
@@ -235,8 +236,10 @@ store_xline_delete(char kind, const char *mask)
 	sqlite3_stmt *st;
 	char k[2] = {kind, '\0'};
 
-	if (db == NULL || sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ? COLLATE NOCASE",
-	                                     -1, &st, NULL) != SQLITE_OK)
+	if (db == NULL ||
+	    sqlite3_prepare_v2(db,
+	                       "DELETE FROM xlines WHERE kind = ? AND mask = ? COLLATE NOCASE",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);

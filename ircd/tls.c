@@ -55,7 +55,8 @@ ctx_set_protocols(SSL_CTX *ctx, const struct config *c)
 		remember_error("ciphers");
 		return -1;
 	}
-	if (c->tls.ciphersuites != NULL && !SSL_CTX_set_ciphersuites(ctx, c->tls.ciphersuites)) {
+	if (c->tls.ciphersuites != NULL &&
+	    !SSL_CTX_set_ciphersuites(ctx, c->tls.ciphersuites)) {
 		remember_error("ciphersuites");
 		return -1;
 	}
@@ -155,9 +156,7 @@ map_error(SSL *ssl, int r)
 			return TLS_CLOSED;
 		}
 		/* fall through */
-	default:
-		remember_error("TLS");
-		return TLS_FAILED;
+	default: remember_error("TLS"); return TLS_FAILED;
 	}
 }
 

@@ -11,11 +11,11 @@ struct ssl_st;
 
 /* What an operation needs before it can make progress. */
 enum tls_status {
-	TLS_OK,          /* done (handshake) or bytes moved (read/write) */
-	TLS_WANT_READ,   /* wait for the socket to be readable */
-	TLS_WANT_WRITE,  /* wait for the socket to be writable */
-	TLS_CLOSED,      /* the peer closed the session */
-	TLS_FAILED,      /* protocol or socket error */
+	TLS_OK,         /* done (handshake) or bytes moved (read/write) */
+	TLS_WANT_READ,  /* wait for the socket to be readable */
+	TLS_WANT_WRITE, /* wait for the socket to be writable */
+	TLS_CLOSED,     /* the peer closed the session */
+	TLS_FAILED,     /* protocol or socket error */
 };
 
 /*
@@ -32,8 +32,7 @@ enum tls_status tls_read(struct ssl_st *ssl, char *buf, size_t len, size_t *n);
 /* Decrypted or buffered input is waiting inside the session. */
 int tls_pending(struct ssl_st *ssl);
 /* Coalesce the iovecs into TLS records (up to 16 KiB per call). */
-enum tls_status tls_writev(struct ssl_st *ssl, const struct iovec *iov, int iovcnt,
-                           size_t *n);
+enum tls_status tls_writev(struct ssl_st *ssl, const struct iovec *iov, int iovcnt, size_t *n);
 /* SHA-256 fingerprint of the client certificate in hex, or "" if none. */
 void tls_certfp(struct ssl_st *ssl, char *out, size_t size);
 const char *tls_describe(struct ssl_st *ssl);

@@ -46,8 +46,8 @@ whowas_add(const struct client *c)
 }
 
 unsigned
-whowas_find(const char *nick, unsigned max,
-            void (*visit)(const struct whowas *w, void *arg), void *arg)
+whowas_find(const char *nick, unsigned max, void (*visit)(const struct whowas *w, void *arg),
+            void *arg)
 {
 	unsigned hash = irc_strhash(nick), found = 0;
 

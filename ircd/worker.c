@@ -113,7 +113,8 @@ worker_start(void)
 	stopping = 0;
 	for (int i = 0; i < LANES; i++) {
 		pthread_cond_init(&lanes[i].wake, NULL);
-		lanes[i].running = pthread_create(&lanes[i].thread, NULL, lane_main, &lanes[i]) == 0;
+		lanes[i].running =
+		    pthread_create(&lanes[i].thread, NULL, lane_main, &lanes[i]) == 0;
 	}
 	started = 1;
 }

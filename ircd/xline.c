@@ -90,7 +90,7 @@ find(enum xline_kind kind, const char *mask)
 {
 	struct xline *x;
 
-	TAILQ_FOREACH(x, list_of(kind), link)
+	TAILQ_FOREACH (x, list_of(kind), link)
 		if (irc_strcmp(x->mask, mask) == 0)
 			return x;
 	return NULL;
@@ -134,8 +134,8 @@ insert(enum xline_kind kind, const char *mask, const char *reason, const char *s
 }
 
 static void
-on_loaded(char kind, const char *mask, const char *reason, const char *setter,
-          long long set_at, long long expires)
+on_loaded(char kind, const char *mask, const char *reason, const char *setter, long long set_at,
+          long long expires)
 {
 	if (kind == XLINE_K || kind == XLINE_D)
 		insert((enum xline_kind)kind, mask, reason, setter, (time_t)set_at,
@@ -151,8 +151,8 @@ xline_load(void)
 }
 
 const struct xline *
-xline_add(enum xline_kind kind, const char *mask, const char *reason,
-          const char *setter, long duration, char *err, size_t size)
+xline_add(enum xline_kind kind, const char *mask, const char *reason, const char *setter,
+          long duration, char *err, size_t size)
 {
 	struct cidr net;
 	struct xline *x;
@@ -201,7 +201,7 @@ xline_match_ip(const char *ip)
 {
 	const struct xline *x;
 
-	TAILQ_FOREACH(x, &dlines, link)
+	TAILQ_FOREACH (x, &dlines, link)
 		if ((x->expires == 0 || x->expires > now) && matches_ip(x->mask, ip))
 			return x;
 	return NULL;
@@ -225,7 +225,7 @@ xline_match_user(const char *user, const char *host, const char *ip)
 {
 	const struct xline *x;
 
-	TAILQ_FOREACH(x, &klines, link)
+	TAILQ_FOREACH (x, &klines, link)
 		if ((x->expires == 0 || x->expires > now) && matches_user(x, user, host, ip))
 			return x;
 	return NULL;
@@ -238,7 +238,7 @@ xline_apply(const struct xline *x)
 	unsigned hit = 0;
 	char reason[300];
 
-	TAILQ_FOREACH(cn, &conns, link) {
+	TAILQ_FOREACH (cn, &conns, link) {
 		struct client *c = cn->client;
 		int match;
 		if (c == NULL || cn->state == CONN_CLOSING)
@@ -268,8 +268,8 @@ xline_expire(void)
 		for (x = TAILQ_FIRST(lists[i]); x != NULL; x = next) {
 			next = TAILQ_NEXT(x, link);
 			if (x->expires != 0 && x->expires <= now) {
-				snomask_send(SNO_REJECT, "Temporary %c-line for [%s] expired", x->kind,
-				             x->mask);
+				snomask_send(SNO_REJECT, "Temporary %c-line for [%s] expired",
+				             x->kind, x->mask);
 				store_xline_delete((char)x->kind, x->mask);
 				unlink_free(x);
 			}

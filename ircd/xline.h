@@ -27,7 +27,8 @@ void xline_load(void);
  * NULL with err filled when the mask is not valid or cannot be stored.
  */
 const struct xline *xline_add(enum xline_kind kind, const char *mask, const char *reason,
-              const char *setter, long duration_seconds, char *err, size_t size);
+                              const char *setter, long duration_seconds, char *err,
+                              size_t size);
 /* Remove; 0 when it existed. */
 int xline_del(enum xline_kind kind, const char *mask);
 const struct xline *xline_match_ip(const char *ip);

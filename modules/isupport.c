@@ -45,8 +45,7 @@ isupport_send(struct client *c)
 	TOKEN("SAFELIST");
 	TOKEN("STATUSMSG=@+");
 	TOKEN("TARGMAX=JOIN:,KICK:%u,LIST:1,NAMES:1,NOTICE:%u,PART:,PRIVMSG:%u,WHOIS:1",
-	      l->max_targets,
-	      l->max_targets, l->max_targets);
+	      l->max_targets, l->max_targets, l->max_targets);
 	TOKEN("TOPICLEN=%u", l->topiclen);
 	TOKEN("USERLEN=%u", USERLEN);
 	if (conf->utf8only)
@@ -58,7 +57,8 @@ isupport_send(struct client *c)
 		char line[OUT_LINE_MAX];
 		size_t len = 0;
 		for (size_t j = i; j < n && j < i + TOKENS_PER_LINE; j++)
-			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s ", tokens[j]);
+			len +=
+			    (size_t)snprintf(line + len, sizeof(line) - len, "%s ", tokens[j]);
 		reply(c, RPL_ISUPPORT, "%s:are supported by this server", line);
 	}
 }

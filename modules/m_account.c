@@ -37,7 +37,8 @@ change_done(void *arg)
 
 	if (pc->made && account_set_credentials(pc->account, &pc->cr) == 0) {
 		if (c != NULL)
-			send_note(c, "ACCOUNT", "PASSWORD_CHANGED", pc->account, "Password changed");
+			send_note(c, "ACCOUNT", "PASSWORD_CHANGED", pc->account,
+			          "Password changed");
 	} else if (c != NULL) {
 		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", pc->account,
 		          "Password not changed; try again later");
@@ -53,7 +54,8 @@ account_password(struct client *c, const char *password)
 
 	if (strlen(password) < conf->accounts.min_password) {
 		send_fail(c, "ACCOUNT", "WEAK_PASSWORD", c->account,
-		          "Password must have at least %u characters", conf->accounts.min_password);
+		          "Password must have at least %u characters",
+		          conf->accounts.min_password);
 		return;
 	}
 	pc = xcalloc(1, sizeof(*pc));
@@ -91,7 +93,8 @@ account_cert(struct client *c, const char *op)
 		return;
 	}
 	if (strcasecmp(op, "ADD") == 0 && account_cert_add(c->account, c->certfp) == 0)
-		send_note(c, "ACCOUNT", "CERT_ADDED", c->account, "Certificate %s added", c->certfp);
+		send_note(c, "ACCOUNT", "CERT_ADDED", c->account, "Certificate %s added",
+		          c->certfp);
 	else if (strcasecmp(op, "DEL") == 0 && account_cert_del(c->account, c->certfp) == 0)
 		send_note(c, "ACCOUNT", "CERT_REMOVED", c->account, "Certificate %s removed",
 		          c->certfp);

@@ -10,7 +10,8 @@
 HANDLER(m_authenticate)
 {
 	if (!c->registered && !(c->conn->caps & CAP_SASL)) {
-		reply(c, ERR_SASLFAIL, ":SASL authentication failed: request the sasl capability");
+		reply(c, ERR_SASLFAIL,
+		      ":SASL authentication failed: request the sasl capability");
 		return IRC_OK;
 	}
 	sasl_authenticate(c, m->argv[0]);

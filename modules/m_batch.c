@@ -73,7 +73,8 @@ multiline_take(struct client *c, struct irc_msg *m, const char *batch_id)
 	if ((strcasecmp(m->command, "PRIVMSG") != 0 && strcasecmp(m->command, "NOTICE") != 0) ||
 	    m->argc < 2 || irc_strcmp(m->argv[0], ml->target) != 0 ||
 	    (ml->cmd[0] != '\0' && strcasecmp(ml->cmd, m->command) != 0)) {
-		ml_fail(c, ml, "MULTILINE_INVALID", "Lines must be PRIVMSG or NOTICE to the target");
+		ml_fail(c, ml, "MULTILINE_INVALID",
+		        "Lines must be PRIVMSG or NOTICE to the target");
 		return 1;
 	}
 	len = strlen(m->argv[1]);
@@ -85,9 +86,11 @@ multiline_take(struct client *c, struct irc_msg *m, const char *batch_id)
 		ml_fail(c, ml, "MULTILINE_MAX_BYTES", "Too many bytes in the batch");
 		return 1;
 	}
-	snprintf(ml->cmd, sizeof(ml->cmd), "%s", strcasecmp(m->command, "NOTICE") ? "PRIVMSG" : "NOTICE");
+	snprintf(ml->cmd, sizeof(ml->cmd), "%s",
+	         strcasecmp(m->command, "NOTICE") ? "PRIVMSG" : "NOTICE");
 	ml->lines[ml->nlines].text = xstrdup(m->argv[1]);
-	ml->lines[ml->nlines].concat = m->tags != NULL && strstr(m->tags, "draft/multiline-concat") != NULL;
+	ml->lines[ml->nlines].concat =
+	    m->tags != NULL && strstr(m->tags, "draft/multiline-concat") != NULL;
 	ml->nlines++;
 	ml->bytes += len;
 	return 1;
@@ -122,11 +125,13 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		const char *why;
 		ch = channel_find(ml->target);
 		if (ch == NULL) {
-			send_fail(c, "BATCH", "MULTILINE_INVALID_TARGET", ml->target, "No such channel");
+			send_fail(c, "BATCH", "MULTILINE_INVALID_TARGET", ml->target,
+			          "No such channel");
 			return;
 		}
 		if ((why = channel_cannot_send(c, ch)) != NULL) {
-			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)", ch->name, why);
+			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",
+			      ch->name, why);
 			return;
 		}
 	} else if ((to = client_find_nick(ml->target)) == NULL || !to->registered) {
@@ -137,7 +142,8 @@ multiline_deliver(struct client *c, struct multiline *ml)
 	framed[n++] = msg_from(c, "BATCH +%s draft/multiline %s", id, ml->target);
 	for (int i = 0; i < ml->nlines; i++) {
 		framed[n] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
-		msg_set_client_tags(framed[n], ml->lines[i].concat ? "draft/multiline-concat" : NULL);
+		msg_set_client_tags(framed[n],
+		                    ml->lines[i].concat ? "draft/multiline-concat" : NULL);
 		outmsg_set_batch(framed[n], id);
 		n++;
 		plain[i] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
@@ -146,7 +152,8 @@ multiline_deliver(struct client *c, struct multiline *ml)
 	if (ch != NULL) {
 		for (uint32_t i = 0; i < ch->nmembers; i++)
 			if (ch->members[i]->client != c)
-				deliver_to(ch->members[i]->client, c, framed, n, plain, ml->nlines);
+				deliver_to(ch->members[i]->client, c, framed, n, plain,
+				           ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
 			history_add_channel(ch, c, ml->cmd, plain[i], ml->lines[i].text, NULL);
 	} else {
@@ -170,14 +177,16 @@ HANDLER(m_batch)
 	if (ref[0] == '+') {
 		if (m->argc < 3 || strcmp(m->argv[1], "draft/multiline") != 0 ||
 		    !(cn->caps & CAP_MULTILINE)) {
-			send_fail(c, "BATCH", "INVALID_PARAMS", NULL, "Only draft/multiline batches "
+			send_fail(c, "BATCH", "INVALID_PARAMS", NULL,
+			          "Only draft/multiline batches "
 			          "may be sent, by clients with that capability");
 			return IRC_OK;
 		}
 		multiline_free(cn);
 		cn->multiline = xcalloc(1, sizeof(struct multiline));
 		snprintf(cn->multiline->id, sizeof(cn->multiline->id), "%s", ref + 1);
-		snprintf(cn->multiline->target, sizeof(cn->multiline->target), "%s", m->argv[2]);
+		snprintf(cn->multiline->target, sizeof(cn->multiline->target), "%s",
+		         m->argv[2]);
 		return IRC_OK;
 	}
 	if (ref[0] != '-' || cn->multiline == NULL || strcmp(cn->multiline->id, ref + 1) != 0) {

@@ -121,7 +121,6 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 	cap_reply(c, sub, 0, line);
 }
 
-
 static void
 caps_changed(struct client *c)
 {

@@ -62,7 +62,8 @@ HANDLER(m_chathistory)
 	if (subcommands[sub].kind != HQ_TARGETS)
 		target = m->argc > argi ? m->argv[argi++] : NULL;
 	if (m->argc < argi + subcommands[sub].refs + 1) {
-		send_fail(c, "CHATHISTORY", "INVALID_PARAMS", m->argv[0], "Not enough parameters");
+		send_fail(c, "CHATHISTORY", "INVALID_PARAMS", m->argv[0],
+		          "Not enough parameters");
 		return IRC_OK;
 	}
 	if (target != NULL && !allowed(c, target)) {
@@ -79,8 +80,8 @@ HANDLER(m_chathistory)
 		}
 	}
 	if (str_to_long(m->argv[argi + subcommands[sub].refs], 1, 1000000, &limit) != 0) {
-		send_fail(c, "CHATHISTORY", "INVALID_PARAMS", m->argv[argi + subcommands[sub].refs],
-		          "Invalid limit");
+		send_fail(c, "CHATHISTORY", "INVALID_PARAMS",
+		          m->argv[argi + subcommands[sub].refs], "Invalid limit");
 		return IRC_OK;
 	}
 	if (limit > HISTORY_QUERY_MAX)

@@ -59,9 +59,9 @@ static void
 join_announce(struct client *c, struct channel *ch)
 {
 	struct outmsg *plain = msg_from(c, "JOIN %s", ch->name);
-	struct outmsg *ext = msg_from(c, "JOIN %s %s :%s", ch->name,
-	                              c->account ? c->account : "*",
-	                              c->realname ? c->realname : "");
+	struct outmsg *ext =
+	    msg_from(c, "JOIN %s %s :%s", ch->name, c->account ? c->account : "*",
+	             c->realname ? c->realname : "");
 
 	send_channel_filtered(ch, NULL, plain, 0, 0, CAP_EXTENDED_JOIN);
 	send_channel_filtered(ch, NULL, ext, 0, CAP_EXTENDED_JOIN, 0);

@@ -24,8 +24,8 @@ kick_one(struct client *c, struct channel *ch, const char *nick, const char *rea
 		      victim->nick, ch->name);
 		return;
 	}
-	mb = msg_from(c, "KICK %s %s :%.*s", ch->name, victim->nick,
-	              (int)conf->limits.kicklen, reason);
+	mb = msg_from(c, "KICK %s %s :%.*s", ch->name, victim->nick, (int)conf->limits.kicklen,
+	              reason);
 	send_channel(ch, NULL, mb, 0);
 	msg_release(mb);
 	channel_remove(vm);

@@ -107,7 +107,7 @@ HANDLER(m_list)
 		if (ch != NULL && channel_visible(ch, c) && filter_match(&f, ch))
 			list_one(c, ch);
 	} else {
-		strmap_foreach(&channels, slot) {
+		strmap_foreach (&channels, slot) {
 			struct channel *ch = slot->value;
 			if (channel_visible(ch, c) && filter_match(&f, ch))
 				list_one(c, ch);

@@ -22,7 +22,8 @@ marker_get(const char *account, const char *target)
 	sqlite3_stmt *st;
 	int64_t t = -1;
 
-	if (store_db() == NULL || sqlite3_prepare_v2(store_db(), "SELECT time_ms FROM read_markers"
+	if (store_db() == NULL || sqlite3_prepare_v2(store_db(),
+	                                             "SELECT time_ms FROM read_markers"
 	                                             " WHERE account = ? AND target = ?",
 	                                             -1, &st, NULL) != SQLITE_OK)
 		return -1;
@@ -41,9 +42,11 @@ marker_set(const char *account, const char *target, int64_t ms)
 	char key[CHANNELLEN_MAX + 1];
 	sqlite3_stmt *st;
 
-	if (store_db() == NULL || sqlite3_prepare_v2(store_db(), "INSERT OR REPLACE INTO"
+	if (store_db() == NULL || sqlite3_prepare_v2(store_db(),
+	                                             "INSERT OR REPLACE INTO"
 	                                             " read_markers (account, target, time_ms)"
-	                                             " VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	                                             " VALUES (?, ?, ?)",
+	                                             -1, &st, NULL) != SQLITE_OK)
 		return;
 	irc_strlower(key, sizeof(key), target);
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
@@ -85,7 +88,8 @@ HANDLER(m_markread)
 	int64_t stored;
 
 	if (c->account == NULL) {
-		send_fail(c, "MARKREAD", "ACCOUNT_REQUIRED", target, "Log in to keep read markers");
+		send_fail(c, "MARKREAD", "ACCOUNT_REQUIRED", target,
+		          "Log in to keep read markers");
 		return IRC_OK;
 	}
 	stored = marker_get(c->account, target);

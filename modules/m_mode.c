@@ -87,8 +87,7 @@ static const struct {
     [BAN_LIST_BAN] = {'b', RPL_BANLIST, RPL_ENDOFBANLIST, "End of Channel Ban List"},
     [BAN_LIST_EXCEPT] = {'e', RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST,
                          "End of Channel Exception List"},
-    [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST,
-                        "End of Channel Invite List"},
+    [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST, "End of Channel Invite List"},
 };
 
 static void
@@ -99,11 +98,10 @@ list_show(struct mode_ctx *x, enum ban_list list)
 	if (x->lists_shown & (1u << list))
 		return;
 	x->lists_shown |= 1u << list;
-	TAILQ_FOREACH(b, &x->ch->bans[list], link)
+	TAILQ_FOREACH (b, &x->ch->bans[list], link)
 		reply(x->c, list_info[list].rpl_item, "%s %s %s %lld", x->ch->name, b->mask,
 		      b->setter, (long long)b->when);
-	reply(x->c, list_info[list].rpl_end, "%s :%s", x->ch->name,
-	      list_info[list].end_text);
+	reply(x->c, list_info[list].rpl_end, "%s :%s", x->ch->name, list_info[list].end_text);
 }
 
 static void
@@ -279,8 +277,8 @@ mode_apply(struct mode_ctx *x, const char *modes)
 			if (bit != 0)
 				mode_flag(x, dir, *p, bit);
 			else
-				reply(x->c, ERR_UNKNOWNMODE, "%c :is unknown mode char to me for %s",
-				      *p, x->ch->name);
+				reply(x->c, ERR_UNKNOWNMODE,
+				      "%c :is unknown mode char to me for %s", *p, x->ch->name);
 		}
 	}
 }
@@ -396,8 +394,8 @@ user_mode(struct client *c, struct irc_msg *m)
 			bit = UMODE_CLOAK;
 			break;
 		case 's':
-			umode_snotice(c, dir, next_param < m->argc ? m->argv[next_param++] : NULL,
-			              &out);
+			umode_snotice(
+			    c, dir, next_param < m->argc ? m->argv[next_param++] : NULL, &out);
 			continue;
 		case 'o':
 			/* Only OPER grants +o; dropping it drops everything oper. */

@@ -64,8 +64,8 @@ monitor_plus(struct client *c, char *targets)
 		if (*nick == '\0' || !nick_valid(nick, conf->limits.nicklen))
 			continue;
 		if (monitor_add(c, nick) != 0) {
-			reply(c, ERR_MONLISTFULL, "%u %s%s%s :Monitor list is full", MONITOR_MAX,
-			      nick, targets ? "," : "", targets ? targets : "");
+			reply(c, ERR_MONLISTFULL, "%u %s%s%s :Monitor list is full",
+			      MONITOR_MAX, nick, targets ? "," : "", targets ? targets : "");
 			break;
 		}
 		status_of(c, nick, &on, &off);
@@ -108,17 +108,18 @@ HANDLER(m_monitor)
 		while (targets != NULL && (nick = list_next(&targets)) != NULL)
 			monitor_del(c, nick);
 		break;
-	case 'C': case 'c':
-		monitor_clear(c);
-		break;
-	case 'L': case 'l': {
+	case 'C':
+	case 'c': monitor_clear(c); break;
+	case 'L':
+	case 'l': {
 		struct nick_batch b = {c, RPL_MONLIST, "", 0};
 		monitor_list(c, list_visit, &b);
 		batch_flush(&b);
 		reply(c, RPL_ENDOFMONLIST, ":End of MONITOR list");
 		break;
 	}
-	case 'S': case 's': {
+	case 'S':
+	case 's': {
 		struct status_ctx s = {{c, RPL_MONONLINE, "", 0}, {c, RPL_MONOFFLINE, "", 0}};
 		monitor_list(c, status_visit, &s);
 		batch_flush(&s.on);
@@ -126,7 +127,8 @@ HANDLER(m_monitor)
 		break;
 	}
 	default:
-		send_fail(c, "MONITOR", "INVALID_PARAMS", NULL, "Unknown MONITOR operation %c", op);
+		send_fail(c, "MONITOR", "INVALID_PARAMS", NULL, "Unknown MONITOR operation %c",
+		          op);
 	}
 	return IRC_OK;
 }

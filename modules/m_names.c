@@ -48,7 +48,8 @@ names_send(struct client *c, struct channel *ch)
 			continue;
 		if (uhnames)
 			elen = (size_t)snprintf(entry, sizeof(entry), "%s%s!%s@%s",
-			                        member_prefix(m, multi), u->nick, u->user, u->host);
+			                        member_prefix(m, multi), u->nick, u->user,
+			                        u->host);
 		else
 			elen = (size_t)snprintf(entry, sizeof(entry), "%s%s",
 			                        member_prefix(m, multi), u->nick);

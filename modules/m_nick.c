@@ -19,13 +19,15 @@ nick_change_blocked(struct client *c)
 {
 	struct membership *m;
 
-	LIST_FOREACH(m, &c->channels, client_link) {
+	LIST_FOREACH (m, &c->channels, client_link) {
 		if (m->flags & (MEMBER_OP | MEMBER_VOICE))
 			continue;
 		if ((m->channel->modes & CMODE_MODERATED) ||
 		    channel_is_banned(m->channel, c, m)) {
-			reply(c, ERR_UNAVAILRESOURCE, "%s :Cannot change nickname while "
-			      "banned or moderated on channel", m->channel->name);
+			reply(c, ERR_UNAVAILRESOURCE,
+			      "%s :Cannot change nickname while "
+			      "banned or moderated on channel",
+			      m->channel->name);
 			return 1;
 		}
 	}
@@ -55,12 +57,15 @@ nick_protect_check(struct client *c)
 	if (c->account != NULL && irc_strcmp(c->account, a.name) == 0)
 		return;
 	if (conf->accounts.nick_protection == NICKPROT_WARN) {
-		send_notice(c, "*** The nickname %s is registered: please log in to its account",
+		send_notice(c,
+		            "*** The nickname %s is registered: please log in to its account",
 		            c->nick);
 		return;
 	}
-	send_notice(c, "*** The nickname %s is registered: log in to its account within %u "
-	               "seconds or you will be renamed", c->nick, conf->accounts.nick_grace);
+	send_notice(c,
+	            "*** The nickname %s is registered: log in to its account within %u "
+	            "seconds or you will be renamed",
+	            c->nick, conf->accounts.nick_grace);
 	c->conn->nick_deadline = now + conf->accounts.nick_grace;
 }
 

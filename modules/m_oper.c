@@ -87,8 +87,10 @@ HANDLER(m_oper)
 	if (c->conn->flags & CONN_OPER_PENDING)
 		return IRC_OK;
 	if (o == NULL || !host_allowed(c, o)) {
-		reply(c, ERR_NOOPERHOST, ":No appropriate operator blocks were found for your host");
-		snomask_send(SNO_OPER, "Failed OPER attempt as %s by %s (%s@%s): no matching block",
+		reply(c, ERR_NOOPERHOST,
+		      ":No appropriate operator blocks were found for your host");
+		snomask_send(SNO_OPER,
+		             "Failed OPER attempt as %s by %s (%s@%s): no matching block",
 		             m->argv[0], c->nick, c->user, c->host);
 		return IRC_OK;
 	}

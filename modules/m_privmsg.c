@@ -68,8 +68,7 @@ delivery_echo(const struct delivery *d, struct outmsg *om)
 {
 	struct conn *cn = d->from->conn;
 
-	if ((cn->caps & CAP_ECHO_MESSAGE) &&
-	    (d->text != NULL || (cn->caps & CAP_MESSAGE_TAGS)))
+	if ((cn->caps & CAP_ECHO_MESSAGE) && (d->text != NULL || (cn->caps & CAP_MESSAGE_TAGS)))
 		send_msg(d->from, om);
 }
 
@@ -187,8 +186,8 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 				reply(c, ERR_TOOMANYTARGETS, "%s :Too many recipients", target);
 			break;
 		}
-		if (target[0] == '#' || ((target[0] == '@' || target[0] == '+') &&
-		                         strchr(target, '#') != NULL))
+		if (target[0] == '#' ||
+		    ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL))
 			message_channel(&d, target);
 		else
 			message_user(&d, target);

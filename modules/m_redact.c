@@ -13,14 +13,16 @@ HANDLER(m_redact)
 	int is_op = 0;
 
 	if (!history_enabled()) {
-		send_fail(c, "REDACT", "REDACT_FORBIDDEN", target, "Messages cannot be redacted here");
+		send_fail(c, "REDACT", "REDACT_FORBIDDEN", target,
+		          "Messages cannot be redacted here");
 		return IRC_OK;
 	}
 	if (target[0] == '#') {
 		struct channel *ch = channel_find(target);
 		struct membership *mem = ch ? channel_member(ch, c) : NULL;
 		if (mem == NULL) {
-			send_fail(c, "REDACT", "INVALID_TARGET", target, "You are not on that channel");
+			send_fail(c, "REDACT", "INVALID_TARGET", target,
+			          "You are not on that channel");
 			return IRC_OK;
 		}
 		is_op = (mem->flags & MEMBER_OP) != 0;

@@ -34,7 +34,6 @@ struct registration {
 	int sent; /* the verification command ran and succeeded */
 };
 
-
 static int
 email_valid(const char *e)
 {
@@ -50,7 +49,8 @@ email_valid(const char *e)
 static int
 run_verify_command(const struct registration *r)
 {
-	char *argv[] = {r->command, (char *)r->account, (char *)r->email, (char *)r->code, NULL};
+	char *argv[] = {r->command, (char *)r->account, (char *)r->email, (char *)r->code,
+	                NULL};
 	pid_t pid;
 	int status;
 
@@ -100,15 +100,17 @@ registration_done(void *arg)
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
 		          "Registration failed; try again later");
 	} else if (account_find(r->account, &existing) == 0) {
-		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account, "Account already exists");
+		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
+		          "Account already exists");
 	} else if (account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
 	                          r->command == NULL, r->command ? r->code : NULL) != 0) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
 		          "Registration failed; try again later");
 	} else if (r->command != NULL) {
-		send_line(c, ":%s REGISTER VERIFICATION_REQUIRED %s :Account created; send "
-		             "VERIFY %s <code> with the code sent to %s", me.name, r->account,
-		          r->account, r->email);
+		send_line(c,
+		          ":%s REGISTER VERIFICATION_REQUIRED %s :Account created; send "
+		          "VERIFY %s <code> with the code sent to %s",
+		          me.name, r->account, r->account, r->email);
 	} else {
 		send_line(c, ":%s REGISTER SUCCESS %s :Account created", me.name, r->account);
 		account_login(c, r->account);
@@ -128,11 +130,13 @@ register_check(struct client *c, const char *name, const char *email, const char
 	struct account a;
 
 	if (!conf->accounts.registration) {
-		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", name, "Registration is disabled");
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", name,
+		          "Registration is disabled");
 		return NULL;
 	}
 	if (c->account != NULL) {
-		send_fail(c, "REGISTER", "ALREADY_AUTHENTICATED", c->account, "You are logged in");
+		send_fail(c, "REGISTER", "ALREADY_AUTHENTICATED", c->account,
+		          "You are logged in");
 		return NULL;
 	}
 	if (strcmp(name, "*") == 0) {
@@ -147,7 +151,8 @@ register_check(struct client *c, const char *name, const char *email, const char
 		return NULL;
 	}
 	if (conf->accounts.verify && (strcmp(email, "*") == 0 || !email_valid(email))) {
-		send_fail(c, "REGISTER", "INVALID_EMAIL", name, "A valid email address is required");
+		send_fail(c, "REGISTER", "INVALID_EMAIL", name,
+		          "A valid email address is required");
 		return NULL;
 	}
 	if (strcmp(email, "*") != 0 && !email_valid(email)) {
@@ -156,7 +161,8 @@ register_check(struct client *c, const char *name, const char *email, const char
 	}
 	if (strlen(password) < conf->accounts.min_password) {
 		send_fail(c, "REGISTER", "WEAK_PASSWORD", name,
-		          "Password must have at least %u characters", conf->accounts.min_password);
+		          "Password must have at least %u characters",
+		          conf->accounts.min_password);
 		return NULL;
 	}
 	if (account_find(name, &a) == 0) {
@@ -189,7 +195,8 @@ HANDLER(m_register)
 	if (conf->accounts.verify) {
 		RAND_bytes(raw, sizeof(raw));
 		snprintf(r->code, sizeof(r->code), "%08x",
-		         (unsigned)raw[0] << 24 | (unsigned)raw[1] << 16 | (unsigned)raw[2] << 8 | raw[3]);
+		         (unsigned)raw[0] << 24 | (unsigned)raw[1] << 16 |
+		             (unsigned)raw[2] << 8 | raw[3]);
 		r->command = xstrdup(conf->accounts.verify_command);
 	}
 	c->conn->flags |= CONN_REGISTER_PENDING;
@@ -212,11 +219,13 @@ HANDLER(m_verify)
 	struct account a;
 
 	if (account_find(m->argv[0], &a) != 0) {
-		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0], "No such account awaits verification");
+		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0],
+		          "No such account awaits verification");
 		return IRC_OK;
 	}
 	if (a.verified) {
-		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", a.name, "Account is already verified");
+		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", a.name,
+		          "Account is already verified");
 		return IRC_OK;
 	}
 	if (strcmp(a.verify_code, m->argv[1]) != 0) {

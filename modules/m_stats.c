@@ -30,7 +30,8 @@ stats_commands(struct client *c)
 	for (size_t i = 0; i < n; i++)
 		if (table[i].count > 0)
 			reply(c, RPL_STATSCOMMANDS, "%s %llu %llu 0", table[i].name,
-			      (unsigned long long)table[i].count, (unsigned long long)table[i].bytes);
+			      (unsigned long long)table[i].count,
+			      (unsigned long long)table[i].bytes);
 }
 
 static void
@@ -61,7 +62,7 @@ stats_links(struct client *c, const char *target)
 		stats_link_one(c, c->conn);
 		return;
 	}
-	TAILQ_FOREACH(cn, &conns, link)
+	TAILQ_FOREACH (cn, &conns, link)
 		stats_link_one(c, cn);
 }
 
@@ -72,9 +73,10 @@ stats_uptime(struct client *c)
 
 	reply(c, RPL_STATSUPTIME, ":Server Up %ld days, %ld:%02ld:%02ld", up / 86400,
 	      (up / 3600) % 24, (up / 60) % 60, up % 60);
-	reply(c, RPL_STATSCONN, ":Highest connection count: %u (%u clients) (%llu connections "
-	      "received)", clients_max_local, clients_max_local,
-	      (unsigned long long)stats.connections);
+	reply(c, RPL_STATSCONN,
+	      ":Highest connection count: %u (%u clients) (%llu connections "
+	      "received)",
+	      clients_max_local, clients_max_local, (unsigned long long)stats.connections);
 }
 
 static void
@@ -82,7 +84,7 @@ stats_classes(struct client *c)
 {
 	const struct conf_class *cl;
 
-	TAILQ_FOREACH(cl, &conf->classes, link)
+	TAILQ_FOREACH (cl, &conf->classes, link)
 		reply(c, RPL_STATSYLINE, "Y %s %u %u %u %zu %zu :%u clients", cl->name,
 		      cl->ping_frequency, cl->connection_timeout, cl->max_clients, cl->sendq,
 		      cl->recvq, cl->clients);
@@ -93,7 +95,7 @@ stats_xlines(struct client *c, enum xline_kind kind)
 {
 	const struct xline *x;
 
-	TAILQ_FOREACH(x, xline_list(kind), link) {
+	TAILQ_FOREACH (x, xline_list(kind), link) {
 		long left = x->expires ? (long)(x->expires - now) : 0;
 		if (kind == XLINE_K) {
 			const char *at = strchr(x->mask, '@');
@@ -101,8 +103,8 @@ stats_xlines(struct client *c, enum xline_kind kind)
 			      (int)(at - x->mask), x->mask, x->reason, x->setter,
 			      left > 0 ? "temporary" : "permanent");
 		} else {
-			reply(c, RPL_STATSDLINE, "D %s :%s (%s, %s)", x->mask, x->reason, x->setter,
-			      left > 0 ? "temporary" : "permanent");
+			reply(c, RPL_STATSDLINE, "D %s :%s (%s, %s)", x->mask, x->reason,
+			      x->setter, left > 0 ? "temporary" : "permanent");
 		}
 	}
 }
@@ -113,7 +115,7 @@ stats_operblocks(struct client *c)
 	const struct conf_oper *o;
 	char privs[128];
 
-	TAILQ_FOREACH(o, &conf->opers, link) {
+	TAILQ_FOREACH (o, &conf->opers, link) {
 		config_privileges_string(o->privileges, privs, sizeof(privs));
 		reply(c, RPL_STATSOLINE, "O %s * %s :%s%s", o->masks, o->name, privs,
 		      o->certfp ? " (certfp)" : "");
@@ -125,7 +127,7 @@ stats_opers(struct client *c)
 {
 	unsigned n = 0;
 
-	strmap_foreach(&clients_by_uid, slot) {
+	strmap_foreach (&clients_by_uid, slot) {
 		struct client *u = slot->value;
 		if (!(u->umodes & UMODE_OPER))
 			continue;
@@ -143,21 +145,25 @@ stats_memory(struct client *c)
 	size_t dns_entries, win_targets;
 	uint64_t win_hits, win_misses;
 
-	reply(c, RPL_STATSDEBUG, "z :RSS %ld KiB, %u connections", process_rss_bytes() / 1024, conns_count);
+	reply(c, RPL_STATSDEBUG, "z :RSS %ld KiB, %u connections", process_rss_bytes() / 1024,
+	      conns_count);
 	reply(c, RPL_STATSDEBUG, "z :clients %zu (nick table %zu B), channels %zu (%zu B)",
 	      clients_by_uid.count, strmap_memory(&clients_by_nick), channels.count,
 	      strmap_memory(&channels));
-	reply(c, RPL_STATSDEBUG, "z :whowas %u entries, K-lines %u, D-lines %u, worker queue %u",
-	      whowas_count(), xline_count(XLINE_K), xline_count(XLINE_D),
-	      worker_queue_length());
+	reply(c, RPL_STATSDEBUG,
+	      "z :whowas %u entries, K-lines %u, D-lines %u, worker queue %u", whowas_count(),
+	      xline_count(XLINE_K), xline_count(XLINE_D), worker_queue_length());
 	dns_cache_stats(&dns_hits, &dns_misses, &dns_entries);
-	reply(c, RPL_STATSDEBUG, "z :DNS cache %zu entries, %lu hits, %lu misses (%.1f%% hit rate)",
-	      dns_entries, dns_hits, dns_misses,
+	reply(c, RPL_STATSDEBUG,
+	      "z :DNS cache %zu entries, %lu hits, %lu misses (%.1f%% hit rate)", dns_entries,
+	      dns_hits, dns_misses,
 	      dns_hits + dns_misses ? 100.0 * dns_hits / (double)(dns_hits + dns_misses) : 0.0);
 	history_window_stats(&win_hits, &win_misses, &win_targets);
-	reply(c, RPL_STATSDEBUG, "z :history window %zu targets, %llu hits, %llu misses; "
-	      "%llu messages written", win_targets, (unsigned long long)win_hits,
-	      (unsigned long long)win_misses, (unsigned long long)history_written());
+	reply(c, RPL_STATSDEBUG,
+	      "z :history window %zu targets, %llu hits, %llu misses; "
+	      "%llu messages written",
+	      win_targets, (unsigned long long)win_hits, (unsigned long long)win_misses,
+	      (unsigned long long)history_written());
 	reply(c, RPL_STATSDEBUG, "z :ban-check cache serial %u", ban_serial_global);
 }
 
@@ -170,7 +176,8 @@ stats_traffic(struct client *c)
 	reply(c, RPL_STATSDEBUG, "t :connections %llu, refused %llu, sendq exceeded %llu",
 	      (unsigned long long)stats.connections, (unsigned long long)stats.refused,
 	      (unsigned long long)stats.sendq_exceeded);
-	reply(c, RPL_STATSDEBUG, "t :messages in %llu, parse errors %llu, unknown commands %llu",
+	reply(c, RPL_STATSDEBUG,
+	      "t :messages in %llu, parse errors %llu, unknown commands %llu",
 	      (unsigned long long)stats.msgs_in, (unsigned long long)stats.parse_errors,
 	      (unsigned long long)stats.unknown_commands);
 	reply(c, RPL_STATSDEBUG, "t :bytes in %llu, bytes out %llu",
@@ -201,17 +208,28 @@ HANDLER(m_stats)
 		return IRC_OK;
 	}
 	switch (letter) {
-	case 'm': case 'M': stats_commands(c); break;
-	case 'l': case 'L': stats_links(c, target); break;
-	case 'u': case 'U': stats_uptime(c); break;
-	case 'y': case 'Y': stats_classes(c); break;
-	case 'k': case 'K': stats_xlines(c, XLINE_K); break;
-	case 'd': case 'D': stats_xlines(c, XLINE_D); break;
-	case 'o': case 'O': stats_operblocks(c); break;
-	case 'p': case 'P': stats_opers(c); break;
-	case 'z': case 'Z': stats_memory(c); break;
-	case 't': case 'T': stats_traffic(c); break;
-	case 'c': case 'C': break; /* no server links are configured */
+	case 'm':
+	case 'M': stats_commands(c); break;
+	case 'l':
+	case 'L': stats_links(c, target); break;
+	case 'u':
+	case 'U': stats_uptime(c); break;
+	case 'y':
+	case 'Y': stats_classes(c); break;
+	case 'k':
+	case 'K': stats_xlines(c, XLINE_K); break;
+	case 'd':
+	case 'D': stats_xlines(c, XLINE_D); break;
+	case 'o':
+	case 'O': stats_operblocks(c); break;
+	case 'p':
+	case 'P': stats_opers(c); break;
+	case 'z':
+	case 'Z': stats_memory(c); break;
+	case 't':
+	case 'T': stats_traffic(c); break;
+	case 'c':
+	case 'C': break; /* no server links are configured */
 	default: break;
 	}
 	reply(c, RPL_ENDOFSTATS, "%c :End of /STATS report", letter);

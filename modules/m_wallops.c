@@ -15,7 +15,7 @@ HANDLER(m_wallops)
 		return IRC_OK;
 	mb = msg_from(c, "WALLOPS :%s", m->argv[0]);
 	/* Rare and operator-only: a walk over local connections is fine. */
-	TAILQ_FOREACH(cn, &conns, link) {
+	TAILQ_FOREACH (cn, &conns, link) {
 		struct client *u = cn->client;
 		if (u != NULL && u->registered && (u->umodes & UMODE_WALLOPS))
 			send_msg(u, mb);

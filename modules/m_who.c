@@ -26,7 +26,7 @@ shares_channel(const struct client *viewer, const struct client *u)
 {
 	const struct membership *m;
 
-	LIST_FOREACH(m, &viewer->channels, client_link)
+	LIST_FOREACH (m, &viewer->channels, client_link)
 		if (channel_member(m->channel, u) != NULL)
 			return 1;
 	return 0;
@@ -54,14 +54,14 @@ who_flags(const struct who_query *q, const struct client *u, const struct member
 
 /* 354: the requested fields, always in the order t c u i h s n f d l a o r. */
 static void
-whox_reply(const struct who_query *q, struct client *u, const char *chname,
-           const char *flags)
+whox_reply(const struct who_query *q, struct client *u, const char *chname, const char *flags)
 {
 	char buf[OUT_LINE_MAX];
 	size_t n = 0;
 	int see_ip = q->asker == u || (q->asker->umodes & UMODE_OPER);
 
-#define FIELD(...) n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, __VA_ARGS__)
+#define FIELD(...)                                                                             \
+	n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, __VA_ARGS__)
 	for (const char *f = "tcuihsnfdlaor"; *f != '\0'; f++) {
 		if (strchr(q->fields, *f) == NULL)
 			continue;
@@ -76,7 +76,8 @@ whox_reply(const struct who_query *q, struct client *u, const char *chname,
 		case 'f': FIELD(" %s", flags); break;
 		case 'd': FIELD(" %u", u->server == &me ? 0 : u->server->hopcount); break;
 		case 'l':
-			FIELD(" %lld", u->conn ? (long long)(now - u->conn->last_message) : 0LL);
+			FIELD(" %lld",
+			      u->conn ? (long long)(now - u->conn->last_message) : 0LL);
 			break;
 		case 'a': FIELD(" %s", u->account ? u->account : "0"); break;
 		case 'o': FIELD(" n/a"); break;
@@ -140,7 +141,7 @@ who_mask(const struct who_query *q, const char *mask)
 			who_reply(q, exact, "*", NULL);
 		return;
 	}
-	strmap_foreach(&clients_by_uid, slot) {
+	strmap_foreach (&clients_by_uid, slot) {
 		struct client *u = slot->value;
 		if (q->opers_only && !(u->umodes & UMODE_OPER))
 			continue;

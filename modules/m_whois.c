@@ -18,7 +18,7 @@ whois_channels(struct client *c, struct client *u)
 	struct membership *m;
 
 	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s :", u->nick);
-	LIST_FOREACH(m, &u->channels, client_link) {
+	LIST_FOREACH (m, &u->channels, client_link) {
 		struct channel *ch = m->channel;
 		char entry[CHANNELLEN_MAX + 4];
 		size_t elen;
@@ -89,6 +89,7 @@ HANDLER(m_whois)
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", first);
 	else
 		whois_one(c, u);
-	reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list", u && u->registered ? u->nick : first);
+	reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list",
+	      u && u->registered ? u->nick : first);
 	return IRC_OK;
 }

@@ -31,8 +31,7 @@ HANDLER(m_whowas)
 	}
 	str_copy(nick, m->argv[0], sizeof(nick));
 	nick[strcspn(nick, ",")] = '\0';
-	if (m->argc > 1 && str_to_long(m->argv[1], -1000000, 1000000, &count) == 0 &&
-	    count < 0)
+	if (m->argc > 1 && str_to_long(m->argv[1], -1000000, 1000000, &count) == 0 && count < 0)
 		count = 0;
 	if (whowas_find(nick, (unsigned)count, whowas_reply, c) == 0)
 		reply(c, ERR_WASNOSUCHNICK, "%s :There was no such nickname", nick);

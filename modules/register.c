@@ -82,8 +82,8 @@ welcome_send(struct client *c)
 	reply(c, RPL_YOURHOST, ":Your host is %s, running version evircd-%s", me.name,
 	      PACKAGE_VERSION);
 	reply(c, RPL_CREATED, ":This server was created %s", created);
-	reply(c, RPL_MYINFO, "%s evircd-%s %s %s %s", me.name, PACKAGE_VERSION,
-	      USER_MODES, CHAN_MODES, CHAN_MODES_PARAM);
+	reply(c, RPL_MYINFO, "%s evircd-%s %s %s %s", me.name, PACKAGE_VERSION, USER_MODES,
+	      CHAN_MODES, CHAN_MODES_PARAM);
 	isupport_send(c);
 	lusers_send(c);
 	motd_send(c);
@@ -113,9 +113,7 @@ on_host_lookup(void *arg, enum dns_result result, const char *host)
 		send_notice(c, "*** Your forward and reverse DNS do not match, "
 		               "using your IP address instead");
 		break;
-	default:
-		send_notice(c, "*** Couldn't look up your hostname");
-		break;
+	default: send_notice(c, "*** Couldn't look up your hostname"); break;
 	}
 	register_try(c);
 }
@@ -158,7 +156,7 @@ register_try(struct client *c)
 	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
 	         cn->class->name, c->secure ? " TLS" : "");
 	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
-	             c->user, c->host, c->ip, cn->class->name,
-	             c->realname ? c->realname : "", c->secure ? " (TLS)" : "");
+	             c->user, c->host, c->ip, cn->class->name, c->realname ? c->realname : "",
+	             c->secure ? " (TLS)" : "");
 	return IRC_OK;
 }

@@ -16,8 +16,7 @@
  */
 int
 xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
-              const char *(*mask_of)(struct client *c, const char *arg, char *buf,
-                                     size_t size))
+              const char *(*mask_of)(struct client *c, const char *arg, char *buf, size_t size))
 {
 	long minutes = 0;
 	int i = 0;

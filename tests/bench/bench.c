@@ -86,7 +86,8 @@ b_frame(long n)
 	size_t len = 0;
 
 	for (int i = 0; i < 40; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "PRIVMSG #c :line %d\r\n", i);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "PRIVMSG #c :line %d\r\n",
+		                        i);
 	for (long i = 0; i < n; i++) {
 		char copy[4096];
 		memcpy(copy, buf, len);
@@ -202,7 +203,8 @@ b_sendq_coalesce(long n)
 static void
 b_nick_valid(long n)
 {
-	static const char *nicks[] = {"alice", "Bob[away]", "9bad", "a-very-long-nick-name", "x|y"};
+	static const char *nicks[] = {"alice", "Bob[away]", "9bad", "a-very-long-nick-name",
+	                              "x|y"};
 	for (long i = 0; i < n; i++)
 		sink += nick_valid(nicks[i % 5], 30);
 }

@@ -1,4 +1,5 @@
-/* check_channel.c - membership both ways, swap-remove, bans with exceptions and their cache, invites, name/nick rules, mode strings. */
+/* check_channel.c - membership both ways, swap-remove, bans with exceptions and their cache,
+ * invites, name/nick rules, mode strings. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ on_list(const struct client *c, const struct membership *want)
 {
 	struct membership *m;
 
-	LIST_FOREACH(m, &c->channels, client_link)
+	LIST_FOREACH (m, &c->channels, client_link)
 		if (m == want)
 			return 1;
 	return 0;
@@ -50,7 +51,7 @@ list_len(const struct client *c)
 	struct membership *m;
 	unsigned n = 0;
 
-	LIST_FOREACH(m, &c->channels, client_link)
+	LIST_FOREACH (m, &c->channels, client_link)
 		n++;
 	return n;
 }
@@ -118,10 +119,9 @@ START_TEST(test_swap_remove)
 	struct channel *ch = channel_create("#swap");
 	char nick[16];
 	/* Middle, last, first, then the rest in a scrambled order. */
-	static const int order[] = {17, 39, 0, 5, 38, 21, 1, 30, 2, 11, 29, 3,
-	                            12, 4, 36, 6, 25, 7, 33, 8, 14, 9, 27, 10, 37,
-	                            13, 15, 16, 18, 19, 20, 22, 23, 24, 26, 28, 31,
-	                            32, 34, 35};
+	static const int order[] = {17, 39, 0,  5,  38, 21, 1,  30, 2,  11, 29, 3,  12, 4,
+	                            36, 6,  25, 7,  33, 8,  14, 9,  27, 10, 37, 13, 15, 16,
+	                            18, 19, 20, 22, 23, 24, 26, 28, 31, 32, 34, 35};
 	char gone[40] = {0};
 
 	for (int i = 0; i < 40; i++) {

@@ -1,4 +1,5 @@
-/* check_conf.c - config_load on temporary INI files: values of a good file, exact "file:line: key: problem" for bad ones. */
+/* check_conf.c - config_load on temporary INI files: values of a good file, exact "file:line:
+ * key: problem" for bad ones. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,63 +70,62 @@ assert_error(const char *text, int line, const char *rest)
 }
 
 /* A minimal valid file; bad ones below differ in one line. */
-#define SERVER_BLOCK                                                           \
-	"[server]\n"              /* 1 */                                      \
-	"name = irc.test\n"       /* 2 */                                      \
-	"sid = 0TS\n"             /* 3 */                                      \
-	"database = test.db\n"    /* 4 */
+#define SERVER_BLOCK                                                                           \
+	"[server]\n"           /* 1 */                                                         \
+	"name = irc.test\n"    /* 2 */                                                         \
+	"sid = 0TS\n"          /* 3 */                                                         \
+	"database = test.db\n" /* 4 */
 
-#define REST_BLOCKS                                                            \
-	"[listen main]\n"                                                      \
-	"port = 6667\n"                                                        \
-	"[auth all]\n"                                                         \
-	"mask = *@*\n"                                                         \
+#define REST_BLOCKS                                                                            \
+	"[listen main]\n"                                                                      \
+	"port = 6667\n"                                                                        \
+	"[auth all]\n"                                                                         \
+	"mask = *@*\n"                                                                         \
 	"[class default]\n"
 
 START_TEST(test_good_config)
 {
-	static const char text[] =
-	    "; a comment\n"                     /* 1 */
-	    "[server]\n"                        /* 2 */
-	    "name        = irc.example.net\n"   /* 3 */
-	    "sid         = 1AB\n"
-	    "description = Test server\n"
-	    "network     = TestNet\n"
-	    "motd        = x.motd\n"
-	    "database    = /var/lib/evircd/ircd.db\n"
-	    "\n"
-	    "[admin]\n"
-	    "name  = Admin Person\n"
-	    "email = admin@example.net\n"
-	    "\n"
-	    "[limits]\n"
-	    "nicklen      = 20\n"
-	    "channellen   = 64\n"
-	    "max_channels = 10\n"
-	    "whowas_size  = 0\n"
-	    "\n"
-	    "[class users]\n"
-	    "sendq          = 65536\n"
-	    "recvq          = 9000\n"
-	    "ping_frequency = 90\n"
-	    "max_per_ip     = 3\n"
-	    "flood_rate     = 0\n"
-	    "\n"
-	    "[class default]\n"
-	    "\n"
-	    "[listen v4]\n"
-	    "host = 127.0.0.1\n"
-	    "port = 6697\n"
-	    "\n"
-	    "[listen v6]\n"
-	    "host = ::1\n"
-	    "\n"
-	    "[auth local]\n"
-	    "mask  = *@127.0.0.1\n"
-	    "class = users\n"
-	    "password = letmein\n"
-	    "\n"
-	    "[auth rest]\n";
+	static const char text[] = "; a comment\n"                   /* 1 */
+	                           "[server]\n"                      /* 2 */
+	                           "name        = irc.example.net\n" /* 3 */
+	                           "sid         = 1AB\n"
+	                           "description = Test server\n"
+	                           "network     = TestNet\n"
+	                           "motd        = x.motd\n"
+	                           "database    = /var/lib/evircd/ircd.db\n"
+	                           "\n"
+	                           "[admin]\n"
+	                           "name  = Admin Person\n"
+	                           "email = admin@example.net\n"
+	                           "\n"
+	                           "[limits]\n"
+	                           "nicklen      = 20\n"
+	                           "channellen   = 64\n"
+	                           "max_channels = 10\n"
+	                           "whowas_size  = 0\n"
+	                           "\n"
+	                           "[class users]\n"
+	                           "sendq          = 65536\n"
+	                           "recvq          = 9000\n"
+	                           "ping_frequency = 90\n"
+	                           "max_per_ip     = 3\n"
+	                           "flood_rate     = 0\n"
+	                           "\n"
+	                           "[class default]\n"
+	                           "\n"
+	                           "[listen v4]\n"
+	                           "host = 127.0.0.1\n"
+	                           "port = 6697\n"
+	                           "\n"
+	                           "[listen v6]\n"
+	                           "host = ::1\n"
+	                           "\n"
+	                           "[auth local]\n"
+	                           "mask  = *@127.0.0.1\n"
+	                           "class = users\n"
+	                           "password = letmein\n"
+	                           "\n"
+	                           "[auth rest]\n";
 	struct config *c = load_capture(text);
 	struct conf_class *users, *def;
 	struct conf_listen *l;
@@ -229,11 +229,10 @@ END_TEST
 
 START_TEST(test_bad_port)
 {
-	assert_error(SERVER_BLOCK
-	             "[listen main]\n"  /* 5 */
-	             "port = abc\n"     /* 6 */
-	             "[auth all]\n"
-	             "[class default]\n",
+	assert_error(SERVER_BLOCK "[listen main]\n" /* 5 */
+	                          "port = abc\n"    /* 6 */
+	                          "[auth all]\n"
+	                          "[class default]\n",
 	             6, "port: 'abc' is not a whole number from 1 to 65535");
 	assert_error(SERVER_BLOCK "[listen main]\nport = 70000\n[auth all]\n[class default]\n",
 	             6, "port: '70000' is not a whole number from 1 to 65535");
@@ -242,9 +241,9 @@ END_TEST
 
 START_TEST(test_unknown_class_key)
 {
-	assert_error(SERVER_BLOCK REST_BLOCKS  /* lines 5-9 */
-	             "sendq = 65536\n"         /* 10 */
-	             "colour = blue\n",        /* 11 */
+	assert_error(SERVER_BLOCK REST_BLOCKS /* lines 5-9 */
+	             "sendq = 65536\n"        /* 10 */
+	             "colour = blue\n",       /* 11 */
 	             11, "colour: unknown key in [class default]");
 }
 END_TEST
@@ -270,8 +269,10 @@ START_TEST(test_bad_sid)
 		snprintf(text, sizeof(text),
 		         "[server]\nname = irc.test\nsid = %s\ndatabase = t.db\n" REST_BLOCKS,
 		         bad[i]);
-		snprintf(rest, sizeof(rest), "sid: '%s' is not a TS6 SID (a digit and two "
-		         "letters or digits, e.g. 0EV)", bad[i]);
+		snprintf(rest, sizeof(rest),
+		         "sid: '%s' is not a TS6 SID (a digit and two "
+		         "letters or digits, e.g. 0EV)",
+		         bad[i]);
 		assert_error(text, 3, rest);
 	}
 }
@@ -280,12 +281,11 @@ END_TEST
 START_TEST(test_auth_unknown_class)
 {
 	/* Checked after the whole file is read, reported at the class line. */
-	assert_error(SERVER_BLOCK
-	             "[listen main]\n"
-	             "[auth x]\n"
-	             "mask = *@*\n"
-	             "class = nope\n"
-	             "[class default]\n",
+	assert_error(SERVER_BLOCK "[listen main]\n"
+	                          "[auth x]\n"
+	                          "mask = *@*\n"
+	                          "class = nope\n"
+	                          "[class default]\n",
 	             8, "class: [auth x] names unknown class 'nope'");
 	/* No class named: "default", which must exist; reported at the block. */
 	assert_error(SERVER_BLOCK "[listen main]\n[auth y]\n", 6,
@@ -296,22 +296,20 @@ END_TEST
 START_TEST(test_unknown_section)
 {
 	/* Reported once, at its header; its keys are skipped. */
-	assert_error(SERVER_BLOCK REST_BLOCKS
-	             "[bogus]\n"      /* 10 */
-	             "a = 1\n"
-	             "b = 2\n",
+	assert_error(SERVER_BLOCK REST_BLOCKS "[bogus]\n" /* 10 */
+	                                      "a = 1\n"
+	                                      "b = 2\n",
 	             10, "bogus: unknown section");
 }
 END_TEST
 
 START_TEST(test_every_error_printed)
 {
-	struct config *c = load_capture(SERVER_BLOCK
-	                                "[listen main]\n" /* 5 */
-	                                "port = 0\n"      /* 6 */
-	                                "[class default]\n"
-	                                "recvq = big\n"   /* 8 */
-	                                "[auth all]\n");
+	struct config *c = load_capture(SERVER_BLOCK "[listen main]\n" /* 5 */
+	                                             "port = 0\n"      /* 6 */
+	                                             "[class default]\n"
+	                                             "recvq = big\n" /* 8 */
+	                                             "[auth all]\n");
 	char expect[512];
 
 	ck_assert_ptr_null(c);
@@ -336,9 +334,7 @@ START_TEST(test_bom_first_section)
 
 	/* stderr not captured: a crash report shows in the log. */
 	write_conf("\xef\xbb\xbf[class default]\n"
-	           "sendq = 65536\n"
-	           SERVER_BLOCK
-	           "[listen main]\n"
+	           "sendq = 65536\n" SERVER_BLOCK "[listen main]\n"
 	           "[auth all]\n");
 	c = config_load(path);
 	unlink(path);
@@ -352,8 +348,7 @@ END_TEST
 START_TEST(test_bom_unknown_section)
 {
 	assert_error("\xef\xbb\xbf[bogus]\n"
-	             "a = 1\n"
-	             SERVER_BLOCK REST_BLOCKS,
+	             "a = 1\n" SERVER_BLOCK REST_BLOCKS,
 	             1, "bogus: unknown section");
 }
 END_TEST
@@ -373,7 +368,8 @@ START_TEST(test_long_comment_line)
 	/* And a later error is blamed on its own line (7), not a shifted one. */
 	snprintf(text, sizeof(text),
 	         "; %0300d\n" SERVER_BLOCK "[listen main]\nport = abc\n[auth all]\n"
-	         "[class default]\n", 0);
+	         "[class default]\n",
+	         0);
 	snprintf(rest, sizeof(rest), "port: 'abc' is not a whole number from 1 to 65535");
 	assert_error(text, 7, rest);
 }
@@ -421,9 +417,8 @@ START_TEST(test_missing_file)
 	close(saved);
 	close(nul);
 	ck_assert_ptr_null(c);
-	ck_assert_str_eq(config_last_error(),
-	                 "/nonexistent/evircd.conf:0: file: cannot open: "
-	                 "No such file or directory");
+	ck_assert_str_eq(config_last_error(), "/nonexistent/evircd.conf:0: file: cannot open: "
+	                                      "No such file or directory");
 }
 END_TEST
 

@@ -1,4 +1,5 @@
-/* check_hash.c - strmap (casemapped names) and ptrmap (addresses): put/get/del, growth, backward-shift deletion. */
+/* check_hash.c - strmap (casemapped names) and ptrmap (addresses): put/get/del, growth,
+ * backward-shift deletion. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,8 @@ START_TEST(test_strmap_replace)
 	ck_assert_uint_eq(m.count, 1);
 	ck_assert_ptr_eq(strmap_get(&m, "alice"), &b);
 	/* The key is replaced too (it is borrowed from the new object). */
-	strmap_foreach(&m, slot) ck_assert_str_eq(slot->key, "ALICE");
+	strmap_foreach (&m, slot)
+		ck_assert_str_eq(slot->key, "ALICE");
 	strmap_free(&m);
 }
 END_TEST
@@ -98,8 +100,9 @@ START_TEST(test_strmap_growth)
 	for (int i = 0; i < MANY; i++) {
 		char upper[16];
 		for (size_t k = 0; k < sizeof(upper); k++)
-			upper[k] = (char)(keys[i][k] >= 'a' && keys[i][k] <= 'z'
-			                      ? keys[i][k] - 32 : keys[i][k]);
+			upper[k] =
+			    (char)(keys[i][k] >= 'a' && keys[i][k] <= 'z' ? keys[i][k] - 32
+			                                                  : keys[i][k]);
 		ck_assert_ptr_eq(strmap_get(&m, keys[i]), &keys[i]);
 		ck_assert_ptr_eq(strmap_get(&m, upper), &keys[i]);
 	}
@@ -144,7 +147,7 @@ START_TEST(test_strmap_random_deletes)
 		}
 		/* Every remaining key exactly once. */
 		size_t seen = 0;
-		strmap_foreach(&m, slot) {
+		strmap_foreach (&m, slot) {
 			int idx = (int)((char(*)[16])slot->value - keys);
 			ck_assert_int_eq(deleted[idx], 0);
 			seen++;
@@ -165,7 +168,7 @@ START_TEST(test_strmap_foreach_once)
 	strmap_init(&m, 0);
 	for (int i = 0; i < 1000; i++)
 		strmap_put(&m, keys[i], &visits[i]);
-	strmap_foreach(&m, slot) {
+	strmap_foreach (&m, slot) {
 		(*(int *)slot->value)++;
 		n++;
 	}
@@ -176,10 +179,12 @@ START_TEST(test_strmap_foreach_once)
 
 	/* An empty or freed map visits nothing. */
 	n = 0;
-	strmap_foreach(&m, slot) n++;
+	strmap_foreach (&m, slot)
+		n++;
 	ck_assert_uint_eq(n, 0);
 	strmap_init(&m, 0);
-	strmap_foreach(&m, slot) n++;
+	strmap_foreach (&m, slot)
+		n++;
 	ck_assert_uint_eq(n, 0);
 	strmap_free(&m);
 }

@@ -1,4 +1,5 @@
-/* check_msgbuf.c - refcounted msgbufs and the sendq: coalescing, sharing, iovecs, partial writes. */
+/* check_msgbuf.c - refcounted msgbufs and the sendq: coalescing, sharing, iovecs, partial
+ * writes. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ START_TEST(test_append_coalesces)
 	ck_assert_uint_eq(iov[0].iov_len, 54);
 	ck_assert_int_eq(memcmp(iov[0].iov_base,
 	                        ":s 001 n :Welcome\r\n:s 002 n :Host\r\n:s 003 n :Created\r\n",
-	                        54), 0);
+	                        54),
+	                 0);
 	sendq_free(&q);
 	ck_assert_uint_eq(q.count, 0);
 	ck_assert_uint_eq(q.bytes, 0);

@@ -126,8 +126,7 @@ START_TEST(test_fifteen_params)
 	ck_assert_str_eq(m.argv[14], "15");
 
 	/* More than 15: the 15th takes the rest of the line, spaces included. */
-	ck_assert_int_eq(parse("CMD 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16  17", &m),
-	                 PARSE_OK);
+	ck_assert_int_eq(parse("CMD 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16  17", &m), PARSE_OK);
 	ck_assert_int_eq(m.argc, 15);
 	ck_assert_str_eq(m.argv[13], "14");
 	ck_assert_str_eq(m.argv[14], "15 16  17");

@@ -1,4 +1,5 @@
-/* check_whowas.c - the WHOWAS ring: newest first, max count, overwrite of the oldest, casemapped lookup. */
+/* check_whowas.c - the WHOWAS ring: newest first, max count, overwrite of the oldest,
+ * casemapped lookup. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
