@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "hash.h"
+#include "metadata.h"
 
 struct client;
 
@@ -71,6 +72,8 @@ struct channel {
 	unsigned nbans[BAN_LISTS];
 	uint32_t ban_serial; /* bumped on every +b/-b/+e/-e */
 	LIST_HEAD(, invite) invites;
+	struct metadata_list metadata;
+	unsigned nmetadata;
 	char name[];
 };
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "hash.h"
+#include "metadata.h"
 #include "bounds.h"
 
 struct conn;
@@ -52,6 +53,8 @@ struct client {
 	LIST_HEAD(, watch) monitors; /* nicks this client MONITORs */
 	unsigned nchannels;
 	unsigned nmonitors;
+	struct metadata_list metadata;
+	unsigned nmetadata;
 	unsigned registered : 1;
 	unsigned secure : 1; /* connected over TLS */
 };

@@ -414,6 +414,9 @@ conn_free(struct conn *cn)
 	sasl_abort(cn, 0);
 	registration_conn_gone(cn);
 	multiline_conn_gone(cn);
+	for (unsigned i = 0; i < cn->nmeta_subs; i++)
+		free(cn->meta_subs[i]);
+	free(cn->meta_subs);
 	tls_free(cn->ssl);
 	if (lingering_allowed && cn->sendq.count == 0)
 		linger_close(cn->fd);

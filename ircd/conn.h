@@ -53,6 +53,8 @@ struct conn {
 	unsigned sasl_failures;
 	void *registration;          /* REGISTER in flight (m_register.c) */
 	struct multiline *multiline; /* an open draft/multiline batch */
+	char **meta_subs;            /* draft/metadata-2 subscriptions */
+	unsigned nmeta_subs;
 	time_t nick_deadline;        /* log in by then or be renamed (0: none) */
 	char *rbuf;                  /* partial line carried between reads, or NULL */
 	uint32_t rlen;

@@ -25,6 +25,7 @@ HANDLER(m_kill);
 HANDLER(m_kline);
 HANDLER(m_list);
 HANDLER(m_markread);
+HANDLER(m_metadata);
 HANDLER(m_lusers);
 HANDLER(m_mode);
 HANDLER(m_monitor);
