@@ -30,7 +30,8 @@ struct parse_ctx {
 };
 
 PRINTF(3, 4)
-static void conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
+static void
+conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
 {
 	char text[256];
 	va_list ap;

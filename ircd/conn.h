@@ -55,8 +55,8 @@ struct conn {
 	struct multiline *multiline; /* an open draft/multiline batch */
 	char **meta_subs;            /* draft/metadata-2 subscriptions */
 	unsigned nmeta_subs;
-	time_t nick_deadline;        /* log in by then or be renamed (0: none) */
-	char *rbuf;                  /* partial line carried between reads, or NULL */
+	time_t nick_deadline; /* log in by then or be renamed (0: none) */
+	char *rbuf;           /* partial line carried between reads, or NULL */
 	uint32_t rlen;
 	uint64_t flood_clock;  /* ms: fake lag, ahead of now while flooding */
 	uint64_t queued_since; /* ms: when the sendq last became non-empty */

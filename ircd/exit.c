@@ -1,5 +1,9 @@
 /* exit.c - the one path by which a client record ends. */
+#include <stdio.h>
+
+#include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "exit.h"
 #include "log.h"
 #include "monitor.h"
@@ -12,7 +16,12 @@ client_exit(struct client *c, const char *reason)
 {
 	if (c->registered) {
 		struct outmsg *mb = msg_from(c, "QUIT :%s", reason);
+		struct membership *m;
+		char params[400];
 		send_common(c, mb, 0);
+		snprintf(params, sizeof(params), ":%s", reason);
+		LIST_FOREACH (m, &c->channels, client_link)
+			history_add_event(m->channel, c, "QUIT", mb, params);
 		msg_release(mb);
 		whowas_add(c);
 		monitor_signoff(c, c->nick);

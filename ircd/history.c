@@ -59,6 +59,14 @@ static TAILQ_HEAD(window_lru, window) window_lru = TAILQ_HEAD_INITIALIZER(window
 static uint64_t window_hits, window_misses;
 
 static sqlite3 *hdb; /* used only on the history lane */
+
+/* Messages are PRIVMSG/NOTICE/TAGMSG; anything else is a channel event. */
+static int
+is_event(const char *cmd)
+{
+	return strcmp(cmd, "PRIVMSG") != 0 && strcmp(cmd, "NOTICE") != 0 &&
+	       strcmp(cmd, "TAGMSG") != 0;
+}
 static struct batch *pending;
 static struct rtimer flush_timer;
 static int enabled, timer_on;
@@ -311,6 +319,17 @@ history_add_channel(const struct channel *ch, const struct client *from, const c
 }
 
 void
+history_add_event(const struct channel *ch, const struct client *from, const char *cmd,
+                  struct outmsg *om, const char *params)
+{
+	char key[CHANNELLEN_MAX + 1];
+
+	irc_strlower(key, sizeof(key), ch->name);
+	/* An event's text is its parameters after the channel, as sent. */
+	add(key, ch->name, from, cmd, om, params, NULL);
+}
+
+void
 history_add_private(const struct client *from, const struct client *to, const char *cmd,
                     struct outmsg *om, const char *text, const char *client_tags)
 {
@@ -432,6 +451,7 @@ struct query {
 	struct history_ref a, b;
 	int limit;
 	char label[65];
+	int events; /* draft/event-playback: joins, parts, ... too */
 	struct entry *rows;
 	size_t nrows;
 	int failed;
@@ -471,12 +491,13 @@ column_dup(sqlite3_stmt *st, int col)
 static void
 select_rows(struct query *q, const char *where_order, int64_t t1, int64_t t2, int limit)
 {
-	char sql[300];
+	char sql[400];
 	sqlite3_stmt *st;
 
 	snprintf(sql, sizeof(sql),
 	         "SELECT msgid, time_ms, command, source, account, text, tags,"
-	         " recipient FROM history WHERE target = ?1 AND %s LIMIT ?4",
+	         " recipient FROM history WHERE target = ?1 %s AND %s LIMIT ?4",
+	         q->events ? "" : "AND command IN ('PRIVMSG', 'NOTICE', 'TAGMSG')",
 	         where_order);
 	if (sqlite3_prepare_v2(hdb, sql, -1, &st, NULL) != SQLITE_OK) {
 		q->failed = 1;
@@ -668,6 +689,7 @@ send_rows(struct client *c, struct query *q)
 {
 	static unsigned serial;
 	char id[16], stamp[32], name[NICKLEN_MAX + 1];
+	int unscoped;
 
 	snprintf(id, sizeof(id), "H%u", ++serial);
 	if (q->kind == HQ_TARGETS)
@@ -688,10 +710,19 @@ send_rows(struct client *c, struct query *q)
 			          target_name(c, e->target, name, sizeof(name)), stamp);
 			continue;
 		}
+		if (is_event(e->cmd) && !q->events)
+			continue;
+		/* QUIT and NICK name no channel: the channel is only where they were seen. */
+		unscoped = strcmp(e->cmd, "QUIT") == 0 || strcmp(e->cmd, "NICK") == 0;
 		send_line(c, "@batch=%s;time=%s;msgid=%s%s%s%s%s :%s %s %s%s%s", id, stamp,
 		          e->msgid, e->account ? ";account=" : "", e->account ? e->account : "",
 		          e->tags ? ";" : "", e->tags ? e->tags : "", e->source, e->cmd,
-		          e->recipient, e->text ? " :" : "", e->text ? e->text : "");
+		          unscoped ? "" : e->recipient,
+		          !e->text           ? ""
+		          : unscoped         ? ""
+		          : is_event(e->cmd) ? " "
+		                             : " :",
+		          e->text ? e->text : "");
 	}
 	send_line(c, ":%s BATCH -%s", me.name, id);
 }
@@ -725,6 +756,11 @@ window_answer(struct client *c, struct query *q)
 
 	if (w == NULL || q->kind != HQ_LATEST || q->a.kind != 0 || (int)w->count < q->limit)
 		return 0;
+	/* Without event-playback, events in the window would not count: ask sqlite. */
+	if (!q->events)
+		for (unsigned i = w->count - (unsigned)q->limit; i < w->count; i++)
+			if (is_event(w->ring[(w->head + i) % WINDOW_SIZE].cmd))
+				return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	oldest_allowed = max_age_ms > 0 ? (int64_t)ts.tv_sec * 1000 - max_age_ms : 0;
 	q->rows = xcalloc((size_t)q->limit, sizeof(*q->rows));
@@ -769,6 +805,7 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 	if (b != NULL)
 		q->b = *b;
 	q->limit = limit;
+	q->events = (c->conn->caps & CAP_EVENT_PLAYBACK) != 0;
 	if (window_answer(c, q))
 		return;
 	window_misses++;

@@ -22,6 +22,9 @@ void history_close(void);
 int history_enabled(void);
 void history_add_channel(const struct channel *ch, const struct client *from, const char *cmd,
                          struct outmsg *om, const char *text, const char *client_tags);
+/* A channel event (JOIN PART KICK QUIT NICK TOPIC MODE) for event-playback. */
+void history_add_event(const struct channel *ch, const struct client *from, const char *cmd,
+                       struct outmsg *om, const char *params);
 void history_add_private(const struct client *from, const struct client *to, const char *cmd,
                          struct outmsg *om, const char *text, const char *client_tags);
 

@@ -30,6 +30,7 @@ static const struct capability caps[] = {
     {"chghost", CAP_CHGHOST, NULL, 0},
     {"draft/account-registration", CAP_ACCOUNT_REGISTRATION, "before-connect", 0},
     {"draft/chathistory", CAP_CHATHISTORY, NULL, 0},
+    {"draft/event-playback", CAP_EVENT_PLAYBACK, NULL, 0},
     {"draft/message-redaction", CAP_MESSAGE_REDACTION, NULL, 0},
     {"draft/metadata-2", CAP_METADATA, "max-subs=50,max-keys=20,max-value-bytes=300", 0},
     {"draft/multiline", CAP_MULTILINE, "max-bytes=4096,max-lines=32", 0},

@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "client.h"
 #include "conf.h"
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -65,6 +66,7 @@ join_announce(struct client *c, struct channel *ch)
 
 	send_channel_filtered(ch, NULL, plain, 0, 0, CAP_EXTENDED_JOIN);
 	send_channel_filtered(ch, NULL, ext, 0, CAP_EXTENDED_JOIN, 0);
+	history_add_event(ch, c, "JOIN", plain, NULL);
 	msg_release(plain);
 	msg_release(ext);
 	if (c->away != NULL) {

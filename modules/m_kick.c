@@ -2,6 +2,9 @@
 #include "channel.h"
 #include "client.h"
 #include "conf.h"
+#include <stdio.h>
+
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -27,6 +30,12 @@ kick_one(struct client *c, struct channel *ch, const char *nick, const char *rea
 	mb = msg_from(c, "KICK %s %s :%.*s", ch->name, victim->nick, (int)conf->limits.kicklen,
 	              reason);
 	send_channel(ch, NULL, mb, 0);
+	{
+		char params[600];
+		snprintf(params, sizeof(params), "%s :%.*s", victim->nick,
+		         (int)conf->limits.kicklen, reason);
+		history_add_event(ch, c, "KICK", mb, params);
+	}
 	msg_release(mb);
 	channel_remove(vm);
 	stats.parts++;

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "match.h"
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "oper.h"
@@ -308,6 +309,11 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 		return;
 	mb = msg_from(c, "MODE %s %s%s", ch->name, x.out.letters, x.out.params);
 	send_channel(ch, NULL, mb, 0);
+	{
+		char params[512];
+		snprintf(params, sizeof(params), "%s%s", x.out.letters, x.out.params);
+		history_add_event(ch, c, "MODE", mb, params);
+	}
 	msg_release(mb);
 }
 

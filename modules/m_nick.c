@@ -9,6 +9,7 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -38,9 +39,12 @@ static void
 nick_change(struct client *c, const char *nick)
 {
 	struct outmsg *mb = msg_from(c, "NICK :%s", nick);
+	struct membership *m;
 
 	/* Everyone sharing a channel sees it once; so does the user. */
 	send_common(c, mb, 1);
+	LIST_FOREACH (m, &c->channels, client_link)
+		history_add_event(m->channel, c, "NICK", mb, nick);
 	msg_release(mb);
 	client_set_nick(c, nick);
 	nick_protect_check(c);

@@ -2,6 +2,9 @@
 #include "channel.h"
 #include "client.h"
 #include "conf.h"
+#include <stdio.h>
+
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -18,6 +21,13 @@ part_channel(struct client *c, struct channel *ch, const char *reason)
 	else
 		mb = msg_from(c, "PART %s", ch->name);
 	send_channel(ch, NULL, mb, 0);
+	if (reason != NULL && *reason != '\0') {
+		char params[512];
+		snprintf(params, sizeof(params), ":%.*s", (int)conf->limits.kicklen, reason);
+		history_add_event(ch, c, "PART", mb, params);
+	} else {
+		history_add_event(ch, c, "PART", mb, NULL);
+	}
 	msg_release(mb);
 	channel_remove(m);
 	stats.parts++;

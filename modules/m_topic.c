@@ -5,6 +5,9 @@
 #include "channel.h"
 #include "client.h"
 #include "conf.h"
+#include <stdio.h>
+
+#include "history.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -37,6 +40,11 @@ topic_set(struct client *c, struct channel *ch, const char *text)
 	}
 	mb = msg_from(c, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
 	send_channel(ch, NULL, mb, 0);
+	{
+		char params[512];
+		snprintf(params, sizeof(params), ":%s", ch->topic ? ch->topic : "");
+		history_add_event(ch, c, "TOPIC", mb, params);
+	}
 	msg_release(mb);
 }
 

@@ -137,3 +137,34 @@ def test_redaction_by_author_only(make_server):
     assert "oops" not in [m.params[-1] for m in lines]
     for x in (op, author, other):
         x.close()
+
+
+def test_event_playback_only_for_clients_asking(make_server):
+    srv = make_server()
+    op = srv.client().register("evop")
+    op.send("JOIN #events")
+    op.expect("366")
+    guest = srv.client().register("evguest")
+    guest.send("JOIN #events")
+    guest.expect("366")
+    op.send("TOPIC #events :new topic")
+    op.send("PRIVMSG #events :a message")
+    guest.send("PART #events :bye")
+    op.expect(lambda m: m.command == "PART")
+    with_events = srv.client().register("evreader", caps=HIST_CAPS + ["draft/event-playback"])
+    plain = srv.client().register("evplain", caps=HIST_CAPS)
+    for x in (with_events, plain):
+        x.send("JOIN #events")
+        x.expect("366")
+    with_events.send("CHATHISTORY LATEST #events * 20")
+    _, lines = history_batch(with_events)
+    kinds = [(m.command, m.nick) for m in lines]
+    assert ("TOPIC", "evop") in kinds and ("PRIVMSG", "evop") in kinds
+    assert ("PART", "evguest") in kinds and ("JOIN", "evguest") in kinds
+    part = [m for m in lines if m.command == "PART"][0]
+    assert part.params == ["#events", "bye"]
+    plain.send("CHATHISTORY LATEST #events * 20")
+    _, lines = history_batch(plain)
+    assert [m.command for m in lines] == ["PRIVMSG"]
+    for x in (op, with_events, plain):
+        x.close()
