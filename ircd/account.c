@@ -110,11 +110,11 @@ column_copy(sqlite3_stmt *st, int col, char *out, size_t size)
 int
 account_find(const char *name, struct account *a)
 {
+	static const char sql[] = "SELECT name, password, scram_salt, scram_iter, scram_stored,"
+	                          " scram_server, email, verified, verify_code"
+	                          " FROM accounts WHERE key = ?";
 	char key[ACCOUNT_NAME_MAX + 1];
-	sqlite3_stmt *st =
-	    prepare("SELECT name, password, scram_salt, scram_iter, scram_stored,"
-	            " scram_server, email, verified, verify_code"
-	            " FROM accounts WHERE key = ?");
+	sqlite3_stmt *st = store_stmt(sql);
 	int found;
 
 	if (st == NULL)
@@ -133,7 +133,7 @@ account_find(const char *name, struct account *a)
 		a->verified = sqlite3_column_int(st, 7);
 		column_copy(st, 8, a->verify_code, sizeof(a->verify_code));
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found ? 0 : -1;
 }
 

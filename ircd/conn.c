@@ -39,7 +39,10 @@ unsigned conns_max;
 /* Connections with queued output, flushed by the tick hook. */
 static struct conn **flush_list;
 static size_t flush_len, flush_cap;
-static size_t flush_new; /* added since the last flush pass */
+static size_t flush_new;          /* added since the last flush pass */
+static struct conn *dispatching;  /* whose line is being run */
+static struct conn *priority[64]; /* dispatching clients with output: flushed first */
+static size_t priority_len;
 static struct rtimer batch_timer;
 static int batch_timer_on;
 /* Connections marked for closing, reaped by the tick hook. */
@@ -162,6 +165,15 @@ flush_list_add(struct conn *cn)
 	flush_new++; /* a held connection may now be due */
 	if (cn->flags & CONN_IN_FLUSH_LIST)
 		return;
+	/*
+	 * The client whose command this is is answered first: a JOIN into a
+	 * big channel should not wait behind a thousand members' writes.
+	 */
+	if (cn == dispatching && priority_len < ARRAY_LEN(priority)) {
+		priority[priority_len++] = cn;
+		cn->flags |= CONN_IN_FLUSH_LIST;
+		return;
+	}
 	if (flush_len == flush_cap) {
 		flush_cap = flush_cap ? flush_cap * 2 : 256;
 		flush_list = xrealloc(flush_list, flush_cap * sizeof(*flush_list));
@@ -480,6 +492,19 @@ conn_flush_pending(void)
 {
 	size_t held = 0;
 
+	/* Priority entries go back on the main list only if batching holds them. */
+	for (size_t i = 0; i < priority_len; i++) {
+		struct conn *cn = priority[i];
+		if (cn->state != CONN_CLOSING && !batch_due(cn)) {
+			cn->flags &= ~CONN_IN_FLUSH_LIST;
+			flush_list_add(cn);
+			continue;
+		}
+		cn->flags &= ~CONN_IN_FLUSH_LIST;
+		if (cn->state != CONN_CLOSING && conn_flush(cn) != 0)
+			conn_close(cn, errno ? strerror(errno) : "Write error");
+	}
+	priority_len = 0;
 	for (size_t i = 0; i < flush_len; i++) {
 		struct conn *cn = flush_list[i];
 		if (cn->state != CONN_CLOSING && !batch_due(cn)) {
@@ -586,7 +611,9 @@ conn_handle_line(struct conn *cn, char *line, size_t len)
 		send_notice(cn->client, "*** Line discarded: it contains a NUL byte");
 		return;
 	}
+	dispatching = cn;
 	command_dispatch(cn->client, line, len);
+	dispatching = NULL;
 }
 
 static enum line_action

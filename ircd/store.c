@@ -16,6 +16,13 @@
 #define SCHEMA_VERSION 5
 
 static sqlite3 *db;
+
+/* Prepared once, reused: lookups on the hot path (every registration). */
+#define STMT_CACHE 16
+static struct {
+	const char *sql; /* the caller's string literal, compared by address */
+	sqlite3_stmt *st;
+} stmt_cache[STMT_CACHE];
 static unsigned saved_max_local, saved_max_global;
 
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -153,11 +160,43 @@ store_open(const char *path)
 	return 0;
 }
 
+sqlite3_stmt *
+store_stmt(const char *sql)
+{
+	int free_slot = -1;
+
+	if (db == NULL)
+		return NULL;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].sql == sql) {
+			sqlite3_reset(stmt_cache[i].st);
+			sqlite3_clear_bindings(stmt_cache[i].st);
+			return stmt_cache[i].st;
+		}
+		if (stmt_cache[i].sql == NULL && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return NULL;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	                       &stmt_cache[free_slot].st, NULL) != SQLITE_OK) {
+		log_error("database: %s: %s", sql, sqlite3_errmsg(db));
+		return NULL;
+	}
+	stmt_cache[free_slot].sql = sql;
+	return stmt_cache[free_slot].st;
+}
+
 void
 store_close(void)
 {
 	if (db == NULL)
 		return;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].sql != NULL)
+			sqlite3_finalize(stmt_cache[i].st);
+		stmt_cache[i].sql = NULL;
+	}
 	store_save_counts();
 	exec("PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);

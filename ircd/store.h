@@ -16,6 +16,12 @@ int store_xline_save(char kind, const char *mask, const char *reason, const char
                      long long set_at, long long expires);
 void store_xline_delete(char kind, const char *mask);
 
+/*
+ * A prepared statement for sql (a string literal: it is cached by its
+ * address), reset and ready to bind; reset it after use, never finalize.
+ */
+struct sqlite3_stmt;
+struct sqlite3_stmt *store_stmt(const char *sql);
 /* The handle, for the other persistent tables (accounts.c). */
 struct sqlite3;
 struct sqlite3 *store_db(void);
