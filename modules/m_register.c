@@ -54,8 +54,12 @@ run_verify_command(const struct registration *r)
 	pid_t pid;
 	int status;
 
-	if (posix_spawn(&pid, r->command, NULL, NULL, argv, environ) != 0)
+	int err = posix_spawn(&pid, r->command, NULL, NULL, argv, environ);
+
+	if (err != 0) {
+		log_warn("verify_command %s: %s", r->command, strerror(err));
 		return -1;
+	}
 	for (int waited = 0;; waited += 50) {
 		pid_t done = waitpid(pid, &status, WNOHANG);
 		if (done == pid)
@@ -69,7 +73,12 @@ run_verify_command(const struct registration *r)
 		}
 		usleep(50000);
 	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_warn("verify_command %s failed (status %d) for account %s", r->command, status,
+		         r->account);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -96,6 +105,8 @@ registration_done(void *arg)
 	}
 	if (c == NULL)
 		goto out;
+	if (!r->made)
+		log_warn("REGISTER %s: credentials could not be made", r->account);
 	if (!r->made || (r->command != NULL && !r->sent)) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
 		          "Registration failed; try again later");
@@ -104,6 +115,7 @@ registration_done(void *arg)
 		          "Account already exists");
 	} else if (account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
 	                          r->command == NULL, r->command ? r->code : NULL) != 0) {
+		log_warn("REGISTER %s: the account could not be stored", r->account);
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
 		          "Registration failed; try again later");
 	} else if (r->command != NULL) {

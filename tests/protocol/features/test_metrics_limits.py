@@ -32,8 +32,10 @@ def test_metrics_follow_what_clients_do(make_server):
     for i in range(5):
         b.expect("PRIVMSG")
     after = scrape(mport)
-    assert after["evircd_connections"] == before["evircd_connections"] + 2
-    assert after["evircd_clients"] == 2
+    # The start-up probe's connection may still be closing: count users.
+    assert after["evircd_connections"] >= 2
+    assert after["evircd_clients"] == before["evircd_clients"] + 2 == 2
+    assert after["evircd_connections_total"] >= before["evircd_connections_total"] + 2
     assert after["evircd_channels"] == 1
     assert after["evircd_joins_total"] - before["evircd_joins_total"] == 2
     assert after["evircd_messages_received_total"] - before["evircd_messages_received_total"] >= 11
