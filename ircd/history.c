@@ -38,6 +38,7 @@ struct batch {
 	size_t n, cap;
 	int64_t max_age_ms;
 	unsigned max_per_target;
+	int prune; /* apply retention in this batch's transaction */
 };
 
 /*
@@ -73,6 +74,7 @@ static int enabled, timer_on;
 static unsigned flush_ms, max_per_target;
 static int64_t max_age_ms;
 static uint64_t written;
+static time_t last_prune;
 
 /*
  * Private history lives under "@a,b": the two account names, casemapped
@@ -230,8 +232,8 @@ write_work(void *arg)
 		sqlite3_bind_text(ins, 10, e->uid, -1, SQLITE_STATIC);
 		sqlite3_step(ins);
 		sqlite3_reset(ins);
-		/* Trim once per target per batch: the last entry for it does. */
-		if (trim != NULL &&
+		/* Retention runs about once a minute, on the targets of that batch. */
+		if (b->prune && trim != NULL &&
 		    (i + 1 == b->n || strcmp(b->e[i + 1].target, e->target) != 0)) {
 			sqlite3_bind_text(trim, 1, e->target, -1, SQLITE_STATIC);
 			sqlite3_bind_int(trim, 2, (int)b->max_per_target);
@@ -239,7 +241,7 @@ write_work(void *arg)
 			sqlite3_reset(trim);
 		}
 	}
-	if (b->max_age_ms > 0) {
+	if (b->prune && b->max_age_ms > 0) {
 		char sql[128];
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -269,6 +271,11 @@ flush(struct rtimer *t)
 	if (b == NULL || b->n == 0)
 		return;
 	pending = NULL;
+	/* Trimming scans per target: once a minute, not in every batch. */
+	if (now - last_prune >= 60) {
+		b->prune = 1;
+		last_prune = now;
+	}
 	worker_submit_to(LANE_HISTORY, write_work, write_done, b);
 }
 

@@ -43,6 +43,12 @@ reactor_run(void)
 }
 
 void
+reactor_run_once(void)
+{
+	ev_run(loop, EVRUN_ONCE);
+}
+
+void
 reactor_stop(void)
 {
 	ev_break(loop, EVBREAK_ALL);

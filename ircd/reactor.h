@@ -29,6 +29,8 @@ struct rtimer {
 void reactor_init(void);
 void reactor_run(void);
 void reactor_stop(void);
+/* One pass of the loop, waiting for events (benchmarks and tests). */
+void reactor_run_once(void);
 /* Called once per loop iteration, before the loop sleeps. */
 void reactor_on_tick(void (*fn)(void));
 /* Signal handlers run from the loop, not from signal context. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "casemap.h"
 #include "channel.h"
@@ -10,6 +11,10 @@
 #include "conf.h"
 #include "conn.h"
 #include "hash.h"
+#include "history.h"
+#include "reactor.h"
+#include "store.h"
+#include "worker.h"
 #include "line.h"
 #include "match.h"
 #include "msgbuf.h"
@@ -268,6 +273,49 @@ setup(void)
 	}
 }
 
+/*
+ * history: messages/s through the real path (append on the loop, batched
+ * transactions on the history lane) into a scratch sqlite database.
+ */
+static void
+bench_history(void)
+{
+	static struct config c;
+	char path[] = "/tmp/evircd-bench-XXXXXX";
+	int fd = mkstemp(path);
+	const long n = 200000;
+	struct channel *ch = channel_create("#hist");
+	double start, secs;
+
+	close(fd);
+	unlink(path);
+	c.database_path = path;
+	c.history = (struct conf_history){
+	    .enabled = 1, .max_age = 86400, .max_per_target = 1000000, .flush_interval = 100};
+	reactor_init();
+	if (store_open(path) != 0 || history_open(&c) != 0) {
+		printf("history/write: unavailable\n");
+		return;
+	}
+	worker_start();
+	channel_add(ch, bench_client, 0);
+	start = seconds();
+	for (long i = 0; i < n; i++) {
+		struct outmsg *om = msg_from(bench_client, "PRIVMSG #hist :message %ld", i);
+		history_add_channel(ch, bench_client, "PRIVMSG", om, "message", NULL);
+		msg_release(om);
+	}
+	while (history_written() < (uint64_t)n)
+		reactor_run_once();
+	secs = seconds() - start;
+	printf("history/write_batched: %.0f messages/s (%ld messages, %.2f s)\n", n / secs, n,
+	       secs);
+	history_close();
+	worker_stop();
+	store_close();
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -287,5 +335,6 @@ main(int argc, char **argv)
 	bench("validation", "channel_name_valid", b_channel_valid, 5000000, 1);
 	bench("user_modes", "mask_match", b_mask_match, 5000000, 1);
 	bench("user_modes", "channel_mode_string", b_mode_string, 2000000, 1);
+	bench_history();
 	return 0;
 }
