@@ -184,3 +184,28 @@ def test_dns_found_notfound_mismatch_timeout(make_server):
         assert host == "good.example" and len(dns.queries) == before
     finally:
         dns.stop()
+
+
+def test_rehash_reloads_certificate_without_dropping_anyone(make_server, certs, tmp_path):
+    import shutil
+    import signal
+    import ssl as sslmod
+    srv = make_server(tls_config(certs), tls_port=free_port())
+    old = Client(srv.tls_port, tls=True).register("keepme")
+    first = sslmod.get_server_certificate(("127.0.0.1", srv.tls_port))
+    # A new certificate in place of the old one, then SIGHUP.
+    new_dir = tmp_path / "newcert"
+    subprocess.check_call(["sh", os.path.join(ROOT, "tools", "mkcert"), str(new_dir)])
+    shutil.copy(new_dir / "cert.pem", certs["dir"] / "server" / "cert.pem")
+    shutil.copy(new_dir / "key.pem", certs["dir"] / "server" / "key.pem")
+    srv.signal(signal.SIGHUP)
+    import time
+    deadline = time.time() + 5
+    second = first
+    while second == first and time.time() < deadline:
+        time.sleep(0.1)
+        second = sslmod.get_server_certificate(("127.0.0.1", srv.tls_port))
+    assert second != first
+    old.send("PING :still here")
+    assert old.expect("PONG").params[-1] == "still here"
+    old.close()
