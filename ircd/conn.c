@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "casemap.h"
 #include "command.h"
 #include "conf.h"
 #include "conn.h"
@@ -586,6 +587,51 @@ conn_charge(struct conn *cn, unsigned penalty)
 	if (cn->flood_clock < now_ms)
 		cn->flood_clock = now_ms;
 	cn->flood_clock += (uint64_t)penalty * 1000 / cn->class->flood_rate;
+}
+
+#define TARGET_SLOTS 8   /* distinct targets at once... */
+#define TARGET_WINDOW 60 /* ...a slot frees after this many seconds */
+#define NICK_CHANGES 3   /* nick changes... */
+#define NICK_WINDOW 30   /* ...per this many seconds */
+
+int
+conn_target_ok(struct conn *cn, const char *target)
+{
+	uint32_t h = irc_strhash(target);
+	int oldest = 0;
+
+	if (flood_exempt(cn))
+		return 0;
+	for (int i = 0; i < TARGET_SLOTS; i++) {
+		if (cn->targets[i] == h && cn->targets_when[i] != 0) {
+			cn->targets_when[i] = now;
+			return 0;
+		}
+		if (cn->targets_when[i] < cn->targets_when[oldest])
+			oldest = i;
+	}
+	if (cn->targets_when[oldest] != 0 && now - cn->targets_when[oldest] < TARGET_WINDOW)
+		return -1;
+	cn->targets[oldest] = h;
+	cn->targets_when[oldest] = now;
+	return 0;
+}
+
+int
+conn_nick_change_ok(struct conn *cn, unsigned *wait)
+{
+	if (flood_exempt(cn))
+		return 1;
+	if (now - cn->nick_window >= NICK_WINDOW) {
+		cn->nick_window = now;
+		cn->nick_changes = 0;
+	}
+	if (cn->nick_changes >= NICK_CHANGES) {
+		*wait = (unsigned)(NICK_WINDOW - (now - cn->nick_window));
+		return 0;
+	}
+	cn->nick_changes++;
+	return 1;
 }
 
 static int

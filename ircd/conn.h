@@ -54,6 +54,11 @@ struct conn {
 	void *registration;          /* REGISTER in flight (m_register.c) */
 	struct multiline *multiline; /* an open draft/multiline batch */
 	char **meta_subs;            /* draft/metadata-2 subscriptions */
+	/* Target-change limit: recent distinct message targets (hash, when). */
+	uint32_t targets[8];
+	time_t targets_when[8];
+	time_t nick_window;    /* start of the current nick-change window */
+	unsigned nick_changes; /* changes in it */
 	unsigned nmeta_subs;
 	time_t nick_deadline; /* log in by then or be renamed (0: none) */
 	char *rbuf;           /* partial line carried between reads, or NULL */
@@ -94,6 +99,12 @@ void conn_label_end(struct conn *cn);
  * and send no ACK for it now.
  */
 void conn_label_take(struct conn *cn, char *out, size_t size);
+/*
+ * Spam limits (as Solanum has them): 0 when c may message a new target
+ * now, -1 when it changes targets too fast; 0 when it may change nick.
+ */
+int conn_target_ok(struct conn *cn, const char *target);
+int conn_nick_change_ok(struct conn *cn, unsigned *wait);
 /* Charge penalty lines to the flood clock (the dispatcher calls this). */
 void conn_charge(struct conn *cn, unsigned penalty);
 /* Close every connection with an ERROR (shutdown) and flush. */

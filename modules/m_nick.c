@@ -118,6 +118,15 @@ HANDLER(m_nick)
 	}
 	if (holder == NULL && nick_change_blocked(c))
 		return IRC_OK;
+	{
+		unsigned wait = 0;
+		if (!conn_nick_change_ok(c->conn, &wait)) {
+			reply(c, ERR_NICKTOOFAST,
+			      "%s %s :Nick change too fast. Please wait %u seconds", c->nick,
+			      nick, wait);
+			return IRC_OK;
+		}
+	}
 	nick_change(c, nick);
 	return IRC_OK;
 }

@@ -186,6 +186,13 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 				reply(c, ERR_TOOMANYTARGETS, "%s :Too many recipients", target);
 			break;
 		}
+		/* Messaging many targets in a row is how spam looks: slow it down. */
+		if (conn_target_ok(c->conn, target) != 0) {
+			if (!d.quiet)
+				reply(c, ERR_TARGCHANGE,
+				      "%s :Targets changing too fast, message dropped", target);
+			continue;
+		}
 		if (target[0] == '#' ||
 		    ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL))
 			message_channel(&d, target);

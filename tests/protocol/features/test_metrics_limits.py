@@ -110,3 +110,39 @@ def test_registration_timeout(make_server):
     c = srv.client()
     c.send("NICK slowcoach")
     assert "Registration timed out" in c.expect("ERROR", timeout=5).params[-1]
+
+
+def limited_server(make_server):
+    srv = make_server()
+    srv.stop()
+    with open(srv.conf) as f:
+        text = f.read().replace("flood_rate = 0", "flood_rate = 50\nflood_burst = 100")
+    with open(srv.conf, "w") as f:
+        f.write(text)
+    return srv.start()
+
+
+def test_target_change_limit(make_server):
+    srv = limited_server(make_server)
+    spammer = srv.client().register("spammer")
+    victims = [srv.client().register("v%d" % i) for i in range(10)]
+    for i in range(10):
+        spammer.send("PRIVMSG v%d :buy now" % i)
+    dropped = spammer.expect("707")
+    assert dropped.params[1] == "v8"
+    # Talking again to someone already messaged is not a new target.
+    spammer.send("PRIVMSG v0 :again")
+    assert victims[0].expect(lambda m: m.command == "PRIVMSG" and m.params[1] == "again")
+    for x in victims + [spammer]:
+        x.close()
+
+
+def test_nick_change_rate_limit(make_server):
+    srv = limited_server(make_server)
+    c = srv.client().register("hopper")
+    for i in range(3):
+        c.send("NICK hopper%d" % i)
+        c.expect("NICK")
+    c.send("NICK hopper9")
+    assert c.expect("438").params[2] == "hopper9"
+    c.close()
