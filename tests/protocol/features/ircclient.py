@@ -250,3 +250,13 @@ class Server:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
+
+    def restart_with(self, old, new):
+        """Stop, replace old with new in the config file, start again."""
+        self.stop()
+        with open(self.conf) as f:
+            text = f.read()
+        assert old in text, old
+        with open(self.conf, "w") as f:
+            f.write(text.replace(old, new, 1))
+        return self.start()

@@ -493,13 +493,7 @@ def test_bare_lf_terminator(server):
 
 
 def test_password_auth_block(make_server):
-    srv = make_server()
-    srv.stop()
-    with open(srv.conf) as f:
-        text = f.read().replace("class = default\n", "class = default\npassword = letmein\n", 1)
-    with open(srv.conf, "w") as f:
-        f.write(text)
-    srv.start()
+    srv = make_server().restart_with("class = default\n", "class = default\npassword = letmein\n")
     bad = srv.client()
     bad.send("PASS wrong")
     bad.send("NICK pw1")

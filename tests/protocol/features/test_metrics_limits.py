@@ -56,13 +56,8 @@ def test_metrics_follow_what_clients_do(make_server):
 def test_non_exempt_flooder_is_cut_off_while_others_are_served(make_server):
     srv = make_server("\n[class slow]\nflood_rate = 2\nflood_burst = 5\nrecvq = 9000\n")
     # The first matching [auth] wins: put the flooders' block before *@*.
-    srv.stop()
-    with open(srv.conf) as f:
-        text = f.read()
-    head, _, tail = text.partition("[auth everyone]")
-    with open(srv.conf, "w") as f:
-        f.write(head + "[auth slowpokes]\nmask = *flood@*\nclass = slow\n\n[auth everyone]" + tail)
-    srv.start()
+    srv.restart_with("[auth everyone]",
+                     "[auth slowpokes]\nmask = *flood@*\nclass = slow\n\n[auth everyone]")
     victim = srv.client().register("calm")
     flooder = srv.client().register("flooder", user="flood")
     start = time.time()
@@ -83,13 +78,7 @@ def test_non_exempt_flooder_is_cut_off_while_others_are_served(make_server):
 
 
 def test_per_ip_limit_refuses_with_error(make_server):
-    srv = make_server()
-    srv.stop()
-    with open(srv.conf) as f:
-        text = f.read().replace("max_per_ip = 0", "max_per_ip = 2")
-    with open(srv.conf, "w") as f:
-        f.write(text)
-    srv.start()
+    srv = make_server().restart_with("max_per_ip = 0", "max_per_ip = 2")
     a = srv.client().register("ip1")
     b = srv.client().register("ip2")
     c = srv.client()
@@ -100,26 +89,14 @@ def test_per_ip_limit_refuses_with_error(make_server):
 
 
 def test_registration_timeout(make_server):
-    srv = make_server()
-    srv.stop()
-    with open(srv.conf) as f:
-        text = f.read().replace("connection_timeout = 10", "connection_timeout = 1")
-    with open(srv.conf, "w") as f:
-        f.write(text)
-    srv.start()
+    srv = make_server().restart_with("connection_timeout = 10", "connection_timeout = 1")
     c = srv.client()
     c.send("NICK slowcoach")
     assert "Registration timed out" in c.expect("ERROR", timeout=5).params[-1]
 
 
 def limited_server(make_server):
-    srv = make_server()
-    srv.stop()
-    with open(srv.conf) as f:
-        text = f.read().replace("flood_rate = 0", "flood_rate = 50\nflood_burst = 100")
-    with open(srv.conf, "w") as f:
-        f.write(text)
-    return srv.start()
+    return make_server().restart_with("flood_rate = 0", "flood_rate = 50\nflood_burst = 100")
 
 
 def test_target_change_limit(make_server):
