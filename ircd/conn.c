@@ -332,13 +332,26 @@ conn_label_end(struct conn *cn)
 	}
 }
 
+/* A labeled command's output is bounded like any other: by the sendq. */
+static int
+capture_for(struct conn *cn, const char *data, size_t len)
+{
+	if (cn != label_conn)
+		return 0;
+	if (cn->state != CONN_CLOSING && captured_len + len > cn->class->sendq) {
+		stats.sendq_exceeded++;
+		conn_close(cn, "SendQ exceeded");
+	}
+	if (cn->state != CONN_CLOSING)
+		capture(data, len);
+	return 1;
+}
+
 void
 conn_send_buf(struct conn *cn, struct msgbuf *mb)
 {
-	if (cn == label_conn) {
-		capture(mb->data, mb->len);
+	if (capture_for(cn, mb->data, mb->len))
 		return;
-	}
 	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len)) {
 		stats.dropped++;
 		return;
@@ -354,10 +367,8 @@ conn_send_buf(struct conn *cn, struct msgbuf *mb)
 void
 conn_send_bytes(struct conn *cn, const char *data, size_t len)
 {
-	if (cn == label_conn) {
-		capture(data, len);
+	if (capture_for(cn, data, len))
 		return;
-	}
 	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len)) {
 		stats.dropped++;
 		return;
@@ -818,6 +829,10 @@ conn_read_once(struct conn *cn)
 	size_t have = cn->rlen, room;
 	ssize_t r;
 
+	if (have >= cn->class->recvq) { /* a rehash made the recvq smaller */
+		conn_close(cn, "RecvQ exceeded");
+		return;
+	}
 	/* Carried bytes go first, then fresh bytes behind them. */
 	if (have > 0)
 		memcpy(input_buf, cn->rbuf, have);
