@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -27,7 +28,6 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -149,7 +149,7 @@ static struct opts {
 } O = {
 	.host = "127.0.0.1", .port = 6667, .duration = 10, .warmup = 2,
 	.clients = 0, .pairs = 100, .inflight = 16, .channels = 1, .upc = 1000,
-	.senders = 1, .members = 1000, .iterations = 50, .size = 40, .sample = 16, .ack = "all",
+	.senders = 1, .members = 1000, .iterations = 50, .size = 40, .sample = 16,
 	.pending = 8, .joins = 3, .drain = 2, .reg_timeout = 30, .setup_timeout = 120,
 	.pace_us = 25, .rss_interval = 1, .max_slope = -1, .gap_ms = 2,
 };
@@ -166,8 +166,11 @@ static void usage(void)
 	    "  join_storm         --members N --iterations I\n"
 	    "  mixed_workload     [--clients N] [--channels C] [--joins J] [--rate OPS]\n"
 	    "  memory_leak        --pid PID [mixed_workload options] [--rss-interval S] [--max-slope KB/min]\n"
+	    "  (traffic) --ack all|first   what acknowledges a message in the closed loop\n"
+	    "  (join_storm) --gap-ms MS    pause between iterations\n"
 	    "common: --host 127.0.0.1 --port 6667 --duration S --warmup S --pid PID --size BYTES\n"
 	    "        --sample N --pending N --drain S --reg-timeout S --setup-timeout S --pace-us US\n"
+	    "        --quickack 0|1\n"
 	    "See tests-load/README.md.\n",
 	    stderr);
 	exit(2);
@@ -254,7 +257,7 @@ static void parse_opts(int argc, char **argv)
 		O.pending = 1;
 	if (O.duration > 86400 || O.warmup > 3600)
 		die("--duration/--warmup too large");
-	if (strcmp(O.ack, "first") && strcmp(O.ack, "all"))
+	if (O.ack && strcmp(O.ack, "first") && strcmp(O.ack, "all"))
 		die("--ack is 'first' or 'all'");
 }
 
@@ -371,9 +374,53 @@ static int64_t self_cpu_ns(void)
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ll;
 }
 
+/* CPU time of every other process (utime+stime, plus that of its reaped
+ * children, so that short-lived jobs such as compilers are counted through
+ * their parent), in ns; the generator itself, its children and the server
+ * are left out. Kernel threads (ksoftirqd included) count as others. */
+static int64_t others_cpu_ns(void)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -1;
+	long hz = sysconf(_SC_CLK_TCK);
+	pid_t self = getpid();
+	unsigned long long sum = 0;
+	struct dirent *e;
+	char path[64], buf[1024];
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		int pid = atoi(e->d_name);
+		if (pid == self || (O.pid && pid == O.pid))
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/stat", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		char *p = strrchr(buf, ')');
+		int ppid;
+		unsigned long long ut, st, cut, cst;
+		/* fields after ")": 3 state, 4 ppid, ... 14 utime 15 stime 16 cutime 17 cstime */
+		if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &ppid, &ut,
+				 &st, &cut, &cst) != 5)
+			continue;
+		if (ppid == self)
+			continue;
+		sum += ut + st + cut + cst;
+	}
+	closedir(d);
+	return (int64_t)(sum * (1000000000ull / (unsigned long long)(hz > 0 ? hz : 100)));
+}
+
 typedef struct {
 	uint64_t wall;
-	int64_t self, srv;
+	int64_t self, srv, others;
 	long rss;
 } cpu_snap_t;
 
@@ -383,6 +430,7 @@ static void cpu_snap(cpu_snap_t *s)
 	s->self = self_cpu_ns();
 	s->srv = O.pid ? proc_cpu_ns(O.pid) : -1;
 	s->rss = O.pid ? proc_rss_kb(O.pid) : -1;
+	s->others = others_cpu_ns();
 }
 
 /* --------------------------------------------------- disconnect reasons */
@@ -1242,6 +1290,17 @@ static void print_hist(const char *prefix, const hist_t *h, double div, const ch
 	kv(k, "%.3f", (double)h->max / div);
 }
 
+/* CPU used by every other process over the window: a large other_cpu_pct
+ * means something else ran and the figures were disturbed. */
+static void print_machine(const cpu_snap_t *a, const cpu_snap_t *b)
+{
+	double wall = (double)(b->wall - a->wall);
+	if (wall <= 0 || a->others < 0 || b->others < 0)
+		return;
+	double other = 100.0 * (double)(b->others - a->others) / wall;
+	kv("other_cpu_pct", "%.1f", other < 0 ? 0 : other);
+}
+
 static void print_cpu(const cpu_snap_t *a, const cpu_snap_t *b)
 {
 	double wall = (double)(b->wall - a->wall);
@@ -1255,6 +1314,7 @@ static void print_cpu(const cpu_snap_t *a, const cpu_snap_t *b)
 			kv("server_cpu_pct", "unavailable");
 		kv("server_rss_kb", "%ld", b->rss);
 	}
+	print_machine(a, b);
 }
 
 static int print_tail(void)
@@ -1267,6 +1327,14 @@ static int print_tail(void)
 			   "%" PRIu64 " x %s", reasons[i].count, reasons[i].text);
 	if (G.overlong)
 		kv("overlong_lines", "%" PRIu64, G.overlong);
+	if (G.reads) { /* the generator's own I/O over the whole run */
+		kv("gen_reads", "%" PRIu64, G.reads);
+		kv("gen_lines_per_read", "%.1f", (double)G.lines_in / (double)G.reads);
+		kv("gen_writes", "%" PRIu64, G.writes);
+		kv("gen_bytes_in_out", "%" PRIu64 " %" PRIu64, G.bytes_in, G.bytes_out);
+	}
+	if (G.nick_retries)
+		kv("nick_retries", "%" PRIu64, G.nick_retries);
 	if (G.disc_unexplained)
 		fail("%" PRIu64 " disconnect(s) without an ERROR line", G.disc_unexplained);
 	if (G.failed) {
@@ -1297,7 +1365,7 @@ static struct {
 	int running, closed_loop;
 	uint32_t cap;
 	double rate;
-	uint64_t sent, deliv, acks, skipped, rr;
+	uint64_t sent, deliv, skipped, rr;
 	uint64_t w_sent0, w_deliv0, w_sent, w_deliv;
 	cpu_snap_t c0, c1;
 	pacer_t pacer;
@@ -1346,7 +1414,6 @@ static void t_ack(client_t *s, uint32_t up_to, char *q)
 	uint64_t ts;
 	uint32_t n = up_to - s->seq_acked;
 	s->seq_acked = up_to;
-	T.acks += n;
 	if (get_hex(q, 16, &ts))
 		lat_record(&G.lat_ack, ts);
 	if (T.running && T.closed_loop)
@@ -1585,7 +1652,8 @@ static void t_modes(void)
 		T.cap = (uint32_t)O.inflight;
 	if (T.closed_loop && (O.inflight < 1 || O.inflight > 1000000))
 		die("--inflight must be in 1..1000000");
-	T.ack_all = !strcmp(O.ack, "all");
+	/* default: "all" in the closed loop; the open loop only tracks first receipts */
+	T.ack_all = O.ack ? !strcmp(O.ack, "all") : T.closed_loop;
 	if (T.ack_all && !T.closed_loop)
 		die("--ack all needs the closed loop (--inflight, no --rate)");
 }
@@ -1869,13 +1937,12 @@ typedef struct {
 static struct {
 	uint32_t N, C, Jn;
 	char **chan;
-	int running, measuring, leak;
+	int running;
 	mx_counts_t n, w0, w1; /* live counters; copies at the window's start and end */
 	uint64_t nick_seq, joined366;
 	cpu_snap_t c0, c1;
 	pacer_t pacer;
 	ev_timer tm, rss_tm;
-	uint64_t drain_until;
 	/* RSS samples (memory_leak) */
 	double *rss_t;
 	long *rss_kb;
@@ -2130,7 +2197,6 @@ static void mx_measured_cb(EV_P_ ev_timer *w, int revents)
 	M.w1 = M.n;
 	mx_rss_sample();
 	ev_timer_stop(EV_A_ & M.rss_tm);
-	M.measuring = 0;
 	G.lat_on = 0;
 	M.running = 0;
 	pacer_stop(&M.pacer);
@@ -2144,7 +2210,6 @@ static void mx_warm_cb(EV_P_ ev_timer *w, int revents)
 	(void)revents;
 	memset(&G.lat, 0, sizeof G.lat);
 	G.lat_on = 1;
-	M.measuring = 1;
 	M.w0 = M.n;
 	cpu_snap(&M.c0);
 	M.nrss = 0;
@@ -2200,7 +2265,6 @@ static double slope_kb_per_min(void)
 
 static int run_mixed(int leak)
 {
-	M.leak = leak;
 	M.N = O.clients ? (uint32_t)O.clients : 200;
 	M.C = O.channels > 1 ? (uint32_t)O.channels : 20;
 	M.Jn = (uint32_t)(O.joins < 1 ? 1 : O.joins > MAX_CHANS_PER_CLIENT ? MAX_CHANS_PER_CLIENT : O.joins);
@@ -2259,6 +2323,7 @@ static int run_mixed(int leak)
 	kv("ops_per_s", "%.0f", win > 0 ? (double)tot / win : 0);
 	kv("ops_skipped_no_ready_client", "%" PRIu64, d.skipped);
 	kv("reconnects_completed", "%" PRIu64, d.reconnects_done);
+	kv("quits_whole_run", "%" PRIu64, G.quits);
 	kv("deliveries_channel", "%" PRIu64, d.deliv_chan);
 	kv("deliveries_private", "%" PRIu64, d.deliv_priv);
 	kv("deliveries_per_s", "%.0f", win > 0 ? (double)(d.deliv_chan + d.deliv_priv) / win : 0);
@@ -2642,6 +2707,10 @@ static int run_connection_stress(void)
 			   100.0 * (double)(s1.srv - s0.srv) / (double)(s1.wall - s0.wall));
 			kv("server_cpu_pct_hold", "%.1f", 100.0 * (double)(s2.srv - s1.srv) / (double)(s2.wall - s1.wall));
 		}
+	}
+	if (s0.others >= 0 && s1.others >= 0) {
+		double other = 100.0 * (double)(s1.others - s0.others) / (double)(s1.wall - s0.wall);
+		kv("other_cpu_pct_connect", "%.1f", other < 0 ? 0 : other);
 	}
 	if (bad_exit)
 		fail("%d worker(s) did not exit cleanly", bad_exit);
