@@ -385,10 +385,15 @@ history_enabled(void)
 }
 
 void
-history_close(void)
+history_flush(void)
 {
 	flush(NULL);
-	worker_drain();
+}
+
+/* After worker_stop(): the lane has written everything it was given. */
+void
+history_close(void)
+{
 	if (timer_on)
 		rtimer_stop(&flush_timer);
 	timer_on = 0;

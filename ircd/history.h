@@ -18,6 +18,8 @@ struct outmsg;
  * never waits for sqlite.  A kill -9 loses at most the unwritten batch.
  */
 int history_open(const struct config *c);
+/* At shutdown: hand over the last batch, stop the workers, then close. */
+void history_flush(void);
 void history_close(void);
 int history_enabled(void);
 void history_add_channel(const struct channel *ch, const struct client *from, const char *cmd,

@@ -132,8 +132,9 @@ ircd_shutdown(const char *reason)
 	conn_close_all(reason);
 	listener_close_all();
 	metrics_close();
+	history_flush();
+	worker_stop(); /* each lane finishes its queue, in order */
 	history_close();
-	worker_stop();
 	dns_shutdown();
 	store_close();
 	reactor_stop();

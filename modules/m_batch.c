@@ -123,7 +123,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 
 	if (ml->target[0] == '#') {
 		const char *why;
-		ch = channel_find(ml->target);
+		ch = channel_find(param_word(ml->target));
 		if (ch == NULL) {
 			send_fail(c, "BATCH", "MULTILINE_INVALID_TARGET", ml->target,
 			          "No such channel");
@@ -135,11 +135,11 @@ multiline_deliver(struct client *c, struct multiline *ml)
 			return;
 		}
 	} else if ((to = client_find_nick(ml->target)) == NULL || !to->registered) {
-		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", ml->target);
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(ml->target));
 		return;
 	}
 	snprintf(id, sizeof(id), "M%u", ++serial);
-	framed[n++] = msg_from(c, "BATCH +%s draft/multiline %s", id, ml->target);
+	framed[n++] = msg_from(c, "BATCH +%s draft/multiline %s", id, param_word(ml->target));
 	for (int i = 0; i < ml->nlines; i++) {
 		framed[n] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
 		msg_set_client_tags(framed[n],

@@ -190,7 +190,7 @@ HANDLER(m_cap)
 		cn->flags &= ~CONN_CAP_NEGOTIATING;
 		return register_try(c);
 	} else {
-		reply(c, ERR_INVALIDCAPCMD, "%.20s :Invalid CAP command", sub);
+		reply(c, ERR_INVALIDCAPCMD, "%.20s :Invalid CAP command", param_word(sub));
 	}
 	return IRC_OK;
 }

@@ -153,7 +153,7 @@ help_index(struct client *c)
 	reply(c, RPL_HELPSTART, "* :evircd help - HELP <command> for details");
 	reply(c, RPL_HELPTXT, "* :");
 	for (size_t i = 0; i < n; i++) {
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "%-10s", table[i].name);
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%-13s", table[i].name);
 		if ((i + 1) % 6 == 0 || i + 1 == n) {
 			reply(c, RPL_HELPTXT, "* :%s", line);
 			len = 0;
@@ -174,7 +174,8 @@ HANDLER(m_help)
 	}
 	lines = help_text(topic);
 	if (lines == NULL) {
-		reply(c, ERR_HELPNOTFOUND, "%.30s :No help available on this topic", topic);
+		reply(c, ERR_HELPNOTFOUND, "%.30s :No help available on this topic",
+		      param_word(topic));
 		return IRC_OK;
 	}
 	str_copy(name, lines[0], sizeof(name));

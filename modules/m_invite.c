@@ -14,11 +14,11 @@ HANDLER(m_invite)
 	struct outmsg *mb;
 
 	if (target == NULL || !target->registered) {
-		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", m->argv[0]);
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(m->argv[0]));
 		return IRC_OK;
 	}
 	if (ch == NULL) {
-		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", m->argv[1]);
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[1]));
 		return IRC_OK;
 	}
 	mem = channel_member(ch, c);

@@ -1,4 +1,5 @@
 /* m_join.c - JOIN: channel lists with keys, JOIN 0, every entry check. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cap.h"
@@ -11,6 +12,21 @@
 #include "numeric.h"
 #include "send.h"
 #include "stats.h"
+
+const char *
+param_word(const char *s)
+{
+	/* A few buffers in turn, so one reply may echo two words. */
+	static char bufs[4][CHANNELLEN_MAX + 1];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+	size_t n = strcspn(s, " ");
+
+	if (n == 0 || s[0] == ':')
+		return "*";
+	snprintf(buf, sizeof(bufs[0]), "%.*s", (int)MIN(n, sizeof(bufs[0]) - 1), s);
+	return buf;
+}
 
 char *
 list_next(char **cursor)
@@ -126,11 +142,11 @@ HANDLER(m_join)
 		if (*name == '\0')
 			continue;
 		if (name[0] != '#') {
-			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", name);
+			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
 			continue;
 		}
 		if (!channel_name_valid(name, conf->limits.channellen)) {
-			reply(c, ERR_BADCHANMASK, "%s :Bad Channel Mask", name);
+			reply(c, ERR_BADCHANMASK, "%s :Bad Channel Mask", param_word(name));
 			continue;
 		}
 		join_one(c, name, key);

@@ -18,7 +18,7 @@ kick_one(struct client *c, struct channel *ch, const char *nick, const char *rea
 	struct outmsg *mb;
 
 	if (victim == NULL || !victim->registered) {
-		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", nick);
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(nick));
 		return;
 	}
 	vm = channel_member(ch, victim);
@@ -50,7 +50,7 @@ HANDLER(m_kick)
 	unsigned n = 0;
 
 	if (ch == NULL) {
-		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", m->argv[0]);
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[0]));
 		return IRC_OK;
 	}
 	me_m = channel_member(ch, c);

@@ -25,7 +25,8 @@ HANDLER(m_kill)
 		if (server_find(m->argv[0]) != NULL)
 			reply(c, ERR_CANTKILLSERVER, ":You can't kill a server!");
 		else
-			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", m->argv[0]);
+			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			      param_word(m->argv[0]));
 		return IRC_OK;
 	}
 	snomask_send(SNO_KILL, "Received KILL message for %s!%s@%s. From %s (%.*s)",

@@ -29,7 +29,7 @@ kline_mask(struct client *c, const char *arg, char *buf, size_t size)
 		snprintf(buf, size, "*@%s", arg);
 		return buf;
 	}
-	reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", arg);
+	reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(arg));
 	return NULL;
 }
 

@@ -437,7 +437,7 @@ HANDLER(m_mode)
 		struct channel *ch = channel_find(target);
 		/* A secret or private channel does not exist for outsiders. */
 		if (ch == NULL || !channel_visible(ch, c))
-			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", target);
+			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(target));
 		else
 			channel_mode(c, ch, m);
 		return IRC_OK;
@@ -445,7 +445,8 @@ HANDLER(m_mode)
 	{
 		struct client *u = client_find_nick(target);
 		if (u == NULL || !u->registered) {
-			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", target);
+			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			      param_word(target));
 			return IRC_OK;
 		}
 		if (u != c) {

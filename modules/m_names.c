@@ -82,7 +82,7 @@ HANDLER(m_names)
 		if (ch != NULL)
 			names_send(c, ch);
 		else
-			reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", name);
+			reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", param_word(name));
 	}
 	return IRC_OK;
 }

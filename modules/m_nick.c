@@ -13,6 +13,7 @@
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
+#include "whowas.h"
 
 /* Like hybrid: no nick change while banned or silenced on a channel. */
 static int
@@ -46,6 +47,7 @@ nick_change(struct client *c, const char *nick)
 	LIST_FOREACH (m, &c->channels, client_link)
 		history_add_event(m->channel, c, "NICK", mb, nick);
 	msg_release(mb);
+	whowas_add(c); /* the old nick is history too */
 	client_set_nick(c, nick);
 	nick_protect_check(c);
 }
@@ -101,12 +103,12 @@ HANDLER(m_nick)
 		return IRC_OK;
 	}
 	if (!nick_valid(nick, conf->limits.nicklen)) {
-		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", nick);
+		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", param_word(nick));
 		return IRC_OK;
 	}
 	holder = client_find_nick(nick);
 	if (holder != NULL && holder != c) {
-		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", nick);
+		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", param_word(nick));
 		return IRC_OK;
 	}
 	if (strcmp(c->nick, nick) == 0)

@@ -41,7 +41,7 @@ HANDLER(m_part)
 	while ((name = list_next(&names)) != NULL) {
 		struct channel *ch = channel_find(name);
 		if (ch == NULL)
-			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", name);
+			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
 		else if (channel_member(ch, c) == NULL)
 			reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
 		else

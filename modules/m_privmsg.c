@@ -43,7 +43,7 @@ status_prefix(const char **target)
 	}
 }
 
-/* One PRIVMSG, NOTICE or TAGMSG on its way to its targets. NOTICE is quiet. */
+/* One PRIVMSG, NOTICE or TAGMSG on its way to its targets. Only NOTICE is quiet. */
 struct delivery {
 	struct client *from;
 	const char *cmd;
@@ -84,7 +84,7 @@ message_channel(const struct delivery *d, const char *target)
 
 	if (ch == NULL) {
 		if (!d->quiet)
-			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", target);
+			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(target));
 		return;
 	}
 	why = channel_cannot_send(c, ch);
@@ -118,7 +118,8 @@ message_user(const struct delivery *d, const char *target)
 
 	if (to == NULL || !to->registered) {
 		if (!d->quiet)
-			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", target);
+			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			      param_word(target));
 		return;
 	}
 	if (!d->quiet && to->away != NULL)

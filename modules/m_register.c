@@ -74,8 +74,8 @@ run_verify_command(const struct registration *r)
 		usleep(50000);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_warn("verify_command %s failed (status %d) for account %s", r->command, status,
-		         r->account);
+		log_warn("verify_command %s failed (status %d) for account %s", r->command,
+		         status, r->account);
 		return -1;
 	}
 	return 0;

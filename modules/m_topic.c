@@ -54,7 +54,7 @@ HANDLER(m_topic)
 	struct membership *mem;
 
 	if (ch == NULL || (!channel_visible(ch, c) && m->argc < 2)) {
-		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", m->argv[0]);
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[0]));
 		return IRC_OK;
 	}
 	mem = channel_member(ch, c);

@@ -187,6 +187,6 @@ HANDLER(m_who)
 	} else {
 		who_mask(&q, strcmp(mask, "0") == 0 ? "*" : mask);
 	}
-	reply(c, RPL_ENDOFWHO, "%s :End of /WHO list", mask);
+	reply(c, RPL_ENDOFWHO, "%s :End of /WHO list", param_word(mask));
 	return IRC_OK;
 }

@@ -86,10 +86,10 @@ HANDLER(m_whois)
 	first[strcspn(first, ",")] = '\0';
 	u = client_find_nick(first);
 	if (u == NULL || !u->registered)
-		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", first);
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(first));
 	else
 		whois_one(c, u);
 	reply(c, RPL_ENDOFWHOIS, "%s :End of /WHOIS list",
-	      u && u->registered ? u->nick : first);
+	      u && u->registered ? u->nick : param_word(first));
 	return IRC_OK;
 }

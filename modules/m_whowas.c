@@ -34,7 +34,7 @@ HANDLER(m_whowas)
 	if (m->argc > 1 && str_to_long(m->argv[1], -1000000, 1000000, &count) == 0 && count < 0)
 		count = 0;
 	if (whowas_find(nick, (unsigned)count, whowas_reply, c) == 0)
-		reply(c, ERR_WASNOSUCHNICK, "%s :There was no such nickname", nick);
-	reply(c, RPL_ENDOFWHOWAS, "%s :End of WHOWAS", nick);
+		reply(c, ERR_WASNOSUCHNICK, "%s :There was no such nickname", param_word(nick));
+	reply(c, RPL_ENDOFWHOWAS, "%s :End of WHOWAS", param_word(nick));
 	return IRC_OK;
 }

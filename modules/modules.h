@@ -101,6 +101,8 @@ int multiline_take(struct client *c, struct irc_msg *m, const char *batch_id);
 void multiline_conn_gone(struct conn *cn);
 /* NULL when c may speak in ch (+n, +m, +b), else why not (for 404). */
 const char *channel_cannot_send(struct client *c, struct channel *ch);
+/* A client-supplied name made safe as a middle parameter: cut at a space. */
+const char *param_word(const char *s);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 

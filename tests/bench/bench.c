@@ -321,8 +321,9 @@ bench_history(void)
 	secs = seconds() - start;
 	printf("history/write_batched: %.0f messages/s (%ld messages, %.2f s)\n", n / secs, n,
 	       secs);
-	history_close();
+	history_flush();
 	worker_stop();
+	history_close();
 	store_close();
 	unlink(path);
 }
