@@ -607,9 +607,15 @@ query_targets(struct query *q)
 	sqlite3_stmt *st;
 	int64_t lo = MIN(q->a.time_ms, q->b.time_ms), hi = MAX(q->a.time_ms, q->b.time_ms);
 
+	/* Events count as activity only for clients that replay them. */
 	if (sqlite3_prepare_v2(hdb,
-	                       "SELECT target, MAX(time_ms) AS t FROM history WHERE"
-	                       " time_ms > ?1 AND time_ms < ?2 GROUP BY target ORDER BY t ASC",
+	                       q->events ? "SELECT target, MAX(time_ms) AS t FROM history WHERE"
+	                                   " time_ms > ?1 AND time_ms < ?2 GROUP BY target"
+	                                   " ORDER BY t ASC"
+	                                 : "SELECT target, MAX(time_ms) AS t FROM history WHERE"
+	                                   " time_ms > ?1 AND time_ms < ?2 AND command IN"
+	                                   " ('PRIVMSG', 'NOTICE', 'TAGMSG') GROUP BY target"
+	                                   " ORDER BY t ASC",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		q->failed = 1;
 		return;
@@ -942,4 +948,58 @@ history_redact(struct client *c, const char *target, const char *msgid, const ch
 	r->is_op = is_op;
 	flush(NULL);
 	worker_submit_to(LANE_HISTORY, redact_work, redact_done, r);
+}
+
+static void
+forget_work(void *arg)
+{
+	char *pattern = arg;
+	sqlite3_stmt *st;
+
+	if (hdb == NULL || sqlite3_prepare_v2(hdb,
+	                                      "DELETE FROM history WHERE target LIKE ?1"
+	                                      " ESCAPE '\\' OR target LIKE ?2 ESCAPE '\\'",
+	                                      -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pattern + strlen(pattern) + 1, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+static void
+forget_done(void *arg)
+{
+	free(arg);
+}
+
+/* Escape LIKE's wildcards so an account name matches only itself. */
+static size_t
+like_escape(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in != '\0' && n + 2 < size; in++) {
+		if (*in == '%' || *in == '_' || *in == '\\')
+			out[n++] = '\\';
+		out[n++] = *in;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+void
+history_forget_account(const char *account)
+{
+	char key[NICKLEN_MAX + 1], esc[2 * NICKLEN_MAX + 2];
+	char *patterns = xmalloc(2 * sizeof(esc) + 8);
+	size_t n;
+
+	irc_strlower(key, sizeof(key), account);
+	like_escape(key, esc, sizeof(esc));
+	/* "@acct,%" and "@%,acct": both sides of every pair it was in. */
+	n = (size_t)sprintf(patterns, "@%s,%%", esc);
+	sprintf(patterns + n + 1, "@%%,%s", esc);
+	flush(NULL);
+	worker_submit_to(LANE_HISTORY, forget_work, forget_done, patterns);
 }

@@ -51,6 +51,8 @@ int history_ref_parse(const char *s, struct history_ref *ref);
 void history_query(struct client *c, enum history_query_kind kind, const char *target,
                    const struct history_ref *a, const struct history_ref *b, int limit);
 uint64_t history_written(void);
+/* A dropped account's private history goes with it. */
+void history_forget_account(const char *account);
 /* The in-memory window cache: LATEST answers from memory, misses, targets held. */
 void history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets);
 /*

@@ -70,6 +70,12 @@ opers_adopt_blocks(void)
 			            "*** Your operator block %s was removed: you are no longer "
 			            "an operator",
 			            c->oper_name);
+			if (c->umodes & UMODE_SNOTICE)
+				send_line(c, ":%s!%s@%s MODE %s :-os", c->nick, c->user,
+				          c->host, c->nick);
+			else
+				send_line(c, ":%s!%s@%s MODE %s :-o", c->nick, c->user, c->host,
+				          c->nick);
 			oper_down(c);
 		} else {
 			c->privileges = o->privileges;

@@ -8,6 +8,7 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "history.h"
 #include "modules.h"
 #include "send.h"
 #include "worker.h"
@@ -80,6 +81,9 @@ account_drop_self(struct client *c, const char *confirm)
 		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", name, "Account not dropped");
 		return;
 	}
+	/* Whoever registers the name later must not inherit its past. */
+	history_forget_account(name);
+	markread_forget_account(name);
 	account_logout(c);
 	send_note(c, "ACCOUNT", "DROPPED", name, "Account dropped");
 }

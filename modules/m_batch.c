@@ -138,6 +138,15 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(ml->target));
 		return;
 	}
+	/* The same rules as PRIVMSG: target changes, away replies, idle time. */
+	if (conn_target_ok(c->conn, ml->target) != 0) {
+		reply(c, ERR_TARGCHANGE, "%s :Targets changing too fast, message dropped",
+		      param_word(ml->target));
+		return;
+	}
+	if (to != NULL && to->away != NULL && strcmp(ml->cmd, "PRIVMSG") == 0)
+		reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
+	c->conn->last_message = now;
 	snprintf(id, sizeof(id), "M%u", ++serial);
 	framed[n++] = msg_from(c, "BATCH +%s draft/multiline %s", id, param_word(ml->target));
 	for (int i = 0; i < ml->nlines; i++) {

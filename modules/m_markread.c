@@ -75,6 +75,20 @@ marker_send(struct client *c, const char *target, int64_t ms)
 }
 
 void
+markread_forget_account(const char *account)
+{
+	sqlite3_stmt *st;
+
+	if (store_db() == NULL ||
+	    sqlite3_prepare_v2(store_db(), "DELETE FROM read_markers WHERE account = ?", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+void
 markread_on_join(struct client *c, const char *channel)
 {
 	if (c->account != NULL && (c->conn->caps & CAP_READ_MARKER))

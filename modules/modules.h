@@ -96,6 +96,7 @@ void nick_protect_check(struct client *c);
 void nick_protect_expire(struct client *c);
 /* draft/read-marker: tell a joining client where it stopped reading. */
 void markread_on_join(struct client *c, const char *channel);
+void markread_forget_account(const char *account);
 /* draft/multiline: a line tagged with the open batch is gathered, not run. */
 int multiline_take(struct client *c, struct irc_msg *m, const char *batch_id);
 void multiline_conn_gone(struct conn *cn);
