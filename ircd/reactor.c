@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "log.h"
 #include "reactor.h"
 #include "util.h"
 
@@ -30,7 +31,13 @@ on_prepare(struct ev_loop *l, ev_prepare *w, int revents)
 void
 reactor_init(void)
 {
-	loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOENV);
+	/*
+	 * Not the default loop: that one reaps every child on SIGCHLD, and the
+	 * worker that runs verify_command must be able to wait for its own.
+	 */
+	loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
+	if (loop == NULL)
+		log_fatal("libev: cannot create the event loop");
 	ev_prepare_init(&tick_watcher, on_prepare);
 	ev_prepare_start(loop, &tick_watcher);
 	clock_update();

@@ -1,4 +1,5 @@
 /* m_register.c - REGISTER and VERIFY (IRCv3 draft/account-registration). */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <spawn.h>
@@ -64,8 +65,10 @@ run_verify_command(const struct registration *r)
 		pid_t done = waitpid(pid, &status, WNOHANG);
 		if (done == pid)
 			break;
-		if (done < 0)
+		if (done < 0) {
+			log_warn("verify_command %s: waitpid: %s", r->command, strerror(errno));
 			return -1;
+		}
 		if (waited >= VERIFY_COMMAND_SECONDS * 1000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);

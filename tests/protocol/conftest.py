@@ -21,7 +21,6 @@ AddressSanitizer / UBSan / LeakSanitizer report on its stderr.
 """
 import itertools
 import os
-import re
 import signal
 import socket
 import subprocess

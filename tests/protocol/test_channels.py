@@ -609,6 +609,31 @@ def test_names_invisible_members_hidden_from_outsiders(user, channel):
     assert sorted(members) == sorted(["@" + a.nick, inv.nick])
 
 
+def test_names_long_list_split_into_512_byte_lines(user, channel, uniq, limits):
+    ch = channel("big")
+    cs = []
+    for _ in range(30):
+        nick = uniq("N")
+        nick += "x" * (limits["nicklen"] - len(nick))
+        c = user("unused")
+        c.send("NICK %s" % nick)
+        c.expect("NICK")
+        c.nick = nick
+        c.join(ch)
+        cs.append(c)
+    asker = cs[0]
+    asker.send("NAMES %s" % ch)
+    lines = asker.collect_until("366")
+    rows = [m for m in lines if m.command == "353"]
+    assert len(rows) >= 2
+    for m in rows:
+        assert len(m.line.encode()) + 2 <= 512, len(m.line)
+    members = []
+    for m in rows:
+        members += m.params[-1].split()
+    assert sorted(x.lstrip("@") for x in members) == sorted(c.nick for c in cs)
+
+
 def test_names_voice_prefix(user, channel):
     op = user("nvop")
     v = user("nvv")
@@ -680,6 +705,22 @@ def test_list_elist_user_count_and_mask_filters(user, uniq):
     assert set(listing(c, "#%s*,>2" % tag)) == {big}
     got = listing(c, "!#%sb*" % tag)
     assert small in got and big not in got
+
+
+def test_list_elist_creation_and_topic_time_filters(user, uniq):
+    tag = uniq("et")
+    with_topic, without = "#%stopic" % tag, "#%snone" % tag
+    a = user("etA")
+    a.join(with_topic, without)
+    a.send("TOPIC %s :fresh" % with_topic)
+    a.expect("TOPIC")
+    mine = lambda got: {k for k in got if k.startswith("#" + tag)}
+    # created less than 5 minutes ago: both; more than 5 minutes ago: none
+    assert mine(listing(a, "C<5")) == {with_topic, without}
+    assert mine(listing(a, "C>5")) == set()
+    # topic set less than 5 minutes ago: only the one with a topic
+    assert mine(listing(a, "T<5")) == {with_topic}
+    assert mine(listing(a, "T>5")) == set()
 
 
 # --------------------------------------------------------------------------

@@ -38,6 +38,13 @@ def test_privmsg_to_nick(user):
     assert got(a) == []
 
 
+def test_privmsg_to_self(user):
+    a = user("self")
+    a.send("PRIVMSG %s :note to self" % a.nick)
+    msgs = got(a)
+    assert len(msgs) == 1 and is_from(msgs[0], a) and msgs[0].params == [a.nick, "note to self"]
+
+
 def test_privmsg_nick_is_case_insensitive(user):
     a = user("pci")
     b = user("PcI")

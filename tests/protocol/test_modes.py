@@ -276,6 +276,19 @@ def test_ban_list_add_query_remove(user, channel):
     assert mode_list(op, ch, "b", "367", "368") == []
 
 
+def test_mode_param_count_limited_by_modes_token(user, channel):
+    op = user("mcnt")
+    ch = channel("mcnt")
+    op.join(ch)
+    modes = int(op.isupport()["MODES"])
+    n = modes + 2
+    op.send("MODE %s +%s %s" % (ch, "b" * n, " ".join("m%d!*@*" % i for i in range(n))))
+    lines = [m for m in op.sync() if m.command == "MODE"]
+    applied = sum(len(m.params) - 2 for m in lines)
+    assert 1 <= applied <= modes, lines
+    assert len(mode_list(op, ch, "b", "367", "368")) == applied
+
+
 def test_ban_mask_normalization(user, channel):
     op = user("mnorm")
     ch = channel("mnorm")
@@ -296,6 +309,7 @@ def test_ban_already_set_not_echoed(user, channel):
     op.expect("MODE")
     op.send("MODE %s +b dup!*@*" % ch)
     op.send("MODE %s +b dup" % ch)
+    op.send("MODE %s +b DUP!*@*" % ch)  # masks compare case-insensitively
     assert not any(m.command == "MODE" for m in op.sync())
     assert [e[0] for e in mode_list(op, ch, "b", "367", "368")] == ["dup!*@*"]
 

@@ -114,7 +114,7 @@ OPER_HASH = ("$scrypt$ln=14,r=8,p=1$ce454172692d14b9ca76709c1db624c3$"
 def test_who_oper_flag_with_an_operator(make_server):
     srv = make_server({"oper testop": {"password": OPER_HASH, "mask": "*@*"}})
     op = srv.client().register("whooper")
-    plain = srv.client().register("whoplain")
+    srv.client().register("whoplain")
     asker = srv.client().register("whoasker")
     op.send("OPER testop operpass")
     op.expect("381")
@@ -127,6 +127,13 @@ def test_who_oper_flag_with_an_operator(make_server):
     asker.send("LUSERS")
     got = {m.command: m for m in asker.collect_until("266")}
     assert "252" in got and got["252"].params[1] == "1", got.get("252")
+    # USERHOST marks operators with *, WHOIS with 313
+    asker.send("USERHOST whooper whoplain")
+    replies = asker.expect("302").params[-1].split()
+    assert replies[0].startswith("whooper*=+") and replies[1].startswith("whoplain=+"), replies
+    lines = whois(asker, "whooper")
+    assert by(lines, "313") and by(lines, "313")[0].params[:2] == ["whoasker", "whooper"]
+    assert not by(whois(asker, "whoplain"), "313")
 
 
 def test_who_secret_channel_from_outside(user, channel):
@@ -168,6 +175,21 @@ def test_whois_basic(user, channel):
     assert before - 5 <= signon <= time.time() + 2
     assert not by(lines, "301")
     assert not by(lines, "313")
+
+
+def test_whois_channel_prefixes(user, channel):
+    op = user("wpo")
+    t = user("wpt")
+    c1, c2, c3 = channel("wp"), channel("wp"), channel("wp")
+    op.join(c1, c2)
+    t.join(c1, c2, c3)
+    op.send("MODE %s +v %s" % (c1, t.nick))
+    op.expect("MODE")
+    lines = whois(op, t.nick)
+    got = []
+    for m in by(lines, "319"):
+        got += m.params[-1].split()
+    assert sorted(got) == sorted(["+" + c1, c2, "@" + c3])
 
 
 def test_whois_is_case_insensitive(user):

@@ -181,6 +181,7 @@ def test_nick_without_param_431(connect, user):
 def test_erroneous_nicks_432(connect, limits):
     c = connect()
     bad = ["9startsdigit", "-dashfirst", "has.dot", "has*star", "has@at", "has!bang",
+           "has,comma", "n\u00e9ck", "has#hash",
            "x" * (limits["nicklen"] + 1)]
     for nick in bad:
         c.send("NICK %s" % nick)
@@ -270,7 +271,11 @@ def test_registration_timeout(make_server):
     idle = srv.client()
     half = srv.client()
     half.send("NICK halfway")
-    for c in (idle, half):
+    capper = srv.client()  # negotiation never ended
+    capper.send("CAP LS 302")
+    capper.send("NICK capper")
+    capper.send("USER u 0 * :r")
+    for c in (idle, half, capper):
         lines = c.expect_closed(timeout=5)
         errors = [m for m in lines if m.command == "ERROR"]
         assert len(errors) == 1, lines
@@ -448,7 +453,24 @@ def test_cap_after_registration(user):
     c.send("CAP REQ :userhost-in-names")
     m = c.expect("CAP")
     assert m.params == [c.nick, "ACK", "userhost-in-names"]
+    # CAP END outside negotiation is ignored
+    c.send("CAP END")
+    assert c.sync() == []
     c.assert_alive()
+
+
+def test_cap_req_minus_disables(connect, uniq):
+    c = connect()
+    c.send("CAP REQ :multi-prefix userhost-in-names")
+    assert c.expect("CAP").params[1] == "ACK"
+    c.send("CAP REQ :-multi-prefix")
+    m = c.expect("CAP")
+    assert m.params == ["*", "ACK", "-multi-prefix"]
+    c.send("CAP LIST")
+    m = c.expect("CAP")
+    assert set(m.params[-1].split()) == {"userhost-in-names"}
+    c.send("CAP END")
+    c.register(uniq("capm"))
 
 
 def test_multi_prefix_names(connect, user, uniq, channel):
@@ -469,6 +491,15 @@ def test_multi_prefix_names(connect, user, uniq, channel):
     mp.send("NAMES %s" % ch)
     names = mp.expect("353").params[-1].split()
     assert names == ["@+" + op.nick], names
+    # WHO shows every prefix too with multi-prefix, the highest without
+    mp.send("WHO %s" % ch)
+    row = mp.expect("352")
+    assert row.params[5] == op.nick and row.params[6] == "H@+", row
+    mp.expect("315")
+    plain.send("WHO %s" % ch)
+    row = plain.expect("352")
+    assert row.params[6] == "H@", row
+    plain.expect("315")
 
 
 def test_userhost_in_names(connect, user, uniq, channel):

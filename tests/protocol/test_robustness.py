@@ -113,12 +113,26 @@ def test_too_long_line_417_is_not_run(user):
     a.assert_alive()
 
 
-def test_very_long_line_within_recvq(user):
+def test_very_long_lines_within_recvq(user):
     a = user("vlong")
-    a.send("PRIVMSG %s :%s" % (a.nick, "y" * 8000))
-    m = a.expect(("417", "ERROR"))
-    assert m.command == "417"
+    for n in (1000, 8000, 15000):
+        a.send("PRIVMSG %s :%s" % (a.nick, "y" * n))
+        m = a.expect(("417", "ERROR", "PRIVMSG"))
+        assert m.command == "417", (n, m)
     a.assert_alive()
+
+
+def test_relayed_lines_never_exceed_512_bytes(user):
+    a = user("max")
+    b = user("maxb")
+    line = "PRIVMSG %s :" % b.nick
+    line += "w" * (510 - len(line))
+    a.send(line)
+    b.sock.settimeout(5)
+    raw = b.recv_raw_line()
+    assert b" PRIVMSG " in raw, raw
+    assert len(raw) + 2 <= 512, len(raw)
+    assert raw.split(b" :", 1)[1].strip(b"w") == b""  # cut, not garbled
 
 
 def test_unterminated_flood_disconnected_with_error(user, connect):
