@@ -6,6 +6,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "match.h"
 #include "util.h"
 
@@ -48,6 +49,7 @@ channel_destroy(struct channel *ch)
 	struct invite *inv;
 
 	strmap_del(&channels, ch->name);
+	history_channel_ended(ch->name);
 	for (int i = 0; i < BAN_LISTS; i++) {
 		struct ban *b;
 		while ((b = TAILQ_FIRST(&ch->bans[i])) != NULL)

@@ -495,7 +495,7 @@ history_key(struct parse_ctx *ctx, const char *key, const char *value)
 	if (strcmp(key, "enabled") == 0)
 		parse_bool(ctx, key, value, &h->enabled);
 	else if (strcmp(key, "max_age") == 0)
-		set_uint(ctx, key, value, 60, 10 * 365 * 86400, &h->max_age);
+		set_uint(ctx, key, value, 1, 10 * 365 * 86400, &h->max_age);
 	else if (strcmp(key, "max_per_target") == 0)
 		set_uint(ctx, key, value, 1, 10000000, &h->max_per_target);
 	else if (strcmp(key, "flush_interval") == 0)

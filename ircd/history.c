@@ -58,6 +58,7 @@ struct window {
 static struct strmap windows;
 static TAILQ_HEAD(window_lru, window) window_lru = TAILQ_HEAD_INITIALIZER(window_lru);
 static uint64_t window_hits, window_misses;
+static int keeping_channels; /* shutting down: channels end, their history stays */
 
 static sqlite3 *hdb; /* used only on the history lane */
 
@@ -463,7 +464,8 @@ struct query {
 	struct history_ref a, b;
 	int limit;
 	char label[65];
-	int events; /* draft/event-playback: joins, parts, ... too */
+	int events;        /* draft/event-playback: joins, parts, ... too */
+	int64_t oldest_ms; /* retention by age: older rows wait for the pruner, unseen */
 	struct entry *rows;
 	size_t nrows;
 	int failed;
@@ -508,7 +510,8 @@ select_rows(struct query *q, const char *where_order, int64_t t1, int64_t t2, in
 
 	snprintf(sql, sizeof(sql),
 	         "SELECT msgid, time_ms, command, source, account, text, tags,"
-	         " recipient FROM history WHERE target = ?1 %s AND %s LIMIT ?4",
+	         " recipient FROM history WHERE target = ?1 AND time_ms >= ?5 %s AND %s"
+	         " LIMIT ?4",
 	         q->events ? "" : "AND command IN ('PRIVMSG', 'NOTICE', 'TAGMSG')",
 	         where_order);
 	if (sqlite3_prepare_v2(hdb, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -519,6 +522,7 @@ select_rows(struct query *q, const char *where_order, int64_t t1, int64_t t2, in
 	sqlite3_bind_int64(st, 2, t1);
 	sqlite3_bind_int64(st, 3, t2);
 	sqlite3_bind_int(st, 4, limit);
+	sqlite3_bind_int64(st, 5, q->oldest_ms);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct entry *e;
 		q->rows = xrealloc(q->rows, (q->nrows + 1) * sizeof(*q->rows));
@@ -620,7 +624,7 @@ query_targets(struct query *q)
 		q->failed = 1;
 		return;
 	}
-	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 1, MAX(lo, q->oldest_ms - 1));
 	sqlite3_bind_int64(st, 2, hi);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct entry *e;
@@ -769,9 +773,6 @@ static int
 window_answer(struct client *c, struct query *q)
 {
 	struct window *w = windows.count ? strmap_get(&windows, q->key) : NULL;
-	struct timespec ts;
-	int64_t oldest_allowed;
-
 	if (w == NULL || q->kind != HQ_LATEST || q->a.kind != 0 || (int)w->count < q->limit)
 		return 0;
 	/* Without event-playback, events in the window would not count: ask sqlite. */
@@ -779,12 +780,10 @@ window_answer(struct client *c, struct query *q)
 		for (unsigned i = w->count - (unsigned)q->limit; i < w->count; i++)
 			if (is_event(w->ring[(w->head + i) % WINDOW_SIZE].cmd))
 				return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	oldest_allowed = max_age_ms > 0 ? (int64_t)ts.tv_sec * 1000 - max_age_ms : 0;
 	q->rows = xcalloc((size_t)q->limit, sizeof(*q->rows));
 	for (unsigned i = w->count - (unsigned)q->limit; i < w->count; i++) {
 		const struct entry *e = &w->ring[(w->head + i) % WINDOW_SIZE];
-		if (e->time_ms >= oldest_allowed)
+		if (e->time_ms >= q->oldest_ms)
 			entry_copy(&q->rows[q->nrows++], e);
 	}
 	window_hits++;
@@ -802,6 +801,18 @@ history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets)
 	*hits = window_hits;
 	*misses = window_misses;
 	*targets = windows.count;
+}
+
+/* The age limit, as the earliest time_ms a query may return (0: no limit). */
+static int64_t
+oldest_kept_ms(void)
+{
+	struct timespec ts;
+
+	if (max_age_ms <= 0)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - max_age_ms;
 }
 
 void
@@ -824,6 +835,7 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 		q->b = *b;
 	q->limit = limit;
 	q->events = (c->conn->caps & CAP_EVENT_PLAYBACK) != 0;
+	q->oldest_ms = oldest_kept_ms();
 	if (window_answer(c, q))
 		return;
 	window_misses++;
@@ -986,6 +998,41 @@ like_escape(const char *in, char *out, size_t size)
 	}
 	out[n] = '\0';
 	return n;
+}
+
+static void
+forget_channel_work(void *arg)
+{
+	sqlite3_stmt *st;
+
+	if (hdb == NULL || sqlite3_prepare_v2(hdb, "DELETE FROM history WHERE target = ?1", -1,
+	                                      &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+void
+history_keep_channels(void)
+{
+	keeping_channels = 1;
+}
+
+void
+history_channel_ended(const char *name)
+{
+	char *key;
+	struct window *w;
+
+	if (!enabled || keeping_channels)
+		return;
+	key = xmalloc(CHANNELLEN_MAX + 1);
+	irc_strlower(key, CHANNELLEN_MAX + 1, name);
+	if (windows.count && (w = strmap_get(&windows, key)) != NULL)
+		window_free(w);
+	flush(NULL); /* its last lines are deleted too, not written after */
+	worker_submit_to(LANE_HISTORY, forget_channel_work, forget_done, key);
 }
 
 void

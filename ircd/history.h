@@ -51,6 +51,13 @@ int history_ref_parse(const char *s, struct history_ref *ref);
 void history_query(struct client *c, enum history_query_kind kind, const char *target,
                    const struct history_ref *a, const struct history_ref *b, int limit);
 uint64_t history_written(void);
+/*
+ * A channel's history ends with the channel: when its last member leaves,
+ * whoever creates the name next does not read what was said before.  A
+ * shutdown keeps it (history_keep_channels first), so it survives restarts.
+ */
+void history_channel_ended(const char *name);
+void history_keep_channels(void);
 /* A dropped account's private history goes with it. */
 void history_forget_account(const char *account);
 /* The in-memory window cache: LATEST answers from memory, misses, targets held. */

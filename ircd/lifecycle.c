@@ -135,6 +135,7 @@ void
 ircd_shutdown(const char *reason)
 {
 	log_info("shutting down: %s", reason);
+	history_keep_channels();
 	conn_close_all(reason);
 	listener_close_all();
 	metrics_close();

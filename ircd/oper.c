@@ -42,8 +42,10 @@ oper_require(struct client *c, uint32_t privs)
 {
 	if ((c->umodes & UMODE_OPER) && (c->privileges & privs) == privs)
 		return 1;
-	reply(c, ERR_NOPRIVILEGES,
-	      ":Permission Denied - You're not an IRC operator "
-	      "with the needed privilege");
+	if (!(c->umodes & UMODE_OPER))
+		reply(c, ERR_NOPRIVILEGES, ":Permission Denied - You're not an IRC operator");
+	else
+		reply(c, ERR_NOPRIVILEGES,
+		      ":Permission Denied - You lack the needed privilege");
 	return 0;
 }

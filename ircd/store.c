@@ -246,8 +246,6 @@ store_xline_save(char kind, const char *mask, const char *reason, const char *se
 	char k[2] = {kind, '\0'};
 	int rc;
 
-	/* Masks compare without case: replace any spelling of the same one. */
-	store_xline_delete(kind, mask);
 	if (db == NULL || sqlite3_prepare_v2(db,
 	                                     "INSERT OR REPLACE INTO xlines (kind, mask,"
 	                                     " reason, setter, set_at, expires)"
@@ -276,9 +274,8 @@ store_xline_delete(char kind, const char *mask)
 	char k[2] = {kind, '\0'};
 
 	if (db == NULL ||
-	    sqlite3_prepare_v2(db,
-	                       "DELETE FROM xlines WHERE kind = ? AND mask = ? COLLATE NOCASE",
-	                       -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);

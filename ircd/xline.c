@@ -133,13 +133,28 @@ insert(enum xline_kind kind, const char *mask, const char *reason, const char *s
 	return x;
 }
 
+/*
+ * Masks are equal under the rfc1459 casemapping, which sqlite's NOCASE does
+ * not know ("[" is "{"): the database keeps one row per spelling, so drop the
+ * stored row of an equal mask before a new spelling replaces it in memory.
+ */
+static void
+forget_other_spelling(enum xline_kind kind, const char *mask)
+{
+	struct xline *x = find(kind, mask);
+
+	if (x != NULL && strcmp(x->mask, mask) != 0)
+		store_xline_delete((char)kind, x->mask);
+}
+
 static void
 on_loaded(char kind, const char *mask, const char *reason, const char *setter, long long set_at,
           long long expires)
 {
-	if (kind == XLINE_K || kind == XLINE_D)
-		insert((enum xline_kind)kind, mask, reason, setter, (time_t)set_at,
-		       (time_t)expires);
+	if (kind != XLINE_K && kind != XLINE_D)
+		return;
+	forget_other_spelling((enum xline_kind)kind, mask);
+	insert((enum xline_kind)kind, mask, reason, setter, (time_t)set_at, (time_t)expires);
 }
 
 void
@@ -165,6 +180,7 @@ xline_add(enum xline_kind kind, const char *mask, const char *reason, const char
 		snprintf(err, size, "%s is not a user@host mask", mask);
 		return NULL;
 	}
+	forget_other_spelling(kind, mask);
 	x = insert(kind, mask, reason, setter, now, duration > 0 ? now + duration : 0);
 	if (store_xline_save((char)x->kind, x->mask, x->reason, x->setter, x->set_at,
 	                     x->expires) != 0) {

@@ -156,7 +156,7 @@ register_try(struct client *c)
 	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
 	         cn->class->name, c->secure ? " TLS" : "");
 	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
-	             c->user, c->host, c->ip, cn->class->name, c->realname ? c->realname : "",
-	             c->secure ? " (TLS)" : "");
+	             c->user, c->realhost, c->ip, cn->class->name,
+	             c->realname ? c->realname : "", c->secure ? " (TLS)" : "");
 	return IRC_OK;
 }

@@ -1,5 +1,6 @@
 """Chat history (draft/chathistory): queries, privacy, persistence, redaction."""
 import re
+import time
 
 HIST_CAPS = ["draft/chathistory", "batch", "server-time", "message-tags"]
 
@@ -102,8 +103,8 @@ def test_history_survives_restart(make_server):
     say(c, "#kept", ["before restart"])
     c.send("PING sync")
     c.expect("PONG")
+    srv.stop()  # the channel is not emptied by its users: its history stays
     c.close()
-    srv.stop()
     srv.start()
     c = srv.client().register("keeper", caps=HIST_CAPS)
     c.send("JOIN #kept")
@@ -168,3 +169,44 @@ def test_event_playback_only_for_clients_asking(make_server):
     assert [m.command for m in lines] == ["PRIVMSG"]
     for x in (op, with_events, plain):
         x.close()
+
+
+def test_channel_history_ends_with_the_channel(make_server):
+    srv = make_server()
+    a = srv.client().register("first", caps=HIST_CAPS)
+    a.send("JOIN #reused")
+    a.expect("366")
+    say(a, "#reused", ["private words"])
+    a.send("PART #reused")
+    a.expect("PART")
+    a.close()
+    b = srv.client().register("second", caps=HIST_CAPS)
+    b.send("JOIN #reused")
+    b.expect("366")
+    b.send("CHATHISTORY LATEST #reused * 10")
+    _, lines = history_batch(b)
+    assert [m for m in lines if m.command == "PRIVMSG"] == []
+    say(b, "#reused", ["new words"])
+    b.send("CHATHISTORY LATEST #reused * 10")
+    _, lines = history_batch(b)
+    assert [m.params[1] for m in lines] == ["new words"]
+    b.close()
+
+
+def test_lines_older_than_max_age_are_not_answered(make_server):
+    srv = make_server("[history]\nmax_age = 1\n")
+    c = srv.client().register("aging", caps=HIST_CAPS)
+    c.send("JOIN #aging")
+    c.expect("366")
+    say(c, "#aging", ["old news"])
+    c.send("CHATHISTORY LATEST #aging * 10")
+    _, lines = history_batch(c)
+    assert [m.params[1] for m in lines] == ["old news"]
+    time.sleep(1.3)
+    say(c, "#aging", ["fresh"])
+    for query in ("CHATHISTORY LATEST #aging * 10",
+                  "CHATHISTORY BEFORE #aging timestamp=2999-01-01T00:00:00.000Z 10"):
+        c.send(query)
+        _, lines = history_batch(c)
+        assert [m.params[1] for m in lines] == ["fresh"], query
+    c.close()

@@ -181,3 +181,34 @@ def test_die_needs_confirmation(make_server, oper_hash):
     assert "Server terminated by dier" in op.expect("ERROR").params[-1]
     assert srv.proc.wait(10) == 0
     srv.proc = None
+
+
+def test_unkline_with_other_casemapped_spelling_survives_restart(make_server, oper_hash):
+    # rfc1459: "[" and "{" are one letter, so UNKLINE of *@x{y} removes *@X[Y],
+    # in memory and on disk alike.
+    srv = make_server(oper_config(oper_hash))
+    op = oper_up(srv, "casop")
+    op.send("KLINE bad[guy]@127.0.0.9 :first spelling")
+    op.expect(lambda m: m.command == "NOTICE" and "K-line" in m.params[-1])
+    op.send("KLINE BAD{GUY}@127.0.0.9 :second spelling")
+    op.expect(lambda m: m.command == "NOTICE" and "K-line" in m.params[-1])
+    op.send("STATS k")
+    assert len([m for m in op.collect("219") if m.command == "216"]) == 1
+    op.send("UNKLINE bad{guy}@127.0.0.9")
+    op.expect(lambda m: m.command == "NOTICE" and "removed" in m.params[-1])
+    op.close()
+    srv.stop(kill=True)
+    srv.start()
+    op = oper_up(srv, "casop")
+    op.send("STATS k")
+    assert [m for m in op.collect("219") if m.command == "216"] == []
+    op.close()
+
+
+def test_connect_notice_shows_the_real_host(make_server, oper_hash):
+    srv = make_server(oper_config(oper_hash, "\n[cloak]\nenabled = yes\nkey = 0123456789abcdef0123\n"))
+    op = oper_up(srv, "watcher")
+    srv.client().register("newbie").close()
+    note = op.expect(lambda m: m.command == "NOTICE" and "Client connecting" in m.params[-1])
+    assert "newbie (" in note.params[-1] and "@127.0.0.1) [127.0.0.1]" in note.params[-1]
+    op.close()
