@@ -83,6 +83,33 @@ opers_adopt_blocks(void)
 	}
 }
 
+/*
+ * Switch TLS, DNS and cloaking to next, or none of them: a step that fails
+ * puts the ones before it back on the running configuration.
+ */
+static int
+adopt_subsystems(struct config *next, char *err, size_t size)
+{
+	if (tls_configure(next) != 0) {
+		snprintf(err, size, "TLS: %s", tls_last_error());
+		return -1;
+	}
+	if (dns_configure(next) != 0) {
+		snprintf(err, size, "DNS: the resolver could not be set up from [dns]");
+		goto undo_tls;
+	}
+	if (cloak_configure(next) != 0) {
+		snprintf(err, size, "[cloak]: the key could not be loaded");
+		goto undo_dns;
+	}
+	return 0;
+undo_dns:
+	dns_configure(conf);
+undo_tls:
+	tls_configure(conf);
+	return -1;
+}
+
 int
 ircd_rehash(char *err, size_t size)
 {
@@ -95,26 +122,12 @@ ircd_rehash(char *err, size_t size)
 		log_error("rehash failed (%s): keeping the running configuration", err);
 		return -1;
 	}
-	warn_unreloadable(next);
-	if (tls_configure(next) != 0) {
-		snprintf(err, size, "TLS: %s", tls_last_error());
+	if (adopt_subsystems(next, err, size) != 0) {
 		log_error("rehash failed: %s; keeping the running configuration", err);
 		config_free(next);
 		return -1;
 	}
-	if (dns_configure(next) != 0) {
-		snprintf(err, size, "DNS: the resolver could not be set up from [dns]");
-		dns_configure(conf);
-		config_free(next);
-		return -1;
-	}
-	if (cloak_configure(next) != 0) {
-		snprintf(err, size, "[cloak]: the key could not be loaded");
-		cloak_configure(conf);
-		dns_configure(conf);
-		config_free(next);
-		return -1;
-	}
+	warn_unreloadable(next);
 	history_open(next);
 	if (!debug_logging)
 		log_set_level(next->log.level);
