@@ -9,6 +9,13 @@
 #define PRIVATE_MIN 1024
 #define RING_KEEP 16 /* a drained ring this small is kept, larger ones freed */
 
+/* The ring's capacity is a power of two: a mask, not a division, per slot. */
+static inline struct msgbuf **
+ring_slot(const struct sendq *q, uint32_t i)
+{
+	return &q->ring[(q->head + i) & (q->cap - 1)];
+}
+
 struct msgbuf *
 msgbuf_new(size_t cap)
 {
@@ -37,7 +44,7 @@ void
 sendq_free(struct sendq *q)
 {
 	for (uint32_t i = 0; i < q->count; i++)
-		msgbuf_unref(q->ring[(q->head + i) % q->cap]);
+		msgbuf_unref(*ring_slot(q, i));
 	free(q->ring);
 	sendq_init(q);
 }
@@ -49,7 +56,7 @@ ring_grow(struct sendq *q)
 	struct msgbuf **n = xmalloc(ncap * sizeof(*n));
 
 	for (uint32_t i = 0; i < q->count; i++)
-		n[i] = q->ring[(q->head + i) % q->cap];
+		n[i] = *ring_slot(q, i);
 	free(q->ring);
 	q->ring = n;
 	q->cap = ncap;
@@ -61,7 +68,7 @@ ring_push(struct sendq *q, struct msgbuf *mb)
 {
 	if (q->count == q->cap)
 		ring_grow(q);
-	q->ring[(q->head + q->count) % q->cap] = mb;
+	*ring_slot(q, q->count) = mb;
 	q->count++;
 	q->bytes += mb->len;
 }
@@ -79,7 +86,7 @@ sendq_append(struct sendq *q, const char *data, size_t len)
 	struct msgbuf *tail = NULL;
 
 	if (q->count > 0)
-		tail = q->ring[(q->head + q->count - 1) % q->cap];
+		tail = *ring_slot(q, q->count - 1);
 	if (tail != NULL && !tail->shared && tail->cap - tail->len >= len) {
 		memcpy(tail->data + tail->len, data, len);
 		tail->len += (uint32_t)len;
@@ -98,7 +105,7 @@ sendq_iov(const struct sendq *q, struct iovec *iov, int max)
 	int n = 0;
 
 	for (uint32_t i = 0; i < q->count && n < max; i++, n++) {
-		struct msgbuf *mb = q->ring[(q->head + i) % q->cap];
+		struct msgbuf *mb = *ring_slot(q, i);
 		size_t off = i == 0 ? q->head_off : 0;
 		iov[n].iov_base = mb->data + off;
 		iov[n].iov_len = mb->len - off;
@@ -119,7 +126,7 @@ sendq_consume(struct sendq *q, size_t n)
 		}
 		n -= left;
 		msgbuf_unref(mb);
-		q->head = (q->head + 1) % q->cap;
+		q->head = (q->head + 1) & (q->cap - 1);
 		q->count--;
 		q->head_off = 0;
 	}
