@@ -24,7 +24,8 @@
  * and then shared by reference: N recipients cost one build per flavour.
  */
 struct outmsg {
-	struct msgbuf *flavour[TAG_FLAVOURS];
+	struct msgbuf *flavour[TAG_FLAVOURS]; /* valid where built has the bit */
+	uint64_t built;
 	uint8_t available; /* tags this message can carry */
 	/* Stamped cheaply; formatted only if a tagged flavour is built. */
 	struct timespec when;

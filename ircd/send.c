@@ -113,8 +113,17 @@ msg_from(const struct client *from, const char *fmt, ...)
 	char prefix[NICKLEN_MAX + USERLEN + HOSTLEN + 8];
 	struct outmsg *om;
 	va_list ap;
+	size_t n = 0;
 
-	snprintf(prefix, sizeof(prefix), ":%s!%s@%s ", from->nick, from->user, from->host);
+	/* Every relayed line starts so: no printf for it. */
+	prefix[n++] = ':';
+	n += str_copy(prefix + n, from->nick, NICKLEN_MAX + 1);
+	prefix[n++] = '!';
+	n += str_copy(prefix + n, from->user, USERLEN + 1);
+	prefix[n++] = '@';
+	n += str_copy(prefix + n, from->host, HOSTLEN + 1);
+	prefix[n++] = ' ';
+	prefix[n] = '\0';
 	va_start(ap, fmt);
 	om = msg_vbuild(prefix, fmt, ap);
 	va_end(ap);
