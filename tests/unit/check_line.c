@@ -1,7 +1,9 @@
 /* check_line.c - the framer and the serializer. */
 #include <check.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "bounds.h"
 #include "line.h"
@@ -134,6 +136,48 @@ START_TEST(test_format_long_prefix)
 }
 END_TEST
 
+/* The formatter agrees with printf on every conversion lines use. */
+START_TEST(test_format_conversions_match_printf)
+{
+	char out[OUT_LINE_MAX + 1], want[OUT_LINE_MAX + 1];
+	long long big = -9223372036854775807LL - 1;
+
+	line_format(out, NULL, "%s %c %d %i %u %ld %lu %lld %llu %zu %zd %% end", "word", 'x',
+	            -42, 7, 4294967295U, -123456789L, 123456789UL, big, 18446744073709551615ULL,
+	            (size_t)99, (ssize_t)-5);
+	snprintf(want, sizeof(want), "%s %c %d %i %u %ld %lu %lld %llu %zu %zd %% end\r\n", "word",
+	         'x', -42, 7, 4294967295U, -123456789L, 123456789UL, big,
+	         18446744073709551615ULL, (size_t)99, (ssize_t)-5);
+	ck_assert_str_eq(out, want);
+	line_format(out, NULL, "%d %u", 0, 0U);
+	ck_assert_str_eq(out, "0 0\r\n");
+}
+END_TEST
+
+/* Widths, precisions and other conversions still work (through vsnprintf). */
+START_TEST(test_format_other_conversions)
+{
+	char out[OUT_LINE_MAX + 1];
+
+	line_format(out, ":p ", "%03d %.3s %x %-4s| %5.1f", 7, "abcdef", 255, "ab", 2.25);
+	ck_assert_str_eq(out, ":p 007 abc ff ab  |   2.2\r\n");
+}
+END_TEST
+
+START_TEST(test_format_truncates_many_arguments)
+{
+	char out[OUT_LINE_MAX + 1], word[100];
+	size_t n;
+
+	memset(word, 'w', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	n = line_format(out, NULL, "%s %s %s %s %s %s %d", word, word, word, word, word, word,
+	                12345);
+	ck_assert_uint_eq(n, OUT_LINE_MAX);
+	ck_assert(out[n - 2] == '\r' && out[n - 1] == '\n' && out[n] == '\0');
+}
+END_TEST
+
 int
 main(void)
 {
@@ -150,6 +194,9 @@ main(void)
 	tcase_add_test(tc, test_format_truncates_to_512);
 	tcase_add_test(tc, test_format_never_splits_utf8);
 	tcase_add_test(tc, test_format_long_prefix);
+	tcase_add_test(tc, test_format_conversions_match_printf);
+	tcase_add_test(tc, test_format_other_conversions);
+	tcase_add_test(tc, test_format_truncates_many_arguments);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
