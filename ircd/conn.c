@@ -912,7 +912,9 @@ conn_housekeeping(struct rtimer *t)
 {
 	struct conn *cn;
 
-	TAILQ_FOREACH (cn, &conns, link)
+	TAILQ_FOREACH (cn, &conns, link) {
+		sendq_trim(&cn->sendq); /* an idle connection costs little memory */
 		if (cn->state != CONN_CLOSING)
 			conn_check_timeouts(cn);
+	}
 }

@@ -7,7 +7,7 @@
 
 /* Private buffers start big enough for a typical burst of replies. */
 #define PRIVATE_MIN 1024
-#define RING_KEEP 16 /* a drained ring this small is kept, larger ones freed */
+#define RING_KEEP 16 /* sendq_trim frees drained rings larger than this */
 
 /* The ring's capacity is a power of two: a mask, not a division, per slot. */
 static inline struct msgbuf **
@@ -130,6 +130,11 @@ sendq_consume(struct sendq *q, size_t n)
 		q->count--;
 		q->head_off = 0;
 	}
+}
+
+void
+sendq_trim(struct sendq *q)
+{
 	if (q->count == 0 && q->cap > RING_KEEP) {
 		free(q->ring);
 		q->ring = NULL;

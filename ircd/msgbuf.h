@@ -49,5 +49,10 @@ void sendq_append(struct sendq *q, const char *data, size_t len);
 int sendq_iov(const struct sendq *q, struct iovec *iov, int max);
 /* Drop n bytes that were written. */
 void sendq_consume(struct sendq *q, size_t n);
+/*
+ * Free a drained ring that grew large.  Not done at every drain: a busy
+ * recipient would regrow its ring (4, 8, ... 64 slots) on every burst.
+ */
+void sendq_trim(struct sendq *q);
 
 #endif
