@@ -21,49 +21,64 @@ channel_symbol(const struct channel *ch)
 	return '=';
 }
 
+/* "@+nick" or "@+nick!user@host" into entry; its length. */
+static size_t
+names_entry(const struct membership *m, int multi, int uhnames, char *entry)
+{
+	const struct client *u = m->client;
+	size_t n = str_copy(entry, member_prefix(m, multi), 3);
+
+	n += str_copy(entry + n, u->nick, NICKLEN_MAX + 1);
+	if (uhnames) {
+		entry[n++] = '!';
+		n += str_copy(entry + n, u->user, USERLEN + 1);
+		entry[n++] = '@';
+		n += str_copy(entry + n, u->host, HOSTLEN + 1);
+	}
+	return n;
+}
+
 void
 names_send(struct client *c, struct channel *ch)
 {
 	int multi = (c->conn->caps & CAP_MULTI_PREFIX) != 0;
 	int uhnames = (c->conn->caps & CAP_USERHOST_IN_NAMES) != 0;
 	int on_channel = channel_member(ch, c) != NULL;
-	char prefix[128], buf[OUT_LINE_MAX];
+	char line[OUT_LINE_MAX + 1];
 	size_t plen, len;
 
 	if (!channel_visible(ch, c)) {
 		reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", ch->name);
 		return;
 	}
-	/* Room for ":server 353 nick = #chan :" and CRLF. */
-	plen = (size_t)snprintf(prefix, sizeof(prefix), ":%s 353 %s %c %s :", me.name,
+	/* Each line is ":server 353 nick = #chan :" and entries, built by hand. */
+	plen = (size_t)snprintf(line, sizeof(line), ":%s 353 %s %c %s :", me.name,
 	                        client_name(c), channel_symbol(ch), ch->name);
-	len = 0;
+	if (plen >= sizeof(line) / 2)
+		plen = sizeof(line) / 2;
+	len = plen;
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
 		struct membership *m = ch->members[i];
-		struct client *u = m->client;
 		char entry[NICKLEN_MAX + USERLEN + HOSTLEN + 8];
 		size_t elen;
 
-		if (!on_channel && (u->umodes & UMODE_INVISIBLE))
+		if (!on_channel && (m->client->umodes & UMODE_INVISIBLE))
 			continue;
-		if (uhnames)
-			elen = (size_t)snprintf(entry, sizeof(entry), "%s%s!%s@%s",
-			                        member_prefix(m, multi), u->nick, u->user,
-			                        u->host);
-		else
-			elen = (size_t)snprintf(entry, sizeof(entry), "%s%s",
-			                        member_prefix(m, multi), u->nick);
-		if (len > 0 && plen + len + 1 + elen + 2 > OUT_LINE_MAX) {
-			send_line(c, "%s%.*s", prefix, (int)len, buf);
-			len = 0;
+		elen = names_entry(m, multi, uhnames, entry);
+		if (len > plen && len + 1 + elen + 2 > OUT_LINE_MAX) {
+			line[len] = '\0';
+			send_line(c, "%s", line);
+			len = plen;
 		}
-		if (len > 0)
-			buf[len++] = ' ';
-		memcpy(buf + len, entry, elen);
+		if (len > plen)
+			line[len++] = ' ';
+		memcpy(line + len, entry, elen);
 		len += elen;
 	}
-	if (len > 0)
-		send_line(c, "%s%.*s", prefix, (int)len, buf);
+	if (len > plen) {
+		line[len] = '\0';
+		send_line(c, "%s", line);
+	}
 	reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", ch->name);
 }
 
