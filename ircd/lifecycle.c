@@ -140,6 +140,7 @@ ircd_rehash(char *err, size_t size)
 	server_init(conf->server_name, me.sid, conf->description);
 	opers_adopt_blocks();
 	motd_load();
+	isupport_load();
 	log_info("rehash done");
 	return 0;
 }

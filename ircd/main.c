@@ -119,6 +119,7 @@ main(int argc, char **argv)
 	xline_load();
 	if (history_open(conf) != 0)
 		return 1;
+	isupport_load(); /* after history_open: CHATHISTORY depends on it */
 	if (dns_configure(conf) != 0 || cloak_configure(conf) != 0)
 		return 1;
 	conn_system_init();

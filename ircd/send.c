@@ -41,8 +41,19 @@ reply(struct client *to, int numeric, const char *fmt, ...)
 {
 	char prefix[SERVLEN + NICKLEN_MAX + 16];
 	va_list ap;
+	size_t n = 0;
 
-	snprintf(prefix, sizeof(prefix), ":%s %03d %s ", me.name, numeric, client_name(to));
+	/* ":server NNN nick ", by hand: every reply starts so. */
+	prefix[n++] = ':';
+	n += str_copy(prefix + n, me.name, SERVLEN + 1);
+	prefix[n++] = ' ';
+	prefix[n++] = (char)('0' + numeric / 100 % 10);
+	prefix[n++] = (char)('0' + numeric / 10 % 10);
+	prefix[n++] = (char)('0' + numeric % 10);
+	prefix[n++] = ' ';
+	n += str_copy(prefix + n, client_name(to), NICKLEN_MAX + 1);
+	prefix[n++] = ' ';
+	prefix[n] = '\0';
 	va_start(ap, fmt);
 	send_vline(to, prefix, fmt, ap);
 	va_end(ap);

@@ -65,6 +65,8 @@ void lusers_send(struct client *c);
 void motd_send(struct client *c);
 /* (Re)read the MOTD file into memory. */
 void motd_load(void);
+/* Build the 005 lines from the config (at start and rehash); send them. */
+void isupport_load(void);
 void isupport_send(struct client *c);
 /* A connection is ready for IRC: start the host lookup. */
 void register_start(struct client *c);
