@@ -6,6 +6,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "conf.h"
 #include "conn.h"
 #include "metadata.h"
 #include "metastore.h"
@@ -13,6 +14,7 @@
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
+#include "server.h"
 
 /* The object a target names. */
 struct meta_target {
@@ -66,6 +68,20 @@ resolve(struct client *c, const char *name, struct meta_target *t)
 	}
 	t->list = t->user != NULL ? &t->user->metadata : &t->channel->metadata;
 	return 0;
+}
+
+/*
+ * A 761 of the value must fit in 512 bytes whoever receives it and whatever
+ * nick a user target takes later, or it would reach subscribers cut.
+ */
+static int
+fits_line(const struct meta_target *t, const char *key, const char *value)
+{
+	size_t target = t->channel != NULL ? strlen(t->name) : conf->limits.nicklen;
+	size_t len = strlen(":  761   * :\r\n") + strlen(me.name) + conf->limits.nicklen +
+	             target + strlen(key) + strlen(value);
+
+	return len <= OUT_LINE_MAX;
 }
 
 /* Users change their own metadata, channel operators their channel's. */
@@ -192,7 +208,7 @@ set_checks(struct client *c, struct meta_target *t, struct irc_msg *m, const cha
 		send_fail(c, "METADATA", "KEY_NO_PERMISSION", context, "Permission denied");
 		return 0;
 	}
-	if (value != NULL && !metadata_value_valid(value)) {
+	if (value != NULL && (!metadata_value_valid(value) || !fits_line(t, key, value))) {
 		send_fail(c, "METADATA", "INVALID_VALUE", key,
 		          "Invalid value: UTF-8 of at most %d bytes", METADATA_VALUE_MAX);
 		return 0;

@@ -684,3 +684,15 @@ def test_dropped_account_forgets_its_metadata(make_server):
     c = sasl_plain(srv, "mdDrop", "another pass", "mdDrop2")
     assert burst_batch(c) == []
     c.close()
+
+
+def test_value_that_could_not_reach_subscribers_whole_is_refused(make_server):
+    # With 64-character nicks a 300-byte value under a 64-byte key would not fit a 761.
+    srv = make_server("\n[limits]\nnicklen = 64\nchannellen = 200\n")
+    a = aware(srv, "mdWide")
+    key = "k" * 64
+    a.send("METADATA * SET %s :%s" % (key, "x" * 300))
+    assert fail(a)[:3] == ["METADATA", "INVALID_VALUE", key]
+    a.send("METADATA * SET %s :%s" % (key, "x" * 298))
+    assert a.expect("761").params[-1] == "x" * 298
+    a.close()
