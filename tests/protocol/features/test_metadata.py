@@ -696,3 +696,21 @@ def test_value_that_could_not_reach_subscribers_whole_is_refused(make_server):
     a.send("METADATA * SET %s :%s" % (key, "x" * 298))
     assert a.expect("761").params[-1] == "x" * 298
     a.close()
+
+
+def test_malformed_commands_get_fails_and_the_server_stays_up(server):
+    a = aware(server, "mdJunk")
+    junk = ["METADATA * SUB :a b", "METADATA * GET " + " ".join(["$"] * 13),
+            "METADATA * SET k :" + "x" * 480, "METADATA " + "#" * 300 + " LIST",
+            "METADATA * UNSUB ::", "METADATA *ALL LIST", "METADATA *ALL SYNC extra",
+            "METADATA * SYNC", "METADATA * SET k :\x01\x02"]
+    for line in junk:
+        a.send(line)
+    a.send("PING :still-here")
+    seen = a.collect(lambda m: m.command == "PONG")
+    assert seen[-1].params[-1] == "still-here"
+    fails = [m.params[1] for m in seen if m.command == "FAIL"]
+    assert fails == ["INVALID_VALUE", "INVALID_TARGET", "INVALID_TARGET", "INVALID_PARAMS"]
+    warns = [m.params[2] for m in seen if m.command == "WARN"]
+    assert warns == ["*"] + ["$"] * 13 + ["*"]
+    a.close()
