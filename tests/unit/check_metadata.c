@@ -36,6 +36,18 @@ START_TEST(test_key_and_value_validity)
 }
 END_TEST
 
+/* The capability value advertises the limits the code enforces. */
+START_TEST(test_cap_value_matches_limits)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want),
+	         "before-connect,max-subs=%d,max-keys=%d,max-key-bytes=%d,max-value-bytes=%d",
+	         METADATA_MAX_SUBS, METADATA_MAX_KEYS, METADATA_KEY_MAX, METADATA_VALUE_MAX);
+	ck_assert_str_eq(METADATA_CAP_VALUE, want);
+}
+END_TEST
+
 START_TEST(test_list_order_replace_delete)
 {
 	struct metadata_list l;
@@ -114,6 +126,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_key_and_value_validity);
+	tcase_add_test(tc, test_cap_value_matches_limits);
 	tcase_add_test(tc, test_list_order_replace_delete);
 	tcase_add_test(tc, test_list_limit);
 	tcase_add_test(tc, test_subscriptions);
