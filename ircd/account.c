@@ -13,6 +13,7 @@
 #include "casemap.h"
 #include "client.h"
 #include "log.h"
+#include "metastore.h"
 #include "numeric.h"
 #include "passwd.h"
 #include "send.h"
@@ -277,6 +278,7 @@ account_login(struct client *c, const char *name)
 	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*", name, name);
 	if (c->registered)
 		account_announce(c);
+	metastore_login(c);
 }
 
 void

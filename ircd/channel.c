@@ -38,7 +38,7 @@ channel_create(const char *name)
 	for (int i = 0; i < BAN_LISTS; i++)
 		TAILQ_INIT(&ch->bans[i]);
 	LIST_INIT(&ch->invites);
-	LIST_INIT(&ch->metadata);
+	metadata_init(&ch->metadata);
 	strmap_put(&channels, ch->name, ch);
 	return ch;
 }
@@ -57,7 +57,7 @@ channel_destroy(struct channel *ch)
 	}
 	while ((inv = LIST_FIRST(&ch->invites)) != NULL)
 		invite_del(ch, inv->client);
-	metadata_clear(&ch->metadata, &ch->nmetadata);
+	metadata_clear(&ch->metadata);
 	ptrmap_free(&ch->member_map);
 	free(ch->members);
 	free(ch->key);

@@ -73,7 +73,6 @@ struct channel {
 	uint32_t ban_serial; /* bumped on every +b/-b/+e/-e */
 	LIST_HEAD(, invite) invites;
 	struct metadata_list metadata;
-	unsigned nmetadata;
 	char name[];
 };
 

@@ -68,7 +68,7 @@ client_new_local(struct conn *conn, const char *ip)
 	LIST_INIT(&c->channels);
 	LIST_INIT(&c->invites);
 	LIST_INIT(&c->monitors);
-	LIST_INIT(&c->metadata);
+	metadata_init(&c->metadata);
 	uid_assign(c);
 	return c;
 }
@@ -79,7 +79,7 @@ client_free(struct client *c)
 	channel_part_all(c);
 	invite_clear_client(c);
 	monitor_clear(c);
-	metadata_clear(&c->metadata, &c->nmetadata);
+	metadata_clear(&c->metadata);
 	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
 		strmap_del(&clients_by_nick, c->nick);
 	if (c->registered) {

@@ -53,8 +53,7 @@ struct client {
 	LIST_HEAD(, watch) monitors; /* nicks this client MONITORs */
 	unsigned nchannels;
 	unsigned nmonitors;
-	struct metadata_list metadata;
-	unsigned nmetadata;
+	struct metadata_list metadata; /* draft/metadata-3 keys of this user */
 	unsigned registered : 1;
 	unsigned secure : 1; /* connected over TLS */
 };

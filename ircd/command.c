@@ -40,7 +40,7 @@ static struct command commands[] = {
     {"LIST", m_list, R, 0, 2, 0, 0},
     {"LUSERS", m_lusers, R, 0, 2, 0, 0},
     {"MARKREAD", m_markread, R, 1, 1, 0, 0},
-    {"METADATA", m_metadata, R, 2, 1, 0, 0},
+    {"METADATA", m_metadata, U | R, 0, 1, 0, 0},
     {"MODE", m_mode, R, 1, 1, 0, 0},
     {"MONITOR", m_monitor, R, 1, 1, 0, 0},
     {"MOTD", m_motd, R, 0, 2, 0, 0},

@@ -332,6 +332,14 @@ conn_label_end(struct conn *cn)
 	}
 }
 
+size_t
+conn_sendq_room(const struct conn *cn)
+{
+	size_t used = cn->sendq.bytes + (cn == label_conn ? captured_len : 0);
+
+	return used < cn->class->sendq ? cn->class->sendq - used : 0;
+}
+
 /* A labeled command's output is bounded like any other: by the sendq. */
 static int
 capture_for(struct conn *cn, const char *data, size_t len)
@@ -438,9 +446,7 @@ conn_free(struct conn *cn)
 	sasl_abort(cn, 0);
 	registration_conn_gone(cn);
 	multiline_conn_gone(cn);
-	for (unsigned i = 0; i < cn->nmeta_subs; i++)
-		free(cn->meta_subs[i]);
-	free(cn->meta_subs);
+	metadata_sub_clear(&cn->meta_subs);
 	tls_free(cn->ssl);
 	if (lingering_allowed && cn->sendq.count == 0)
 		linger_close(cn->fd);
@@ -604,6 +610,8 @@ conn_charge(struct conn *cn, unsigned penalty)
 #define TARGET_WINDOW 60 /* ...a slot frees after this many seconds */
 #define NICK_CHANGES 3   /* nick changes... */
 #define NICK_WINDOW 30   /* ...per this many seconds */
+#define META_CHANGES 20  /* metadata changes... */
+#define META_WINDOW 10   /* ...per this many seconds */
 
 int
 conn_target_ok(struct conn *cn, const char *target)
@@ -642,6 +650,24 @@ conn_nick_change_ok(struct conn *cn, unsigned *wait)
 		return 0;
 	}
 	cn->nick_changes++;
+	return 1;
+}
+
+/* Each change is told to everyone sharing a channel, as a nick change is. */
+int
+conn_metadata_change_ok(struct conn *cn, unsigned *wait)
+{
+	if (flood_exempt(cn))
+		return 1;
+	if (now - cn->meta_window >= META_WINDOW) {
+		cn->meta_window = now;
+		cn->meta_changes = 0;
+	}
+	if (cn->meta_changes >= META_CHANGES) {
+		*wait = (unsigned)(META_WINDOW - (now - cn->meta_window));
+		return 0;
+	}
+	cn->meta_changes++;
 	return 1;
 }
 

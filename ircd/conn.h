@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cap.h"
+#include "metadata.h"
 #include "msgbuf.h"
 #include "reactor.h"
 
@@ -51,17 +52,18 @@ struct conn {
 	struct dns_request *dns;   /* host lookup in flight */
 	struct sasl_session *sasl; /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	void *registration;          /* REGISTER in flight (m_register.c) */
-	struct multiline *multiline; /* an open draft/multiline batch */
-	char **meta_subs;            /* draft/metadata-2 subscriptions */
+	void *registration;             /* REGISTER in flight (m_register.c) */
+	struct multiline *multiline;    /* an open draft/multiline batch */
+	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
 	/* Target-change limit: recent distinct message targets (hash, when). */
 	uint32_t targets[8];
 	time_t targets_when[8];
 	time_t nick_window;    /* start of the current nick-change window */
 	unsigned nick_changes; /* changes in it */
-	unsigned nmeta_subs;
-	time_t nick_deadline; /* log in by then or be renamed (0: none) */
-	char *rbuf;           /* partial line carried between reads, or NULL */
+	time_t meta_window;    /* start of the current metadata-change window */
+	unsigned meta_changes; /* changes in it */
+	time_t nick_deadline;  /* log in by then or be renamed (0: none) */
+	char *rbuf;            /* partial line carried between reads, or NULL */
 	uint32_t rlen;
 	uint64_t flood_clock;  /* ms: fake lag, ahead of now while flooding */
 	uint64_t queued_since; /* ms: when the sendq last became non-empty */
@@ -105,6 +107,10 @@ void conn_label_take(struct conn *cn, char *out, size_t size);
  */
 int conn_target_ok(struct conn *cn, const char *target);
 int conn_nick_change_ok(struct conn *cn, unsigned *wait);
+/* 1 when c may change metadata now (20 changes per 10 s), else 0 and *wait. */
+int conn_metadata_change_ok(struct conn *cn, unsigned *wait);
+/* Bytes that may still be queued (or captured for a label) before SendQ exceeded. */
+size_t conn_sendq_room(const struct conn *cn);
 /* Charge penalty lines to the flood clock (the dispatcher calls this). */
 void conn_charge(struct conn *cn, unsigned penalty);
 /* Close every connection with an ERROR (shutdown) and flush. */

@@ -8,6 +8,7 @@
 #include "client.h"
 #include "conn.h"
 #include "hash.h"
+#include "metasync.h"
 #include "monitor.h"
 #include "numeric.h"
 #include "send.h"
@@ -124,8 +125,25 @@ monitor_signon(struct client *c)
 
 	if (t == NULL)
 		return;
-	LIST_FOREACH (w, &t->watchers, by_target)
+	LIST_FOREACH (w, &t->watchers, by_target) {
 		reply(w->watcher, RPL_MONONLINE, ":%s!%s@%s", c->nick, c->user, c->host);
+		/* draft/metadata-3: a 730 brings the user's metadata along. */
+		if (metadata_aware(w->watcher))
+			metasync_user(w->watcher, c, METASYNC_AUTO);
+	}
+}
+
+void
+monitor_each_watcher(struct client *c, void (*visit)(struct client *watcher, void *arg),
+                     void *arg)
+{
+	struct watched *t = watched_nicks.count ? strmap_get(&watched_nicks, c->nick) : NULL;
+	struct watch *w;
+
+	if (t == NULL)
+		return;
+	LIST_FOREACH (w, &t->watchers, by_target)
+		visit(w->watcher, arg);
 }
 
 void

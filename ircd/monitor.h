@@ -20,6 +20,9 @@ void monitor_list(const struct client *c, void (*visit)(const char *nick, void *
 /* c is now known by its nick (registration, nick change) / no longer. */
 void monitor_signon(struct client *c);
 void monitor_signoff(struct client *c, const char *old_nick);
+/* Visit every client watching c's nick. */
+void monitor_each_watcher(struct client *c, void (*visit)(struct client *watcher, void *arg),
+                          void *arg);
 /*
  * extended-monitor: queue om to watchers of c having every cap in caps
  * and extended-monitor, skipping those already marked with serial.

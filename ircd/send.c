@@ -14,6 +14,27 @@
 #include "server.h"
 #include "stats.h"
 
+/* The reply batch open now (batch_open): its client and reference tag. */
+static struct client *batch_to;
+static char batch_ref[16];
+
+/* A line for the open batch: "@batch=REF" merged in front of any tags. */
+static void
+send_batched(struct conn *cn, const char *line, size_t len)
+{
+	char out[OUT_LINE_MAX + sizeof(batch_ref) + 16];
+	int n;
+
+	if (line[0] == '@')
+		n = snprintf(out, sizeof(out), "@batch=%s;%s", batch_ref, line + 1);
+	else
+		n = snprintf(out, sizeof(out), "@batch=%s %s", batch_ref, line);
+	if (n > 0 && (size_t)n < sizeof(out))
+		conn_send_bytes(cn, out, (size_t)n);
+	else
+		conn_send_bytes(cn, line, len);
+}
+
 static void
 send_vline(struct client *to, const char *prefix, const char *fmt, va_list ap)
 {
@@ -23,7 +44,33 @@ send_vline(struct client *to, const char *prefix, const char *fmt, va_list ap)
 	if (to->conn == NULL)
 		return;
 	n = line_vformat(line, prefix, fmt, ap);
-	conn_send_bytes(to->conn, line, n);
+	if (to == batch_to)
+		send_batched(to->conn, line, n);
+	else
+		conn_send_bytes(to->conn, line, n);
+}
+
+void
+batch_open(struct client *c, const char *type, const char *param)
+{
+	static unsigned serial;
+
+	batch_to = NULL;
+	if (c->conn == NULL || !(c->conn->caps & CAP_BATCH))
+		return;
+	snprintf(batch_ref, sizeof(batch_ref), "B%u", ++serial);
+	send_line(c, ":%s BATCH +%s %s%s%s", me.name, batch_ref, type, param ? " " : "",
+	          param ? param : "");
+	batch_to = c;
+}
+
+void
+batch_close(struct client *c)
+{
+	if (batch_to != c)
+		return;
+	batch_to = NULL;
+	send_line(c, ":%s BATCH -%s", me.name, batch_ref);
 }
 
 void
@@ -75,7 +122,7 @@ static void
 send_standard(struct client *to, const char *kind, const char *cmd, const char *code,
               const char *context, const char *fmt, va_list ap)
 {
-	char prefix[200];
+	char prefix[OUT_LINE_MAX];
 
 	snprintf(prefix, sizeof(prefix), ":%s %s %s %s%s%s :", me.name, kind, cmd, code,
 	         context ? " " : "", context ? context : "");
@@ -212,16 +259,21 @@ send_channel(struct channel *ch, struct client *skip, struct outmsg *om, unsigne
 
 static uint32_t common_serial;
 
+uint32_t
+send_serial(void)
+{
+	if (++common_serial == 0)
+		common_serial = 1;
+	return common_serial;
+}
+
 void
 send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t caps,
                 uint32_t without_caps)
 {
-	uint32_t serial;
+	uint32_t serial = send_serial();
 	struct membership *cm;
 
-	if (++common_serial == 0)
-		common_serial = 1;
-	serial = common_serial;
 	c->mark = serial;
 	if (include_self && c->conn != NULL && (c->conn->caps & caps) == caps &&
 	    (c->conn->caps & without_caps) == 0)

@@ -28,6 +28,15 @@ void send_note(struct client *to, const char *cmd, const char *code, const char 
                const char *fmt, ...) PRINTF(5, 6);
 
 /*
+ * A batch of replies to one client ("BATCH +REF type [param]"): until
+ * batch_close, every line sent to c (reply, send_line, FAIL/WARN/NOTE)
+ * carries @batch=REF.  Without the batch capability nothing is framed and
+ * the lines go out plain.  One batch is open at a time.
+ */
+void batch_open(struct client *c, const char *type, const char *param);
+void batch_close(struct client *c);
+
+/*
  * A message serialized once, to be queued to any number of recipients,
  * each getting the tag flavour its capabilities ask for (outmsg.h).
  * msg_from stamps time and msgid and carries the sender's account.
@@ -46,6 +55,11 @@ void send_channel(struct channel *ch, struct client *skip, struct outmsg *om, un
 /* Like send_channel, only to members with all of caps and none of without_caps. */
 void send_channel_filtered(struct channel *ch, struct client *skip, struct outmsg *om,
                            unsigned status, uint32_t caps, uint32_t without_caps);
+/*
+ * A fresh serial for client->mark ("already visited in this pass"), from
+ * the counter send_common uses, so passes never mistake each other's marks.
+ */
+uint32_t send_serial(void);
 /* Every user sharing a channel with c, once each; c too when include_self. */
 void send_common(struct client *c, struct outmsg *om, int include_self);
 /*

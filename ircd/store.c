@@ -13,7 +13,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 static sqlite3 *db;
 
@@ -49,6 +49,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
     /* 5: read markers (draft/read-marker), per account and target. */
     "CREATE TABLE read_markers (account TEXT NOT NULL, target TEXT NOT NULL,"
     " time_ms INTEGER NOT NULL, PRIMARY KEY (account, target));",
+    /* 6: a logged-in user's own metadata (draft/metadata-3), gone with the account. */
+    "CREATE TABLE account_metadata (account TEXT NOT NULL"
+    " REFERENCES accounts(key) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (account, key));",
 };
 
 static int

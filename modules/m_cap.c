@@ -7,6 +7,8 @@
 #include "client.h"
 #include "conf.h"
 #include "conn.h"
+#include "metadata.h"
+#include "metasync.h"
 #include "modules.h"
 #include "numeric.h"
 #include "sasl.h"
@@ -32,7 +34,7 @@ static const struct capability caps[] = {
     {"draft/chathistory", CAP_CHATHISTORY, NULL, 0},
     {"draft/event-playback", CAP_EVENT_PLAYBACK, NULL, 0},
     {"draft/message-redaction", CAP_MESSAGE_REDACTION, NULL, 0},
-    {"draft/metadata-2", CAP_METADATA, "max-subs=50,max-keys=20,max-value-bytes=300", 0},
+    {"draft/metadata-3", CAP_METADATA, METADATA_CAP_VALUE, 0},
     {"draft/multiline", CAP_MULTILINE, "max-bytes=4096,max-lines=32", 0},
     {"draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL, 0},
     {"draft/read-marker", CAP_READ_MARKER, NULL, 0},
@@ -127,6 +129,7 @@ static void
 caps_changed(struct client *c)
 {
 	c->conn->tags_wanted = client_wanted_tags(c);
+	metasync_caps_changed(c);
 }
 
 /* All or nothing, as the spec requires. */

@@ -8,6 +8,7 @@
 #include "client.h"
 #include "conf.h"
 #include "history.h"
+#include "metasync.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
@@ -117,6 +118,8 @@ join_one(struct client *c, const char *name, const char *key)
 	topic_send(c, ch);
 	if (!(c->conn->caps & CAP_NO_IMPLICIT_NAMES))
 		names_send(c, ch);
+	if (metadata_aware(c))
+		metasync_channel(c, ch, METASYNC_AUTO);
 	markread_on_join(c, ch->name);
 }
 

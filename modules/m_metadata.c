@@ -1,222 +1,409 @@
-/* m_metadata.c - METADATA GET/LIST/SET/CLEAR/SUB/UNSUB/SUBS/SYNC (draft/metadata-2). */
+/* m_metadata.c - METADATA GET/LIST/SET/CLEAR/SUB/UNSUB/SUBS/SYNC (draft/metadata-3). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "cap.h"
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "conf.h"
 #include "conn.h"
 #include "metadata.h"
+#include "metastore.h"
+#include "metasync.h"
 #include "modules.h"
 #include "numeric.h"
 #include "send.h"
+#include "server.h"
 
-/* The object a target names, and whether c may change it. */
+/* The object a target names. */
 struct meta_target {
-	const char *name;
+	const char *name; /* as replies name it */
 	struct metadata_list *list;
-	unsigned *count;
 	struct client *user;
 	struct channel *channel;
-	int writable;
 };
 
+struct subcommand {
+	const char *name;
+	int min, max;  /* parameters after the subcommand */
+	int self_only; /* SUB, UNSUB, SUBS: the target is the client itself */
+	void (*run)(struct client *c, struct meta_target *t, struct irc_msg *m);
+};
+
+/* 1 when a client's parameter can be sent back as a middle parameter. */
+static int
+is_word(const char *s)
+{
+	return s[0] != '\0' && s[0] != ':' && strchr(s, ' ') == NULL;
+}
+
+static const char *
+middle(const char *s)
+{
+	return is_word(s) ? s : "*";
+}
+
+/* "*" is the client itself, the only target before registration. */
 static int
 resolve(struct client *c, const char *name, struct meta_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (strcmp(name, "*") == 0)
-		name = c->nick;
-	if (name[0] == '#') {
-		struct membership *m;
+	if (strcmp(name, "*") == 0 || (c->registered && irc_strcmp(name, c->nick) == 0)) {
+		t->user = c;
+		t->name = c->registered ? c->nick : "*";
+	} else if (!c->registered) {
+		return -1;
+	} else if (name[0] == '#') {
+		/* A secret channel is no target for outsiders: no leak of its name. */
 		t->channel = channel_find(name);
 		if (t->channel == NULL || !channel_visible(t->channel, c))
 			return -1;
-		m = channel_member(t->channel, c);
 		t->name = t->channel->name;
-		t->list = &t->channel->metadata;
-		t->count = &t->channel->nmetadata;
-		t->writable = m != NULL && (m->flags & MEMBER_OP);
-		return 0;
+	} else {
+		t->user = client_find_nick(name);
+		if (t->user == NULL || !t->user->registered)
+			return -1;
+		t->name = t->user->nick;
 	}
-	t->user = client_find_nick(name);
-	if (t->user == NULL || !t->user->registered)
-		return -1;
-	t->name = t->user->nick;
-	t->list = &t->user->metadata;
-	t->count = &t->user->nmetadata;
-	t->writable = t->user == c;
+	t->list = t->user != NULL ? &t->user->metadata : &t->channel->metadata;
 	return 0;
+}
+
+/*
+ * A 761 of the value must fit in 512 bytes whoever receives it and whatever
+ * nick a user target takes later, or it would reach subscribers cut.
+ */
+static int
+fits_line(const struct meta_target *t, const char *key, const char *value)
+{
+	size_t target = t->channel != NULL ? strlen(t->name) : conf->limits.nicklen;
+	size_t len = strlen(":  761   * :\r\n") + strlen(me.name) + conf->limits.nicklen +
+	             target + strlen(key) + strlen(value);
+
+	return len <= OUT_LINE_MAX;
+}
+
+/* Users change their own metadata, channel operators their channel's. */
+static int
+writable(struct client *c, const struct meta_target *t)
+{
+	struct membership *m;
+
+	if (t->user != NULL)
+		return t->user == c;
+	m = channel_member(t->channel, c);
+	return m != NULL && (m->flags & MEMBER_OP);
+}
+
+/* Keys gathered into as few 770/771/772 lines as fit, one parameter each. */
+struct keyline {
+	struct client *c;
+	int numeric;
+	char buf[400];
+	size_t len;
+	unsigned n;
+};
+
+#define KEYLINE_KEYS 12 /* parameters per line, well inside the 15 allowed */
+
+static void
+keyline_flush(struct keyline *k)
+{
+	if (k->n > 0)
+		reply(k->c, k->numeric, "%s", k->buf);
+	k->len = 0;
+	k->n = 0;
+	k->buf[0] = '\0';
+}
+
+static void
+keyline_add(struct keyline *k, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (k->n >= KEYLINE_KEYS || k->len + 1 + n >= sizeof(k->buf))
+		keyline_flush(k);
+	k->len += (size_t)snprintf(k->buf + k->len, sizeof(k->buf) - k->len, "%s%s",
+	                           k->n > 0 ? " " : "", key);
+	k->n++;
+}
+
+/* 775 echoes the command so the client can send it again as it was. */
+static void
+rate_limited(struct client *c, struct irc_msg *m, unsigned wait)
+{
+	char params[OUT_LINE_MAX] = "";
+	size_t n = 0;
+
+	for (int i = 2; i < m->argc && n < sizeof(params); i++) {
+		const char *p = m->argv[i];
+		int trailing = i == m->argc - 1 && !is_word(p);
+		n += (size_t)snprintf(params + n, sizeof(params) - n, " %s%s",
+		                      trailing ? ":" : "", p);
+	}
+	reply(c, ERR_METADATARATELIMIT, "%u %s %s%s", wait, middle(m->argv[0]),
+	      middle(m->argv[1]), params);
+}
+
+/* A change to be told to others: the changes limit applies (not before registration). */
+static int
+change_allowed(struct client *c, struct irc_msg *m)
+{
+	unsigned wait = 0;
+
+	if (!c->registered || conn_metadata_change_ok(c->conn, &wait))
+		return 1;
+	rate_limited(c, m, wait);
+	return 0;
+}
+
+static void
+meta_get(struct client *c, struct meta_target *t, struct irc_msg *m)
+{
+	batch_open(c, "metadata", t->name);
+	for (int i = 2; i < m->argc; i++) {
+		const char *key = m->argv[i];
+		if (!metadata_key_valid(key))
+			send_warn(c, "METADATA", "INVALID_KEY", middle(key), "Invalid key");
+		else
+			metadata_reply(c, t->name, key, metadata_get(t->list, key));
+	}
+	batch_close(c);
+}
+
+static void
+meta_list(struct client *c, struct meta_target *t, struct irc_msg *m UNUSED)
+{
+	struct metadata *md;
+
+	batch_open(c, "metadata", t->name);
+	TAILQ_FOREACH (md, &t->list->head, link)
+		metadata_reply(c, t->name, md->key, md->value);
+	batch_close(c);
+}
+
+/* Store, keep with the account when it is the client's own, and tell subscribers. */
+static void
+apply(struct client *c, struct meta_target *t, const char *key, const char *value)
+{
+	metadata_set(t->list, key, value);
+	if (t->user == c)
+		metastore_set(c, key, value);
+	metasync_notify(c, t->user, t->channel, key, value);
 }
 
 static int
-subscribed(const struct conn *cn, const char *key)
+set_checks(struct client *c, struct meta_target *t, struct irc_msg *m, const char *value)
 {
-	for (unsigned i = 0; i < cn->nmeta_subs; i++)
-		if (strcmp(cn->meta_subs[i], key) == 0)
-			return 1;
-	return 0;
-}
+	const char *key = m->argv[2];
+	char context[CHANNELLEN_MAX + METADATA_KEY_MAX + 32];
 
-static void
-send_value(struct client *c, const char *target, const char *key, const char *value)
-{
-	if (value != NULL)
-		reply(c, RPL_KEYVALUE, "%s %s * :%s", target, key, value);
-	else
-		reply(c, RPL_KEYNOTSET, "%s %s :key not set", target, key);
-}
-
-/* Tell subscribers who can see the target: its channel, or shared channels. */
-static void
-notify(struct client *c, const struct meta_target *t, const char *key, const char *value)
-{
-	struct outmsg *om = value ? msg_from(c, "METADATA %s %s * :%s", t->name, key, value)
-	                          : msg_from(c, "METADATA %s %s *", t->name, key);
-	struct membership *mem;
-
-	if (t->channel != NULL) {
-		for (uint32_t i = 0; i < t->channel->nmembers; i++) {
-			struct client *to = t->channel->members[i]->client;
-			if (to != c && to->conn && (to->conn->caps & CAP_METADATA) &&
-			    subscribed(to->conn, key))
-				send_msg(to, om);
-		}
-	} else {
-		static uint32_t serial;
-		if (++serial == 0)
-			serial = 1;
-		c->mark = serial;
-		LIST_FOREACH (mem, &t->user->channels, client_link) {
-			for (uint32_t i = 0; i < mem->channel->nmembers; i++) {
-				struct client *to = mem->channel->members[i]->client;
-				if (to->mark == serial || to->conn == NULL)
-					continue;
-				to->mark = serial;
-				if ((to->conn->caps & CAP_METADATA) &&
-				    subscribed(to->conn, key))
-					send_msg(to, om);
-			}
-		}
-	}
-	msg_release(om);
-}
-
-static void
-meta_set(struct client *c, struct meta_target *t, const char *key, const char *value)
-{
 	if (!metadata_key_valid(key)) {
-		send_fail(c, "METADATA", "KEY_INVALID", key, "Invalid key");
-		return;
+		send_fail(c, "METADATA", "INVALID_KEY", middle(key), "Invalid key");
+		return 0;
 	}
-	if (!t->writable) {
-		send_fail(c, "METADATA", "KEY_NO_PERMISSION", t->name, "%s :Not permitted",
-		          key);
-		return;
+	if (!writable(c, t)) {
+		snprintf(context, sizeof(context), "%s %s", t->name, key);
+		send_fail(c, "METADATA", "KEY_NO_PERMISSION", context, "Permission denied");
+		return 0;
 	}
-	if (value != NULL && strlen(value) > METADATA_VALUE_MAX) {
-		send_fail(c, "METADATA", "VALUE_INVALID", t->name, "Value too long");
-		return;
+	if (value != NULL && (!metadata_value_valid(value) || !fits_line(t, key, value))) {
+		send_fail(c, "METADATA", "INVALID_VALUE", key,
+		          "Invalid value: UTF-8 of at most %d bytes", METADATA_VALUE_MAX);
+		return 0;
 	}
-	if (metadata_set(t->list, t->count, key, value) != 0) {
-		send_fail(c, "METADATA", "LIMIT_REACHED", t->name, "Too many keys");
-		return;
+	if (value != NULL && metadata_get(t->list, key) == NULL &&
+	    t->list->count >= METADATA_MAX_KEYS) {
+		snprintf(context, sizeof(context), "%s %s %d", middle(m->argv[1]), t->name,
+		         METADATA_MAX_KEYS);
+		send_fail(c, "METADATA", "LIMIT_REACHED", context, "Too many keys");
+		return 0;
 	}
-	send_value(c, t->name, key, value);
-	notify(c, t, key, value);
+	return 1;
 }
 
 static void
-meta_subscribe(struct client *c, struct irc_msg *m, int add)
+meta_set(struct client *c, struct meta_target *t, struct irc_msg *m)
 {
-	struct conn *cn = c->conn;
-	char done[400] = "";
-	size_t n = 0;
+	const char *key = m->argv[2];
+	/* An empty value removes the key, as an absent one does. */
+	const char *value = m->argc > 3 && m->argv[3][0] != '\0' ? m->argv[3] : NULL;
+	const char *old;
+
+	if (!set_checks(c, t, m, value))
+		return;
+	old = metadata_get(t->list, key);
+	/* Setting what is already there changes nothing: nobody to tell. */
+	if (old == NULL ? value != NULL : value == NULL || strcmp(old, value) != 0) {
+		if (!change_allowed(c, m))
+			return;
+		apply(c, t, key, value);
+	}
+	metadata_reply(c, t->name, key, value);
+}
+
+static void
+meta_clear(struct client *c, struct meta_target *t, struct irc_msg *m)
+{
+	char context[CHANNELLEN_MAX + 8], key[METADATA_KEY_MAX + 1];
+
+	if (!writable(c, t)) {
+		snprintf(context, sizeof(context), "%s *", t->name);
+		send_fail(c, "METADATA", "KEY_NO_PERMISSION", context, "Permission denied");
+		return;
+	}
+	if (t->list->count > 0 && !change_allowed(c, m))
+		return;
+	batch_open(c, "metadata", t->name);
+	while (!TAILQ_EMPTY(&t->list->head)) {
+		str_copy(key, TAILQ_FIRST(&t->list->head)->key, sizeof(key));
+		apply(c, t, key, NULL);
+		metadata_reply(c, t->name, key, NULL);
+	}
+	batch_close(c);
+}
+
+static void
+meta_sub(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m)
+{
+	struct keyline ok = {c, RPL_METADATASUBOK, "", 0, 0};
+	struct metadata_subs added = {NULL, 0};
+	const char *refused = NULL;
+
+	for (int i = 2; i < m->argc && refused == NULL; i++) {
+		const char *key = m->argv[i];
+		int r;
+		if (!metadata_key_valid(key)) {
+			send_warn(c, "METADATA", "INVALID_KEY", middle(key), "Invalid key");
+			continue;
+		}
+		r = metadata_sub_add(&c->conn->meta_subs, key);
+		if (r < 0) {
+			refused = key; /* the keys after it are not processed */
+			continue;
+		}
+		if (r > 0)
+			metadata_sub_add(&added, key);
+		keyline_add(&ok, key);
+	}
+	keyline_flush(&ok);
+	if (refused != NULL) {
+		char context[METADATA_KEY_MAX + 32];
+		snprintf(context, sizeof(context), "%s %s %d", middle(m->argv[1]), refused,
+		         METADATA_MAX_SUBS);
+		send_fail(c, "METADATA", "LIMIT_REACHED", context, "Too many subscriptions");
+	}
+	/* The current values of the new keys; none before registration. */
+	if (c->registered && added.count > 0)
+		metasync_all(c, &added);
+	metadata_sub_clear(&added);
+}
+
+static void
+meta_unsub(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m)
+{
+	struct keyline ok = {c, RPL_METADATAUNSUBOK, "", 0, 0};
 
 	for (int i = 2; i < m->argc; i++) {
 		const char *key = m->argv[i];
 		if (!metadata_key_valid(key)) {
-			send_fail(c, "METADATA", "KEY_INVALID", key, "Invalid key");
+			send_warn(c, "METADATA", "INVALID_KEY", middle(key), "Invalid key");
 			continue;
 		}
-		if (add && !subscribed(cn, key)) {
-			if (cn->nmeta_subs >= METADATA_MAX_SUBS) {
-				send_fail(c, "METADATA", "TOO_MANY_SUBS", key,
-				          "Too many subscriptions");
-				break;
-			}
-			cn->meta_subs =
-			    xrealloc(cn->meta_subs, (cn->nmeta_subs + 1) * sizeof(char *));
-			cn->meta_subs[cn->nmeta_subs++] = xstrdup(key);
-		} else if (!add) {
-			for (unsigned k = 0; k < cn->nmeta_subs; k++) {
-				if (strcmp(cn->meta_subs[k], key) == 0) {
-					free(cn->meta_subs[k]);
-					cn->meta_subs[k] = cn->meta_subs[--cn->nmeta_subs];
-					break;
-				}
-			}
-		}
-		if (n + strlen(key) + 2 < sizeof(done))
-			n += (size_t)snprintf(done + n, sizeof(done) - n, "%s%s", n ? " " : "",
-			                      key);
+		metadata_sub_del(&c->conn->meta_subs, key);
+		keyline_add(&ok, key);
 	}
-	if (n > 0)
-		reply(c, add ? RPL_METADATASUBOK : RPL_METADATAUNSUBOK, ":%s", done);
+	keyline_flush(&ok);
+}
+
+static void
+meta_subs(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m UNUSED)
+{
+	struct keyline list = {c, RPL_METADATASUBS, "", 0, 0};
+	const struct metadata_subs *s = &c->conn->meta_subs;
+
+	batch_open(c, "metadata-subs", NULL);
+	for (unsigned i = 0; i < s->count; i++)
+		keyline_add(&list, s->keys[i]);
+	keyline_flush(&list);
+	batch_close(c);
+}
+
+static void
+meta_sync(struct client *c, struct meta_target *t, struct irc_msg *m UNUSED)
+{
+	if (t->channel != NULL)
+		metasync_channel(c, t->channel, METASYNC_ASKED);
+	else
+		metasync_user(c, t->user, METASYNC_ASKED);
+}
+
+static const struct subcommand subcommands[] = {
+    {"GET", 1, IRC_PARAMS_MAX, 0, meta_get},
+    {"LIST", 0, 0, 0, meta_list},
+    {"SET", 1, 2, 0, meta_set},
+    {"CLEAR", 0, 0, 0, meta_clear},
+    {"SUB", 1, IRC_PARAMS_MAX, 1, meta_sub},
+    {"UNSUB", 1, IRC_PARAMS_MAX, 1, meta_unsub},
+    {"SUBS", 0, 0, 1, meta_subs},
+    {"SYNC", 0, 0, 0, meta_sync},
+};
+
+static const struct subcommand *
+subcommand_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(subcommands); i++)
+		if (strcasecmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+/* Parameters, then the target: FAIL INVALID_PARAMS or INVALID_TARGET. */
+static const struct subcommand *
+check(struct client *c, struct irc_msg *m, struct meta_target *t)
+{
+	const struct subcommand *sc = m->argc >= 2 ? subcommand_find(m->argv[1]) : NULL;
+	int n = m->argc - 2;
+
+	if (m->argc < 2) {
+		send_fail(c, "METADATA", "INVALID_PARAMS", "*", "Not enough parameters");
+		return NULL;
+	}
+	if (sc == NULL || n < sc->min || n > sc->max) {
+		send_fail(c, "METADATA", "INVALID_PARAMS", middle(m->argv[1]), "%s",
+		          sc == NULL    ? "Unknown subcommand"
+		          : n < sc->min ? "Not enough parameters"
+		                        : "Too many parameters");
+		return NULL;
+	}
+	if (resolve(c, m->argv[0], t) != 0 || (sc->self_only && t->user != c)) {
+		send_fail(c, "METADATA", "INVALID_TARGET", middle(m->argv[0]),
+		          "Invalid metadata target");
+		return NULL;
+	}
+	return sc;
 }
 
 HANDLER(m_metadata)
 {
-	const char *sub = m->argv[1];
+	const struct subcommand *sc;
 	struct meta_target t;
-	struct metadata *md;
 
-	if (!(c->conn->caps & CAP_METADATA)) {
+	/* The replies come in batches, and subscriptions need both. */
+	if (!metadata_aware(c)) {
 		send_fail(c, "METADATA", "NEED_CAPABILITY", "*",
-		          "Enable draft/metadata-2 first");
+		          "Enable the draft/metadata-3 and batch capabilities first");
 		return IRC_OK;
 	}
-	if (strcasecmp(sub, "SUB") == 0 || strcasecmp(sub, "UNSUB") == 0) {
-		meta_subscribe(c, m, strcasecmp(sub, "SUB") == 0);
+	/* "*ALL" is every visible target, for SYNC only, once registered. */
+	if (m->argc == 2 && c->registered && strcmp(m->argv[0], "*ALL") == 0 &&
+	    strcasecmp(m->argv[1], "SYNC") == 0) {
+		metasync_all(c, NULL);
 		return IRC_OK;
 	}
-	if (strcasecmp(sub, "SUBS") == 0) {
-		for (unsigned i = 0; i < c->conn->nmeta_subs; i++)
-			reply(c, RPL_METADATASUBS, ":%s", c->conn->meta_subs[i]);
-		return IRC_OK;
-	}
-	if (resolve(c, m->argv[0], &t) != 0) {
-		send_fail(c, "METADATA", "INVALID_TARGET", m->argv[0], "Invalid target");
-		return IRC_OK;
-	}
-	if (strcasecmp(sub, "GET") == 0) {
-		for (int i = 2; i < m->argc; i++)
-			send_value(c, t.name, m->argv[i], metadata_get(t.list, m->argv[i]));
-	} else if (strcasecmp(sub, "LIST") == 0) {
-		LIST_FOREACH (md, t.list, link)
-			send_value(c, t.name, md->key, md->value);
-	} else if (strcasecmp(sub, "SYNC") == 0) {
-		LIST_FOREACH (md, t.list, link)
-			if (subscribed(c->conn, md->key))
-				send_value(c, t.name, md->key, md->value);
-	} else if (strcasecmp(sub, "SET") == 0 && m->argc > 2) {
-		meta_set(c, &t, m->argv[2], m->argc > 3 ? m->argv[3] : NULL);
-	} else if (strcasecmp(sub, "CLEAR") == 0) {
-		if (!t.writable) {
-			send_fail(c, "METADATA", "KEY_NO_PERMISSION", t.name,
-			          "* :Not permitted");
-			return IRC_OK;
-		}
-		while (!LIST_EMPTY(t.list)) {
-			char *key = xstrdup(LIST_FIRST(t.list)->key);
-			meta_set(c, &t, key, NULL);
-			free(key);
-		}
-	} else {
-		send_fail(c, "METADATA", "SUBCOMMAND_INVALID", sub, "Unknown subcommand");
-	}
+	sc = check(c, m, &t);
+	if (sc != NULL)
+		sc->run(c, &t, m);
 	return IRC_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "client.h"
 #include "conf.h"
+#include "metasync.h"
 #include "modules.h"
 #include "monitor.h"
 #include "numeric.h"
@@ -41,25 +42,55 @@ batch_add(struct nick_batch *b, const char *item)
 	b->len += n;
 }
 
+/* The 730 and 731 lines of one command, and the users the 730s name. */
+struct status {
+	struct nick_batch on, off;
+	struct client *online[MONITOR_MAX];
+	unsigned nonline;
+};
+
 /* Sort a nick into the online or offline batch. */
 static void
-status_of(struct client *c, const char *nick, struct nick_batch *on, struct nick_batch *off)
+status_of(struct status *s, const char *nick)
 {
 	struct client *u = client_find_nick(nick);
 	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 
-	if (u != NULL && u->registered)
-		batch_add(on, client_mask(u, mask, sizeof(mask)));
-	else
-		batch_add(off, nick);
+	if (u != NULL && u->registered) {
+		batch_add(&s->on, client_mask(u, mask, sizeof(mask)));
+		if (s->nonline < MONITOR_MAX)
+			s->online[s->nonline++] = u;
+	} else {
+		batch_add(&s->off, nick);
+	}
+}
+
+/* draft/metadata-3: each user a 730 named comes with its metadata. */
+static void
+status_flush(struct client *c, struct status *s)
+{
+	batch_flush(&s->on);
+	batch_flush(&s->off);
+	if (metadata_aware(c))
+		for (unsigned i = 0; i < s->nonline; i++)
+			metasync_user(c, s->online[i], METASYNC_AUTO);
+}
+
+static void
+status_init(struct client *c, struct status *s)
+{
+	s->on = (struct nick_batch){c, RPL_MONONLINE, "", 0};
+	s->off = (struct nick_batch){c, RPL_MONOFFLINE, "", 0};
+	s->nonline = 0;
 }
 
 static void
 monitor_plus(struct client *c, char *targets)
 {
-	struct nick_batch on = {c, RPL_MONONLINE, "", 0}, off = {c, RPL_MONOFFLINE, "", 0};
+	struct status s;
 	char *nick;
 
+	status_init(c, &s);
 	while ((nick = list_next(&targets)) != NULL) {
 		if (*nick == '\0' || !nick_valid(nick, conf->limits.nicklen))
 			continue;
@@ -68,10 +99,9 @@ monitor_plus(struct client *c, char *targets)
 			      MONITOR_MAX, nick, targets ? "," : "", targets ? targets : "");
 			break;
 		}
-		status_of(c, nick, &on, &off);
+		status_of(&s, nick);
 	}
-	batch_flush(&on);
-	batch_flush(&off);
+	status_flush(c, &s);
 }
 
 static void
@@ -80,15 +110,10 @@ list_visit(const char *nick, void *arg)
 	batch_add(arg, nick);
 }
 
-struct status_ctx {
-	struct nick_batch on, off;
-};
-
 static void
 status_visit(const char *nick, void *arg)
 {
-	struct status_ctx *s = arg;
-	status_of(s->on.c, nick, &s->on, &s->off);
+	status_of(arg, nick);
 }
 
 HANDLER(m_monitor)
@@ -120,10 +145,10 @@ HANDLER(m_monitor)
 	}
 	case 'S':
 	case 's': {
-		struct status_ctx s = {{c, RPL_MONONLINE, "", 0}, {c, RPL_MONOFFLINE, "", 0}};
+		struct status s;
+		status_init(c, &s);
 		monitor_list(c, status_visit, &s);
-		batch_flush(&s.on);
-		batch_flush(&s.off);
+		status_flush(c, &s);
 		break;
 	}
 	default:

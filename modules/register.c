@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "dns.h"
 #include "log.h"
+#include "metasync.h"
 #include "modules.h"
 #include "numeric.h"
 #include "sasl.h"
@@ -86,6 +87,8 @@ welcome_send(struct client *c)
 	      CHAN_MODES, CHAN_MODES_PARAM);
 	isupport_send(c);
 	lusers_send(c);
+	/* draft/metadata-3: the user's own metadata, before 376/422. */
+	metasync_welcome(c);
 	motd_send(c);
 }
 

@@ -48,5 +48,10 @@ tests_unit_check_whowas_SOURCES = tests/unit/check_whowas.c
 tests_unit_check_whowas_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_whowas_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_metadata
+tests_unit_check_metadata_SOURCES = tests/unit/check_metadata.c
+tests_unit_check_metadata_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_metadata_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif

@@ -223,29 +223,3 @@ def test_standard_replies_on_bad_setname(server):
     f = c.expect("FAIL")
     assert f.params[:2] == ["SETNAME", "INVALID_REALNAME"]
     c.close()
-
-
-def test_metadata_set_get_subscribe_notify(server):
-    caps = ["draft/metadata-2"]
-    a = server.client().register("metaA", caps=caps)
-    b = server.client().register("metaB", caps=caps)
-    for x in (a, b):
-        x.send("JOIN #meta")
-        x.expect("366")
-    b.send("METADATA * SUB avatar")
-    assert b.expect("770").params[-1] == "avatar"
-    a.send("METADATA * SET avatar :https://example.org/a.png")
-    assert a.expect("761").params[1:] == ["metaA", "avatar", "*", "https://example.org/a.png"]
-    note = b.expect("METADATA")
-    assert note.params == ["metaA", "avatar", "*", "https://example.org/a.png"]
-    b.send("METADATA metaA GET avatar missing")
-    assert b.expect("761").params[2] == "avatar"
-    assert b.expect("766").params[2] == "missing"
-    b.send("METADATA metaA SET avatar :mine now")
-    assert b.expect("FAIL").params[:2] == ["METADATA", "KEY_NO_PERMISSION"]
-    a.send("METADATA #meta SET topic-url :x")
-    a.expect("761")
-    b.send("METADATA * SET Bad!Key :v")
-    assert b.expect("FAIL").params[:2] == ["METADATA", "KEY_INVALID"]
-    a.close()
-    b.close()

@@ -1,0 +1,18 @@
+/* metastore.h - a logged-in user's own metadata, kept with its account. */
+#ifndef EVIRCD_METASTORE_H
+#define EVIRCD_METASTORE_H
+
+struct client;
+
+/*
+ * c has just logged in: the account's stored keys join those c already
+ * has (c's own values win), and the result is stored back.  Subscribers
+ * are told of the keys that came from the store.
+ */
+void metastore_login(struct client *c);
+/* c changed its own key (value NULL: removed); stored when logged in. */
+void metastore_set(const struct client *c, const char *key, const char *value);
+/* c cleared all its keys. */
+void metastore_clear(const struct client *c);
+
+#endif
