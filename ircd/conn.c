@@ -636,39 +636,35 @@ conn_target_ok(struct conn *cn, const char *target)
 	return 0;
 }
 
+/* Take one event from w; 0 with *wait (seconds) when the window is spent. */
+static int
+rate_window_take(struct rate_window *w, unsigned max, time_t span, unsigned *wait)
+{
+	if (now - w->start >= span) {
+		w->start = now;
+		w->count = 0;
+	}
+	if (w->count >= max) {
+		*wait = (unsigned)(span - (now - w->start));
+		return 0;
+	}
+	w->count++;
+	return 1;
+}
+
 int
 conn_nick_change_ok(struct conn *cn, unsigned *wait)
 {
-	if (flood_exempt(cn))
-		return 1;
-	if (now - cn->nick_window >= NICK_WINDOW) {
-		cn->nick_window = now;
-		cn->nick_changes = 0;
-	}
-	if (cn->nick_changes >= NICK_CHANGES) {
-		*wait = (unsigned)(NICK_WINDOW - (now - cn->nick_window));
-		return 0;
-	}
-	cn->nick_changes++;
-	return 1;
+	return flood_exempt(cn) ||
+	       rate_window_take(&cn->nick_changes, NICK_CHANGES, NICK_WINDOW, wait);
 }
 
 /* Each change is told to everyone sharing a channel, as a nick change is. */
 int
 conn_metadata_change_ok(struct conn *cn, unsigned *wait)
 {
-	if (flood_exempt(cn))
-		return 1;
-	if (now - cn->meta_window >= META_WINDOW) {
-		cn->meta_window = now;
-		cn->meta_changes = 0;
-	}
-	if (cn->meta_changes >= META_CHANGES) {
-		*wait = (unsigned)(META_WINDOW - (now - cn->meta_window));
-		return 0;
-	}
-	cn->meta_changes++;
-	return 1;
+	return flood_exempt(cn) ||
+	       rate_window_take(&cn->meta_changes, META_CHANGES, META_WINDOW, wait);
 }
 
 static int

@@ -37,6 +37,12 @@ enum conn_state {
 #define CONN_THROTTLED 0x100        /* complete lines wait for the flood clock */
 #define CONN_REGISTER_PENDING 0x200 /* an account REGISTER is being made */
 
+/* At most N events per fixed window of S seconds (NICK, METADATA changes). */
+struct rate_window {
+	time_t start;
+	unsigned count;
+};
+
 struct conn {
 	struct rio io;
 	int fd;
@@ -58,12 +64,10 @@ struct conn {
 	/* Target-change limit: recent distinct message targets (hash, when). */
 	uint32_t targets[8];
 	time_t targets_when[8];
-	time_t nick_window;    /* start of the current nick-change window */
-	unsigned nick_changes; /* changes in it */
-	time_t meta_window;    /* start of the current metadata-change window */
-	unsigned meta_changes; /* changes in it */
-	time_t nick_deadline;  /* log in by then or be renamed (0: none) */
-	char *rbuf;            /* partial line carried between reads, or NULL */
+	struct rate_window nick_changes; /* NICK cycling limit */
+	struct rate_window meta_changes; /* METADATA changes limit */
+	time_t nick_deadline;            /* log in by then or be renamed (0: none) */
+	char *rbuf;                      /* partial line carried between reads, or NULL */
 	uint32_t rlen;
 	uint64_t flood_clock;  /* ms: fake lag, ahead of now while flooding */
 	uint64_t queued_since; /* ms: when the sendq last became non-empty */
