@@ -8,6 +8,11 @@
  *   join_storm          JOIN into / NAMES of a big channel: time to 366
  *   mixed_workload      a paced mix of everyday commands, connection churn included
  *   memory_leak         mixed_workload while sampling the server's RSS: slope KB/min
+ *   fairness            quiet clients' PING round trips without and with one flooder
+ *
+ * With --caps, a fraction of the clients (--caps-fraction) negotiate IRCv3
+ * capabilities (CAP LS 302 / REQ / END) before registering; lines that start
+ * with a tag section are classified after it.
  *
  * Every client speaks real IRC: NICK/USER, waits for 001 and for the end of the
  * MOTD (376 or 422), answers PING, and every disconnect is counted with the
@@ -47,7 +52,7 @@
 #endif
 
 #define RBUF_SIZE 65536   /* one read() takes up to this much */
-#define CARRY_MAX 4096    /* a partial line kept between reads */
+#define CARRY_MAX 10240   /* a partial line kept between reads (tags: up to 8191 + 512) */
 #define TS_SLOTS 32       /* timestamps stamped at write time, per client */
 #define OBUF_MAX (8u << 20)
 #define MAX_CHANS_PER_CLIENT 8
@@ -145,13 +150,17 @@ static struct opts {
 	double rss_interval, max_slope, gap_ms;
 	int quickack;
 	const char *source, *ack;
-	int inflight_set, duration_set;
+	const char *caps, *flood;
+	double caps_fraction;
+	int flood_window;
+	int inflight_set, duration_set, caps_fraction_set;
 } O = {
 	.host = "127.0.0.1", .port = 6667, .duration = 10, .warmup = 2,
 	.clients = 0, .pairs = 100, .inflight = 16, .channels = 1, .upc = 1000,
 	.senders = 1, .members = 1000, .iterations = 50, .size = 40, .sample = 16,
 	.pending = 8, .joins = 3, .drain = 2, .reg_timeout = 30, .setup_timeout = 120,
 	.pace_us = 25, .rss_interval = 1, .max_slope = -1, .gap_ms = 2,
+	.caps_fraction = 1, .flood = "self", .flood_window = 65536,
 };
 
 static void usage(void) __attribute__((noreturn));
@@ -166,11 +175,12 @@ static void usage(void)
 	    "  join_storm         --members N --iterations I\n"
 	    "  mixed_workload     [--clients N] [--channels C] [--joins J] [--rate OPS]\n"
 	    "  memory_leak        --pid PID [mixed_workload options] [--rss-interval S] [--max-slope KB/min]\n"
+	    "  fairness           [--clients N] [--rate PINGS/s] [--flood self|ping] [--flood-window LINES]\n"
 	    "  (traffic) --ack all|first   what acknowledges a message in the closed loop\n"
 	    "  (join_storm) --gap-ms MS    pause between iterations\n"
 	    "common: --host 127.0.0.1 --port 6667 --duration S --warmup S --pid PID --size BYTES\n"
 	    "        --sample N --pending N --drain S --reg-timeout S --setup-timeout S --pace-us US\n"
-	    "        --quickack 0|1\n"
+	    "        --quickack 0|1 --caps CAP1,CAP2 --caps-fraction F\n"
 	    "See tests-load/README.md.\n",
 	    stderr);
 	exit(2);
@@ -214,6 +224,10 @@ static void parse_opts(int argc, char **argv)
 		{"--source", 's', &O.source, NULL},
 		{"--quickack", 'i', &O.quickack, NULL},
 		{"--ack", 's', &O.ack, NULL},
+		{"--caps", 's', &O.caps, NULL},
+		{"--caps-fraction", 'd', &O.caps_fraction, &O.caps_fraction_set},
+		{"--flood", 's', &O.flood, NULL},
+		{"--flood-window", 'i', &O.flood_window, NULL},
 	};
 	if (argc < 2 || argv[1][0] == '-')
 		usage();
@@ -259,6 +273,14 @@ static void parse_opts(int argc, char **argv)
 		die("--duration/--warmup too large");
 	if (O.ack && strcmp(O.ack, "first") && strcmp(O.ack, "all"))
 		die("--ack is 'first' or 'all'");
+	if (O.caps_fraction > 1)
+		die("--caps-fraction is in 0..1");
+	if (O.caps_fraction_set && !O.caps)
+		die("--caps-fraction needs --caps");
+	if (strcmp(O.flood, "self") && strcmp(O.flood, "ping"))
+		die("--flood is 'self' or 'ping'");
+	if (O.flood_window < 1)
+		O.flood_window = 1;
 }
 
 /* -------------------------------------------------------------- histogram */
@@ -500,6 +522,9 @@ struct client {
 	uint32_t count;
 	int16_t chans[MAX_CHANS_PER_CLIENT];
 	uint8_t nchans;
+	/* IRCv3 (--caps): negotiates at all; 1 waiting for LS, 2 for ACK/NAK */
+	uint8_t capable, cap_wait;
+	uint16_t cap_offer, cap_ack; /* bits of the --caps list */
 };
 
 typedef struct {
@@ -512,6 +537,55 @@ typedef struct {
 } hooks_t;
 
 static hooks_t H;
+
+/* --caps: the capabilities asked for, and what came of it */
+#define MAX_CAPS 16
+static struct {
+	int n;
+	const char *name[MAX_CAPS];
+	size_t len[MAX_CAPS];
+	uint16_t all;
+	uint64_t capable, acked_all, acked_some, naks, none_offered, no_reply;
+	uint64_t tagged_lines, tagged_privmsg, privmsg_in, tags_to_plain;
+} CAPS;
+
+static void caps_parse(void)
+{
+	if (!O.caps)
+		return;
+	char *list = strdup(O.caps), *save = NULL;
+	if (!list)
+		die("out of memory");
+	for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		if (CAPS.n == MAX_CAPS)
+			die("--caps: at most %d capabilities", MAX_CAPS);
+		CAPS.name[CAPS.n] = t;
+		CAPS.len[CAPS.n] = strlen(t);
+		CAPS.all |= (uint16_t)(1u << CAPS.n);
+		CAPS.n++;
+	}
+	if (!CAPS.n)
+		die("--caps: empty list");
+}
+
+/* Bits of the --caps names found in a CAP list ("a b=c d"). */
+static uint16_t caps_match(const char *p, const char *end)
+{
+	uint16_t bits = 0;
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		const char *t = p;
+		while (p < end && *p != ' ')
+			p++;
+		const char *te = memchr(t, '=', (size_t)(p - t));
+		size_t n = (size_t)((te ? te : p) - t);
+		for (int i = 0; i < CAPS.n; i++)
+			if (n == CAPS.len[i] && !memcmp(t, CAPS.name[i], n))
+				bits |= (uint16_t)(1u << i);
+	}
+	return bits;
+}
 
 static struct {
 	struct ev_loop *loop;
@@ -823,6 +897,11 @@ static void cl_close(client_t *c, const char *why)
 static void cl_connected(client_t *c)
 {
 	c->state = CS_REGISTERING;
+	if (c->capable) {
+		/* a server without CAP ignores it or answers 421 and registers us anyway */
+		c->cap_wait = 1;
+		cl_send(c, "CAP LS 302\r\n", 12);
+	}
 	cl_sendf(c, "NICK %s\r\nUSER %s 0 * :evload %s\r\n", c->nick, c->nick, O.scenario);
 }
 
@@ -834,6 +913,8 @@ static void cl_start(client_t *c)
 	c->state = CS_CONNECTING;
 	c->quitting = c->got_error = c->write_dead = c->want_write = 0;
 	c->nick_tries = 0;
+	c->cap_wait = 0;
+	c->cap_offer = c->cap_ack = 0;
 	c->carry_len = 0;
 	c->olen = c->ooff = 0;
 	c->n_ts = 0;
@@ -907,6 +988,10 @@ static void on_numeric(client_t *c, int code, char *args, char *end)
 {
 	switch (code) {
 	case 1:
+		if (c->cap_wait) { /* registered without finishing CAP: the server has none */
+			c->cap_wait = 0;
+			CAPS.no_reply++;
+		}
 		if (c->state < CS_REGISTERED) {
 			c->state = CS_REGISTERED;
 			c->t_reg = G.read_ns;
@@ -944,12 +1029,76 @@ static void on_numeric(client_t *c, int code, char *args, char *end)
 		H.numeric(c, code, args, end);
 }
 
+/* "CAP <nick> LS|ACK|NAK [*] :<list>", p just after "CAP ". */
+static void on_cap(client_t *c, char *p, char *end)
+{
+	char *sp = memchr(p, ' ', (size_t)(end - p));
+	if (!sp || !c->cap_wait)
+		return;
+	char *sub = sp + 1;
+	sp = memchr(sub, ' ', (size_t)(end - sub));
+	size_t sublen = (size_t)((sp ? sp : end) - sub);
+	p = sp ? sp + 1 : end;
+	int more = end - p >= 2 && p[0] == '*' && p[1] == ' ';
+	if (more)
+		p += 2;
+	if (p < end && *p == ':')
+		p++;
+	if (sublen == 2 && !memcmp(sub, "LS", 2) && c->cap_wait == 1) {
+		c->cap_offer |= caps_match(p, end);
+		if (more)
+			return;
+		if (!c->cap_offer) {
+			CAPS.none_offered++;
+			c->cap_wait = 0;
+			cl_send(c, "CAP END\r\n", 9);
+			return;
+		}
+		char req[600];
+		size_t n = 9;
+		memcpy(req, "CAP REQ :", 9);
+		for (int i = 0; i < CAPS.n; i++)
+			if (c->cap_offer & (1u << i) && n + CAPS.len[i] + 3 < sizeof req) {
+				if (n > 9)
+					req[n++] = ' ';
+				memcpy(req + n, CAPS.name[i], CAPS.len[i]);
+				n += CAPS.len[i];
+			}
+		memcpy(req + n, "\r\n", 2);
+		cl_send(c, req, n + 2);
+		c->cap_wait = 2;
+	} else if (sublen == 3 && c->cap_wait == 2 && (!memcmp(sub, "ACK", 3) || !memcmp(sub, "NAK", 3))) {
+		if (sub[0] == 'A') {
+			c->cap_ack |= caps_match(p, end);
+			if (c->cap_ack == CAPS.all)
+				CAPS.acked_all++;
+			else
+				CAPS.acked_some++;
+		} else {
+			CAPS.naks++;
+		}
+		c->cap_wait = 0;
+		cl_send(c, "CAP END\r\n", 9);
+	}
+}
+
 static void handle_line(client_t *c, char *s, char *end)
 {
 	const char *src = NULL;
 	size_t srclen = 0;
 	char *p = s;
+	unsigned tagged = 0;
 	G.lines_in++;
+	if (*p == '@') { /* IRCv3 tags: skip the section, nothing is parsed in it */
+		char *sp = memchr(p, ' ', (size_t)(end - p));
+		if (!sp)
+			return;
+		p = sp + 1;
+		tagged = 1;
+		CAPS.tagged_lines++;
+		if (!c->cap_ack)
+			CAPS.tags_to_plain++;
+	}
 	if (p < end && *p == ':') {
 		char *sp = memchr(p, ' ', (size_t)(end - p));
 		if (!sp)
@@ -960,6 +1109,8 @@ static void handle_line(client_t *c, char *s, char *end)
 	}
 	size_t rem = (size_t)(end - p);
 	if (rem > 8 && !memcmp(p, "PRIVMSG ", 8)) {
+		CAPS.privmsg_in++;
+		CAPS.tagged_privmsg += tagged;
 		if (H.privmsg)
 			H.privmsg(c, p + 8, end);
 		return;
@@ -985,6 +1136,10 @@ static void handle_line(client_t *c, char *s, char *end)
 	}
 	if (rem >= 5 && !memcmp(p, "ERROR", 5) && (rem == 5 || p[5] == ' ')) {
 		on_error_line(c, p + (rem > 5 ? 6 : 5), end);
+		return;
+	}
+	if (rem > 4 && !memcmp(p, "CAP ", 4)) {
+		on_cap(c, p + 4, end);
 		return;
 	}
 	if (H.other)
@@ -1204,6 +1359,12 @@ static void loop_init(uint32_t nclients, char letter)
 		G.cl[i].idx = i;
 		G.cl[i].fd = -1;
 		make_nick(&G.cl[i], letter, i);
+		/* --caps-fraction F: client i negotiates when floor((i+1)F) > floor(iF),
+		 * spreading the capable clients evenly (F = 0.5: every other one) */
+		if (CAPS.n && (uint64_t)((double)(i + 1) * O.caps_fraction) > (uint64_t)((double)i * O.caps_fraction)) {
+			G.cl[i].capable = 1;
+			CAPS.capable++;
+		}
 	}
 	L.cap = nclients ? nclients : 1;
 	L.q = xcalloc(L.cap, sizeof(uint32_t));
@@ -1317,8 +1478,28 @@ static void print_cpu(const cpu_snap_t *a, const cpu_snap_t *b)
 	print_machine(a, b);
 }
 
+static void print_caps(void)
+{
+	if (!CAPS.n)
+		return;
+	kv("caps_requested", "%s", O.caps);
+	kv("caps_fraction", "%.3f", O.caps_fraction);
+	kv("clients_cap_capable", "%" PRIu64, CAPS.capable);
+	kv("clients_caps_acked", "%" PRIu64, CAPS.acked_all);
+	kv("clients_caps_acked_partly", "%" PRIu64, CAPS.acked_some);
+	kv("clients_caps_nak", "%" PRIu64, CAPS.naks);
+	kv("clients_caps_none_offered", "%" PRIu64, CAPS.none_offered);
+	kv("clients_caps_no_reply", "%" PRIu64, CAPS.no_reply);
+	kv("tagged_lines_in", "%" PRIu64, CAPS.tagged_lines);
+	kv("privmsg_in", "%" PRIu64, CAPS.privmsg_in);
+	kv("tagged_privmsg_pct", "%.1f",
+	   CAPS.privmsg_in ? 100.0 * (double)CAPS.tagged_privmsg / (double)CAPS.privmsg_in : 0.0);
+	kv("tagged_lines_to_plain_clients", "%" PRIu64, CAPS.tags_to_plain);
+}
+
 static int print_tail(void)
 {
+	print_caps();
 	kv("disconnects_explained", "%" PRIu64, G.disc_explained);
 	kv("disconnects_unexplained", "%" PRIu64, G.disc_unexplained);
 	for (int i = 0; i < nreasons; i++)
@@ -2514,6 +2695,9 @@ static void cs_worker(int id, uint32_t n, double rate, uint32_t pending, int in,
 	teardown_all();
 	wprintf("final %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", self_cpu_ns(), G.disc_explained,
 		G.disc_unexplained, still);
+	if (CAPS.n)
+		wprintf("caps %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", CAPS.capable,
+			CAPS.acked_all, CAPS.acked_some, CAPS.naks, CAPS.none_offered, CAPS.no_reply);
 	for (int i = 0; i < nreasons; i++)
 		if (reasons[i].count)
 			wprintf("reason %d %" PRIu64 " %s\n", reasons[i].explained, reasons[i].count, reasons[i].text);
@@ -2654,13 +2838,20 @@ static int run_connection_stress(void)
 	for (uint32_t w = 0; w < nw; w++) {
 		while (read_line(from_w[w], line, sizeof line)) {
 			long long cpu;
-			unsigned long long a, b, c;
+			unsigned long long a, b, c, d1, e1, f1;
 			int ex, off = 0;
 			if (sscanf(line, "final %lld %llu %llu %llu", &cpu, &a, &b, &c) == 4) {
 				gen_cpu += cpu;
 				G.disc_explained += a;
 				G.disc_unexplained += b;
 				still += c;
+			} else if (sscanf(line, "caps %llu %llu %llu %llu %llu %llu", &a, &b, &c, &d1, &e1, &f1) == 6) {
+				CAPS.capable += a;
+				CAPS.acked_all += b;
+				CAPS.acked_some += c;
+				CAPS.naks += d1;
+				CAPS.none_offered += e1;
+				CAPS.no_reply += f1;
 			} else if (sscanf(line, "reason %d %llu %n", &ex, &a, &off) == 2 && off) {
 				reasons[reason_intern(line + off, strlen(line + off), ex)].count += a;
 			} else if (!strcmp(line, "end2")) {
@@ -2758,6 +2949,7 @@ int main(int argc, char **argv)
 		unhex[(unsigned char)toupper(HEX[i])] = (signed char)i;
 	}
 	resolve_target();
+	caps_parse();
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	hard_nofile();
