@@ -2953,9 +2953,12 @@ static void fl_say(const char *fmt, ...)
 static void fl_topup(client_t *c)
 {
 	while (FL.flooding && c->state == CS_READY && !c->write_dead && c->olen - c->ooff < 4 * FL.block_len &&
-	       FL.queued - FL.recv < (uint64_t)O.flood_window) {
-		cl_send(c, FL.block, FL.block_len);
-		FL.queued += FL.block_lines;
+	       FL.queued < FL.recv + (uint64_t)O.flood_window) {
+		uint64_t k = FL.recv + (uint64_t)O.flood_window - FL.queued;
+		if (k > FL.block_lines)
+			k = FL.block_lines;
+		cl_send(c, FL.block, (size_t)k * FL.line_len);
+		FL.queued += k;
 	}
 }
 
@@ -2967,12 +2970,14 @@ static void fl_io_cb(EV_P_ ev_io *w, int revents)
 		fl_topup(c);
 }
 
+/* replies to the flood: counted once it has started */
 static void fl_count_pm(client_t *c, char *args, char *end)
 {
 	(void)c;
 	(void)args;
 	(void)end;
-	FL.recv++;
+	if (FL.flooding)
+		FL.recv++;
 }
 
 static void fl_count_num(client_t *c, int code, char *args, char *end)
@@ -2992,7 +2997,8 @@ static void fl_count_other(client_t *c, const char *src, size_t srclen, char *cm
 	(void)srclen;
 	(void)cmd;
 	(void)end;
-	FL.recv++;
+	if (FL.flooding)
+		FL.recv++;
 }
 
 static void fl_after_read(client_t *c)
