@@ -8,6 +8,11 @@
  *   join_storm          JOIN into / NAMES of a big channel: time to 366
  *   mixed_workload      a paced mix of everyday commands, connection churn included
  *   memory_leak         mixed_workload while sampling the server's RSS: slope KB/min
+ *   fairness            quiet clients' PING round trips without and with one flooder
+ *
+ * With --caps, a fraction of the clients (--caps-fraction) negotiate IRCv3
+ * capabilities (CAP LS 302 / REQ / END) before registering; lines that start
+ * with a tag section are classified after it.
  *
  * Every client speaks real IRC: NICK/USER, waits for 001 and for the end of the
  * MOTD (376 or 422), answers PING, and every disconnect is counted with the
@@ -47,7 +52,7 @@
 #endif
 
 #define RBUF_SIZE 65536   /* one read() takes up to this much */
-#define CARRY_MAX 4096    /* a partial line kept between reads */
+#define CARRY_MAX 10240   /* a partial line kept between reads (tags: up to 8191 + 512) */
 #define TS_SLOTS 32       /* timestamps stamped at write time, per client */
 #define OBUF_MAX (8u << 20)
 #define MAX_CHANS_PER_CLIENT 8
@@ -145,13 +150,17 @@ static struct opts {
 	double rss_interval, max_slope, gap_ms;
 	int quickack;
 	const char *source, *ack;
-	int inflight_set, duration_set;
+	const char *caps, *flood;
+	double caps_fraction;
+	int flood_window;
+	int inflight_set, duration_set, caps_fraction_set;
 } O = {
 	.host = "127.0.0.1", .port = 6667, .duration = 10, .warmup = 2,
 	.clients = 0, .pairs = 100, .inflight = 16, .channels = 1, .upc = 1000,
 	.senders = 1, .members = 1000, .iterations = 50, .size = 40, .sample = 16,
 	.pending = 8, .joins = 3, .drain = 2, .reg_timeout = 30, .setup_timeout = 120,
 	.pace_us = 25, .rss_interval = 1, .max_slope = -1, .gap_ms = 2,
+	.caps_fraction = 1, .flood = "self", .flood_window = 65536,
 };
 
 static void usage(void) __attribute__((noreturn));
@@ -166,11 +175,12 @@ static void usage(void)
 	    "  join_storm         --members N --iterations I\n"
 	    "  mixed_workload     [--clients N] [--channels C] [--joins J] [--rate OPS]\n"
 	    "  memory_leak        --pid PID [mixed_workload options] [--rss-interval S] [--max-slope KB/min]\n"
+	    "  fairness           [--clients N] [--rate PINGS/s] [--flood self|ping] [--flood-window LINES]\n"
 	    "  (traffic) --ack all|first   what acknowledges a message in the closed loop\n"
 	    "  (join_storm) --gap-ms MS    pause between iterations\n"
 	    "common: --host 127.0.0.1 --port 6667 --duration S --warmup S --pid PID --size BYTES\n"
 	    "        --sample N --pending N --drain S --reg-timeout S --setup-timeout S --pace-us US\n"
-	    "        --quickack 0|1\n"
+	    "        --quickack 0|1 --caps CAP1,CAP2 --caps-fraction F\n"
 	    "See tests-load/README.md.\n",
 	    stderr);
 	exit(2);
@@ -214,6 +224,10 @@ static void parse_opts(int argc, char **argv)
 		{"--source", 's', &O.source, NULL},
 		{"--quickack", 'i', &O.quickack, NULL},
 		{"--ack", 's', &O.ack, NULL},
+		{"--caps", 's', &O.caps, NULL},
+		{"--caps-fraction", 'd', &O.caps_fraction, &O.caps_fraction_set},
+		{"--flood", 's', &O.flood, NULL},
+		{"--flood-window", 'i', &O.flood_window, NULL},
 	};
 	if (argc < 2 || argv[1][0] == '-')
 		usage();
@@ -259,6 +273,14 @@ static void parse_opts(int argc, char **argv)
 		die("--duration/--warmup too large");
 	if (O.ack && strcmp(O.ack, "first") && strcmp(O.ack, "all"))
 		die("--ack is 'first' or 'all'");
+	if (O.caps_fraction > 1)
+		die("--caps-fraction is in 0..1");
+	if (O.caps_fraction_set && !O.caps)
+		die("--caps-fraction needs --caps");
+	if (strcmp(O.flood, "self") && strcmp(O.flood, "ping"))
+		die("--flood is 'self' or 'ping'");
+	if (O.flood_window < 1)
+		O.flood_window = 1;
 }
 
 /* -------------------------------------------------------------- histogram */
@@ -500,6 +522,9 @@ struct client {
 	uint32_t count;
 	int16_t chans[MAX_CHANS_PER_CLIENT];
 	uint8_t nchans;
+	/* IRCv3 (--caps): negotiates at all; 1 waiting for LS, 2 for ACK/NAK */
+	uint8_t capable, cap_wait;
+	uint16_t cap_offer, cap_ack; /* bits of the --caps list */
 };
 
 typedef struct {
@@ -512,6 +537,55 @@ typedef struct {
 } hooks_t;
 
 static hooks_t H;
+
+/* --caps: the capabilities asked for, and what came of it */
+#define MAX_CAPS 16
+static struct {
+	int n;
+	const char *name[MAX_CAPS];
+	size_t len[MAX_CAPS];
+	uint16_t all;
+	uint64_t capable, acked_all, acked_some, naks, none_offered, no_reply;
+	uint64_t tagged_lines, tagged_privmsg, privmsg_in, tags_to_plain;
+} CAPS;
+
+static void caps_parse(void)
+{
+	if (!O.caps)
+		return;
+	char *list = strdup(O.caps), *save = NULL;
+	if (!list)
+		die("out of memory");
+	for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		if (CAPS.n == MAX_CAPS)
+			die("--caps: at most %d capabilities", MAX_CAPS);
+		CAPS.name[CAPS.n] = t;
+		CAPS.len[CAPS.n] = strlen(t);
+		CAPS.all |= (uint16_t)(1u << CAPS.n);
+		CAPS.n++;
+	}
+	if (!CAPS.n)
+		die("--caps: empty list");
+}
+
+/* Bits of the --caps names found in a CAP list ("a b=c d"). */
+static uint16_t caps_match(const char *p, const char *end)
+{
+	uint16_t bits = 0;
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		const char *t = p;
+		while (p < end && *p != ' ')
+			p++;
+		const char *te = memchr(t, '=', (size_t)(p - t));
+		size_t n = (size_t)((te ? te : p) - t);
+		for (int i = 0; i < CAPS.n; i++)
+			if (n == CAPS.len[i] && !memcmp(t, CAPS.name[i], n))
+				bits |= (uint16_t)(1u << i);
+	}
+	return bits;
+}
 
 static struct {
 	struct ev_loop *loop;
@@ -823,6 +897,11 @@ static void cl_close(client_t *c, const char *why)
 static void cl_connected(client_t *c)
 {
 	c->state = CS_REGISTERING;
+	if (c->capable) {
+		/* a server without CAP ignores it or answers 421 and registers us anyway */
+		c->cap_wait = 1;
+		cl_send(c, "CAP LS 302\r\n", 12);
+	}
 	cl_sendf(c, "NICK %s\r\nUSER %s 0 * :evload %s\r\n", c->nick, c->nick, O.scenario);
 }
 
@@ -834,6 +913,8 @@ static void cl_start(client_t *c)
 	c->state = CS_CONNECTING;
 	c->quitting = c->got_error = c->write_dead = c->want_write = 0;
 	c->nick_tries = 0;
+	c->cap_wait = 0;
+	c->cap_offer = c->cap_ack = 0;
 	c->carry_len = 0;
 	c->olen = c->ooff = 0;
 	c->n_ts = 0;
@@ -907,6 +988,10 @@ static void on_numeric(client_t *c, int code, char *args, char *end)
 {
 	switch (code) {
 	case 1:
+		if (c->cap_wait) { /* registered without finishing CAP: the server has none */
+			c->cap_wait = 0;
+			CAPS.no_reply++;
+		}
 		if (c->state < CS_REGISTERED) {
 			c->state = CS_REGISTERED;
 			c->t_reg = G.read_ns;
@@ -944,12 +1029,76 @@ static void on_numeric(client_t *c, int code, char *args, char *end)
 		H.numeric(c, code, args, end);
 }
 
+/* "CAP <nick> LS|ACK|NAK [*] :<list>", p just after "CAP ". */
+static void on_cap(client_t *c, char *p, char *end)
+{
+	char *sp = memchr(p, ' ', (size_t)(end - p));
+	if (!sp || !c->cap_wait)
+		return;
+	char *sub = sp + 1;
+	sp = memchr(sub, ' ', (size_t)(end - sub));
+	size_t sublen = (size_t)((sp ? sp : end) - sub);
+	p = sp ? sp + 1 : end;
+	int more = end - p >= 2 && p[0] == '*' && p[1] == ' ';
+	if (more)
+		p += 2;
+	if (p < end && *p == ':')
+		p++;
+	if (sublen == 2 && !memcmp(sub, "LS", 2) && c->cap_wait == 1) {
+		c->cap_offer |= caps_match(p, end);
+		if (more)
+			return;
+		if (!c->cap_offer) {
+			CAPS.none_offered++;
+			c->cap_wait = 0;
+			cl_send(c, "CAP END\r\n", 9);
+			return;
+		}
+		char req[600];
+		size_t n = 9;
+		memcpy(req, "CAP REQ :", 9);
+		for (int i = 0; i < CAPS.n; i++)
+			if (c->cap_offer & (1u << i) && n + CAPS.len[i] + 3 < sizeof req) {
+				if (n > 9)
+					req[n++] = ' ';
+				memcpy(req + n, CAPS.name[i], CAPS.len[i]);
+				n += CAPS.len[i];
+			}
+		memcpy(req + n, "\r\n", 2);
+		cl_send(c, req, n + 2);
+		c->cap_wait = 2;
+	} else if (sublen == 3 && c->cap_wait == 2 && (!memcmp(sub, "ACK", 3) || !memcmp(sub, "NAK", 3))) {
+		if (sub[0] == 'A') {
+			c->cap_ack |= caps_match(p, end);
+			if (c->cap_ack == CAPS.all)
+				CAPS.acked_all++;
+			else
+				CAPS.acked_some++;
+		} else {
+			CAPS.naks++;
+		}
+		c->cap_wait = 0;
+		cl_send(c, "CAP END\r\n", 9);
+	}
+}
+
 static void handle_line(client_t *c, char *s, char *end)
 {
 	const char *src = NULL;
 	size_t srclen = 0;
 	char *p = s;
+	unsigned tagged = 0;
 	G.lines_in++;
+	if (*p == '@') { /* IRCv3 tags: skip the section, nothing is parsed in it */
+		char *sp = memchr(p, ' ', (size_t)(end - p));
+		if (!sp)
+			return;
+		p = sp + 1;
+		tagged = 1;
+		CAPS.tagged_lines++;
+		if (!c->capable) /* (InspIRCd tags the ACK itself: count only clients that never asked) */
+			CAPS.tags_to_plain++;
+	}
 	if (p < end && *p == ':') {
 		char *sp = memchr(p, ' ', (size_t)(end - p));
 		if (!sp)
@@ -960,6 +1109,8 @@ static void handle_line(client_t *c, char *s, char *end)
 	}
 	size_t rem = (size_t)(end - p);
 	if (rem > 8 && !memcmp(p, "PRIVMSG ", 8)) {
+		CAPS.privmsg_in++;
+		CAPS.tagged_privmsg += tagged;
 		if (H.privmsg)
 			H.privmsg(c, p + 8, end);
 		return;
@@ -985,6 +1136,10 @@ static void handle_line(client_t *c, char *s, char *end)
 	}
 	if (rem >= 5 && !memcmp(p, "ERROR", 5) && (rem == 5 || p[5] == ' ')) {
 		on_error_line(c, p + (rem > 5 ? 6 : 5), end);
+		return;
+	}
+	if (rem > 4 && !memcmp(p, "CAP ", 4)) {
+		on_cap(c, p + 4, end);
 		return;
 	}
 	if (H.other)
@@ -1194,7 +1349,11 @@ static void check_setup_done(void)
 
 static void loop_init(uint32_t nclients, char letter)
 {
-	G.loop = ev_default_loop(EVFLAG_AUTO);
+	/* not the default loop: its SIGCHLD handler would reap the fairness flooder
+	 * before our waitpid() */
+	G.loop = ev_loop_new(EVFLAG_AUTO);
+	if (!G.loop)
+		die("ev_loop_new failed");
 	G.rbuf = xcalloc(1, RBUF_SIZE + CARRY_MAX + 16);
 	G.ncl = nclients;
 	G.cl = xcalloc(nclients, sizeof(client_t));
@@ -1204,6 +1363,12 @@ static void loop_init(uint32_t nclients, char letter)
 		G.cl[i].idx = i;
 		G.cl[i].fd = -1;
 		make_nick(&G.cl[i], letter, i);
+		/* --caps-fraction F: client i negotiates when floor((i+1)F) > floor(iF),
+		 * spreading the capable clients evenly (F = 0.5: every other one) */
+		if (CAPS.n && (uint64_t)((double)(i + 1) * O.caps_fraction) > (uint64_t)((double)i * O.caps_fraction)) {
+			G.cl[i].capable = 1;
+			CAPS.capable++;
+		}
 	}
 	L.cap = nclients ? nclients : 1;
 	L.q = xcalloc(L.cap, sizeof(uint32_t));
@@ -1317,8 +1482,28 @@ static void print_cpu(const cpu_snap_t *a, const cpu_snap_t *b)
 	print_machine(a, b);
 }
 
+static void print_caps(void)
+{
+	if (!CAPS.n)
+		return;
+	kv("caps_requested", "%s", O.caps);
+	kv("caps_fraction", "%.3f", O.caps_fraction);
+	kv("clients_cap_capable", "%" PRIu64, CAPS.capable);
+	kv("clients_caps_acked", "%" PRIu64, CAPS.acked_all);
+	kv("clients_caps_acked_partly", "%" PRIu64, CAPS.acked_some);
+	kv("clients_caps_nak", "%" PRIu64, CAPS.naks);
+	kv("clients_caps_none_offered", "%" PRIu64, CAPS.none_offered);
+	kv("clients_caps_no_reply", "%" PRIu64, CAPS.no_reply);
+	kv("tagged_lines_in", "%" PRIu64, CAPS.tagged_lines);
+	kv("privmsg_in", "%" PRIu64, CAPS.privmsg_in);
+	kv("tagged_privmsg_pct", "%.1f",
+	   CAPS.privmsg_in ? 100.0 * (double)CAPS.tagged_privmsg / (double)CAPS.privmsg_in : 0.0);
+	kv("tagged_lines_to_plain_clients", "%" PRIu64, CAPS.tags_to_plain);
+}
+
 static int print_tail(void)
 {
+	print_caps();
 	kv("disconnects_explained", "%" PRIu64, G.disc_explained);
 	kv("disconnects_unexplained", "%" PRIu64, G.disc_unexplained);
 	for (int i = 0; i < nreasons; i++)
@@ -2514,6 +2699,9 @@ static void cs_worker(int id, uint32_t n, double rate, uint32_t pending, int in,
 	teardown_all();
 	wprintf("final %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", self_cpu_ns(), G.disc_explained,
 		G.disc_unexplained, still);
+	if (CAPS.n)
+		wprintf("caps %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", CAPS.capable,
+			CAPS.acked_all, CAPS.acked_some, CAPS.naks, CAPS.none_offered, CAPS.no_reply);
 	for (int i = 0; i < nreasons; i++)
 		if (reasons[i].count)
 			wprintf("reason %d %" PRIu64 " %s\n", reasons[i].explained, reasons[i].count, reasons[i].text);
@@ -2654,13 +2842,20 @@ static int run_connection_stress(void)
 	for (uint32_t w = 0; w < nw; w++) {
 		while (read_line(from_w[w], line, sizeof line)) {
 			long long cpu;
-			unsigned long long a, b, c;
+			unsigned long long a, b, c, d1, e1, f1;
 			int ex, off = 0;
 			if (sscanf(line, "final %lld %llu %llu %llu", &cpu, &a, &b, &c) == 4) {
 				gen_cpu += cpu;
 				G.disc_explained += a;
 				G.disc_unexplained += b;
 				still += c;
+			} else if (sscanf(line, "caps %llu %llu %llu %llu %llu %llu", &a, &b, &c, &d1, &e1, &f1) == 6) {
+				CAPS.capable += a;
+				CAPS.acked_all += b;
+				CAPS.acked_some += c;
+				CAPS.naks += d1;
+				CAPS.none_offered += e1;
+				CAPS.no_reply += f1;
 			} else if (sscanf(line, "reason %d %llu %n", &ex, &a, &off) == 2 && off) {
 				reasons[reason_intern(line + off, strlen(line + off), ex)].count += a;
 			} else if (!strcmp(line, "end2")) {
@@ -2717,6 +2912,542 @@ static int run_connection_stress(void)
 	return print_tail();
 }
 
+/* --------------------------------------------------------------- fairness */
+
+/*
+ * One flooder among quiet clients. The flooder is a child process of its own
+ * (so that its traffic does not delay the quiet clients' event loop): it keeps
+ * its socket full of "PRIVMSG <itself> :..." (or "PING :...") lines, at most
+ * --flood-window lines ahead of the replies it has read back. The quiet
+ * clients send "PING :Q<16 hex ns>" at a paced total --rate and time each
+ * PONG. Two windows: without the flood, then with it. Parent and child talk
+ * over two pipes: the child says "R" (ready), "C recv bytes_out t cpu"
+ * (snapshot), "D explained count reason" (its client was lost), "E ..." (done);
+ * the parent says "G" (flood), "S" (snapshot), "Q" (stop).
+ */
+
+static struct {
+	int in, out;
+	ev_io cmd;
+	int flooding;
+	char *block;
+	size_t block_len, line_len;
+	uint32_t block_lines;
+	uint64_t queued, recv, bytes0;
+} FL;
+
+static void fl_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fl_say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		wr_all(FL.out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* Keep the output buffer full: whole lines only, so that a PONG to a server
+ * PING or the final QUIT never lands inside a flood line. */
+static void fl_topup(client_t *c)
+{
+	while (FL.flooding && c->state == CS_READY && !c->write_dead && c->olen - c->ooff < 4 * FL.block_len &&
+	       FL.queued < FL.recv + (uint64_t)O.flood_window) {
+		uint64_t k = FL.recv + (uint64_t)O.flood_window - FL.queued;
+		if (k > FL.block_lines)
+			k = FL.block_lines;
+		cl_send(c, FL.block, (size_t)k * FL.line_len);
+		FL.queued += k;
+	}
+}
+
+static void fl_io_cb(EV_P_ ev_io *w, int revents)
+{
+	io_cb(EV_A_ w, revents);
+	client_t *c = (client_t *)w;
+	if (c->state == CS_READY)
+		fl_topup(c);
+}
+
+/* replies to the flood: counted once it has started */
+static void fl_count_pm(client_t *c, char *args, char *end)
+{
+	(void)c;
+	(void)args;
+	(void)end;
+	if (FL.flooding)
+		FL.recv++;
+}
+
+static void fl_count_num(client_t *c, int code, char *args, char *end)
+{
+	(void)c;
+	(void)code;
+	(void)args;
+	(void)end;
+	if (FL.flooding)
+		FL.recv++;
+}
+
+static void fl_count_other(client_t *c, const char *src, size_t srclen, char *cmd, char *end)
+{
+	(void)c;
+	(void)src;
+	(void)srclen;
+	(void)cmd;
+	(void)end;
+	if (FL.flooding)
+		FL.recv++;
+}
+
+static void fl_after_read(client_t *c)
+{
+	fl_topup(c);
+}
+
+static void fl_report_losses(void)
+{
+	for (int i = 0; i < nreasons; i++)
+		if (reasons[i].count)
+			fl_say("D %d %" PRIu64 " %s\n", reasons[i].explained, reasons[i].count, reasons[i].text);
+	for (int i = 0; i < nreasons; i++)
+		reasons[i].count = 0;
+}
+
+static void fl_closed(client_t *c, int kind, int was_ready)
+{
+	(void)c;
+	FL.flooding = 0;
+	if (kind != CLOSED_EXPECTED)
+		fl_report_losses();
+	if (!was_ready) {
+		G.setup_failed++;
+		check_setup_done();
+	}
+}
+
+static void fl_setup_done(void)
+{
+	client_t *c = &G.cl[0];
+	if (G.setup_failed || c->state != CS_READY) {
+		fl_say("X\n");
+		return;
+	}
+	char line[512];
+	int hl = !strcmp(O.flood, "ping") ? snprintf(line, sizeof line, "PING :F")
+					  : snprintf(line, sizeof line, "PRIVMSG %s :F", c->nick);
+	size_t n = (size_t)hl;
+	for (int i = 1; i < O.size; i++)
+		line[n++] = (char)('a' + i % 26);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	FL.line_len = n;
+	FL.block_lines = (uint32_t)(65536 / n);
+	FL.block_len = FL.block_lines * n;
+	FL.block = xcalloc(1, FL.block_len);
+	for (uint32_t i = 0; i < FL.block_lines; i++)
+		memcpy(FL.block + i * n, line, n);
+	ev_set_cb(&c->io, fl_io_cb);
+	fl_say("R %zu\n", n);
+}
+
+static void fl_cmd_cb(EV_P_ ev_io *w, int revents)
+{
+	char b[64];
+	(void)revents;
+	ssize_t n = read(w->fd, b, sizeof b);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) { /* the parent is gone */
+		ev_break(EV_A_ EVBREAK_ALL);
+		return;
+	}
+	client_t *c = &G.cl[0];
+	for (ssize_t i = 0; i < n; i++) {
+		switch (b[i]) {
+		case 'G':
+			FL.flooding = 1;
+			FL.bytes0 = G.bytes_out;
+			fl_topup(c);
+			break;
+		case 'S':
+			fl_say("C %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 "\n", FL.recv, G.bytes_out - FL.bytes0,
+			       now_ns(), self_cpu_ns());
+			break;
+		case 'Q':
+			FL.flooding = 0;
+			fl_say("E %" PRIu64 " %" PRIu64 "\n", FL.recv, G.bytes_out - FL.bytes0);
+			c->quitting = 1;
+			c->write_dead = 1; /* no QUIT behind a partly written flood line */
+			ev_break(EV_A_ EVBREAK_ALL);
+			return;
+		}
+	}
+}
+
+static void fl_child(int in, int out)
+{
+	FL.in = in;
+	FL.out = out;
+	loop_init(1, 'z');
+	H = (hooks_t){.privmsg = fl_count_pm, .numeric = fl_count_num, .other = fl_count_other,
+		      .closed = fl_closed, .after_read = fl_after_read};
+	fcntl(in, F_SETFL, O_NONBLOCK);
+	ev_io_init(&FL.cmd, fl_cmd_cb, in, EV_READ);
+	ev_set_priority(&FL.cmd, EV_MAXPRI);
+	ev_io_start(G.loop, &FL.cmd);
+	setup_clients(1, 0, 1, fl_setup_done);
+	ev_run(G.loop, 0);
+	G.cl[0].quitting = 1;
+	teardown_all();
+	fl_report_losses();
+	close(out);
+	_exit(0);
+}
+
+/* The parent: quiet clients, windows, report. */
+
+typedef struct {
+	uint64_t recv, bytes, t;
+	int64_t cpu;
+	int have;
+} fl_snap_t;
+
+static struct {
+	uint32_t N;
+	int phase; /* 0 setup, 1 warmup, 2 window, 3 flood warmup, 4 flood window, 5 drain */
+	int child_ready, quiet_ready, child_done;
+	pid_t child;
+	int to_child, from_child;
+	ev_io pipe_io;
+	char pbuf[1024];
+	size_t plen;
+	size_t line_len;
+	hist_t h[2], *cur;
+	uint64_t sent, recv, rr;
+	uint64_t s0, r0, w_sent[2], w_recv[2];
+	cpu_snap_t c0[2], c1[2];
+	fl_snap_t fs[2];
+	int nfs;
+	pacer_t pacer;
+	ev_timer tm;
+	uint64_t drain_until, t_start;
+} FR;
+
+static void fr_tell(const char *cmd)
+{
+	if (FR.to_child >= 0)
+		wr_all(FR.to_child, cmd, strlen(cmd));
+}
+
+static void fr_fire(uint64_t n)
+{
+	while (n--) {
+		client_t *c = &G.cl[FR.rr++ % FR.N];
+		if (c->state != CS_READY)
+			continue;
+		char *p = cl_reserve(c, 25);
+		if (!p)
+			continue;
+		memcpy(p, "PING :Q0000000000000000\r\n", 25);
+		if (c->n_ts < TS_SLOTS)
+			c->ts_off[c->n_ts++] = c->olen + 7;
+		else
+			put_hex(p + 7, now_ns(), 16);
+		c->olen += 25;
+		cl_mark_dirty(c);
+		FR.sent++;
+	}
+}
+
+static void fr_other(client_t *c, const char *src, size_t srclen, char *cmd, char *end)
+{
+	uint64_t ts;
+	(void)c;
+	(void)src;
+	(void)srclen;
+	if (end - cmd < 5 + 17 || memcmp(cmd, "PONG ", 5) || end[-17] != 'Q' || !get_hex(end - 16, 16, &ts))
+		return;
+	FR.recv++;
+	if (G.lat_on && G.read_ns >= ts)
+		h_add(FR.cur, G.read_ns - ts);
+}
+
+static void fr_timer(double after, void (*cb)(EV_P_ ev_timer *, int));
+
+static void fr_drain_cb(EV_P_ ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	if ((FR.recv >= FR.sent && FR.child_done) || now_ns() >= FR.drain_until) {
+		ev_timer_stop(EV_A_ & FR.tm);
+		ev_break(EV_A_ EVBREAK_ALL);
+	}
+}
+
+static void fr_window_end(int k)
+{
+	FR.w_sent[k] = FR.sent - FR.s0;
+	FR.w_recv[k] = FR.recv - FR.r0;
+	cpu_snap(&FR.c1[k]);
+	G.lat_on = 0;
+}
+
+static void fr_window_start(int k)
+{
+	FR.cur = &FR.h[k];
+	FR.s0 = FR.sent;
+	FR.r0 = FR.recv;
+	cpu_snap(&FR.c0[k]);
+	G.lat_on = 1;
+}
+
+static void fr_step_cb(EV_P_ ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	switch (FR.phase) {
+	case 1: /* warmup over: the window without flood */
+		FR.phase = 2;
+		fr_window_start(0);
+		fr_timer(O.duration, fr_step_cb);
+		break;
+	case 2: /* start the flood */
+		fr_window_end(0);
+		FR.phase = 3;
+		fr_tell("G");
+		fr_timer(O.warmup > 0 ? O.warmup : 1e-6, fr_step_cb);
+		break;
+	case 3:
+		FR.phase = 4;
+		fr_tell("S");
+		fr_window_start(1);
+		fr_timer(O.duration, fr_step_cb);
+		break;
+	case 4:
+		fr_window_end(1);
+		fr_tell("SQ");
+		FR.phase = 5;
+		pacer_stop(&FR.pacer);
+		FR.drain_until = now_ns() + (uint64_t)(O.drain * 1e9);
+		ev_timer_stop(G.loop, &FR.tm);
+		ev_timer_init(&FR.tm, fr_drain_cb, 0.01, 0.01);
+		ev_timer_start(G.loop, &FR.tm);
+		break;
+	}
+}
+
+static void fr_timer(double after, void (*cb)(EV_P_ ev_timer *, int))
+{
+	ev_timer_stop(G.loop, &FR.tm);
+	ev_timer_init(&FR.tm, cb, after, 0);
+	ev_timer_start(G.loop, &FR.tm);
+}
+
+static void fr_maybe_start(void)
+{
+	if (FR.phase || !FR.child_ready || !FR.quiet_ready)
+		return;
+	FR.phase = 1;
+	pacer_start(&FR.pacer, O.rate, fr_fire);
+	fr_timer(O.warmup > 0 ? O.warmup : 1e-6, fr_step_cb);
+}
+
+static void fr_child_line(char *line)
+{
+	unsigned long long a, b, t;
+	long long cpu;
+	int ex, off = 0;
+	size_t ll;
+	switch (line[0]) {
+	case 'R':
+		if (sscanf(line, "R %zu", &ll) == 1)
+			FR.line_len = ll;
+		FR.child_ready = 1;
+		fr_maybe_start();
+		break;
+	case 'X':
+		fail("the flooder did not get ready");
+		ev_break(G.loop, EVBREAK_ALL);
+		break;
+	case 'C':
+		if (FR.nfs < 2 && sscanf(line, "C %llu %llu %llu %lld", &a, &b, &t, &cpu) == 4)
+			FR.fs[FR.nfs++] = (fl_snap_t){a, b, t, cpu, 1};
+		break;
+	case 'D':
+		if (sscanf(line, "D %d %llu %n", &ex, &a, &off) == 2 && off) {
+			char r[160];
+			int n = snprintf(r, sizeof r, "flooder: %s", line + off);
+			reasons[reason_intern(r, (size_t)n < sizeof r ? (size_t)n : sizeof r - 1, ex)].count += a;
+			if (ex)
+				G.disc_explained += a;
+			else
+				G.disc_unexplained += a;
+		}
+		break;
+	case 'E':
+		FR.child_done = 1;
+		break;
+	}
+}
+
+static void fr_pipe_cb(EV_P_ ev_io *w, int revents)
+{
+	(void)revents;
+	ssize_t n = read(w->fd, FR.pbuf + FR.plen, sizeof FR.pbuf - 1 - FR.plen);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ev_io_stop(EV_A_ w);
+		if (!FR.child_done && FR.phase < 5) {
+			fail("the flooder process ended early");
+			ev_break(EV_A_ EVBREAK_ALL);
+		}
+		FR.child_done = 1;
+		return;
+	}
+	FR.plen += (size_t)n;
+	FR.pbuf[FR.plen] = 0;
+	char *p = FR.pbuf, *nl;
+	while ((nl = strchr(p, '\n'))) {
+		*nl = 0;
+		fr_child_line(p);
+		p = nl + 1;
+	}
+	FR.plen = strlen(p);
+	memmove(FR.pbuf, p, FR.plen);
+	if (FR.plen == sizeof FR.pbuf - 1)
+		FR.plen = 0; /* no such long line: drop it */
+}
+
+static void fr_setup_done(void)
+{
+	if (G.setup_failed)
+		return abort_setup();
+	FR.quiet_ready = 1;
+	fr_maybe_start();
+}
+
+static void fr_closed(client_t *c, int kind, int was_ready)
+{
+	(void)c;
+	(void)kind;
+	if (!was_ready) {
+		G.setup_failed++;
+		check_setup_done();
+	}
+}
+
+static void fr_print_window(const char *prefix, int k)
+{
+	char key[64];
+	double win = FR.c1[k].wall > FR.c0[k].wall ? (double)(FR.c1[k].wall - FR.c0[k].wall) / 1e9 : 0;
+	print_hist(prefix, &FR.h[k], 1000.0, "us");
+	snprintf(key, sizeof key, "%s_pongs_per_s", prefix);
+	kv(key, "%.0f", win > 0 ? (double)FR.w_recv[k] / win : 0);
+	if (O.pid && FR.c0[k].srv >= 0 && FR.c1[k].srv >= 0 && win > 0) {
+		snprintf(key, sizeof key, "%s_server_cpu_pct", prefix);
+		kv(key, "%.1f", 100.0 * (double)(FR.c1[k].srv - FR.c0[k].srv) / (win * 1e9));
+	}
+}
+
+static int run_fairness(void)
+{
+	FR.N = O.clients ? (uint32_t)O.clients : 50;
+	if (FR.N > 19000)
+		die("fairness needs --clients <= 19000");
+	if (O.rate <= 0)
+		O.rate = 1000;
+	FR.t_start = now_ns();
+	int a[2], b[2];
+	if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	FR.child = fork();
+	if (FR.child < 0)
+		die("fork: %s", strerror(errno));
+	if (FR.child == 0) {
+		close(a[1]);
+		close(b[0]);
+		alarm((unsigned)(O.setup_timeout + 2 * (O.warmup + O.duration) + O.drain + 50));
+		fl_child(a[0], b[1]);
+	}
+	close(a[0]);
+	close(b[1]);
+	FR.to_child = a[1];
+	FR.from_child = b[0];
+	fcntl(FR.from_child, F_SETFL, O_NONBLOCK);
+	loop_init(FR.N, 'q');
+	ev_io_init(&FR.pipe_io, fr_pipe_cb, FR.from_child, EV_READ);
+	ev_set_priority(&FR.pipe_io, EV_MAXPRI);
+	ev_io_start(G.loop, &FR.pipe_io);
+	H = (hooks_t){.other = fr_other, .closed = fr_closed};
+	setup_clients(FR.N, 0, (uint32_t)O.pending, fr_setup_done);
+	start_deadline(O.setup_timeout + 2 * (O.warmup + O.duration) + O.drain + 15);
+	ev_run(G.loop, 0);
+	teardown_all();
+	if (!FR.child_done)
+		fr_tell("Q");
+	close(FR.to_child);
+	FR.to_child = -1;
+	/* the child's last words (losses), then its exit */
+	fcntl(FR.from_child, F_SETFL, 0);
+	{
+		char buf[512];
+		FILE *f = fdopen(FR.from_child, "r");
+		while (f && read_line(f, buf, sizeof buf))
+			fr_child_line(buf);
+		if (f)
+			fclose(f);
+	}
+	int st;
+	if (waitpid(FR.child, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		fail("the flooder process did not exit cleanly (%s %d)", WIFEXITED(st) ? "exit" : "signal",
+		     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+
+	print_head();
+	kv("quiet_clients", "%u", FR.N);
+	kv("quiet_rate_per_s", "%.0f", O.rate);
+	kv("flood", "%s", !strcmp(O.flood, "ping") ? "PING :<text>" : "PRIVMSG <itself> :<text>");
+	kv("flood_line_bytes", "%zu", FR.line_len);
+	kv("flood_window_lines", "%d", O.flood_window);
+	kv("setup_s", "%.3f", (double)(G.t_setup1 - G.t_setup0) / 1e9);
+	kv("warmup_s", "%.2f", O.warmup);
+	kv("duration_s", "%.3f", FR.c1[1].wall > FR.c0[1].wall ? (double)(FR.c1[1].wall - FR.c0[1].wall) / 1e9 : 0);
+	if (FR.c0[1].wall)
+		kv("window_start_s", "%.3f", (double)(FR.c0[1].wall - FR.t_start) / 1e9);
+	fr_print_window("quiet_latency", 0);
+	fr_print_window("flooded_latency", 1);
+	if (FR.h[0].n && FR.h[1].n) {
+		double p50a = (double)h_pct(&FR.h[0], .5), p99a = (double)h_pct(&FR.h[0], .99);
+		kv("flooded_over_quiet_p50", "%.2f", p50a > 0 ? (double)h_pct(&FR.h[1], .5) / p50a : 0);
+		kv("flooded_over_quiet_p99", "%.2f", p99a > 0 ? (double)h_pct(&FR.h[1], .99) / p99a : 0);
+	}
+	if (FR.fs[0].have && FR.fs[1].have && FR.fs[1].t > FR.fs[0].t) {
+		double s = (double)(FR.fs[1].t - FR.fs[0].t) / 1e9;
+		kv("flood_lines_per_s", "%.0f", (double)(FR.fs[1].recv - FR.fs[0].recv) / s);
+		kv("flood_lines_sent_per_s", "%.0f",
+		   FR.line_len ? (double)(FR.fs[1].bytes - FR.fs[0].bytes) / (double)FR.line_len / s : 0);
+		kv("flooder_cpu_pct", "%.1f", 100.0 * (double)(FR.fs[1].cpu - FR.fs[0].cpu) / (s * 1e9));
+		if (FR.fs[1].recv == FR.fs[0].recv)
+			fail("nothing the flooder sent was answered during the window");
+	} else if (!G.failed) {
+		fail("no flood figures from the flooder process");
+	}
+	kv("total_pings", "%" PRIu64, FR.sent);
+	kv("total_pongs", "%" PRIu64, FR.recv);
+	kv("missing_pongs", "%" PRId64, (int64_t)(FR.sent - FR.recv));
+	if (FR.c1[1].wall)
+		print_cpu(&FR.c0[1], &FR.c1[1]);
+	else if (!G.failed)
+		fail("measurement did not complete");
+	if (FR.recv < FR.sent && !G.disc_explained && !G.disc_unexplained)
+		fail("%" PRIu64 " PONGs missing after a %.1f s drain", FR.sent - FR.recv, O.drain);
+	return print_tail();
+}
+
 /* ------------------------------------------------------------------- main */
 
 static void resolve_target(void)
@@ -2758,6 +3489,7 @@ int main(int argc, char **argv)
 		unhex[(unsigned char)toupper(HEX[i])] = (signed char)i;
 	}
 	resolve_target();
+	caps_parse();
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	hard_nofile();
@@ -2786,6 +3518,8 @@ int main(int argc, char **argv)
 			rc = run_mixed(0);
 		else if (!strcmp(s, "memory_leak"))
 			rc = run_mixed(1);
+		else if (!strcmp(s, "fairness"))
+			rc = run_fairness();
 		else {
 			fprintf(stderr, "evload: unknown scenario '%s'\n", s);
 			usage();
