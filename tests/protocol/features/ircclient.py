@@ -130,13 +130,17 @@ class Client:
         except (TimeoutError, socket.timeout):
             return out
 
+    def cap_req(self, caps):
+        """CAP LS 302 and REQ caps (a list or a space-separated string); must be ACKed."""
+        self.send("CAP LS 302")
+        self.send("CAP REQ :%s" % (caps if isinstance(caps, str) else " ".join(caps)))
+        ack = self.expect(lambda m: m.command == "CAP" and m.params[1] in ("ACK", "NAK"))
+        assert ack.params[1] == "ACK", ack
+
     def register(self, nick, caps=None, user="u", realname="Real Name"):
         self.nick = nick
         if caps:
-            self.send("CAP LS 302")
-            self.send("CAP REQ :%s" % " ".join(caps))
-            ack = self.expect(lambda m: m.command == "CAP" and m.params[1] in ("ACK", "NAK"))
-            assert ack.params[1] == "ACK", ack
+            self.cap_req(caps)
             self.send("CAP END")
         self.send("NICK %s" % nick)
         self.send("USER %s 0 * :%s" % (user, realname))

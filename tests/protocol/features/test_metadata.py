@@ -279,9 +279,7 @@ def test_sub_syncs_new_keys_of_visible_targets(server):
 
 def test_before_connect_and_registration_burst(server):
     c = server.client()
-    c.send("CAP LS 302")
-    c.send("CAP REQ :draft/metadata-3 batch")
-    c.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    c.cap_req("draft/metadata-3 batch")
     c.send("METADATA * SUB display-name")
     assert c.expect("770").params == ["*", "display-name"]
     c.send("METADATA * SET display-name :a b c")
@@ -309,9 +307,7 @@ def test_before_connect_and_registration_burst(server):
 
 def test_registration_burst_empty_batch_and_none_without_cap(server):
     c = server.client()
-    c.send("CAP LS 302")
-    c.send("CAP REQ :draft/metadata-3 batch")
-    c.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    c.cap_req("draft/metadata-3 batch")
     c.send("CAP END")
     c.send("NICK mdEmpty")
     c.send("USER u 0 * :r")
@@ -438,9 +434,7 @@ def test_monitor_brings_metadata_and_notifications(server):
     w.expect("731")
     # Coming back online with metadata set before registration.
     c = server.client()
-    c.send("CAP LS 302")
-    c.send("CAP REQ :draft/metadata-3 batch")
-    c.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    c.cap_req("draft/metadata-3 batch")
     c.send("METADATA * SET status :back")
     c.expect("761")
     c.send("NICK mdMonT")
@@ -587,9 +581,7 @@ def test_rate_limit_775(make_server):
 
 def sasl_plain(srv, account, password, nick):
     c = srv.client()
-    c.send("CAP LS 302")
-    c.send("CAP REQ :sasl draft/metadata-3 batch")
-    c.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    c.cap_req("sasl draft/metadata-3 batch")
     c.send("AUTHENTICATE PLAIN")
     c.expect("AUTHENTICATE")
     blob = base64.b64encode(b"\0" + account.encode() + b"\0" + password.encode()).decode()
@@ -647,9 +639,7 @@ def test_before_connect_value_wins_over_stored_one(make_server):
     a.expect("761")
     a.close()
     c = srv.client()
-    c.send("CAP LS 302")
-    c.send("CAP REQ :sasl draft/metadata-3 batch")
-    c.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    c.cap_req("sasl draft/metadata-3 batch")
     c.send("METADATA * SET status :fresh")
     c.expect("761")
     c.send("AUTHENTICATE PLAIN")
