@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
-#include "modules.h"
-#include "numeric.h"
-#include "history.h"
-#include "monitor.h"
-#include "send.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "store/history.h"
+#include "state/monitor.h"
+#include "proto/send.h"
 
 #define TOKENS_PER_LINE 13
 #define MODES_PER_LINE 4

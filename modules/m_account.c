@@ -4,14 +4,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "account.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "history.h"
-#include "modules.h"
-#include "send.h"
-#include "worker.h"
+#include "store/account.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/send.h"
+#include "net/worker.h"
 
 /* A password change: new credentials are made on the worker. */
 struct password_change {

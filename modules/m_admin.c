@@ -1,10 +1,10 @@
 /* m_admin.c - ADMIN: who runs this server, from [admin]. */
-#include "client.h"
-#include "conf.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 HANDLER(m_admin)
 {

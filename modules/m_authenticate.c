@@ -1,11 +1,11 @@
 /* m_authenticate.c - AUTHENTICATE: SASL, before or after registration. */
-#include "cap.h"
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "sasl.h"
-#include "send.h"
+#include "proto/cap.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/sasl.h"
+#include "proto/send.h"
 
 HANDLER(m_authenticate)
 {

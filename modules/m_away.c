@@ -1,12 +1,12 @@
 /* m_away.c - AWAY: set or clear an away message. */
 #include <stdlib.h>
 
-#include "cap.h"
-#include "client.h"
-#include "conf.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "proto/cap.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 /* away-notify: channel neighbours with the capability learn of it. */
 static void

@@ -4,16 +4,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cap.h"
-#include "casemap.h"
-#include "channel.h"
-#include "client.h"
-#include "conn.h"
-#include "history.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "proto/cap.h"
+#include "base/casemap.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 #define MULTILINE_MAX_BYTES 4096
 #define MULTILINE_MAX_LINES 32

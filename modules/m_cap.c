@@ -3,17 +3,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cap.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "metadata.h"
-#include "metasync.h"
-#include "modules.h"
-#include "numeric.h"
-#include "sasl.h"
-#include "send.h"
-#include "server.h"
+#include "proto/cap.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "state/metadata.h"
+#include "proto/metasync.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/sasl.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 struct capability {
 	const char *name;

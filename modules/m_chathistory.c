@@ -2,14 +2,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "channel.h"
-#include "cap.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "history.h"
-#include "modules.h"
-#include "send.h"
+#include "state/channel.h"
+#include "proto/cap.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/send.h"
 
 static const struct {
 	const char *name;

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "client.h"
-#include "conf.h"
-#include "lifecycle.h"
-#include "modules.h"
-#include "oper.h"
-#include "send.h"
-#include "server.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "ops/lifecycle.h"
+#include "modules/modules.h"
+#include "proto/oper.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 /* Both DIE and RESTART want the server's name, so a typo stops nothing. */
 int

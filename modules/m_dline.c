@@ -1,10 +1,10 @@
 /* m_dline.c - DLINE [minutes] <ip[/bits]|nick> :<reason>, and UNDLINE. */
-#include "client.h"
-#include "conf.h"
-#include "modules.h"
-#include "oper.h"
-#include "util.h"
-#include "xline.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "proto/oper.h"
+#include "base/util.h"
+#include "store/xline.h"
 
 /* A nick stands for its IP address. */
 static const char *

@@ -4,11 +4,11 @@
 
 #include <stdio.h>
 
-#include "client.h"
-#include "command.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "state/client.h"
+#include "proto/command.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 struct help_entry {
 	const char *topic;

@@ -1,11 +1,11 @@
 /* m_info.c - INFO: about this software. */
 #include <time.h>
 
-#include "client.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/client.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 static const char *const info_text[] = {
     "evircd - an event-driven IRC server",

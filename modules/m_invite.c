@@ -1,10 +1,10 @@
 /* m_invite.c - INVITE: let a user past +i (and +k, +l, +b) once. */
-#include "cap.h"
-#include "channel.h"
-#include "client.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "proto/cap.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 HANDLER(m_invite)
 {

@@ -2,17 +2,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cap.h"
-#include "channel.h"
-#include "conn.h"
-#include "client.h"
-#include "conf.h"
-#include "history.h"
-#include "metasync.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "stats.h"
+#include "proto/cap.h"
+#include "state/channel.h"
+#include "net/conn.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "store/history.h"
+#include "proto/metasync.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "base/stats.h"
 
 const char *
 param_word(const char *s)

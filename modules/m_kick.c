@@ -1,14 +1,14 @@
 /* m_kick.c - KICK: a channel operator removes members. */
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
 #include <stdio.h>
 
-#include "history.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "stats.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "base/stats.h"
 
 static void
 kick_one(struct client *c, struct channel *ch, const char *nick, const char *reason)

@@ -1,15 +1,15 @@
 /* m_kill.c - KILL: an operator disconnects a user. */
 #include <stdio.h>
 
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "oper.h"
-#include "send.h"
-#include "server.h"
-#include "snomask.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/oper.h"
+#include "proto/send.h"
+#include "state/server.h"
+#include "proto/snomask.h"
 
 HANDLER(m_kill)
 {

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
-#include "conf.h"
-#include "modules.h"
-#include "numeric.h"
-#include "oper.h"
-#include "send.h"
-#include "xline.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/oper.h"
+#include "proto/send.h"
+#include "store/xline.h"
 
 /* A nick stands for "*@its host"; a bare host for "*@host". */
 static const char *

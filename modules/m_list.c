@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "client.h"
-#include "match.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/match.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 struct list_filter {
 	long min_users, max_users;     /* U: >n <n */

@@ -1,11 +1,11 @@
 /* m_lusers.c - LUSERS: user, operator, channel and server counts. */
-#include "channel.h"
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 void
 lusers_send(struct client *c)

@@ -4,15 +4,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "casemap.h"
-#include "channel.h"
-#include "client.h"
-#include "conn.h"
-#include "history.h"
-#include "modules.h"
-#include "send.h"
-#include "server.h"
-#include "store.h"
+#include "base/casemap.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/send.h"
+#include "state/server.h"
+#include "store/store.h"
 
 /* The stored marker in ms, or -1. */
 static int64_t

@@ -3,18 +3,18 @@
 #include <string.h>
 #include <strings.h>
 
-#include "casemap.h"
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "metadata.h"
-#include "metastore.h"
-#include "metasync.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "base/casemap.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "state/metadata.h"
+#include "store/metastore.h"
+#include "proto/metasync.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 /* The object a target names. */
 struct meta_target {

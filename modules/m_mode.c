@@ -3,18 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "client.h"
-#include "cloak.h"
-#include "conf.h"
-#include "conn.h"
-#include "match.h"
-#include "history.h"
-#include "modules.h"
-#include "numeric.h"
-#include "oper.h"
-#include "send.h"
-#include "snomask.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/cloak.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "base/match.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/oper.h"
+#include "proto/send.h"
+#include "proto/snomask.h"
 
 #define MODES_PER_LINE 4
 

@@ -3,13 +3,13 @@
 
 #include <stdio.h>
 
-#include "channel.h"
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 static char
 channel_symbol(const struct channel *ch)

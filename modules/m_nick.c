@@ -3,17 +3,17 @@
 
 #include <stdio.h>
 
-#include "account.h"
-#include "casemap.h"
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "history.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "whowas.h"
+#include "store/account.h"
+#include "base/casemap.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/whowas.h"
 
 /* Like hybrid: no nick change while banned or silenced on a channel. */
 static int

@@ -4,17 +4,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "match.h"
-#include "modules.h"
-#include "numeric.h"
-#include "oper.h"
-#include "passwd.h"
-#include "send.h"
-#include "snomask.h"
-#include "worker.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "base/match.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/oper.h"
+#include "base/passwd.h"
+#include "proto/send.h"
+#include "proto/snomask.h"
+#include "net/worker.h"
 
 /* A password check in flight: it names its client by UID. */
 struct oper_check {

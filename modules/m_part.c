@@ -1,14 +1,14 @@
 /* m_part.c - PART: leave channels, with an optional reason. */
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
 #include <stdio.h>
 
-#include "history.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "stats.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "base/stats.h"
 
 void
 part_channel(struct client *c, struct channel *ch, const char *reason)

@@ -1,11 +1,11 @@
 /* m_pass.c - PASS: the connection password, checked at registration. */
 #include <stdlib.h>
 
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 HANDLER(m_pass)
 {

@@ -1,10 +1,10 @@
 /* m_ping.c - PING and PONG: liveness in both directions. */
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 HANDLER(m_ping)
 {

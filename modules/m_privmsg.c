@@ -1,15 +1,15 @@
 /* m_privmsg.c - PRIVMSG and NOTICE to users, channels and @#channels. */
 #include <string.h>
 
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "history.h"
-#include "cap.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "store/history.h"
+#include "proto/cap.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 /* 0 when c may speak in ch; else the reason, for 404. */
 const char *

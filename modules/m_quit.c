@@ -1,10 +1,10 @@
 /* m_quit.c - QUIT: leave with a reason, shown as "Quit: reason". */
 #include <stdio.h>
 
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "modules.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "modules/modules.h"
 
 HANDLER(m_quit)
 {

@@ -1,10 +1,10 @@
 /* m_redact.c - REDACT (IRCv3 draft/message-redaction). */
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
-#include "history.h"
-#include "modules.h"
-#include "send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/send.h"
 
 HANDLER(m_redact)
 {

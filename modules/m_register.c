@@ -10,15 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "account.h"
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "log.h"
-#include "modules.h"
-#include "send.h"
-#include "server.h"
-#include "worker.h"
+#include "store/account.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "base/log.h"
+#include "modules/modules.h"
+#include "proto/send.h"
+#include "state/server.h"
+#include "net/worker.h"
 
 extern char **environ;
 

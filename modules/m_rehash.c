@@ -1,12 +1,12 @@
 /* m_rehash.c - REHASH: reload the configuration, TLS and MOTD. */
-#include "client.h"
-#include "conf.h"
-#include "lifecycle.h"
-#include "modules.h"
-#include "numeric.h"
-#include "oper.h"
-#include "send.h"
-#include "snomask.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "ops/lifecycle.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/oper.h"
+#include "proto/send.h"
+#include "proto/snomask.h"
 
 HANDLER(m_rehash)
 {

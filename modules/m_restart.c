@@ -1,11 +1,11 @@
 /* m_restart.c - RESTART: re-exec the server (operator, confirmed). */
 #include <stdio.h>
 
-#include "client.h"
-#include "conf.h"
-#include "lifecycle.h"
-#include "modules.h"
-#include "oper.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "ops/lifecycle.h"
+#include "modules/modules.h"
+#include "proto/oper.h"
 
 HANDLER(m_restart)
 {

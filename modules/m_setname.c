@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cap.h"
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "send.h"
+#include "proto/cap.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/send.h"
 
 HANDLER(m_setname)
 {

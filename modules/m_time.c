@@ -1,11 +1,11 @@
 /* m_time.c - TIME: the server's clock. */
 #include <time.h>
 
-#include "client.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/client.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 HANDLER(m_time)
 {

@@ -2,15 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "client.h"
-#include "conf.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/conf.h"
 #include <stdio.h>
 
-#include "history.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "store/history.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 void
 topic_send(struct client *c, struct channel *ch)

@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "conn.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 /* Keep the characters a username may hold; '~' marks it unverified. */
 static void

@@ -1,9 +1,9 @@
 /* m_version.c - VERSION: the software and its ISUPPORT tokens. */
-#include "client.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/client.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 HANDLER(m_version)
 {

@@ -1,10 +1,10 @@
 /* m_wallops.c - WALLOPS: an operator's message to every +w user. */
-#include "client.h"
-#include "conf.h"
-#include "conn.h"
-#include "modules.h"
-#include "oper.h"
-#include "send.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "modules/modules.h"
+#include "proto/oper.h"
+#include "proto/send.h"
 
 HANDLER(m_wallops)
 {

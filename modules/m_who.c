@@ -2,14 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "channel.h"
-#include "client.h"
-#include "conn.h"
-#include "match.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "server.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "base/match.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/server.h"
 
 /* A WHO request: the classic form, or WHOX fields ("%tcuihsnfdlaor,token"). */
 struct who_query {

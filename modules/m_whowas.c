@@ -1,11 +1,11 @@
 /* m_whowas.c - WHOWAS: who used a nick before, newest first. */
 #include <string.h>
 
-#include "client.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "whowas.h"
+#include "state/client.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "state/whowas.h"
 
 static void
 whowas_reply(const struct whowas *w, void *arg)

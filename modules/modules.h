@@ -2,7 +2,7 @@
 #ifndef EVIRCD_MODULES_H
 #define EVIRCD_MODULES_H
 
-#include "command.h"
+#include "proto/command.h"
 
 #define HANDLER(name) irc_result_t name(struct client *c, struct irc_msg *m)
 

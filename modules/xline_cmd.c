@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
-#include "conf.h"
-#include "modules.h"
-#include "numeric.h"
-#include "send.h"
-#include "snomask.h"
-#include "xline.h"
+#include "state/client.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
+#include "proto/snomask.h"
+#include "store/xline.h"
 
 /*
  * "[minutes] mask [:reason]": an optional leading whole number is the

@@ -4,7 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "passwd.h"
+#include "base/passwd.h"
 
 static int
 read_password(char *buf, size_t size)

@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "casemap.h"
+#include "base/casemap.h"
 
 START_TEST(test_rfc1459_pairs_are_equal)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "base/conf.h"
 
 static char path[64];
 static char errbuf[4096];

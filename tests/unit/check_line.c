@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "bounds.h"
-#include "line.h"
+#include "base/bounds.h"
+#include "net/line.h"
 
 struct seen {
 	char lines[8][64];

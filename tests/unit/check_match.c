@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "match.h"
+#include "base/match.h"
 
 START_TEST(test_star)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metadata.h"
+#include "state/metadata.h"
 
 START_TEST(test_key_and_value_validity)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgbuf.h"
+#include "net/msgbuf.h"
 
 static struct msgbuf *
 shared_buf(const char *text)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
-#include "parse.h"
+#include "base/bounds.h"
+#include "proto/parse.h"
 
 /* irc_parse writes into its input: parse a copy kept alive for the test. */
 static char linebuf[IRC_INPUT_MAX + 64];

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "server.h"
-#include "util.h"
-#include "whowas.h"
+#include "state/client.h"
+#include "state/server.h"
+#include "base/util.h"
+#include "state/whowas.h"
 
 static struct server srv = {.name = "irc.test", .sid = "0TS"};
 

@@ -1,0 +1,187 @@
+/* conf.h - the INI configuration, parsed with inih into one object. */
+#ifndef EVIRCD_CONF_H
+#define EVIRCD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "base/bounds.h"
+
+struct conf_class {
+	char *name;
+	size_t sendq;
+	size_t recvq;
+	unsigned ping_frequency;     /* seconds */
+	unsigned connection_timeout; /* seconds to register */
+	unsigned max_clients;
+	unsigned max_per_ip;      /* live connections per IP (0: no limit) */
+	unsigned throttle_count;  /* connects per IP per window (0: off) */
+	unsigned throttle_window; /* seconds */
+	unsigned flood_rate;      /* lines per second once the burst is spent (0: off) */
+	unsigned flood_burst;     /* lines accepted at once */
+	unsigned clients;         /* live count, kept across rehash by name */
+	TAILQ_ENTRY(conf_class) link;
+};
+
+struct conf_listen {
+	char *name;
+	char *host;
+	int port;
+	int tls; /* connections start with a TLS handshake */
+	TAILQ_ENTRY(conf_listen) link;
+};
+
+struct conf_auth {
+	char *name;
+	char *mask; /* user@host glob */
+	char *class_name;
+	int class_line; /* where class = was set, for error messages */
+	char *password; /* NULL: none required */
+	struct conf_class *class;
+	TAILQ_ENTRY(conf_auth) link;
+};
+
+/* Operator privileges, one bit each ([oper] privileges = ...). */
+#define PRIV_KILL 0x01
+#define PRIV_REHASH 0x02
+#define PRIV_DIE 0x04
+#define PRIV_RESTART 0x08
+#define PRIV_KLINE 0x10
+#define PRIV_DLINE 0x20
+#define PRIV_WALLOPS 0x40
+#define PRIV_ALL 0x7f
+
+struct conf_oper {
+	char *name;
+	char *password; /* scrypt hash (tools/mkpasswd), or NULL: certfp only */
+	char *masks;    /* space-separated user@host globs */
+	char *certfp;   /* required certificate fingerprint, or NULL */
+	uint32_t privileges;
+	char *snomask; /* given on OPER, e.g. "+ckor" */
+	TAILQ_ENTRY(conf_oper) link;
+};
+
+struct conf_limits {
+	unsigned nicklen;
+	unsigned channellen;
+	unsigned topiclen;
+	unsigned kicklen;
+	unsigned awaylen;
+	unsigned max_channels;
+	unsigned max_list;
+	unsigned max_targets;
+	unsigned whowas_size;
+};
+
+struct conf_tls {
+	char *certificate; /* PEM chain; NULL: no TLS */
+	char *key;
+	char *ciphers;         /* TLS 1.2 cipher list, OpenSSL syntax */
+	char *ciphersuites;    /* TLS 1.3 suites */
+	char *min_version;     /* "1.2" or "1.3" */
+	int trusted;           /* the certificate is CA-issued: STS may be offered */
+	unsigned sts_duration; /* seconds clients keep to TLS (0: no STS) */
+	int sts_port;          /* the TLS port STS points plaintext clients to */
+	int sts_preload;
+};
+
+struct conf_dns {
+	int enabled;
+	char *servers;       /* "host:port,host:port", NULL: the system's */
+	unsigned timeout;    /* seconds for the whole lookup */
+	unsigned cache_size; /* entries */
+	unsigned cache_ttl;  /* seconds, at most */
+};
+
+struct conf_metrics {
+	int enabled;
+	char *host;
+	int port;
+};
+
+struct conf_log {
+	char *file; /* NULL: stderr only */
+	int syslog;
+	int level; /* enum log_level */
+};
+
+struct conf_cloak {
+	int enabled;
+	char *key;      /* the key itself, or */
+	char *key_file; /* a file holding it, created on first run */
+	char *prefix;   /* "prefix-XXXXXXXX.domain" for named hosts */
+};
+
+enum nick_protection { NICKPROT_OFF, NICKPROT_WARN, NICKPROT_RENAME };
+
+struct conf_accounts {
+	int registration;      /* REGISTER allowed */
+	int verify;            /* new accounts need VERIFY with an emailed code */
+	char *verify_command;  /* run as: command ACCOUNT EMAIL CODE */
+	unsigned min_password; /* characters */
+	int nick_protection;   /* enum nick_protection */
+	unsigned nick_grace;   /* seconds to log in before a rename */
+};
+
+struct conf_history {
+	int enabled;
+	unsigned max_age;        /* seconds kept */
+	unsigned max_per_target; /* messages kept per channel or pair */
+	unsigned flush_interval; /* ms between batched writes */
+};
+
+struct conf_batch {
+	unsigned max_delay; /* ms output may wait to gather more (0: end of tick) */
+	unsigned max_size;  /* ...unless this many messages are queued */
+	unsigned max_bytes; /* ...or this many bytes */
+};
+
+struct config {
+	char *path; /* the file it came from */
+	char *dir;  /* its folder: relative paths resolve here */
+	char *server_name;
+	char *sid;
+	char *description;
+	char *network;
+	char *motd_path;
+	char *database_path;
+	int utf8only; /* refuse text that is not valid UTF-8 */
+	char *admin_name;
+	char *admin_location;
+	char *admin_email;
+	struct conf_limits limits;
+	struct conf_tls tls;
+	struct conf_dns dns;
+	struct conf_metrics metrics;
+	struct conf_log log;
+	struct conf_cloak cloak;
+	struct conf_accounts accounts;
+	struct conf_history history;
+	struct conf_batch batch;
+	TAILQ_HEAD(, conf_class) classes;
+	TAILQ_HEAD(, conf_listen) listens;
+	TAILQ_HEAD(, conf_auth) auths;
+	TAILQ_HEAD(, conf_oper) opers;
+};
+
+/* The config in force. */
+extern struct config *conf;
+
+/*
+ * Load and validate a file.  On failure every problem has been printed as
+ * "file:line: key: problem" and NULL is returned.
+ */
+struct config *config_load(const char *path);
+void config_free(struct config *c);
+/* The first problem of the last failed config_load, as printed. */
+const char *config_last_error(void);
+struct conf_oper *config_find_oper(const struct config *c, const char *name);
+/* Privilege names ("kill rehash ...") for STATS o and the 381 text. */
+void config_privileges_string(uint32_t privs, char *buf, size_t size);
+struct conf_class *config_find_class(const struct config *c, const char *name);
+/* The first [auth] block matching user@host (host or ip). */
+struct conf_auth *config_find_auth(const struct config *c, const char *user, const char *host,
+                                   const char *ip);
+
+#endif

@@ -1,0 +1,942 @@
+/* conn.c - sockets: read and frame input, flush output once per tick. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "state/client.h"
+#include "base/casemap.h"
+#include "proto/command.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "net/dns.h"
+#include "proto/exit.h"
+#include "net/iplimit.h"
+#include "base/bounds.h"
+#include "net/line.h"
+#include "net/linger.h"
+#include "base/log.h"
+#include "modules/modules.h"
+#include "proto/sasl.h"
+#include "proto/send.h"
+#include "state/server.h"
+#include "proto/snomask.h"
+#include "base/stats.h"
+#include "net/tls.h"
+#include "base/util.h"
+#include "store/xline.h"
+
+#define READ_CHUNK 16384 /* at most this much per read event: fairness */
+#define IOV_BATCH 64
+#define FDS_RESERVED 32 /* listeners, database, logs, the spare fd */
+
+struct conn_list conns = TAILQ_HEAD_INITIALIZER(conns);
+unsigned conns_count;
+unsigned conns_max;
+
+/* Connections with queued output, flushed by the tick hook. */
+static struct conn **flush_list;
+static size_t flush_len, flush_cap;
+static size_t flush_new;          /* added since the last flush pass */
+static struct conn *dispatching;  /* whose line is being run */
+static struct conn *priority[64]; /* dispatching clients with output: flushed first */
+static size_t priority_len;
+static struct rtimer batch_timer;
+static int batch_timer_on;
+/* Connections marked for closing, reaped by the tick hook. */
+static struct conn **dead_list;
+static size_t dead_len, dead_cap;
+static struct rtimer housekeeping;
+
+static void conn_on_io(struct rio *io, int events);
+static void conn_tick(void);
+static void conn_housekeeping(struct rtimer *t);
+static void throttled_forget(struct conn *cn);
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_fatal("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("setrlimit(NOFILE, %lu): %s", (unsigned long)rl.rlim_max,
+			         strerror(errno));
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	conns_max = rl.rlim_cur > FDS_RESERVED ? (unsigned)(rl.rlim_cur - FDS_RESERVED) : 1;
+	log_info("file descriptor limit %lu: room for %u clients", (unsigned long)rl.rlim_cur,
+	         conns_max);
+}
+
+void
+conn_system_init(void)
+{
+	raise_fd_limit();
+	reactor_on_tick(conn_tick);
+	rtimer_start(&housekeeping, 1.0, 1.0, conn_housekeeping);
+}
+
+void
+conn_refuse(int fd, const char *ip, const char *reason)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", ip, reason);
+
+	/* A fresh socket's buffer is empty: one short write cannot block. */
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("refusal to %s not sent: %s", ip, strerror(errno));
+	close(fd);
+}
+
+struct conn *
+conn_new(int fd, const char *ip, int tls)
+{
+	struct conn *cn;
+	struct ssl_st *ssl = NULL;
+	struct conf_class *class;
+	const char *refusal;
+
+	if (conns_count >= conns_max) {
+		stats.refused++;
+		conn_refuse(fd, ip, "Server is full");
+		return NULL;
+	}
+	if (xline_match_ip(ip) != NULL) {
+		char reason[300];
+		stats.refused++;
+		snprintf(reason, sizeof(reason), "D-lined: %s", xline_match_ip(ip)->reason);
+		snomask_send(SNO_REJECT, "Refused D-lined connection from %s", ip);
+		conn_refuse(fd, ip, reason);
+		return NULL;
+	}
+	{
+		struct conf_auth *a = config_find_auth(conf, "*", ip, ip);
+		class = a ? a->class : TAILQ_FIRST(&conf->classes);
+	}
+	if ((refusal = iplimit_admit(ip, class)) != NULL) {
+		stats.refused++;
+		snomask_send(SNO_REJECT, "Refused connection from %s: %s", ip, refusal);
+		conn_refuse(fd, ip, refusal);
+		return NULL;
+	}
+	if (tls && (ssl = tls_accept(fd)) == NULL) {
+		stats.refused++;
+		iplimit_release(ip);
+		close(fd);
+		return NULL;
+	}
+	cn = xcalloc(1, sizeof(*cn));
+	cn->fd = fd;
+	cn->ssl = ssl;
+	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
+	cn->connected_at = now;
+	cn->last_read = now;
+	sendq_init(&cn->sendq);
+	cn->client = client_new_local(cn, ip);
+	/* Until USER names a username, the class is the first matching any user. */
+	cn->class = class;
+	rio_init(&cn->io, fd, conn_on_io);
+	rio_set(&cn->io, RIO_READ);
+	TAILQ_INSERT_TAIL(&conns, cn, link);
+	conns_count++;
+	stats.connections++;
+	if (ssl == NULL)
+		register_start(cn->client);
+	return cn;
+}
+
+void
+conn_enter_state(struct conn *cn, enum conn_state state)
+{
+	cn->state = state;
+}
+
+static void
+flush_list_add(struct conn *cn)
+{
+	if (cn->flags & CONN_WRITE_BLOCKED)
+		return;
+	flush_new++; /* a held connection may now be due */
+	if (cn->flags & CONN_IN_FLUSH_LIST)
+		return;
+	/*
+	 * The client whose command this is is answered first: a JOIN into a
+	 * big channel should not wait behind a thousand members' writes.
+	 */
+	if (cn == dispatching && priority_len < ARRAY_LEN(priority)) {
+		priority[priority_len++] = cn;
+		cn->flags |= CONN_IN_FLUSH_LIST;
+		return;
+	}
+	if (flush_len == flush_cap) {
+		flush_cap = flush_cap ? flush_cap * 2 : 256;
+		flush_list = xrealloc(flush_list, flush_cap * sizeof(*flush_list));
+	}
+	flush_list[flush_len++] = cn;
+	cn->flags |= CONN_IN_FLUSH_LIST;
+}
+
+void
+conn_close(struct conn *cn, const char *reason)
+{
+	if (cn->state == CONN_CLOSING)
+		return;
+	cn->close_reason = xstrdup(reason);
+	conn_enter_state(cn, CONN_CLOSING);
+	if (dead_len == dead_cap) {
+		dead_cap = dead_cap ? dead_cap * 2 : 64;
+		dead_list = xrealloc(dead_list, dead_cap * sizeof(*dead_list));
+	}
+	dead_list[dead_len++] = cn;
+}
+
+static int
+sendq_over_limit(struct conn *cn, size_t adding)
+{
+	if (cn->sendq.bytes + adding <= cn->class->sendq)
+		return 0;
+	/* Drop what is queued so the ERROR line goes out first. */
+	sendq_free(&cn->sendq);
+	stats.sendq_exceeded++;
+	conn_close(cn, "SendQ exceeded");
+	return 1;
+}
+
+/*
+ * labeled-response: while a labeled command runs, its own client's output
+ * is captured here, then sent labeled (one line), as a labeled BATCH
+ * (several), or as a labeled ACK (none).
+ */
+static struct conn *label_conn;
+static char label[65];
+static char *captured;
+static size_t captured_len, captured_cap;
+static int label_taken; /* the command answers later, labeled by itself */
+
+static void
+capture(const char *data, size_t len)
+{
+	if (captured_len + len > captured_cap) {
+		captured_cap = (captured_len + len) * 2;
+		captured = xrealloc(captured, captured_cap);
+	}
+	memcpy(captured + captured_len, data, len);
+	captured_len += len;
+}
+
+void
+conn_label_begin(struct conn *cn, const char *value)
+{
+	label_conn = cn;
+	str_copy(label, value, sizeof(label));
+	captured_len = 0;
+}
+
+/* Queue line (with CRLF) behind extra tags, merged into any it has. */
+static void
+send_tagged(struct conn *cn, const char *tags, const char *line, size_t len)
+{
+	char out[IRC_TAGS_MAX + OUT_LINE_MAX + 4];
+	int n;
+
+	if (line[0] == '@')
+		n = snprintf(out, sizeof(out), "@%s;%.*s", tags, (int)len - 1, line + 1);
+	else
+		n = snprintf(out, sizeof(out), "@%s %.*s", tags, (int)len, line);
+	if (n > 0 && (size_t)n < sizeof(out))
+		conn_send_bytes(cn, out, (size_t)n);
+}
+
+static int
+has_batch_tag(const char *line, size_t len)
+{
+	const char *end = line[0] == '@' ? memchr(line, ' ', len) : NULL;
+
+	for (const char *p = line + 1; end != NULL && p < end; p++)
+		if ((p == line + 1 || p[-1] == ';') && strncmp(p, "batch=", 6) == 0)
+			return 1;
+	return 0;
+}
+
+void
+conn_label_take(struct conn *cn, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (label_conn != cn)
+		return;
+	str_copy(out, label, size);
+	label_taken = 1;
+}
+
+void
+conn_label_end(struct conn *cn)
+{
+	static unsigned batch_serial;
+	char tag[96], id[16];
+	size_t pos = 0, lines = 0;
+
+	label_conn = NULL;
+	if (label_taken && captured_len == 0) {
+		label_taken = 0;
+		return;
+	}
+	label_taken = 0;
+	snprintf(tag, sizeof(tag), "label=%s", label);
+	for (size_t i = 0; i + 1 < captured_len; i++)
+		if (captured[i] == '\r' && captured[i + 1] == '\n')
+			lines++;
+	if (lines == 0) {
+		char ack[OUT_LINE_MAX];
+		int n = snprintf(ack, sizeof(ack), ":%s ACK\r\n", me.name);
+		send_tagged(cn, tag, ack, (size_t)n);
+		return;
+	}
+	if (lines == 1) {
+		send_tagged(cn, tag, captured, captured_len);
+		return;
+	}
+	if (!(cn->caps & CAP_BATCH)) {
+		conn_send_bytes(cn, captured, captured_len);
+		return;
+	}
+	snprintf(id, sizeof(id), "L%u", ++batch_serial);
+	{
+		char open[OUT_LINE_MAX];
+		int n = snprintf(open, sizeof(open), ":%s BATCH +%s labeled-response\r\n",
+		                 me.name, id);
+		send_tagged(cn, tag, open, (size_t)n);
+	}
+	snprintf(tag, sizeof(tag), "batch=%s", id);
+	while (pos < captured_len) {
+		char *end = memchr(captured + pos, '\n', captured_len - pos);
+		size_t len = end ? (size_t)(end - (captured + pos)) + 1 : captured_len - pos;
+		/* A line already in a nested batch belongs to that one, not ours. */
+		if (has_batch_tag(captured + pos, len))
+			conn_send_bytes(cn, captured + pos, len);
+		else
+			send_tagged(cn, tag, captured + pos, len);
+		pos += len;
+	}
+	{
+		char close_line[OUT_LINE_MAX];
+		int n =
+		    snprintf(close_line, sizeof(close_line), ":%s BATCH -%s\r\n", me.name, id);
+		conn_send_bytes(cn, close_line, (size_t)n);
+	}
+}
+
+size_t
+conn_sendq_room(const struct conn *cn)
+{
+	size_t used = cn->sendq.bytes + (cn == label_conn ? captured_len : 0);
+
+	return used < cn->class->sendq ? cn->class->sendq - used : 0;
+}
+
+/* A labeled command's output is bounded like any other: by the sendq. */
+static int
+capture_for(struct conn *cn, const char *data, size_t len)
+{
+	if (cn != label_conn)
+		return 0;
+	if (cn->state != CONN_CLOSING && captured_len + len > cn->class->sendq) {
+		stats.sendq_exceeded++;
+		conn_close(cn, "SendQ exceeded");
+	}
+	if (cn->state != CONN_CLOSING)
+		capture(data, len);
+	return 1;
+}
+
+void
+conn_send_buf(struct conn *cn, struct msgbuf *mb)
+{
+	if (capture_for(cn, mb->data, mb->len))
+		return;
+	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len)) {
+		stats.dropped++;
+		return;
+	}
+	if (cn->sendq.count == 0)
+		cn->queued_since = now_ms;
+	sendq_push(&cn->sendq, mb);
+	cn->msgs_out++;
+	stats.msgs_out++;
+	flush_list_add(cn);
+}
+
+void
+conn_send_bytes(struct conn *cn, const char *data, size_t len)
+{
+	if (capture_for(cn, data, len))
+		return;
+	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len)) {
+		stats.dropped++;
+		return;
+	}
+	if (cn->sendq.count == 0)
+		cn->queued_since = now_ms;
+	sendq_append(&cn->sendq, data, len);
+	cn->msgs_out++;
+	stats.msgs_out++;
+	flush_list_add(cn);
+}
+
+/* TLS in writev's clothes: -1 with errno EAGAIN when it would block. */
+static ssize_t
+conn_tls_writev(struct conn *cn, struct iovec *iov, int n)
+{
+	size_t written;
+
+	switch (tls_writev(cn->ssl, iov, n, &written)) {
+	case TLS_OK: return (ssize_t)written;
+	case TLS_WANT_READ:
+	case TLS_WANT_WRITE: errno = EAGAIN; return -1;
+	default: errno = EPIPE; return -1;
+	}
+}
+
+/* Write as much as the socket takes: 0 done or blocked, -1 on error. */
+static int
+conn_flush(struct conn *cn)
+{
+	struct iovec iov[IOV_BATCH];
+
+	while (cn->sendq.count > 0) {
+		int n = sendq_iov(&cn->sendq, iov, IOV_BATCH);
+		ssize_t w = cn->ssl ? conn_tls_writev(cn, iov, n) : writev(cn->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				cn->flags |= CONN_WRITE_BLOCKED;
+				rio_set(&cn->io, rio_events(&cn->io) | RIO_WRITE);
+				return 0;
+			}
+			return -1;
+		}
+		cn->bytes_out += (uint64_t)w;
+		stats.bytes_out += (uint64_t)w;
+		sendq_consume(&cn->sendq, (size_t)w);
+	}
+	if (cn->flags & CONN_WRITE_BLOCKED) {
+		cn->flags &= ~CONN_WRITE_BLOCKED;
+		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_WRITE);
+	}
+	return 0;
+}
+
+static int lingering_allowed = 1;
+
+static void
+conn_free(struct conn *cn)
+{
+	rio_set(&cn->io, 0);
+	if (cn->flags & CONN_THROTTLED)
+		throttled_forget(cn);
+	if (cn->dns != NULL)
+		dns_cancel(cn->dns);
+	sasl_abort(cn, 0);
+	registration_conn_gone(cn);
+	multiline_conn_gone(cn);
+	metadata_sub_clear(&cn->meta_subs);
+	tls_free(cn->ssl);
+	if (lingering_allowed && cn->sendq.count == 0)
+		linger_close(cn->fd);
+	else
+		close(cn->fd);
+	TAILQ_REMOVE(&conns, cn, link);
+	conns_count--;
+	sendq_free(&cn->sendq);
+	free(cn->rbuf);
+	free(cn->password);
+	free(cn->close_reason);
+	free(cn);
+}
+
+/* Tell the world, then queue the goodbye: the caller flushes and frees. */
+static void
+conn_exit(struct conn *cn)
+{
+	char line[OUT_LINE_MAX];
+	int n;
+
+	n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", cn->client->host,
+	             cn->close_reason);
+	if (n >= (int)sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 2] = '\r';
+		line[n - 1] = '\n';
+	}
+	iplimit_release(cn->client->ip);
+	if (cn->client->registered && cn->class->clients > 0)
+		cn->class->clients--;
+	client_exit(cn->client, cn->close_reason);
+	cn->client = NULL;
+	sendq_append(&cn->sendq, line, (size_t)n);
+	cn->flags &= ~CONN_IN_FLUSH_LIST;
+}
+
+/*
+ * [batch]: with max_batch_delay, output may wait that long to be written
+ * together with what follows, unless max_batch_size messages or
+ * max_batch_bytes bytes are already queued.  0 writes at every tick.
+ */
+static int
+batch_due(const struct conn *cn)
+{
+	const struct conf_batch *b = &conf->batch;
+
+	return b->max_delay == 0 || cn->sendq.count >= b->max_size ||
+	       cn->sendq.bytes >= b->max_bytes || now_ms - cn->queued_since >= b->max_delay;
+}
+
+static void
+batch_wake(struct rtimer *t)
+{
+	batch_timer_on = 0;
+	flush_new++; /* look at the held connections again at this tick */
+}
+
+static void
+conn_flush_pending(void)
+{
+	size_t held = 0;
+
+	/* Priority entries go back on the main list only if batching holds them. */
+	for (size_t i = 0; i < priority_len; i++) {
+		struct conn *cn = priority[i];
+		if (cn->state != CONN_CLOSING && !batch_due(cn)) {
+			cn->flags &= ~CONN_IN_FLUSH_LIST;
+			flush_list_add(cn);
+			continue;
+		}
+		cn->flags &= ~CONN_IN_FLUSH_LIST;
+		if (cn->state != CONN_CLOSING && conn_flush(cn) != 0)
+			conn_close(cn, errno ? strerror(errno) : "Write error");
+	}
+	priority_len = 0;
+	for (size_t i = 0; i < flush_len; i++) {
+		struct conn *cn = flush_list[i];
+		if (cn->state != CONN_CLOSING && !batch_due(cn)) {
+			flush_list[held++] = cn; /* stays listed and flagged */
+			continue;
+		}
+		cn->flags &= ~CONN_IN_FLUSH_LIST;
+		if (cn->state != CONN_CLOSING && conn_flush(cn) != 0)
+			conn_close(cn, errno ? strerror(errno) : "Write error");
+	}
+	flush_len = held;
+	flush_new = 0;
+	if (held > 0 && !batch_timer_on) {
+		rtimer_start(&batch_timer, conf->batch.max_delay / 1000.0, 0, batch_wake);
+		batch_timer_on = 1;
+	}
+}
+
+/*
+ * The end-of-tick phase: exits first (they queue QUITs for others), then
+ * one flush of everything queued, then the dead are closed and freed.
+ */
+static void
+conn_tick(void)
+{
+	while (dead_len > 0 || flush_new > 0) {
+		/* Take the dead list: closes during this round start a new one. */
+		struct conn **dead = dead_list;
+		size_t ndead = dead_len;
+
+		dead_list = NULL;
+		dead_len = dead_cap = 0;
+		for (size_t i = 0; i < ndead; i++)
+			conn_exit(dead[i]);
+		conn_flush_pending();
+		for (size_t i = 0; i < ndead; i++) {
+			(void)conn_flush(dead[i]); /* best effort: never wait for it */
+			conn_free(dead[i]);
+		}
+		free(dead);
+	}
+}
+
+void
+conn_close_all(const char *reason)
+{
+	struct conn *cn;
+
+	lingering_allowed = 0;
+	TAILQ_FOREACH (cn, &conns, link)
+		conn_close(cn, reason);
+	conn_tick();
+	linger_close_all();
+}
+
+/* Connections with complete lines waiting for their flood clock. */
+static struct conn **throttled;
+static size_t throttled_len, throttled_cap;
+static struct rtimer throttle_timer;
+static int throttle_timer_on;
+
+static int
+flood_exempt(const struct conn *cn)
+{
+	return cn->class->flood_rate == 0 ||
+	       (cn->client != NULL && (cn->client->umodes & UMODE_OPER));
+}
+
+/*
+ * Fake lag, as ircd-hybrid and Solanum do it: each line moves the
+ * connection's clock ahead by 1/rate seconds; while it is more than a
+ * burst ahead of now, input waits in the recvq.
+ */
+void
+conn_charge(struct conn *cn, unsigned penalty)
+{
+	if (flood_exempt(cn))
+		return;
+	if (cn->flood_clock < now_ms)
+		cn->flood_clock = now_ms;
+	cn->flood_clock += (uint64_t)penalty * 1000 / cn->class->flood_rate;
+}
+
+#define TARGET_SLOTS 8   /* distinct targets at once... */
+#define TARGET_WINDOW 60 /* ...a slot frees after this many seconds */
+#define NICK_CHANGES 3   /* nick changes... */
+#define NICK_WINDOW 30   /* ...per this many seconds */
+#define META_CHANGES 20  /* metadata changes... */
+#define META_WINDOW 10   /* ...per this many seconds */
+
+int
+conn_target_ok(struct conn *cn, const char *target)
+{
+	uint32_t h = irc_strhash(target);
+	int oldest = 0;
+
+	if (flood_exempt(cn))
+		return 0;
+	for (int i = 0; i < TARGET_SLOTS; i++) {
+		if (cn->targets[i] == h && cn->targets_when[i] != 0) {
+			cn->targets_when[i] = now;
+			return 0;
+		}
+		if (cn->targets_when[i] < cn->targets_when[oldest])
+			oldest = i;
+	}
+	if (cn->targets_when[oldest] != 0 && now - cn->targets_when[oldest] < TARGET_WINDOW)
+		return -1;
+	cn->targets[oldest] = h;
+	cn->targets_when[oldest] = now;
+	return 0;
+}
+
+/* Take one event from w; 0 with *wait (seconds) when the window is spent. */
+static int
+rate_window_take(struct rate_window *w, unsigned max, time_t span, unsigned *wait)
+{
+	if (now - w->start >= span) {
+		w->start = now;
+		w->count = 0;
+	}
+	if (w->count >= max) {
+		*wait = (unsigned)(span - (now - w->start));
+		return 0;
+	}
+	w->count++;
+	return 1;
+}
+
+int
+conn_nick_change_ok(struct conn *cn, unsigned *wait)
+{
+	return flood_exempt(cn) ||
+	       rate_window_take(&cn->nick_changes, NICK_CHANGES, NICK_WINDOW, wait);
+}
+
+/* Each change is told to everyone sharing a channel, as a nick change is. */
+int
+conn_metadata_change_ok(struct conn *cn, unsigned *wait)
+{
+	return flood_exempt(cn) ||
+	       rate_window_take(&cn->meta_changes, META_CHANGES, META_WINDOW, wait);
+}
+
+static int
+flood_blocked(const struct conn *cn)
+{
+	uint64_t burst_ms;
+
+	if (flood_exempt(cn) || cn->flood_clock <= now_ms)
+		return 0;
+	burst_ms = (uint64_t)cn->class->flood_burst * 1000 / cn->class->flood_rate;
+	return cn->flood_clock - now_ms > burst_ms;
+}
+
+/* One complete line (CR/LF stripped, NUL-terminated in place). */
+static void
+conn_handle_line(struct conn *cn, char *line, size_t len)
+{
+	cn->msgs_in++;
+	stats.msgs_in++;
+	if (memchr(line, '\0', len) != NULL) {
+		stats.parse_errors++;
+		conn_charge(cn, 1);
+		send_notice(cn->client, "*** Line discarded: it contains a NUL byte");
+		return;
+	}
+	dispatching = cn;
+	command_dispatch(cn->client, line, len);
+	dispatching = NULL;
+}
+
+static enum line_action
+conn_on_line(void *arg, char *line, size_t len)
+{
+	struct conn *cn = arg;
+
+	if (flood_blocked(cn))
+		return LINE_DEFER;
+	conn_handle_line(cn, line, len);
+	return cn->state == CONN_CLOSING ? LINE_STOP : LINE_NEXT;
+}
+
+static void throttle_tick(struct rtimer *t);
+
+static void
+throttled_add(struct conn *cn)
+{
+	if (cn->flags & CONN_THROTTLED)
+		return;
+	if (throttled_len == throttled_cap) {
+		throttled_cap = throttled_cap ? throttled_cap * 2 : 64;
+		throttled = xrealloc(throttled, throttled_cap * sizeof(*throttled));
+	}
+	throttled[throttled_len++] = cn;
+	cn->flags |= CONN_THROTTLED;
+	if (!throttle_timer_on) {
+		rtimer_start(&throttle_timer, 0.05, 0.05, throttle_tick);
+		throttle_timer_on = 1;
+	}
+}
+
+/*
+ * Frame and run what is in buf (the carried bytes first); keep what is
+ * left, a partial line or lines held back by the flood clock.
+ */
+static void
+conn_input(struct conn *cn, char *buf, size_t have)
+{
+	size_t used = line_frame(buf, have, conn_on_line, cn);
+
+	if (cn->state == CONN_CLOSING)
+		return;
+	have -= used;
+	if (have >= cn->class->recvq) {
+		conn_close(cn,
+		           memchr(buf + used, '\n', have) ? "Excess Flood" : "RecvQ exceeded");
+		return;
+	}
+	if (have == 0) {
+		free(cn->rbuf);
+		cn->rbuf = NULL;
+	} else {
+		char *kept = xmalloc(have);
+		memcpy(kept, buf + used, have);
+		free(cn->rbuf);
+		cn->rbuf = kept;
+		if (memchr(kept, '\n', have) != NULL)
+			throttled_add(cn);
+	}
+	cn->rlen = (uint32_t)have;
+}
+
+static char input_buf[RECVQ_MAX + READ_CHUNK];
+
+/* Every 50 ms while anyone is held back: let their clocks release lines. */
+static void
+throttle_tick(struct rtimer *t)
+{
+	struct conn **batch = throttled;
+	size_t n = throttled_len;
+
+	/* Those still held back join a fresh list. */
+	throttled = NULL;
+	throttled_len = throttled_cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct conn *cn = batch[i];
+		cn->flags &= ~CONN_THROTTLED;
+		if (cn->state == CONN_CLOSING || cn->rlen == 0)
+			continue;
+		if (flood_blocked(cn)) {
+			throttled_add(cn);
+			continue;
+		}
+		memcpy(input_buf, cn->rbuf, cn->rlen);
+		conn_input(cn, input_buf, cn->rlen);
+	}
+	free(batch);
+	if (throttled_len == 0) {
+		rtimer_stop(&throttle_timer);
+		throttle_timer_on = 0;
+	}
+}
+
+static void
+throttled_forget(struct conn *cn)
+{
+	for (size_t i = 0; i < throttled_len; i++) {
+		if (throttled[i] == cn) {
+			throttled[i] = throttled[--throttled_len];
+			return;
+		}
+	}
+}
+
+/* TLS in read's clothes: 0 at EOF, -1 with errno EAGAIN when it would block. */
+static ssize_t
+conn_tls_read(struct conn *cn, char *buf, size_t len)
+{
+	size_t got;
+
+	switch (tls_read(cn->ssl, buf, len, &got)) {
+	case TLS_OK: return (ssize_t)got;
+	case TLS_WANT_READ: errno = EAGAIN; return -1;
+	case TLS_WANT_WRITE:
+		/* The session must write first (a key update): wake on writable. */
+		rio_set(&cn->io, RIO_READ | RIO_WRITE);
+		errno = EAGAIN;
+		return -1;
+	case TLS_CLOSED: return 0;
+	default: errno = EPROTO; return -1;
+	}
+}
+
+static void conn_read(struct conn *cn);
+
+/* Drive the handshake; once done, the connection starts registering. */
+static void
+conn_handshake(struct conn *cn)
+{
+	char fp[2 * 64 + 1];
+
+	switch (tls_handshake(cn->ssl)) {
+	case TLS_OK:
+		conn_enter_state(cn, CONN_REGISTERING);
+		cn->client->secure = 1;
+		tls_certfp(cn->ssl, fp, sizeof(fp));
+		if (fp[0] != '\0')
+			cn->client->certfp = xstrdup(fp);
+		rio_set(&cn->io, RIO_READ);
+		register_start(cn->client);
+		conn_read(cn); /* the client may have sent lines already */
+		return;
+	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
+	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_READ | RIO_WRITE); return;
+	default:
+		stats.refused++;
+		conn_close(cn, "TLS handshake failed");
+		return;
+	}
+}
+
+static void
+conn_read_once(struct conn *cn)
+{
+	size_t have = cn->rlen, room;
+	ssize_t r;
+
+	if (have >= cn->class->recvq) { /* a rehash made the recvq smaller */
+		conn_close(cn, "RecvQ exceeded");
+		return;
+	}
+	/* Carried bytes go first, then fresh bytes behind them. */
+	if (have > 0)
+		memcpy(input_buf, cn->rbuf, have);
+	room = MIN((size_t)READ_CHUNK, cn->class->recvq - have);
+	r = cn->ssl ? conn_tls_read(cn, input_buf + have, room)
+	            : read(cn->fd, input_buf + have, room);
+	if (r == 0) {
+		conn_close(cn, "Connection closed");
+		return;
+	}
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(cn, strerror(errno));
+		return;
+	}
+	cn->bytes_in += (uint64_t)r;
+	stats.bytes_in += (uint64_t)r;
+	cn->last_read = now;
+	cn->flags &= ~CONN_PING_SENT;
+	conn_input(cn, input_buf, have + (size_t)r);
+}
+
+static void
+conn_read(struct conn *cn)
+{
+	conn_read_once(cn);
+	/* TLS may hold whole records already off the socket: drain them now. */
+	while (cn->ssl != NULL && cn->state != CONN_CLOSING && tls_pending(cn->ssl))
+		conn_read_once(cn);
+}
+
+static void
+conn_on_io(struct rio *io, int events)
+{
+	struct conn *cn = container_of(io, struct conn, io);
+
+	if (cn->state == CONN_TLS_HANDSHAKE) {
+		conn_handshake(cn);
+		return;
+	}
+	if ((events & RIO_WRITE) && cn->state != CONN_CLOSING) {
+		if (conn_flush(cn) != 0)
+			conn_close(cn, strerror(errno));
+	}
+	if ((events & RIO_READ) && cn->state != CONN_CLOSING)
+		conn_read(cn);
+}
+
+/* Registration and ping timeouts; one sweep a second serves everyone. */
+static void
+conn_check_timeouts(struct conn *cn)
+{
+	char reason[64];
+	unsigned freq = cn->class->ping_frequency;
+
+	if (cn->state == CONN_REGISTERING || cn->state == CONN_TLS_HANDSHAKE) {
+		if (now - cn->connected_at >= (time_t)cn->class->connection_timeout)
+			conn_close(cn, "Registration timed out");
+		return;
+	}
+	if (cn->nick_deadline != 0 && now >= cn->nick_deadline)
+		nick_protect_expire(cn->client);
+	if (now - cn->last_read < (time_t)freq)
+		return;
+	if (!(cn->flags & CONN_PING_SENT)) {
+		send_line(cn->client, "PING :%s", me.name);
+		cn->flags |= CONN_PING_SENT;
+		cn->last_read = now; /* the reply is due within another period */
+		return;
+	}
+	snprintf(reason, sizeof(reason), "Ping timeout: %u seconds", freq * 2);
+	conn_close(cn, reason);
+}
+
+static void
+conn_housekeeping(struct rtimer *t)
+{
+	struct conn *cn;
+
+	TAILQ_FOREACH (cn, &conns, link) {
+		sendq_trim(&cn->sendq); /* an idle connection costs little memory */
+		if (cn->state != CONN_CLOSING)
+			conn_check_timeouts(cn);
+	}
+}

@@ -1,0 +1,198 @@
+/* worker.c - one thread per lane, FIFO queues, results through ev_async. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "net/reactor.h"
+#include "base/util.h"
+#include "net/worker.h"
+
+struct job {
+	worker_fn work;
+	worker_fn done;
+	void *arg;
+	struct job *next;
+};
+
+struct job_queue {
+	struct job *head, *tail;
+	unsigned length;
+};
+
+struct lane {
+	pthread_t thread;
+	pthread_cond_t wake;
+	struct job_queue todo;
+	int running;
+};
+
+/* One lock guards every queue: the critical sections are a few pointers. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lane lanes[LANES];
+static struct job_queue finished;
+static int stopping, started;
+
+static void
+queue_push(struct job_queue *q, struct job *j)
+{
+	j->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->length++;
+}
+
+static struct job *
+queue_pop(struct job_queue *q)
+{
+	struct job *j = q->head;
+
+	if (j != NULL) {
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->length--;
+	}
+	return j;
+}
+
+static struct job *
+queue_take_all(struct job_queue *q)
+{
+	struct job *all = q->head;
+
+	q->head = q->tail = NULL;
+	q->length = 0;
+	return all;
+}
+
+static void *
+lane_main(void *arg)
+{
+	struct lane *l = arg;
+
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct job *j;
+		while (l->todo.head == NULL && !stopping)
+			pthread_cond_wait(&l->wake, &lock);
+		if ((j = queue_pop(&l->todo)) == NULL)
+			break;
+		pthread_mutex_unlock(&lock);
+		j->work(j->arg);
+		pthread_mutex_lock(&lock);
+		queue_push(&finished, j);
+		reactor_async_send();
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* On the loop thread: hand every finished job its done() call. */
+static void
+deliver(void)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&lock);
+	j = queue_take_all(&finished);
+	pthread_mutex_unlock(&lock);
+	while (j != NULL) {
+		struct job *next = j->next;
+		j->done(j->arg);
+		free(j);
+		j = next;
+	}
+}
+
+void
+worker_start(void)
+{
+	reactor_async_init(deliver);
+	stopping = 0;
+	for (int i = 0; i < LANES; i++) {
+		pthread_cond_init(&lanes[i].wake, NULL);
+		lanes[i].running =
+		    pthread_create(&lanes[i].thread, NULL, lane_main, &lanes[i]) == 0;
+	}
+	started = 1;
+}
+
+void
+worker_stop(void)
+{
+	if (!started)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = 1;
+	for (int i = 0; i < LANES; i++)
+		pthread_cond_signal(&lanes[i].wake);
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < LANES; i++) {
+		if (lanes[i].running)
+			pthread_join(lanes[i].thread, NULL);
+		lanes[i].running = 0;
+	}
+	started = 0;
+	worker_drain();
+}
+
+void
+worker_submit_to(enum worker_lane lane, worker_fn work, worker_fn done, void *arg)
+{
+	struct job *j = xmalloc(sizeof(*j));
+
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	if (!lanes[lane].running) {
+		work(arg);
+		done(arg);
+		free(j);
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	queue_push(&lanes[lane].todo, j);
+	pthread_cond_signal(&lanes[lane].wake);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+worker_submit(worker_fn work, worker_fn done, void *arg)
+{
+	worker_submit_to(LANE_CRYPTO, work, done, arg);
+}
+
+void
+worker_drain(void)
+{
+	for (int i = 0; i < LANES; i++) {
+		struct job *all, *j;
+		pthread_mutex_lock(&lock);
+		all = queue_take_all(&lanes[i].todo);
+		pthread_mutex_unlock(&lock);
+		for (j = all; j != NULL; j = j->next)
+			j->work(j->arg);
+		pthread_mutex_lock(&lock);
+		while (all != NULL) {
+			struct job *next = all->next;
+			queue_push(&finished, all);
+			all = next;
+		}
+		pthread_mutex_unlock(&lock);
+	}
+	deliver();
+}
+
+unsigned
+worker_queue_length(void)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < LANES; i++)
+		n += lanes[i].todo.length;
+	pthread_mutex_unlock(&lock);
+	return n;
+}

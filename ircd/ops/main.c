@@ -1,0 +1,145 @@
+/* main.c - start-up, signals, rehash and shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/cloak.h"
+#include "proto/command.h"
+#include "base/conf.h"
+#include "net/conn.h"
+#include "net/dns.h"
+#include "store/history.h"
+#include "net/iplimit.h"
+#include "ops/lifecycle.h"
+#include "net/listener.h"
+#include "base/log.h"
+#include "ops/metrics.h"
+#include "net/reactor.h"
+#include "state/server.h"
+#include "store/store.h"
+#include "net/tls.h"
+#include "state/whowas.h"
+#include "net/worker.h"
+#include "store/xline.h"
+#include "modules/modules.h"
+
+static struct rtimer minute_timer;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	        "usage: evircd [-t] [-d] [-c config]\n"
+	        "  -c FILE  configuration file (default %s)\n"
+	        "  -t       check the configuration and exit\n"
+	        "  -d       debug logging\n"
+	        "  -v       print the version and exit\n",
+	        DEFAULT_CONFIG);
+	exit(2);
+}
+
+static void
+on_sighup(int signum)
+{
+	char err[300];
+
+	ircd_rehash(err, sizeof(err));
+}
+
+static void
+on_sigusr1(int signum)
+{
+	log_reopen();
+	log_info("log file reopened");
+}
+
+static void
+on_sigterm(int signum)
+{
+	ircd_shutdown(signum == SIGTERM ? "Server shutting down" : "Server terminating");
+}
+
+/* Once a minute: expire temporary bans, save the record counts. */
+static void
+minutely(struct rtimer *t)
+{
+	xline_expire();
+	iplimit_sweep();
+	store_save_counts();
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	int check_only = 0, debug = 0, opt;
+
+	while ((opt = getopt(argc, argv, "c:tdvh")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 't': check_only = 1; break;
+		case 'd': debug = 1; break;
+		case 'v': printf("evircd %s\n", PACKAGE_VERSION); return 0;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	conf = config_load(path);
+	if (conf == NULL)
+		return 1;
+	if (tls_configure(conf) != 0) {
+		fprintf(stderr, "%s:0: tls: %s\n", path, tls_last_error());
+		return 1;
+	}
+	if (check_only) {
+		fprintf(stderr, "%s: configuration OK\n", path);
+		config_free(conf);
+		return 0;
+	}
+	debug_logging = debug;
+	log_set_level(debug ? LOG_LEVEL_DEBUG : conf->log.level);
+	if (log_open(conf->log.file, conf->log.syslog) != 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	reactor_init();
+	server_init(conf->server_name, conf->sid, conf->description);
+	client_tables_init();
+	channel_tables_init();
+	command_init();
+	whowas_init(conf->limits.whowas_size);
+	motd_load();
+	if (store_open(conf->database_path) != 0)
+		return 1;
+	xline_load();
+	if (history_open(conf) != 0)
+		return 1;
+	isupport_load(); /* after history_open: CHATHISTORY depends on it */
+	if (dns_configure(conf) != 0 || cloak_configure(conf) != 0)
+		return 1;
+	conn_system_init();
+	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
+		return 1;
+	reactor_on_signal(SIGTERM, on_sigterm);
+	reactor_on_signal(SIGINT, on_sigterm);
+	reactor_on_signal(SIGHUP, on_sighup);
+	reactor_on_signal(SIGUSR1, on_sigusr1);
+	worker_start();
+	rtimer_start(&minute_timer, 60.0, 60.0, minutely);
+	log_info("evircd %s ready: %s (SID %s)", PACKAGE_VERSION, me.name, me.sid);
+	reactor_run();
+	whowas_init(0);
+	config_free(conf);
+	if (ircd_restart_requested()) {
+		log_info("restarting: exec %s", argv[0]);
+		execv("/proc/self/exe", argv);
+		log_fatal("restart: exec failed");
+	}
+	log_info("exited cleanly");
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* exit.c - the one path by which a client record ends. */
+#include <stdio.h>
+
+#include "state/channel.h"
+#include "state/client.h"
+#include "store/history.h"
+#include "proto/exit.h"
+#include "base/log.h"
+#include "state/monitor.h"
+#include "proto/send.h"
+#include "proto/snomask.h"
+#include "state/whowas.h"
+
+void
+client_exit(struct client *c, const char *reason)
+{
+	if (c->registered) {
+		struct outmsg *mb = msg_from(c, "QUIT :%s", reason);
+		struct membership *m;
+		char params[400];
+		send_common(c, mb, 0);
+		snprintf(params, sizeof(params), ":%s", reason);
+		LIST_FOREACH (m, &c->channels, client_link)
+			history_add_event(m->channel, c, "QUIT", mb, params);
+		msg_release(mb);
+		whowas_add(c);
+		monitor_signoff(c, c->nick);
+		if (c->conn != NULL)
+			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]",
+			             c->nick, c->user, c->realhost, reason, c->ip);
+	}
+	if (c->conn != NULL)
+		log_msg(c->registered ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
+		        "exit: %s!%s@%s [%s]: %s", client_name(c), c->user, c->realhost, c->ip,
+		        reason);
+	client_free(c);
+}

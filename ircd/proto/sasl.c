@@ -1,0 +1,387 @@
+/* sasl.c - the mechanisms; slow password checks go to the worker thread. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/account.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "proto/numeric.h"
+#include "base/passwd.h"
+#include "proto/sasl.h"
+#include "proto/send.h"
+#include "base/util.h"
+#include "net/worker.h"
+
+#define CHUNK 400         /* AUTHENTICATE carries at most this much at once */
+#define SASL_BUF_MAX 8192 /* a whole client response, base64 */
+
+enum mech { MECH_PLAIN, MECH_EXTERNAL, MECH_SCRAM };
+enum scram_step { SCRAM_FIRST, SCRAM_FINAL, SCRAM_DONE };
+
+struct sasl_session {
+	enum mech mech;
+	char buf[SASL_BUF_MAX + 1]; /* base64 gathered from chunks */
+	size_t len;
+	struct sasl_check *pending; /* a password check on the worker */
+	/* SCRAM */
+	enum scram_step step;
+	char account[ACCOUNT_NAME_MAX + 1];
+	char gs2_header[64];
+	char client_first_bare[512];
+	char server_first[512];
+	char nonce[256];
+	unsigned char stored_key[32];
+	unsigned char server_key[32];
+};
+
+/* A PLAIN check in flight; cn becomes NULL if the connection goes first. */
+struct sasl_check {
+	struct conn *cn;
+	char account[ACCOUNT_NAME_MAX + 1];
+	char password[256];
+	char hash[200];
+	int ok;
+};
+
+static void
+session_free(struct conn *cn)
+{
+	if (cn->sasl == NULL)
+		return;
+	if (cn->sasl->pending != NULL)
+		cn->sasl->pending->cn = NULL;
+	OPENSSL_cleanse(cn->sasl, sizeof(*cn->sasl));
+	free(cn->sasl);
+	cn->sasl = NULL;
+}
+
+int
+sasl_in_progress(const struct conn *cn)
+{
+	return cn->sasl != NULL;
+}
+
+void
+sasl_abort(struct conn *cn, int tell)
+{
+	if (cn->sasl == NULL)
+		return;
+	session_free(cn);
+	if (tell)
+		reply(cn->client, ERR_SASLABORTED, ":SASL authentication aborted");
+}
+
+static void
+sasl_fail(struct client *c, const char *why)
+{
+	struct conn *cn = c->conn;
+
+	session_free(cn);
+	cn->sasl_failures++;
+	/* Each failure costs flood credit: guessing is slow. */
+	conn_charge(cn, 5 * cn->sasl_failures);
+	reply(c, ERR_SASLFAIL, ":SASL authentication failed%s%s", why ? ": " : "",
+	      why ? why : "");
+}
+
+static void
+sasl_succeed(struct client *c, const char *account)
+{
+	char name[ACCOUNT_NAME_MAX + 1];
+
+	/* account may point into the session, which is freed here. */
+	str_copy(name, account, sizeof(name));
+	session_free(c->conn);
+	account_login(c, name);
+	reply(c, RPL_SASLSUCCESS, ":SASL authentication successful");
+}
+
+static void
+check_work(void *arg)
+{
+	struct sasl_check *chk = arg;
+
+	chk->ok = passwd_verify(chk->password, chk->hash);
+}
+
+static void
+check_done(void *arg)
+{
+	struct sasl_check *chk = arg;
+	struct conn *cn = chk->cn;
+
+	if (cn != NULL && cn->state != CONN_CLOSING && cn->sasl != NULL) {
+		cn->sasl->pending = NULL;
+		if (chk->ok)
+			sasl_succeed(cn->client, chk->account);
+		else
+			sasl_fail(cn->client, "invalid credentials");
+	}
+	OPENSSL_cleanse(chk, sizeof(*chk));
+	free(chk);
+}
+
+/* PLAIN: "authzid \0 authcid \0 password". */
+static void
+mech_plain(struct client *c, const unsigned char *data, long len)
+{
+	const char *authzid = (const char *)data;
+	const char *authcid = memchr(data, '\0', (size_t)len);
+	const char *password;
+	struct account a;
+	struct sasl_check *chk;
+
+	if (authcid == NULL ||
+	    (password = memchr(authcid + 1, '\0', (size_t)(len - (authcid + 1 - authzid)))) ==
+	        NULL) {
+		sasl_fail(c, "malformed PLAIN response");
+		return;
+	}
+	authcid++;
+	password++;
+	if (*authzid != '\0' && strcasecmp(authzid, authcid) != 0) {
+		sasl_fail(c, "authorization identity must match");
+		return;
+	}
+	if (account_find(authcid, &a) != 0 || !a.verified) {
+		sasl_fail(c, "invalid credentials");
+		return;
+	}
+	chk = xcalloc(1, sizeof(*chk));
+	chk->cn = c->conn;
+	str_copy(chk->account, a.name, sizeof(chk->account));
+	snprintf(chk->password, sizeof(chk->password), "%.*s",
+	         (int)(len - (password - authzid)), password);
+	str_copy(chk->hash, a.password, sizeof(chk->hash));
+	c->conn->sasl->pending = chk;
+	worker_submit(check_work, check_done, chk);
+}
+
+static void
+mech_external(struct client *c, const unsigned char *data, long len)
+{
+	char account[ACCOUNT_NAME_MAX + 1];
+
+	if (c->certfp == NULL) {
+		sasl_fail(c, "no client certificate");
+		return;
+	}
+	if (account_by_cert(c->certfp, account, sizeof(account)) != 0) {
+		sasl_fail(c, "certificate not bound to an account");
+		return;
+	}
+	if (len > 0 && (strlen(account) != (size_t)len ||
+	                strncasecmp((const char *)data, account, (size_t)len) != 0)) {
+		sasl_fail(c, "authorization identity must match");
+		return;
+	}
+	sasl_succeed(c, account);
+}
+
+static void
+send_challenge(struct client *c, const char *text)
+{
+	char b64[1024];
+
+	b64_encode((const unsigned char *)text, strlen(text), b64, sizeof(b64));
+	send_line(c, "AUTHENTICATE %s", b64);
+}
+
+/* A 32-byte SCRAM key from its base64 form; 0 on success. */
+static int
+decode_key(const char *b64, unsigned char key[32])
+{
+	unsigned char raw[64];
+
+	if (b64_decode(b64, raw, sizeof(raw)) != 32)
+		return -1;
+	memcpy(key, raw, 32);
+	return 0;
+}
+
+/* "n=user,r=nonce" (after the GS2 header). */
+static void
+scram_first(struct client *c, struct sasl_session *s, const char *msg)
+{
+	const char *bare, *user, *nonce;
+	unsigned char snonce[18];
+	char snonce_b64[32];
+	struct account a;
+
+	if ((strncmp(msg, "n,", 2) != 0 && strncmp(msg, "y,", 2) != 0) ||
+	    (bare = strchr(msg + 2, ',')) == NULL) {
+		sasl_fail(c, "channel binding is not supported");
+		return;
+	}
+	bare++;
+	snprintf(s->gs2_header, sizeof(s->gs2_header), "%.*s", (int)(bare - msg), msg);
+	str_copy(s->client_first_bare, bare, sizeof(s->client_first_bare));
+	if (strncmp(bare, "n=", 2) != 0 || (nonce = strstr(bare, ",r=")) == NULL) {
+		sasl_fail(c, "malformed SCRAM message");
+		return;
+	}
+	user = bare + 2;
+	snprintf(s->account, sizeof(s->account), "%.*s", (int)(nonce - user), user);
+	nonce += 3;
+	if (account_find(s->account, &a) != 0 || !a.verified) {
+		sasl_fail(c, "invalid credentials");
+		return;
+	}
+	str_copy(s->account, a.name, sizeof(s->account));
+	if (decode_key(a.scram_stored, s->stored_key) != 0 ||
+	    decode_key(a.scram_server, s->server_key) != 0) {
+		sasl_fail(c, "account has no SCRAM credentials");
+		return;
+	}
+	RAND_bytes(snonce, sizeof(snonce));
+	b64_encode(snonce, sizeof(snonce), snonce_b64, sizeof(snonce_b64));
+	snprintf(s->nonce, sizeof(s->nonce), "%.*s%s", (int)strcspn(nonce, ","), nonce,
+	         snonce_b64);
+	snprintf(s->server_first, sizeof(s->server_first), "r=%s,s=%s,i=%d", s->nonce,
+	         a.scram_salt, a.scram_iter);
+	s->step = SCRAM_FINAL;
+	send_challenge(c, s->server_first);
+}
+
+/* "c=biws,r=nonce,p=proof": check the proof, prove ourselves back. */
+static void
+scram_final(struct client *c, struct sasl_session *s, const char *msg)
+{
+	char expect_c[400], auth_message[1600], gs2_b64[96];
+	const char *proof_at = strstr(msg, ",p=");
+	unsigned char proof[64], signature[32], client_key[32], check[32], server_sig[32];
+	unsigned int len = 0;
+	char final[128], sig_b64[64];
+
+	b64_encode((const unsigned char *)s->gs2_header, strlen(s->gs2_header), gs2_b64,
+	           sizeof(gs2_b64));
+	snprintf(expect_c, sizeof(expect_c), "c=%s,r=%s", gs2_b64, s->nonce);
+	if (proof_at == NULL || strncmp(msg, expect_c, (size_t)(proof_at - msg)) != 0 ||
+	    strlen(expect_c) != (size_t)(proof_at - msg) ||
+	    b64_decode(proof_at + 3, proof, sizeof(proof)) != 32) {
+		sasl_fail(c, "malformed SCRAM message");
+		return;
+	}
+	snprintf(auth_message, sizeof(auth_message), "%s,%s,%.*s", s->client_first_bare,
+	         s->server_first, (int)(proof_at - msg), msg);
+	HMAC(EVP_sha256(), s->stored_key, 32, (const unsigned char *)auth_message,
+	     strlen(auth_message), signature, &len);
+	for (int i = 0; i < 32; i++)
+		client_key[i] = proof[i] ^ signature[i];
+	SHA256(client_key, 32, check);
+	if (CRYPTO_memcmp(check, s->stored_key, 32) != 0) {
+		sasl_fail(c, "invalid credentials");
+		return;
+	}
+	HMAC(EVP_sha256(), s->server_key, 32, (const unsigned char *)auth_message,
+	     strlen(auth_message), server_sig, &len);
+	b64_encode(server_sig, 32, sig_b64, sizeof(sig_b64));
+	snprintf(final, sizeof(final), "v=%s", sig_b64);
+	s->step = SCRAM_DONE;
+	send_challenge(c, final);
+}
+
+/* A whole base64 response has arrived. */
+static void
+sasl_response(struct client *c)
+{
+	struct sasl_session *s = c->conn->sasl;
+	unsigned char data[SASL_BUF_MAX];
+	long len = 0;
+
+	if (s->len > 0 && (len = b64_decode(s->buf, data, sizeof(data) - 1)) < 0) {
+		sasl_fail(c, "invalid base64");
+		return;
+	}
+	data[len] = '\0';
+	s->len = 0;
+	switch (s->mech) {
+	case MECH_PLAIN: mech_plain(c, data, len); break;
+	case MECH_EXTERNAL: mech_external(c, data, len); break;
+	case MECH_SCRAM:
+		if (s->step == SCRAM_FIRST)
+			scram_first(c, s, (const char *)data);
+		else if (s->step == SCRAM_FINAL)
+			scram_final(c, s, (const char *)data);
+		else
+			sasl_succeed(c, s->account);
+		break;
+	}
+}
+
+static void
+sasl_start(struct client *c, const char *mech)
+{
+	struct sasl_session *s;
+
+	if (c->account != NULL) {
+		reply(c, ERR_SASLALREADY, ":You have already authenticated using SASL");
+		return;
+	}
+	if (c->conn->sasl_failures >= SASL_MAX_FAILURES) {
+		conn_charge(c->conn, 10);
+		reply(c, ERR_SASLFAIL, ":SASL authentication failed: too many attempts");
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	if (strcasecmp(mech, "PLAIN") == 0)
+		s->mech = MECH_PLAIN;
+	else if (strcasecmp(mech, "EXTERNAL") == 0)
+		s->mech = MECH_EXTERNAL;
+	else if (strcasecmp(mech, "SCRAM-SHA-256") == 0)
+		s->mech = MECH_SCRAM;
+	else {
+		free(s);
+		reply(c, RPL_SASLMECHS, "%s :are available SASL mechanisms", SASL_MECHS);
+		reply(c, ERR_SASLFAIL, ":SASL authentication failed: unknown mechanism");
+		return;
+	}
+	c->conn->sasl = s;
+	send_line(c, "AUTHENTICATE +");
+}
+
+void
+sasl_authenticate(struct client *c, const char *param)
+{
+	struct sasl_session *s = c->conn->sasl;
+	size_t len = strlen(param);
+
+	if (strcmp(param, "*") == 0) {
+		if (s != NULL)
+			sasl_abort(c->conn, 1);
+		else
+			reply(c, ERR_SASLFAIL, ":SASL authentication failed: nothing to abort");
+		return;
+	}
+	if (s == NULL) {
+		sasl_start(c, param);
+		return;
+	}
+	if (s->pending != NULL)
+		return; /* a check is running: ignore until it answers */
+	if (len > CHUNK) {
+		reply(c, ERR_SASLTOOLONG, ":SASL message too long");
+		session_free(c->conn);
+		return;
+	}
+	if (strcmp(param, "+") != 0) {
+		if (s->len + len > SASL_BUF_MAX) {
+			reply(c, ERR_SASLTOOLONG, ":SASL message too long");
+			session_free(c->conn);
+			return;
+		}
+		memcpy(s->buf + s->len, param, len);
+		s->len += len;
+		s->buf[s->len] = '\0';
+		if (len == CHUNK)
+			return; /* more follows */
+	}
+	sasl_response(c);
+}

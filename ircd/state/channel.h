@@ -1,0 +1,114 @@
+/* channel.h - channels, membership (both ways), bans and invites. */
+#ifndef EVIRCD_CHANNEL_H
+#define EVIRCD_CHANNEL_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "base/hash.h"
+#include "state/metadata.h"
+
+struct client;
+
+#define CMODE_INVITE 0x01     /* +i */
+#define CMODE_MODERATED 0x02  /* +m */
+#define CMODE_NOEXTERNAL 0x04 /* +n */
+#define CMODE_PRIVATE 0x08    /* +p */
+#define CMODE_SECRET 0x10     /* +s */
+#define CMODE_TOPICLOCK 0x20  /* +t */
+
+#define MEMBER_OP 0x01    /* @ */
+#define MEMBER_VOICE 0x02 /* + */
+
+struct channel;
+
+struct membership {
+	struct client *client;
+	struct channel *channel;
+	uint32_t index; /* position in channel->members */
+	uint8_t flags;
+	/* Cached result of the ban check, valid while ban_serial matches. */
+	uint8_t banned;
+	uint32_t ban_serial;
+	LIST_ENTRY(membership) client_link;
+};
+
+enum ban_list { BAN_LIST_BAN, BAN_LIST_EXCEPT, BAN_LIST_INVEX, BAN_LISTS };
+
+struct ban {
+	char *mask;
+	char *setter;
+	time_t when;
+	TAILQ_ENTRY(ban) link;
+};
+TAILQ_HEAD(ban_head, ban);
+
+struct invite {
+	struct client *client;
+	struct channel *channel;
+	LIST_ENTRY(invite) client_link;
+	LIST_ENTRY(invite) channel_link;
+};
+
+/*
+ * Members live in a dense array (fast fan-out iteration) indexed by a
+ * client -> membership map (O(1) "is on channel"); each client keeps the
+ * list of its own memberships for the other direction.
+ */
+struct channel {
+	time_t ts; /* creation TS (TS6) */
+	uint32_t modes;
+	uint32_t limit; /* +l, 0 = none */
+	char *key;      /* +k, NULL = none */
+	char *topic;
+	char *topic_setter;
+	time_t topic_time;
+	struct membership **members;
+	uint32_t nmembers;
+	uint32_t members_cap;
+	struct ptrmap member_map;
+	struct ban_head bans[BAN_LISTS];
+	unsigned nbans[BAN_LISTS];
+	uint32_t ban_serial; /* bumped on every +b/-b/+e/-e */
+	LIST_HEAD(, invite) invites;
+	struct metadata_list metadata;
+	char name[];
+};
+
+extern struct strmap channels;
+extern uint32_t ban_serial_global;
+
+void channel_tables_init(void);
+struct channel *channel_find(const char *name);
+/* Create (empty; the caller adds the first member). */
+struct channel *channel_create(const char *name);
+struct membership *channel_member(const struct channel *ch, const struct client *c);
+struct membership *channel_add(struct channel *ch, struct client *c, uint8_t flags);
+/* Remove; destroys the channel when it empties. */
+void channel_remove(struct membership *m);
+void channel_part_all(struct client *c);
+/* 1 when name is a valid channel name no longer than maxlen. */
+int channel_name_valid(const char *name, unsigned maxlen);
+/* Banned and not excepted (cached per membership when m != NULL). */
+int channel_is_banned(struct channel *ch, struct client *c, struct membership *m);
+int channel_list_match(struct channel *ch, enum ban_list list, struct client *c);
+struct ban *channel_ban_find(struct channel *ch, enum ban_list list, const char *mask);
+void channel_ban_add(struct channel *ch, enum ban_list list, const char *mask,
+                     const char *setter);
+void channel_ban_del(struct channel *ch, enum ban_list list, struct ban *b);
+/* After a nick change, cached ban results for this client are stale. */
+void channel_invalidate_bans(struct client *c);
+/* 1 when the channel is visible to c in LIST/WHOIS/NAMES. */
+int channel_visible(const struct channel *ch, const struct client *c);
+/* "+ntk key" style mode string; key shown only when show_key. */
+void channel_mode_string(const struct channel *ch, int show_key, char *buf, size_t size);
+/* "@+" (all with multi) or just the highest prefix. */
+const char *member_prefix(const struct membership *m, int multi);
+
+int invite_exists(const struct channel *ch, const struct client *c);
+void invite_add(struct channel *ch, struct client *c);
+void invite_del(struct channel *ch, struct client *c);
+void invite_clear_client(struct client *c);
+
+#endif

@@ -1,0 +1,214 @@
+/* client.c - client records and the nick and UID tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/channel.h"
+#include "state/client.h"
+#include "base/casemap.h"
+#include "state/monitor.h"
+#include "state/server.h"
+#include "proto/snomask.h"
+#include "base/util.h"
+
+struct strmap clients_by_nick;
+struct strmap clients_by_uid;
+unsigned clients_invisible;
+unsigned clients_opers;
+unsigned clients_max_local;
+unsigned clients_max_global;
+
+/* The next UID: SID + 6 chars, first a letter (TS6). */
+static char uid_next[7] = "AAAAAA";
+
+void
+client_tables_init(void)
+{
+	strmap_init(&clients_by_nick, 1024);
+	strmap_init(&clients_by_uid, 1024);
+}
+
+static void
+uid_advance(void)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (int i = 5; i >= 0; i--) {
+		char *p = strchr(digits, uid_next[i]);
+		int max = i == 0 ? 25 : 35;
+		if (p - digits < max) {
+			uid_next[i] = p[1];
+			return;
+		}
+		uid_next[i] = 'A';
+	}
+}
+
+static void
+uid_assign(struct client *c)
+{
+	/* Skip any UID still in use after a full wrap-around. */
+	do {
+		snprintf(c->uid, sizeof(c->uid), "%s%s", me.sid, uid_next);
+		uid_advance();
+	} while (strmap_get(&clients_by_uid, c->uid) != NULL);
+}
+
+struct client *
+client_new_local(struct conn *conn, const char *ip)
+{
+	struct client *c = xcalloc(1, sizeof(*c));
+
+	c->conn = conn;
+	c->server = &me;
+	c->signon = now;
+	str_copy(c->ip, ip, sizeof(c->ip));
+	/* An IPv6 host may not start with ':' in a protocol field. */
+	snprintf(c->host, sizeof(c->host), "%s%s", ip[0] == ':' ? "0" : "", ip);
+	str_copy(c->realhost, c->host, sizeof(c->realhost));
+	LIST_INIT(&c->channels);
+	LIST_INIT(&c->invites);
+	LIST_INIT(&c->monitors);
+	metadata_init(&c->metadata);
+	uid_assign(c);
+	return c;
+}
+
+void
+client_free(struct client *c)
+{
+	channel_part_all(c);
+	invite_clear_client(c);
+	monitor_clear(c);
+	metadata_clear(&c->metadata);
+	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
+		strmap_del(&clients_by_nick, c->nick);
+	if (c->registered) {
+		strmap_del(&clients_by_uid, c->uid);
+		c->server->users--;
+		if (c->umodes & UMODE_INVISIBLE)
+			clients_invisible--;
+		if (c->umodes & UMODE_OPER)
+			clients_opers--;
+	}
+	free(c->realname);
+	free(c->away);
+	free(c->certfp);
+	free(c->account);
+	free(c->oper_name);
+	if (c->snomask != 0)
+		snomask_set(c, 0);
+	free(c);
+}
+
+struct client *
+client_find_nick(const char *nick)
+{
+	return strmap_get(&clients_by_nick, nick);
+}
+
+void
+client_set_nick(struct client *c, const char *nick)
+{
+	char old[NICKLEN_MAX + 1];
+
+	str_copy(old, c->nick, sizeof(old));
+	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
+		strmap_del(&clients_by_nick, c->nick);
+	str_copy(c->nick, nick, sizeof(c->nick));
+	c->nick_ts = now;
+	strmap_put(&clients_by_nick, c->nick, c);
+	channel_invalidate_bans(c);
+	if (c->registered && irc_strcmp(old, nick) != 0) {
+		monitor_signoff(c, old);
+		monitor_signon(c);
+	}
+}
+
+void
+client_register(struct client *c)
+{
+	unsigned global;
+
+	c->registered = 1;
+	strmap_put(&clients_by_uid, c->uid, c);
+	if (c->umodes & UMODE_INVISIBLE)
+		clients_invisible++;
+	if (c->umodes & UMODE_OPER)
+		clients_opers++;
+	c->server->users++;
+	if (c->server == &me && me.users > clients_max_local)
+		clients_max_local = me.users;
+	global = client_count_global();
+	if (global > clients_max_global)
+		clients_max_global = global;
+	monitor_signon(c);
+}
+
+const char *
+client_mask(const struct client *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s!%s@%s", c->nick, c->user, c->host);
+	return buf;
+}
+
+const char *
+client_name(const struct client *c)
+{
+	return c->nick[0] != '\0' ? c->nick : "*";
+}
+
+int
+client_is_local(const struct client *c)
+{
+	return c->conn != NULL;
+}
+
+unsigned
+client_count_global(void)
+{
+	return (unsigned)clients_by_uid.count;
+}
+
+static int
+nick_special(char ch)
+{
+	return strchr("[]\\`_^{|}", ch) != NULL && ch != '\0';
+}
+
+int
+nick_valid(const char *nick, unsigned maxlen)
+{
+	size_t len = strlen(nick);
+
+	if (len == 0 || len > maxlen)
+		return 0;
+	if (!((nick[0] >= 'A' && nick[0] <= 'Z') || (nick[0] >= 'a' && nick[0] <= 'z') ||
+	      nick_special(nick[0])))
+		return 0;
+	for (const char *p = nick + 1; *p != '\0'; p++) {
+		char ch = *p;
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || nick_special(ch)))
+			return 0;
+	}
+	return 1;
+}
+
+void
+client_set_umode(struct client *c, uint32_t mode, int on)
+{
+	int was = (c->umodes & mode) != 0;
+
+	if (was == on)
+		return;
+	if (on)
+		c->umodes |= mode;
+	else
+		c->umodes &= ~mode;
+	if (!c->registered)
+		return;
+	if (mode == UMODE_INVISIBLE)
+		clients_invisible += on ? 1 : -1;
+	else if (mode == UMODE_OPER)
+		clients_opers += on ? 1 : -1;
+}

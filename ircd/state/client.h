@@ -1,0 +1,87 @@
+/* client.h - client records, local or remote, and the nick/UID tables. */
+#ifndef EVIRCD_CLIENT_H
+#define EVIRCD_CLIENT_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "base/hash.h"
+#include "state/metadata.h"
+#include "base/bounds.h"
+
+struct conn;
+struct server;
+struct membership;
+struct invite;
+
+/* User modes, one bit each. */
+#define UMODE_INVISIBLE 0x01 /* +i */
+#define UMODE_WALLOPS 0x02   /* +w */
+#define UMODE_OPER 0x04      /* +o */
+#define UMODE_SNOTICE 0x08   /* +s: server notices, filtered by snomask */
+#define UMODE_CLOAK 0x10     /* +x: host shown as its cloak */
+#define UMODE_BOT 0x20       /* +B: a bot (IRCv3 bot mode) */
+
+/*
+ * Every user, local or on another server, is one record: a TS6 UID, a
+ * nick with its TS, and both directions of channel membership.  conn is
+ * NULL for remote users, so the same code serves both once links exist.
+ */
+struct client {
+	char nick[NICKLEN_MAX + 1];
+	char uid[UIDLEN + 1];
+	char user[USERLEN + 1];
+	char host[HOSTLEN + 1];     /* as shown: the cloak while +x */
+	char realhost[HOSTLEN + 1]; /* from DNS, or the IP */
+	char ip[46];
+	char *realname;
+	char *away;    /* NULL when present */
+	char *certfp;  /* SHA-256 of the TLS client certificate, or NULL */
+	char *account; /* logged-in account name, or NULL */
+	time_t nick_ts;
+	time_t signon;
+	uint32_t umodes;
+	uint32_t snomask;    /* SNO_* categories while +s */
+	uint32_t privileges; /* PRIV_* from the [oper] block, while +o */
+	char *oper_name;     /* the [oper] block used, while +o */
+	uint32_t mark;       /* broadcast serial: "already sent this one" */
+	struct server *server;
+	struct conn *conn;
+	LIST_HEAD(, membership) channels;
+	LIST_HEAD(, invite) invites;
+	LIST_HEAD(, watch) monitors; /* nicks this client MONITORs */
+	unsigned nchannels;
+	unsigned nmonitors;
+	struct metadata_list metadata; /* draft/metadata-3 keys of this user */
+	unsigned registered : 1;
+	unsigned secure : 1; /* connected over TLS */
+};
+
+extern struct strmap clients_by_nick;
+extern struct strmap clients_by_uid;
+extern unsigned clients_invisible;
+extern unsigned clients_opers;
+extern unsigned clients_max_local;
+extern unsigned clients_max_global;
+
+void client_tables_init(void);
+struct client *client_new_local(struct conn *conn, const char *ip);
+/* Unlink from every table and channel and free; no messages are sent. */
+void client_free(struct client *c);
+struct client *client_find_nick(const char *nick);
+/* Set or change the nick, keeping the nick table in step. */
+void client_set_nick(struct client *c, const char *nick);
+/* Mark registered: counts, UID table. */
+void client_register(struct client *c);
+/* "nick!user@host" into buf. */
+const char *client_mask(const struct client *c, char *buf, size_t size);
+/* The name used in numerics: the nick, or "*" before NICK. */
+const char *client_name(const struct client *c);
+int client_is_local(const struct client *c);
+unsigned client_count_global(void);
+/* 1 when nick is a valid nickname no longer than maxlen. */
+int nick_valid(const char *nick, unsigned maxlen);
+void client_set_umode(struct client *c, uint32_t mode, int on);
+
+#endif

@@ -1,0 +1,295 @@
+/* store.c - the sqlite3 database: schema, migrations, saved counters. */
+#include <errno.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stdio.h>
+
+#include "state/client.h"
+#include "base/log.h"
+#include "store/store.h"
+#include "base/util.h"
+
+#define SCHEMA_VERSION 6
+
+static sqlite3 *db;
+
+/* Prepared once, reused: lookups on the hot path (every registration). */
+#define STMT_CACHE 16
+static struct {
+	const char *sql; /* the caller's string literal, compared by address */
+	sqlite3_stmt *st;
+} stmt_cache[STMT_CACHE];
+static unsigned saved_max_local, saved_max_global;
+
+static const char *const migrations[SCHEMA_VERSION] = {
+    /* 1: key/value state that must survive a restart. */
+    "CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    /* 2: K-lines and D-lines. */
+    "CREATE TABLE xlines (kind TEXT NOT NULL, mask TEXT NOT NULL, reason TEXT NOT NULL,"
+    " setter TEXT NOT NULL, set_at INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, mask));",
+    /* 3: accounts, their SCRAM credentials and bound certificates. */
+    "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, password TEXT NOT NULL,"
+    " scram_salt TEXT NOT NULL, scram_iter INTEGER NOT NULL, scram_stored TEXT NOT NULL,"
+    " scram_server TEXT NOT NULL, email TEXT, created INTEGER NOT NULL,"
+    " verified INTEGER NOT NULL DEFAULT 1, verify_code TEXT);"
+    "CREATE TABLE account_certs (fp TEXT PRIMARY KEY, key TEXT NOT NULL"
+    " REFERENCES accounts(key) ON DELETE CASCADE);",
+    /* 4: chat history (draft/chathistory). */
+    "CREATE TABLE history (id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
+    " recipient TEXT NOT NULL, msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+    " command TEXT NOT NULL,"
+    " source TEXT NOT NULL, uid TEXT, account TEXT, text TEXT, tags TEXT);"
+    "CREATE INDEX history_target_time ON history (target, time_ms);"
+    "CREATE INDEX history_time ON history (time_ms);",
+    /* 5: read markers (draft/read-marker), per account and target. */
+    "CREATE TABLE read_markers (account TEXT NOT NULL, target TEXT NOT NULL,"
+    " time_ms INTEGER NOT NULL, PRIMARY KEY (account, target));",
+    /* 6: a logged-in user's own metadata (draft/metadata-3), gone with the account. */
+    "CREATE TABLE account_metadata (account TEXT NOT NULL"
+    " REFERENCES accounts(key) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (account, key));",
+};
+
+static int
+exec(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("database: %s: %s", sql, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(void)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(void)
+{
+	int v = user_version();
+	char sql[64];
+
+	if (v < 0 || v > SCHEMA_VERSION) {
+		log_error("database schema version %d is not one this build knows", v);
+		return -1;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec("BEGIN") || exec(migrations[v]) || exec(sql) || exec("COMMIT"))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned
+state_get(const char *key)
+{
+	sqlite3_stmt *st;
+	unsigned v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (unsigned)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+state_set(const char *key, unsigned value)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, value);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("database: saving %s: %s", key, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+}
+
+static void
+make_parent_dir(const char *path)
+{
+	char *tmp = xstrdup(path);
+	char *dir = dirname(tmp);
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		log_warn("database folder %s: %s", dir, strerror(errno));
+	free(tmp);
+}
+
+int
+store_open(const char *path)
+{
+	make_parent_dir(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		log_error("database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (exec("PRAGMA journal_mode = WAL") || exec("PRAGMA synchronous = NORMAL") ||
+	    exec("PRAGMA foreign_keys = ON") || migrate() != 0) {
+		store_close();
+		return -1;
+	}
+	saved_max_local = clients_max_local = state_get("max_local_clients");
+	saved_max_global = clients_max_global = state_get("max_global_clients");
+	log_info("database %s open (schema %d)", path, SCHEMA_VERSION);
+	return 0;
+}
+
+sqlite3_stmt *
+store_stmt(const char *sql)
+{
+	int free_slot = -1;
+
+	if (db == NULL)
+		return NULL;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].sql == sql) {
+			sqlite3_reset(stmt_cache[i].st);
+			sqlite3_clear_bindings(stmt_cache[i].st);
+			return stmt_cache[i].st;
+		}
+		if (stmt_cache[i].sql == NULL && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return NULL;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	                       &stmt_cache[free_slot].st, NULL) != SQLITE_OK) {
+		log_error("database: %s: %s", sql, sqlite3_errmsg(db));
+		return NULL;
+	}
+	stmt_cache[free_slot].sql = sql;
+	return stmt_cache[free_slot].st;
+}
+
+void
+store_close(void)
+{
+	if (db == NULL)
+		return;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].sql != NULL)
+			sqlite3_finalize(stmt_cache[i].st);
+		stmt_cache[i].sql = NULL;
+	}
+	store_save_counts();
+	exec("PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(db);
+	db = NULL;
+}
+
+void
+store_save_counts(void)
+{
+	if (db == NULL)
+		return;
+	if (clients_max_local == saved_max_local && clients_max_global == saved_max_global)
+		return;
+	exec("BEGIN");
+	state_set("max_local_clients", clients_max_local);
+	state_set("max_global_clients", clients_max_global);
+	exec("COMMIT");
+	saved_max_local = clients_max_local;
+	saved_max_global = clients_max_global;
+}
+
+void
+store_xline_load(store_xline_cb cb)
+{
+	sqlite3_stmt *st;
+
+	if (db == NULL || sqlite3_prepare_v2(db,
+	                                     "SELECT kind, mask, reason, setter, set_at,"
+	                                     " expires FROM xlines ORDER BY set_at",
+	                                     -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		cb(kind ? kind[0] : '?', (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2),
+		   (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
+		   sqlite3_column_int64(st, 5));
+	}
+	sqlite3_finalize(st);
+}
+
+int
+store_xline_save(char kind, const char *mask, const char *reason, const char *setter,
+                 long long set_at, long long expires)
+{
+	sqlite3_stmt *st;
+	char k[2] = {kind, '\0'};
+	int rc;
+
+	if (db == NULL || sqlite3_prepare_v2(db,
+	                                     "INSERT OR REPLACE INTO xlines (kind, mask,"
+	                                     " reason, setter, set_at, expires)"
+	                                     " VALUES (?, ?, ?, ?, ?, ?)",
+	                                     -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, setter, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, set_at);
+	sqlite3_bind_int64(st, 6, expires);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warn("database: saving %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_xline_delete(char kind, const char *mask)
+{
+	sqlite3_stmt *st;
+	char k[2] = {kind, '\0'};
+
+	if (db == NULL ||
+	    sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("database: deleting %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+}
+
+sqlite3 *
+store_db(void)
+{
+	return db;
+}

@@ -1,0 +1,305 @@
+/* xline.c - K/D-lines in memory, persisted through store.c. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/casemap.h"
+#include "state/client.h"
+#include "net/conn.h"
+#include "base/log.h"
+#include "base/match.h"
+#include "proto/snomask.h"
+#include "store/store.h"
+#include "base/util.h"
+#include "store/xline.h"
+
+static struct xline_list klines = TAILQ_HEAD_INITIALIZER(klines);
+static struct xline_list dlines = TAILQ_HEAD_INITIALIZER(dlines);
+static unsigned nklines, ndlines;
+
+static struct xline_list *
+list_of(enum xline_kind kind)
+{
+	return kind == XLINE_K ? &klines : &dlines;
+}
+
+const struct xline_list *
+xline_list(enum xline_kind kind)
+{
+	return list_of(kind);
+}
+
+unsigned
+xline_count(enum xline_kind kind)
+{
+	return kind == XLINE_K ? nklines : ndlines;
+}
+
+/* An address and prefix length parsed from "a.b.c.d[/n]" or "v6[/n]". */
+struct cidr {
+	int family;
+	unsigned char addr[16];
+	unsigned bits;
+};
+
+static int
+cidr_parse(const char *s, struct cidr *out)
+{
+	char buf[64];
+	char *slash;
+	long bits = -1;
+
+	str_copy(buf, s, sizeof(buf));
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		if (str_to_long(slash + 1, 0, 128, &bits) != 0)
+			return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = AF_INET;
+		out->bits = bits < 0 ? 32 : (unsigned)bits;
+		return out->bits <= 32 ? 0 : -1;
+	}
+	if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = AF_INET6;
+		out->bits = bits < 0 ? 128 : (unsigned)bits;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+cidr_contains(const struct cidr *net, const struct cidr *ip)
+{
+	unsigned full = net->bits / 8, rest = net->bits % 8;
+
+	if (net->family != ip->family)
+		return 0;
+	if (memcmp(net->addr, ip->addr, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((net->addr[full] ^ ip->addr[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static struct xline *
+find(enum xline_kind kind, const char *mask)
+{
+	struct xline *x;
+
+	TAILQ_FOREACH (x, list_of(kind), link)
+		if (irc_strcmp(x->mask, mask) == 0)
+			return x;
+	return NULL;
+}
+
+static void
+unlink_free(struct xline *x)
+{
+	TAILQ_REMOVE(list_of(x->kind), x, link);
+	if (x->kind == XLINE_K)
+		nklines--;
+	else
+		ndlines--;
+	free(x->mask);
+	free(x->reason);
+	free(x->setter);
+	free(x);
+}
+
+static struct xline *
+insert(enum xline_kind kind, const char *mask, const char *reason, const char *setter,
+       time_t set_at, time_t expires)
+{
+	struct xline *x = find(kind, mask);
+
+	if (x != NULL)
+		unlink_free(x);
+	x = xcalloc(1, sizeof(*x));
+	x->kind = kind;
+	x->mask = xstrdup(mask);
+	x->reason = xstrdup(reason);
+	x->setter = xstrdup(setter);
+	x->set_at = set_at;
+	x->expires = expires;
+	TAILQ_INSERT_TAIL(list_of(kind), x, link);
+	if (kind == XLINE_K)
+		nklines++;
+	else
+		ndlines++;
+	return x;
+}
+
+/*
+ * Masks are equal under the rfc1459 casemapping, which sqlite's NOCASE does
+ * not know ("[" is "{"): the database keeps one row per spelling, so drop the
+ * stored row of an equal mask before a new spelling replaces it in memory.
+ */
+static void
+forget_other_spelling(enum xline_kind kind, const char *mask)
+{
+	struct xline *x = find(kind, mask);
+
+	if (x != NULL && strcmp(x->mask, mask) != 0)
+		store_xline_delete((char)kind, x->mask);
+}
+
+static void
+on_loaded(char kind, const char *mask, const char *reason, const char *setter, long long set_at,
+          long long expires)
+{
+	if (kind != XLINE_K && kind != XLINE_D)
+		return;
+	forget_other_spelling((enum xline_kind)kind, mask);
+	insert((enum xline_kind)kind, mask, reason, setter, (time_t)set_at, (time_t)expires);
+}
+
+void
+xline_load(void)
+{
+	store_xline_load(on_loaded);
+	xline_expire();
+	log_info("loaded %u K-lines and %u D-lines", nklines, ndlines);
+}
+
+const struct xline *
+xline_add(enum xline_kind kind, const char *mask, const char *reason, const char *setter,
+          long duration, char *err, size_t size)
+{
+	struct cidr net;
+	struct xline *x;
+
+	if (kind == XLINE_D && cidr_parse(mask, &net) != 0) {
+		snprintf(err, size, "%s is not an IP address or CIDR range", mask);
+		return NULL;
+	}
+	if (kind == XLINE_K && (strchr(mask, '@') == NULL || strchr(mask, ' ') != NULL)) {
+		snprintf(err, size, "%s is not a user@host mask", mask);
+		return NULL;
+	}
+	forget_other_spelling(kind, mask);
+	x = insert(kind, mask, reason, setter, now, duration > 0 ? now + duration : 0);
+	if (store_xline_save((char)x->kind, x->mask, x->reason, x->setter, x->set_at,
+	                     x->expires) != 0) {
+		snprintf(err, size, "the database refused the write");
+		unlink_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int
+xline_del(enum xline_kind kind, const char *mask)
+{
+	struct xline *x = find(kind, mask);
+
+	if (x == NULL)
+		return -1;
+	store_xline_delete((char)kind, x->mask);
+	unlink_free(x);
+	return 0;
+}
+
+static int
+matches_ip(const char *mask, const char *ip)
+{
+	struct cidr net, addr;
+
+	return cidr_parse(mask, &net) == 0 && cidr_parse(ip, &addr) == 0 &&
+	       cidr_contains(&net, &addr);
+}
+
+const struct xline *
+xline_match_ip(const char *ip)
+{
+	const struct xline *x;
+
+	TAILQ_FOREACH (x, &dlines, link)
+		if ((x->expires == 0 || x->expires > now) && matches_ip(x->mask, ip))
+			return x;
+	return NULL;
+}
+
+static int
+matches_user(const struct xline *x, const char *user, const char *host, const char *ip)
+{
+	const char *at = strchr(x->mask, '@');
+	char umask[64];
+
+	snprintf(umask, sizeof(umask), "%.*s", (int)(at - x->mask), x->mask);
+	/* A "~user" is unverified: the ban's user part matches it with or without. */
+	if (!mask_match(umask, user) && !(user[0] == '~' && mask_match(umask, user + 1)))
+		return 0;
+	return mask_match(at + 1, host) || mask_match(at + 1, ip) || matches_ip(at + 1, ip);
+}
+
+const struct xline *
+xline_match_user(const char *user, const char *host, const char *ip)
+{
+	const struct xline *x;
+
+	TAILQ_FOREACH (x, &klines, link)
+		if ((x->expires == 0 || x->expires > now) && matches_user(x, user, host, ip))
+			return x;
+	return NULL;
+}
+
+unsigned
+xline_apply(const struct xline *x)
+{
+	struct conn *cn;
+	unsigned hit = 0;
+	char reason[300];
+
+	TAILQ_FOREACH (cn, &conns, link) {
+		struct client *c = cn->client;
+		int match;
+		if (c == NULL || cn->state == CONN_CLOSING)
+			continue;
+		if (x->kind == XLINE_D)
+			match = matches_ip(x->mask, c->ip);
+		else
+			match = c->registered && matches_user(x, c->user, c->realhost, c->ip);
+		if (!match)
+			continue;
+		snprintf(reason, sizeof(reason), "%c-lined: %s", x->kind, x->reason);
+		snomask_send(SNO_REJECT, "%c-line active for %s (%s@%s): %s", x->kind,
+		             client_name(c), c->user, c->realhost, x->reason);
+		conn_close(cn, reason);
+		hit++;
+	}
+	return hit;
+}
+
+void
+xline_expire(void)
+{
+	struct xline_list *lists[] = {&klines, &dlines};
+
+	for (size_t i = 0; i < ARRAY_LEN(lists); i++) {
+		struct xline *x, *next;
+		for (x = TAILQ_FIRST(lists[i]); x != NULL; x = next) {
+			next = TAILQ_NEXT(x, link);
+			if (x->expires != 0 && x->expires <= now) {
+				snomask_send(SNO_REJECT, "Temporary %c-line for [%s] expired",
+				             x->kind, x->mask);
+				store_xline_delete((char)x->kind, x->mask);
+				unlink_free(x);
+			}
+		}
+	}
+}
+
+void
+xline_clear(void)
+{
+	struct xline *x;
+
+	while ((x = TAILQ_FIRST(&klines)) != NULL)
+		unlink_free(x);
+	while ((x = TAILQ_FIRST(&dlines)) != NULL)
+		unlink_free(x);
+}
