@@ -5,6 +5,7 @@
 #include "state/channel.h"
 #include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "store/history.h"
@@ -50,7 +51,7 @@ HANDLER(m_chathistory)
 		return IRC_OK;
 	}
 	/* The replies are batches of tagged lines: only for clients that asked. */
-	if (!(c->conn->caps & CAP_CHATHISTORY)) {
+	if (!(c->local->caps & CAP_CHATHISTORY)) {
 		send_fail(c, "CHATHISTORY", "NEED_CAPABILITY", "*",
 		          "Enable the draft/chathistory capability first");
 		return IRC_OK;

@@ -6,7 +6,6 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "store/history.h"
 #include "base/match.h"
 #include "base/util.h"
 
@@ -43,13 +42,22 @@ channel_create(const char *name)
 	return ch;
 }
 
+static void (*ended_hook)(const char *name);
+
+void
+channel_on_end(void (*ended)(const char *name))
+{
+	ended_hook = ended;
+}
+
 static void
 channel_destroy(struct channel *ch)
 {
 	struct invite *inv;
 
 	strmap_del(&channels, ch->name);
-	history_channel_ended(ch->name);
+	if (ended_hook != NULL)
+		ended_hook(ch->name);
 	for (int i = 0; i < BAN_LISTS; i++) {
 		struct ban *b;
 		while ((b = TAILQ_FIRST(&ch->bans[i])) != NULL)
@@ -314,4 +322,20 @@ invite_clear_client(struct client *c)
 
 	while ((inv = LIST_FIRST(&c->invites)) != NULL)
 		invite_del(inv->channel, c);
+}
+
+const char *
+channel_cannot_send(struct client *c, struct channel *ch)
+{
+	struct membership *mem = channel_member(ch, c);
+
+	if (mem != NULL && (mem->flags & (MEMBER_OP | MEMBER_VOICE)))
+		return NULL;
+	if (mem == NULL && (ch->modes & CMODE_NOEXTERNAL))
+		return "no external messages (+n)";
+	if (ch->modes & CMODE_MODERATED)
+		return "channel is moderated (+m)";
+	if (channel_is_banned(ch, c, mem))
+		return "you are banned (+b)";
+	return NULL;
 }

@@ -9,12 +9,14 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "store/history.h"
 #include "base/log.h"
 #include "proto/outmsg.h"
 #include "net/reactor.h"
+#include "proto/batch.h"
 #include "proto/send.h"
 #include "state/server.h"
 #include "base/util.h"
@@ -755,7 +757,7 @@ query_done(void *arg)
 	struct query *q = arg;
 	struct client *c = strmap_get(&clients_by_uid, q->uid);
 
-	if (c != NULL && c->conn != NULL) {
+	if (c != NULL && c->local != NULL) {
 		if (q->failed)
 			send_fail(c, "CHATHISTORY", "MESSAGE_ERROR", q->target,
 			          "History could not be read");
@@ -834,13 +836,13 @@ history_query(struct client *c, enum history_query_kind kind, const char *target
 	if (b != NULL)
 		q->b = *b;
 	q->limit = limit;
-	q->events = (c->conn->caps & CAP_EVENT_PLAYBACK) != 0;
+	q->events = (c->local->caps & CAP_EVENT_PLAYBACK) != 0;
 	q->oldest_ms = oldest_kept_ms();
 	if (window_answer(c, q))
 		return;
 	window_misses++;
 	/* The answer comes later: it carries the label itself, no ACK now. */
-	conn_label_take(c->conn, q->label, sizeof(q->label));
+	label_take(c, q->label, sizeof(q->label));
 	/* What was sent before this query is written before it runs. */
 	flush(NULL);
 	worker_submit_to(LANE_HISTORY, query_work, query_done, q);
@@ -928,10 +930,10 @@ redact_done(void *arg)
 			send_channel_filtered(ch, NULL, om, 0, CAP_MESSAGE_REDACTION, 0);
 	} else {
 		struct client *other = client_find_nick(r->target);
-		if (other != NULL && other->conn != NULL &&
-		    (other->conn->caps & CAP_MESSAGE_REDACTION))
+		if (other != NULL && other->local != NULL &&
+		    (other->local->caps & CAP_MESSAGE_REDACTION))
 			send_msg(other, om);
-		if (c->conn->caps & CAP_MESSAGE_REDACTION)
+		if (c->local->caps & CAP_MESSAGE_REDACTION)
 			send_msg(c, om);
 	}
 	msg_release(om);
