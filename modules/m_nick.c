@@ -48,7 +48,7 @@ nick_change(struct client *c, const char *nick)
 		history_add_event(m->channel, c, "NICK", mb, nick);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
-	client_set_nick(c, nick);
+	client_set_nick(c, nick, now);
 	nick_protect_check(c);
 }
 
@@ -114,7 +114,7 @@ HANDLER(m_nick)
 	if (strcmp(c->nick, nick) == 0)
 		return IRC_OK; /* no change at all */
 	if (!c->registered) {
-		client_set_nick(c, nick);
+		client_set_nick(c, nick, now);
 		c->conn->flags |= CONN_GOT_NICK;
 		return register_try(c);
 	}

@@ -264,7 +264,7 @@ setup(void)
 	for (int i = 0; i < DB_USERS; i++) {
 		users[i] = client_new_local(NULL, "127.0.0.1");
 		snprintf(nick, sizeof(nick), "user%d", i);
-		client_set_nick(users[i], nick);
+		client_set_nick(users[i], nick, now);
 		str_copy(users[i]->user, "~u", sizeof(users[i]->user));
 		client_register(users[i]);
 	}
