@@ -89,6 +89,9 @@ int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
                   const char *(*mask_of)(struct client *c, const char *arg, char *buf,
                                          size_t size));
 int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
+struct xline;
+/* A temporary ban ran out: tell the operators (the once-a-minute expiry). */
+void xline_expired(const struct xline *x);
 /* A client is going: a REGISTER in flight must not touch it. */
 void registration_client_gone(struct client *c);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */

@@ -70,7 +70,7 @@ on_sigterm(int signum)
 static void
 minutely(struct rtimer *t)
 {
-	xline_expire();
+	xline_expire(xline_expired);
 	iplimit_sweep();
 	store_save_counts();
 }

@@ -36,8 +36,8 @@ struct rate_window {
  * none (client->local is NULL); handlers' "proceed" halves never read it.
  */
 struct local {
-	struct conn *conn; /* the transport (net/conn.h) */
-	uint32_t flags;    /* LOCAL_* */
+	struct conn *conn;    /* the transport (net/conn.h) */
+	uint32_t flags;       /* LOCAL_* */
 	uint32_t caps;        /* CAP_* negotiated */
 	uint32_t tags_wanted; /* TAG_* those caps ask for (proto/outmsg.h) */
 	uint16_t cap_version; /* 302 after CAP LS 302 */
