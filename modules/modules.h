@@ -104,4 +104,22 @@ void markread_forget_account(const char *account);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 
+/*
+ * PRIVMSG, NOTICE and TAGMSG (m_privmsg.c).  The handlers check a local
+ * sender's targets (replies, limits), then proceed: deliver to local
+ * recipients and record history.  A proceed reads no local state of the
+ * sender, so a link module calls it for senders behind a link; it returns
+ * the message built (the caller echoes it or not, then releases it).
+ */
+struct delivery {
+	struct client *from;
+	const char *cmd;
+	const char *text;        /* NULL for TAGMSG */
+	const char *client_tags; /* the sender's "+tags", or NULL */
+	int quiet;               /* NOTICE: no error replies */
+};
+struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
+                                       const char *target, unsigned status);
+struct outmsg *privmsg_proceed_user(const struct delivery *d, struct client *to);
+
 #endif

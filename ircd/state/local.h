@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "state/client.h"
 #include "state/metadata.h"
 
 struct conn;
@@ -58,5 +59,12 @@ struct local {
 	time_t nick_deadline;            /* log in by then or be renamed (0: none) */
 	time_t last_message;             /* WHOIS idle: last PRIVMSG/NOTICE */
 };
+
+/* 1 when c is connected here and negotiated every capability in caps. */
+static inline int
+client_has_cap(const struct client *c, uint32_t caps)
+{
+	return c->local != NULL && (c->local->caps & caps) == caps;
+}
 
 #endif
