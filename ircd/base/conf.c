@@ -387,7 +387,7 @@ static const struct conf_enum nick_protections[] = {
 #define REQUIRED .required = 1
 #define KEY(section_, key_) .section = (section_), .key = (key_)
 
-/* In the order of doc/configuration.md; tests/protocol/test_config_docs.py holds them equal. */
+/* Grouped as in doc/configuration.md; test_config_docs.py checks the docs against it. */
 const struct conf_key conf_schema[] = {
     {KEY("server", "name"), STRING, CFG(server_name), REQUIRED, RELOAD,
      .check = check_server_name, .doc = "the server's name, in replies and as message source"},
