@@ -60,7 +60,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		return;
 	}
 	/* The same rules as PRIVMSG: target changes, away replies, idle time. */
-	if (ratelimit_target(c, ml->target) != 0) {
+	if (!ratelimit_target(c, ml->target)) {
 		reply(c, ERR_TARGCHANGE, "%s :Targets changing too fast, message dropped",
 		      param_word(ml->target));
 		return;

@@ -203,7 +203,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 			break;
 		}
 		/* Messaging many targets in a row is how spam looks: slow it down. */
-		if (ratelimit_target(c, target) != 0) {
+		if (!ratelimit_target(c, target)) {
 			if (!d.quiet)
 				reply(c, ERR_TARGCHANGE,
 				      "%s :Targets changing too fast, message dropped", target);
