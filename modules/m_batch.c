@@ -9,7 +9,7 @@
 #include "state/channel.h"
 #include "state/client.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -164,11 +164,11 @@ multiline_deliver(struct client *c, struct multiline *ml)
 				deliver_to(ch->members[i]->client, c, framed, n, plain,
 				           ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
-			history_add_channel(ch, c, ml->cmd, plain[i], ml->lines[i].text, NULL);
+			history_record_channel(ch, c, ml->cmd, plain[i]);
 	} else {
 		deliver_to(to, c, framed, n, plain, ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
-			history_add_private(c, to, ml->cmd, plain[i], ml->lines[i].text, NULL);
+			history_record_private(c, to, ml->cmd, plain[i]);
 	}
 	if (c->conn->caps & CAP_ECHO_MESSAGE)
 		deliver_to(c, c, framed, n, plain, ml->nlines);

@@ -8,7 +8,7 @@
 #include "state/channel.h"
 #include "state/client.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "store/history_query.h"
 #include "modules/modules.h"
 #include "proto/send.h"
 #include "state/server.h"

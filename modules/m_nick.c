@@ -9,7 +9,7 @@
 #include "state/client.h"
 #include "base/conf.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -45,7 +45,7 @@ nick_change(struct client *c, const char *nick)
 	/* Everyone sharing a channel sees it once; so does the user. */
 	send_common(c, mb, 1);
 	LIST_FOREACH (m, &c->channels, client_link)
-		history_add_event(m->channel, c, "NICK", mb, nick);
+		history_record_channel(m->channel, c, "NICK", mb);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
 	client_set_nick(c, nick);

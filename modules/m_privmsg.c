@@ -5,7 +5,7 @@
 #include "state/client.h"
 #include "base/conf.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "proto/cap.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -104,7 +104,7 @@ message_channel(const struct delivery *d, const char *target)
 		send_channel(ch, c, om, status);
 	/* Status messages (@#chan) are not history: not every member saw them. */
 	if (status == 0 && d->text != NULL)
-		history_add_channel(ch, c, d->cmd, om, d->text, d->client_tags);
+		history_record_channel(ch, c, d->cmd, om);
 	delivery_echo(d, om);
 	msg_release(om);
 }
@@ -128,7 +128,7 @@ message_user(const struct delivery *d, const char *target)
 	if (d->text != NULL || (to->conn != NULL && (to->conn->caps & CAP_MESSAGE_TAGS)))
 		send_msg(to, om);
 	if (d->text != NULL)
-		history_add_private(c, to, d->cmd, om, d->text, d->client_tags);
+		history_record_private(c, to, d->cmd, om);
 	delivery_echo(d, om);
 	msg_release(om);
 }

@@ -1,0 +1,185 @@
+/* history_replay.c - history rows to a client: batches, lines, tags by capability. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/casemap.h"
+#include "base/util.h"
+#include "net/conn.h"
+#include "proto/history_replay.h"
+#include "proto/outmsg.h"
+#include "proto/send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/server.h"
+#include "store/history.h"
+
+/* A CHATHISTORY request waiting for its rows. */
+struct replay {
+	char uid[UIDLEN + 1];
+	enum history_query_kind kind;
+	char target[CHANNELLEN_MAX + 1]; /* as the client named it */
+	int limit;
+	char label[65];
+};
+
+static void
+format_time(int64_t ms, char *out, size_t size)
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[24];
+
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, size, "%.19s.%03dZ", base, (int)(ms % 1000));
+}
+
+/* Is mine (casemapped) one of the two accounts of private key "@a,b"? */
+static int
+private_party(const char *key, const char *mine)
+{
+	const char *comma = strchr(key, ',');
+	size_t first = comma != NULL ? (size_t)(comma - key - 1) : 0;
+
+	if (comma == NULL)
+		return 0;
+	if (strncmp(key + 1, mine, first) == 0 && strlen(mine) == first)
+		return 1;
+	return strcmp(comma + 1, mine) == 0;
+}
+
+/* Can c read this target key now? Checked again when the answer arrives. */
+static int
+target_visible(struct client *c, const char *key)
+{
+	struct channel *ch;
+	char mine[NICKLEN_MAX + 3];
+
+	if (key[0] != '@') {
+		ch = channel_find(key);
+		return ch != NULL && channel_member(ch, c) != NULL;
+	}
+	if (c->account == NULL)
+		return 0;
+	irc_strlower(mine, sizeof(mine), c->account);
+	return private_party(key, mine);
+}
+
+/* The name a client knows a target key by: the channel, or the other account. */
+static const char *
+target_name(struct client *c, const char *key, char *buf, size_t size)
+{
+	char mine[NICKLEN_MAX + 1];
+	const char *comma = strchr(key, ',');
+	struct channel *ch;
+
+	if (key[0] != '@') {
+		ch = channel_find(key);
+		return ch ? ch->name : key;
+	}
+	irc_strlower(mine, sizeof(mine), c->account ? c->account : "");
+	if (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 &&
+	    strlen(mine) == (size_t)(comma - key - 1))
+		str_copy(buf, comma + 1, size);
+	else
+		snprintf(buf, size, "%.*s", (int)(comma - key - 1), key + 1);
+	return buf;
+}
+
+static void
+send_targets(struct client *c, const char *id, int limit, const struct history_row *rows,
+             size_t nrows)
+{
+	char stamp[32], name[NICKLEN_MAX + 1];
+	int shown = 0;
+
+	for (size_t i = 0; i < nrows && shown < limit; i++) {
+		if (!target_visible(c, rows[i].target))
+			continue;
+		shown++;
+		format_time(rows[i].time_ms, stamp, sizeof(stamp));
+		send_line(c, "@batch=%s :%s CHATHISTORY TARGETS %s %s", id, me.name,
+		          target_name(c, rows[i].target, name, sizeof(name)), stamp);
+	}
+}
+
+/* One stored line, whole, with the tags c's capabilities ask for. */
+static void
+send_row(struct client *c, const char *id, const struct history_row *r)
+{
+	struct outmsg *om =
+	    outmsg_replayed(r->body ? r->body : "", r->time_ms, r->msgid, r->account, r->bot);
+
+	msg_set_client_tags(om, r->tags);
+	outmsg_set_batch(om, id);
+	send_msg(c, om);
+	msg_release(om);
+}
+
+static void
+send_rows(struct client *c, struct replay *r, const struct history_row *rows, size_t nrows)
+{
+	static unsigned serial;
+	char id[16];
+	const char *tag = r->label[0] ? "@label=" : "", *space = r->label[0] ? " " : "";
+
+	snprintf(id, sizeof(id), "H%u", ++serial);
+	if (r->kind == HQ_TARGETS) {
+		send_line(c, "%s%s%s:%s BATCH +%s draft/chathistory-targets", tag, r->label,
+		          space, me.name, id);
+		send_targets(c, id, r->limit, rows, nrows);
+	} else {
+		send_line(c, "%s%s%s:%s BATCH +%s chathistory %s", tag, r->label, space,
+		          me.name, id, r->target);
+		for (size_t i = 0; i < nrows; i++)
+			send_row(c, id, &rows[i]);
+	}
+	send_line(c, ":%s BATCH -%s", me.name, id);
+}
+
+static void
+replay_answer(void *arg, const struct history_row *rows, size_t nrows, int failed)
+{
+	struct replay *r = arg;
+	struct client *c = strmap_get(&clients_by_uid, r->uid);
+
+	if (c != NULL && c->conn != NULL) {
+		if (failed)
+			send_fail(c, "CHATHISTORY", "MESSAGE_ERROR", r->target,
+			          "History could not be read");
+		else
+			send_rows(c, r, rows, nrows);
+	}
+	free(r);
+}
+
+void
+history_replay(struct client *c, enum history_query_kind kind, const char *target,
+               const struct history_ref *a, const struct history_ref *b, int limit)
+{
+	struct replay *r = xcalloc(1, sizeof(*r));
+	struct history_request rq;
+
+	memset(&rq, 0, sizeof(rq));
+	str_copy(r->uid, c->uid, sizeof(r->uid));
+	r->kind = kind;
+	str_copy(r->target, target, sizeof(r->target));
+	r->limit = limit;
+	rq.kind = kind;
+	if (kind != HQ_TARGETS)
+		history_target_key(c, target, rq.key, sizeof(rq.key));
+	if (a != NULL)
+		rq.a = *a;
+	if (b != NULL)
+		rq.b = *b;
+	rq.limit = limit;
+	rq.events = (c->conn->caps & CAP_EVENT_PLAYBACK) != 0;
+	/*
+	 * Answered later, on the loop, after this command: it carries the
+	 * label itself, no ACK now.  r is not touched by the lane meanwhile.
+	 */
+	if (!history_query(&rq, replay_answer, r))
+		conn_label_take(c->conn, r->label, sizeof(r->label));
+}
