@@ -1,4 +1,5 @@
 """Chat history (draft/chathistory): queries, privacy, persistence, redaction."""
+import os
 import re
 import time
 
@@ -209,4 +210,131 @@ def test_lines_older_than_max_age_are_not_answered(make_server):
         c.send(query)
         _, lines = history_batch(c)
         assert [m.params[1] for m in lines] == ["fresh"], query
+    c.close()
+
+
+def long_text(n):
+    """n bytes of text that shows where a cut would be."""
+    return "".join("%d%s" % (i % 10, "abcdefghij"[i % 10]) for i in range(n))[:n]
+
+
+def test_long_message_replays_whole_with_its_tags(make_server):
+    srv = make_server()
+    reader = srv.client().register("wholereader", caps=HIST_CAPS)
+    talker = srv.client().register("wholetalker", caps=HIST_CAPS)
+    for x in (reader, talker):
+        x.send("JOIN #whole")
+        x.expect("366")
+    reader.expect(lambda m: m.command == "JOIN" and m.nick == "wholetalker")
+    text = long_text(450)
+    talker.send("@+example.org/note=kept PRIVMSG #whole :%s" % text)
+    live = reader.expect("PRIVMSG")
+    assert live.params == ["#whole", text] and live.tags["+example.org/note"] == "kept"
+    # LATEST * 1 is answered from memory; the others from the database.
+    for query in ("CHATHISTORY LATEST #whole * 1", "CHATHISTORY LATEST #whole * 10",
+                  "CHATHISTORY BEFORE #whole timestamp=2999-01-01T00:00:00.000Z 10"):
+        reader.send(query)
+        start, lines = history_batch(reader)
+        msgs = [m for m in lines if m.command == "PRIVMSG"]
+        assert len(msgs) == 1, query
+        ref = start.params[0][1:]
+        # The live line's tags and body, byte for byte, behind the batch tag.
+        assert msgs[0].line == "@batch=%s;%s" % (ref, live.line[1:]), query
+    reader.close()
+    talker.close()
+
+
+def test_replayed_tags_follow_the_readers_capabilities(make_server):
+    srv = make_server()
+    talker = login(srv, "captalker", HIST_CAPS)
+    talker.send("MODE captalker +B")
+    talker.expect("MODE")
+    bare = srv.client().register("capbare", caps=["draft/chathistory", "batch"])
+    timed = srv.client().register("captimed", caps=["draft/chathistory", "batch", "server-time",
+                                                    "account-tag"])
+    full = srv.client().register("capfull", caps=HIST_CAPS)
+    for x in (talker, bare, timed, full):
+        x.send("JOIN #capped")
+        x.expect("366")
+    talker.send("@+example.org/secret=tag PRIVMSG #capped :tagged words")
+    for x in (bare, timed, full):
+        x.expect("PRIVMSG")
+    expected = {
+        bare: {"batch"},
+        timed: {"batch", "time", "account"},
+        full: {"batch", "time", "msgid", "bot", "+example.org/secret"},
+    }
+    for x, keys in expected.items():
+        for query in ("CHATHISTORY LATEST #capped * 1", "CHATHISTORY LATEST #capped * 10"):
+            x.send(query)
+            _, lines = history_batch(x)
+            msgs = [m for m in lines if m.command == "PRIVMSG"]
+            assert [m.params for m in msgs] == [["#capped", "tagged words"]], query
+            assert set(msgs[0].tags) == keys, (x.nick, query, msgs[0].line)
+    assert msgs[0].tags["+example.org/secret"] == "tag"
+    for x in (talker, bare, timed, full):
+        x.close()
+
+
+def test_labeled_chathistory_carries_its_label_once(make_server):
+    srv = make_server()
+    caps = HIST_CAPS + ["labeled-response"]
+    c = srv.client().register("labelled", caps=caps)
+    c.send("JOIN #labels")
+    c.expect("366")
+    say(c, "#labels", ["one"])
+    # From memory (LATEST * 1) and from the database (LATEST * 10).
+    for n, query in enumerate(("CHATHISTORY LATEST #labels * 1",
+                               "CHATHISTORY LATEST #labels * 10")):
+        c.send("@label=q%d %s" % (n, query))
+        c.send("PING done%d" % n)
+        got = c.collect(lambda m: m.command == "PONG")
+        labelled = [m for m in got if "label" in m.tags]
+        assert len(labelled) == 1 and labelled[0].tags["label"] == "q%d" % n, got
+        assert labelled[0] is got[0] and got[0].command == "BATCH", got
+        assert [m.params for m in got if m.command == "PRIVMSG"] == [["#labels", "one"]]
+    c.close()
+
+
+def test_history_written_before_schema_7_replays(make_server):
+    import sqlite3
+    srv = make_server()
+    srv.stop()
+    db = sqlite3.connect(os.path.join(srv.dir, "evircd.db"))
+    now_ms = int(time.time() * 1000)
+    db.executescript(
+        "DROP TABLE history;"
+        "CREATE TABLE history (id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
+        " recipient TEXT NOT NULL, msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+        " command TEXT NOT NULL, source TEXT NOT NULL, uid TEXT, account TEXT,"
+        " text TEXT, tags TEXT);"
+        "CREATE INDEX history_target_time ON history (target, time_ms);"
+        "CREATE INDEX history_time ON history (time_ms);"
+        "PRAGMA user_version = 6;")
+    rows = [
+        ("JOIN", "#Old", None, None),
+        ("PRIVMSG", "#Old", "hello from before", "+example.org/t=1"),
+        ("TOPIC", "#Old", ":a topic", None),
+        ("QUIT", "#Old", ":gone", None),
+    ]
+    for i, (cmd, recipient, text, tags) in enumerate(rows):
+        db.execute("INSERT INTO history (target, recipient, msgid, time_ms, command, source,"
+                   " uid, account, text, tags) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   ("#old", recipient, "oldid%d" % i, now_ms - 1000 + i, cmd,
+                    "elder!u@host", None, "elder", text, tags))
+    db.commit()
+    db.close()
+    srv.start()
+    c = srv.client().register("younger", caps=HIST_CAPS + ["draft/event-playback"])
+    c.send("JOIN #old")
+    c.expect("366")
+    c.send("CHATHISTORY BEFORE #old timestamp=2999-01-01T00:00:00.000Z 10")
+    _, lines = history_batch(c)
+    bodies = [m.line.split(" ", 1)[1] for m in lines][:4]
+    assert bodies == [":elder!u@host JOIN #Old",
+                      ":elder!u@host PRIVMSG #Old :hello from before",
+                      ":elder!u@host TOPIC #Old :a topic",
+                      ":elder!u@host QUIT :gone"]
+    assert [m.tags["msgid"] for m in lines][:4] == ["oldid%d" % i for i in range(4)]
+    assert lines[1].tags["+example.org/t"] == "1"
     c.close()
