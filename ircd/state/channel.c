@@ -6,12 +6,18 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "store/history.h"
 #include "base/match.h"
 #include "base/util.h"
 
 struct strmap channels;
 uint32_t ban_serial_global = 1;
+static void (*channel_ended)(const char *name);
+
+void
+channel_on_end(void (*ended)(const char *name))
+{
+	channel_ended = ended;
+}
 
 void
 channel_tables_init(void)
@@ -49,7 +55,8 @@ channel_destroy(struct channel *ch)
 	struct invite *inv;
 
 	strmap_del(&channels, ch->name);
-	history_channel_ended(ch->name);
+	if (channel_ended != NULL)
+		channel_ended(ch->name);
 	for (int i = 0; i < BAN_LISTS; i++) {
 		struct ban *b;
 		while ((b = TAILQ_FIRST(&ch->bans[i])) != NULL)

@@ -87,6 +87,11 @@ struct membership *channel_member(const struct channel *ch, const struct client 
 struct membership *channel_add(struct channel *ch, struct client *c, uint8_t flags);
 /* Remove; destroys the channel when it empties. */
 void channel_remove(struct membership *m);
+/*
+ * Told the name of each channel that ends (its last member left), so a
+ * layer above can forget what it kept of it (the chat history).
+ */
+void channel_on_end(void (*ended)(const char *name));
 void channel_part_all(struct client *c);
 /* 1 when name is a valid channel name no longer than maxlen. */
 int channel_name_valid(const char *name, unsigned maxlen);
