@@ -1,6 +1,7 @@
 /* m_authenticate.c - AUTHENTICATE: SASL, before or after registration. */
 #include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -9,7 +10,7 @@
 
 HANDLER(m_authenticate)
 {
-	if (!c->registered && !(c->conn->caps & CAP_SASL)) {
+	if (!c->registered && !(c->local->caps & CAP_SASL)) {
 		reply(c, ERR_SASLFAIL,
 		      ":SASL authentication failed: request the sasl capability");
 		return IRC_OK;

@@ -5,6 +5,7 @@
 
 #include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "state/metadata.h"
@@ -113,7 +114,7 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 		}
 		if (n > 0 && n + 1 + (size_t)len > CAP_LINE_ROOM) {
 			/* Pre-302 clients cannot take continuation lines. */
-			if (c->conn->cap_version >= 302) {
+			if (c->local->cap_version >= 302) {
 				cap_reply(c, sub, 1, line);
 				n = 0;
 			} else {
@@ -128,7 +129,7 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 static void
 caps_changed(struct client *c)
 {
-	c->conn->tags_wanted = client_wanted_tags(c);
+	c->local->tags_wanted = client_wanted_tags(c);
 	metasync_caps_changed(c);
 }
 
@@ -158,21 +159,21 @@ cap_req(struct client *c, char *req)
 		p = end + strspn(end, " ");
 	}
 	/* A 302 client keeps cap-notify: it cannot turn it off. */
-	if (c->conn->cap_version >= 302)
+	if (c->local->cap_version >= 302)
 		del &= ~CAP_CAP_NOTIFY;
-	c->conn->caps = (c->conn->caps | add) & ~del;
+	c->local->caps = (c->local->caps | add) & ~del;
 	caps_changed(c);
 	cap_reply(c, "ACK", 0, req);
 }
 
 HANDLER(m_cap)
 {
-	struct conn *cn = c->conn;
+	struct local *cn = c->local;
 	const char *sub = m->argv[0];
 
 	if (strcasecmp(sub, "LS") == 0) {
 		if (!c->registered)
-			cn->flags |= CONN_CAP_NEGOTIATING;
+			cn->flags |= LOCAL_CAP_NEGOTIATING;
 		if (m->argc > 1) {
 			long v;
 			if (str_to_long(m->argv[1], 0, 100000, &v) == 0 && v >= 302) {
@@ -185,12 +186,12 @@ HANDLER(m_cap)
 		cap_list(c, "LIST", cn->caps, 0);
 	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (!c->registered)
-			cn->flags |= CONN_CAP_NEGOTIATING;
+			cn->flags |= LOCAL_CAP_NEGOTIATING;
 		cap_req(c, m->argc > 1 ? m->argv[1] : (char *)"");
 	} else if (strcasecmp(sub, "END") == 0) {
-		if (c->registered || !(cn->flags & CONN_CAP_NEGOTIATING))
+		if (c->registered || !(cn->flags & LOCAL_CAP_NEGOTIATING))
 			return IRC_OK;
-		cn->flags &= ~CONN_CAP_NEGOTIATING;
+		cn->flags &= ~LOCAL_CAP_NEGOTIATING;
 		return register_try(c);
 	} else {
 		reply(c, ERR_INVALIDCAPCMD, "%.20s :Invalid CAP command", param_word(sub));

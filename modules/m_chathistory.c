@@ -5,6 +5,7 @@
 #include "state/channel.h"
 #include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "proto/history_replay.h"
@@ -51,7 +52,7 @@ HANDLER(m_chathistory)
 		return IRC_OK;
 	}
 	/* The replies are batches of tagged lines: only for clients that asked. */
-	if (!(c->conn->caps & CAP_CHATHISTORY)) {
+	if (!(c->local->caps & CAP_CHATHISTORY)) {
 		send_fail(c, "CHATHISTORY", "NEED_CAPABILITY", "*",
 		          "Enable the draft/chathistory capability first");
 		return IRC_OK;

@@ -6,6 +6,7 @@
 #include "state/channel.h"
 #include "net/conn.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "proto/history_record.h"
 #include "proto/metasync.h"
@@ -13,38 +14,6 @@
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "base/stats.h"
-
-const char *
-param_word(const char *s)
-{
-	/* A few buffers in turn, so one reply may echo two words. */
-	static char bufs[4][CHANNELLEN_MAX + 1];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-	size_t n = strcspn(s, " ");
-
-	if (n == 0 || s[0] == ':')
-		return "*";
-	snprintf(buf, sizeof(bufs[0]), "%.*s", (int)MIN(n, sizeof(bufs[0]) - 1), s);
-	return buf;
-}
-
-char *
-list_next(char **cursor)
-{
-	char *item = *cursor, *comma;
-
-	if (item == NULL)
-		return NULL;
-	comma = strchr(item, ',');
-	if (comma != NULL) {
-		*comma = '\0';
-		*cursor = comma + 1;
-	} else {
-		*cursor = NULL;
-	}
-	return item;
-}
 
 /* The checks of an existing channel, in the order users expect. */
 static int
@@ -116,7 +85,7 @@ join_one(struct client *c, const char *name, const char *key)
 	stats.joins++;
 	join_announce(c, ch);
 	topic_send(c, ch);
-	if (!(c->conn->caps & CAP_NO_IMPLICIT_NAMES))
+	if (!(c->local->caps & CAP_NO_IMPLICIT_NAMES))
 		names_send(c, ch);
 	if (metadata_aware(c))
 		metasync_channel(c, ch, METASYNC_AUTO);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "modules/modules.h"
@@ -37,7 +38,7 @@ HANDLER(m_kill)
 	msg_release(mb);
 	snprintf(why, sizeof(why), "Killed (%s (%.*s))", c->nick, (int)conf->limits.kicklen,
 	         reason);
-	if (victim->conn != NULL)
-		conn_close(victim->conn, why);
+	if (victim->local != NULL)
+		conn_close(victim->local->conn, why);
 	return victim == c ? IRC_CLOSED : IRC_OK;
 }

@@ -6,7 +6,9 @@
 
 #include "base/casemap.h"
 #include "state/channel.h"
+#include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "store/history_query.h"
 #include "modules/modules.h"
@@ -91,7 +93,7 @@ markread_forget_account(const char *account)
 void
 markread_on_join(struct client *c, const char *channel)
 {
-	if (c->account != NULL && (c->conn->caps & CAP_READ_MARKER))
+	if (c->account != NULL && (c->local->caps & CAP_READ_MARKER))
 		marker_send(c, channel, marker_get(c->account, channel));
 }
 

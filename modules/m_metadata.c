@@ -6,6 +6,8 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "proto/ratelimit.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "state/metadata.h"
@@ -13,6 +15,7 @@
 #include "proto/metasync.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/batch.h"
 #include "proto/send.h"
 #include "state/server.h"
 
@@ -152,7 +155,7 @@ change_allowed(struct client *c, struct irc_msg *m)
 {
 	unsigned wait = 0;
 
-	if (!c->registered || conn_metadata_change_ok(c->conn, &wait))
+	if (!c->registered || ratelimit_metadata_change(c, &wait))
 		return 1;
 	rate_limited(c, m, wait);
 	return 0;
@@ -161,7 +164,7 @@ change_allowed(struct client *c, struct irc_msg *m)
 static void
 meta_get(struct client *c, struct meta_target *t, struct irc_msg *m)
 {
-	batch_open(c, "metadata", t->name);
+	batch_open(c, NULL, "metadata", t->name);
 	for (int i = 2; i < m->argc; i++) {
 		const char *key = m->argv[i];
 		if (!metadata_key_valid(key))
@@ -177,7 +180,7 @@ meta_list(struct client *c, struct meta_target *t, struct irc_msg *m UNUSED)
 {
 	struct metadata *md;
 
-	batch_open(c, "metadata", t->name);
+	batch_open(c, NULL, "metadata", t->name);
 	TAILQ_FOREACH (md, &t->list->head, link)
 		metadata_reply(c, t->name, md->key, md->value);
 	batch_close(c);
@@ -255,7 +258,7 @@ meta_clear(struct client *c, struct meta_target *t, struct irc_msg *m)
 	}
 	if (t->list->count > 0 && !change_allowed(c, m))
 		return;
-	batch_open(c, "metadata", t->name);
+	batch_open(c, NULL, "metadata", t->name);
 	while (!TAILQ_EMPTY(&t->list->head)) {
 		str_copy(key, TAILQ_FIRST(&t->list->head)->key, sizeof(key));
 		apply(c, t, key, NULL);
@@ -278,7 +281,7 @@ meta_sub(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m)
 			send_warn(c, "METADATA", "INVALID_KEY", middle(key), "Invalid key");
 			continue;
 		}
-		r = metadata_sub_add(&c->conn->meta_subs, key);
+		r = metadata_sub_add(&c->local->meta_subs, key);
 		if (r < 0) {
 			refused = key; /* the keys after it are not processed */
 			continue;
@@ -311,7 +314,7 @@ meta_unsub(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m)
 			send_warn(c, "METADATA", "INVALID_KEY", middle(key), "Invalid key");
 			continue;
 		}
-		metadata_sub_del(&c->conn->meta_subs, key);
+		metadata_sub_del(&c->local->meta_subs, key);
 		keyline_add(&ok, key);
 	}
 	keyline_flush(&ok);
@@ -321,9 +324,9 @@ static void
 meta_subs(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m UNUSED)
 {
 	struct keyline list = {c, RPL_METADATASUBS, "", 0, 0};
-	const struct metadata_subs *s = &c->conn->meta_subs;
+	const struct metadata_subs *s = &c->local->meta_subs;
 
-	batch_open(c, "metadata-subs", NULL);
+	batch_open(c, NULL, "metadata-subs", NULL);
 	for (unsigned i = 0; i < s->count; i++)
 		keyline_add(&list, s->keys[i]);
 	keyline_flush(&list);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "state/channel.h"
+#include "proto/cap.h"
 #include "state/client.h"
 #include "state/cloak.h"
 #include "base/conf.h"

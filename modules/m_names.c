@@ -4,7 +4,9 @@
 #include <stdio.h>
 
 #include "state/channel.h"
+#include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -41,8 +43,8 @@ names_entry(const struct membership *m, int multi, int uhnames, char *entry)
 void
 names_send(struct client *c, struct channel *ch)
 {
-	int multi = (c->conn->caps & CAP_MULTI_PREFIX) != 0;
-	int uhnames = (c->conn->caps & CAP_USERHOST_IN_NAMES) != 0;
+	int multi = (c->local->caps & CAP_MULTI_PREFIX) != 0;
+	int uhnames = (c->local->caps & CAP_USERHOST_IN_NAMES) != 0;
 	int on_channel = channel_member(ch, c) != NULL;
 	char line[OUT_LINE_MAX + 1];
 	size_t plen, len;

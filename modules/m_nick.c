@@ -7,6 +7,8 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "proto/ratelimit.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "proto/history_record.h"
@@ -57,7 +59,7 @@ nick_protect_check(struct client *c)
 {
 	struct account a;
 
-	c->conn->nick_deadline = 0;
+	c->local->nick_deadline = 0;
 	if (conf->accounts.nick_protection == NICKPROT_OFF || account_find(c->nick, &a) != 0)
 		return;
 	if (c->account != NULL && irc_strcmp(c->account, a.name) == 0)
@@ -72,7 +74,7 @@ nick_protect_check(struct client *c)
 	            "*** The nickname %s is registered: log in to its account within %u "
 	            "seconds or you will be renamed",
 	            c->nick, conf->accounts.nick_grace);
-	c->conn->nick_deadline = now + conf->accounts.nick_grace;
+	c->local->nick_deadline = now + conf->accounts.nick_grace;
 }
 
 void
@@ -81,7 +83,7 @@ nick_protect_expire(struct client *c)
 	char guest[NICKLEN_MAX + 1];
 	struct account a;
 
-	c->conn->nick_deadline = 0;
+	c->local->nick_deadline = 0;
 	if (account_find(c->nick, &a) != 0 ||
 	    (c->account != NULL && irc_strcmp(c->account, a.name) == 0))
 		return;
@@ -115,14 +117,14 @@ HANDLER(m_nick)
 		return IRC_OK; /* no change at all */
 	if (!c->registered) {
 		client_set_nick(c, nick);
-		c->conn->flags |= CONN_GOT_NICK;
+		c->local->flags |= LOCAL_GOT_NICK;
 		return register_try(c);
 	}
 	if (holder == NULL && nick_change_blocked(c))
 		return IRC_OK;
 	{
 		unsigned wait = 0;
-		if (!conn_nick_change_ok(c->conn, &wait)) {
+		if (!ratelimit_nick_change(c, &wait)) {
 			reply(c, ERR_NICKTOOFAST,
 			      "%s %s :Nick change too fast. Please wait %u seconds", c->nick,
 			      nick, wait);

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "base/match.h"
@@ -63,8 +64,8 @@ check_done(void *arg)
 	struct client *c = strmap_get(&clients_by_uid, chk->uid);
 	const struct conf_oper *o = config_find_oper(conf, chk->block);
 
-	if (c != NULL && c->conn != NULL && c->conn->state == CONN_REGISTERED) {
-		c->conn->flags &= ~CONN_OPER_PENDING;
+	if (c != NULL && c->local != NULL && c->local->conn->state == CONN_REGISTERED) {
+		c->local->flags &= ~LOCAL_OPER_PENDING;
 		if (o == NULL)
 			oper_failed(c, chk->block, "the block was removed by a rehash");
 		else if (chk->ok)
@@ -84,7 +85,7 @@ HANDLER(m_oper)
 	const struct conf_oper *o = config_find_oper(conf, m->argv[0]);
 	struct oper_check *chk;
 
-	if (c->conn->flags & CONN_OPER_PENDING)
+	if (c->local->flags & LOCAL_OPER_PENDING)
 		return IRC_OK;
 	if (o == NULL || !host_allowed(c, o)) {
 		reply(c, ERR_NOOPERHOST,
@@ -107,7 +108,7 @@ HANDLER(m_oper)
 	chk->block = xstrdup(o->name);
 	chk->password = xstrdup(m->argc > 1 ? m->argv[1] : "");
 	chk->hash = xstrdup(o->password);
-	c->conn->flags |= CONN_OPER_PENDING;
+	c->local->flags |= LOCAL_OPER_PENDING;
 	worker_submit(check_work, check_done, chk);
 	return IRC_OK;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -13,7 +14,7 @@ HANDLER(m_pass)
 		reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
 		return IRC_OK;
 	}
-	free(c->conn->password);
-	c->conn->password = xstrndup(m->argv[0], 128);
+	free(c->local->password);
+	c->local->password = xstrndup(m->argv[0], 128);
 	return IRC_OK;
 }

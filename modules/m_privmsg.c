@@ -3,6 +3,8 @@
 
 #include "state/channel.h"
 #include "state/client.h"
+#include "proto/ratelimit.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "proto/history_record.h"
@@ -10,23 +12,6 @@
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
-
-/* 0 when c may speak in ch; else the reason, for 404. */
-const char *
-channel_cannot_send(struct client *c, struct channel *ch)
-{
-	struct membership *mem = channel_member(ch, c);
-
-	if (mem != NULL && (mem->flags & (MEMBER_OP | MEMBER_VOICE)))
-		return NULL;
-	if (mem == NULL && (ch->modes & CMODE_NOEXTERNAL))
-		return "no external messages (+n)";
-	if (ch->modes & CMODE_MODERATED)
-		return "channel is moderated (+m)";
-	if (channel_is_banned(ch, c, mem))
-		return "you are banned (+b)";
-	return NULL;
-}
 
 static unsigned
 status_prefix(const char **target)
@@ -66,7 +51,7 @@ delivery_msg(const struct delivery *d, const char *target)
 static void
 delivery_echo(const struct delivery *d, struct outmsg *om)
 {
-	struct conn *cn = d->from->conn;
+	struct local *cn = d->from->local;
 
 	if ((cn->caps & CAP_ECHO_MESSAGE) && (d->text != NULL || (cn->caps & CAP_MESSAGE_TAGS)))
 		send_msg(d->from, om);
@@ -125,7 +110,7 @@ message_user(const struct delivery *d, const char *target)
 	if (!d->quiet && to->away != NULL)
 		reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
 	om = delivery_msg(d, to->nick);
-	if (d->text != NULL || (to->conn != NULL && (to->conn->caps & CAP_MESSAGE_TAGS)))
+	if (d->text != NULL || (to->local != NULL && (to->local->caps & CAP_MESSAGE_TAGS)))
 		send_msg(to, om);
 	if (d->text != NULL)
 		history_record_private(c, to, d->cmd, om);
@@ -178,7 +163,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 	d.text = tagmsg ? NULL : m->argv[1];
 	targets = m->argv[0];
 	if (!tagmsg)
-		c->conn->last_message = now;
+		c->local->last_message = now;
 	while ((target = list_next(&targets)) != NULL) {
 		if (*target == '\0')
 			continue;
@@ -188,7 +173,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 			break;
 		}
 		/* Messaging many targets in a row is how spam looks: slow it down. */
-		if (conn_target_ok(c->conn, target) != 0) {
+		if (ratelimit_target(c, target) != 0) {
 			if (!d.quiet)
 				reply(c, ERR_TARGCHANGE,
 				      "%s :Targets changing too fast, message dropped", target);

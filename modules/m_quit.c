@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "modules/modules.h"
@@ -15,6 +16,6 @@ HANDLER(m_quit)
 		         m->argv[0]);
 	else
 		snprintf(reason, sizeof(reason), "Client Quit");
-	conn_close(c->conn, reason);
+	conn_close(c->local->conn, reason);
 	return IRC_CLOSED;
 }

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 
 #include "base/conf.h"
-#include "net/conn.h"
 #include "proto/cap.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "store/history.h"
 #include "modules/modules.h"
 
@@ -33,10 +33,10 @@ redact_relay(struct client *c, const struct redact_request *rr)
 			send_channel_filtered(ch, NULL, om, 0, CAP_MESSAGE_REDACTION, 0);
 	} else {
 		struct client *other = client_find_nick(rr->target);
-		if (other != NULL && other->conn != NULL &&
-		    (other->conn->caps & CAP_MESSAGE_REDACTION))
+		if (other != NULL && other->local != NULL &&
+		    (other->local->caps & CAP_MESSAGE_REDACTION))
 			send_msg(other, om);
-		if (c->conn->caps & CAP_MESSAGE_REDACTION)
+		if (c->local->caps & CAP_MESSAGE_REDACTION)
 			send_msg(c, om);
 	}
 	msg_release(om);

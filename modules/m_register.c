@@ -12,6 +12,7 @@
 
 #include "store/account.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "base/log.h"
@@ -24,7 +25,7 @@ extern char **environ;
 
 /* A registration in flight: credentials are made on the worker. */
 struct registration {
-	struct conn *cn; /* NULL once the connection has gone */
+	struct client *client; /* NULL once the client has gone */
 	char account[ACCOUNT_NAME_MAX + 1];
 	char email[128];
 	char password[256];
@@ -98,15 +99,14 @@ static void
 registration_done(void *arg)
 {
 	struct registration *r = arg;
-	struct conn *cn = r->cn;
-	struct client *c = cn != NULL && cn->state != CONN_CLOSING ? cn->client : NULL;
+	struct client *c = r->client;
 	struct account existing;
 
-	if (cn != NULL) {
-		cn->flags &= ~CONN_REGISTER_PENDING;
-		cn->registration = NULL;
-	}
 	if (c == NULL)
+		goto out;
+	c->local->flags &= ~LOCAL_REGISTER_PENDING;
+	c->local->registration = NULL;
+	if (c->local->conn->state == CONN_CLOSING)
 		goto out;
 	if (!r->made)
 		log_warn("REGISTER %s: credentials could not be made", r->account);
@@ -193,7 +193,7 @@ HANDLER(m_register)
 	struct registration *r;
 	unsigned char raw[4];
 
-	if (c->conn->flags & CONN_REGISTER_PENDING) {
+	if (c->local->flags & LOCAL_REGISTER_PENDING) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "A registration is already in progress");
 		return IRC_OK;
@@ -202,7 +202,7 @@ HANDLER(m_register)
 	if (name == NULL)
 		return IRC_OK;
 	r = xcalloc(1, sizeof(*r));
-	r->cn = c->conn;
+	r->client = c;
 	str_copy(r->account, name, sizeof(r->account));
 	if (strcmp(m->argv[1], "*") != 0)
 		str_copy(r->email, m->argv[1], sizeof(r->email));
@@ -214,8 +214,8 @@ HANDLER(m_register)
 		             (unsigned)raw[2] << 8 | raw[3]);
 		r->command = xstrdup(conf->accounts.verify_command);
 	}
-	c->conn->flags |= CONN_REGISTER_PENDING;
-	c->conn->registration = r;
+	c->local->flags |= LOCAL_REGISTER_PENDING;
+	c->local->registration = r;
 	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
 	worker_submit_to(r->command ? LANE_COMMAND : LANE_CRYPTO, registration_work,
 	                 registration_done, r);
@@ -223,10 +223,10 @@ HANDLER(m_register)
 }
 
 void
-registration_conn_gone(struct conn *cn)
+registration_client_gone(struct client *c)
 {
-	if (cn->registration != NULL)
-		((struct registration *)cn->registration)->cn = NULL;
+	if (c->local->registration != NULL)
+		((struct registration *)c->local->registration)->client = NULL;
 }
 
 HANDLER(m_verify)
@@ -244,7 +244,7 @@ HANDLER(m_verify)
 		return IRC_OK;
 	}
 	if (strcmp(a.verify_code, m->argv[1]) != 0) {
-		conn_charge(c->conn, 5);
+		conn_charge(c->local->conn, 5);
 		send_fail(c, "VERIFY", "INVALID_CODE", a.name, "Invalid verification code");
 		return IRC_OK;
 	}

@@ -1,7 +1,7 @@
 /* m_rehash.c - REHASH: reload the configuration, TLS and MOTD. */
 #include "state/client.h"
 #include "base/conf.h"
-#include "ops/lifecycle.h"
+#include "proto/control.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
@@ -18,7 +18,7 @@ HANDLER(m_rehash)
 	path = conf->path;
 	reply(c, RPL_REHASHING, "%s :Rehashing", path);
 	snomask_send(SNO_OPER, "%s is rehashing the server configuration", c->nick);
-	if (ircd_rehash(err, sizeof(err)) != 0) {
+	if (control_rehash(err, sizeof(err)) != 0) {
 		send_notice(c, "*** Rehash failed, configuration unchanged: %s", err);
 		snomask_send(SNO_OPER, "Rehash failed: %s", err);
 	}

@@ -3,7 +3,7 @@
 
 #include "state/client.h"
 #include "base/conf.h"
-#include "ops/lifecycle.h"
+#include "proto/control.h"
 #include "modules/modules.h"
 #include "proto/oper.h"
 
@@ -14,6 +14,6 @@ HANDLER(m_restart)
 	if (!oper_require(c, PRIV_RESTART) || !confirm_server_name(c, m, "RESTART"))
 		return IRC_OK;
 	snprintf(reason, sizeof(reason), "Server restarting by %s", c->nick);
-	ircd_shutdown_soon(reason, 1);
+	control_shutdown_soon(reason, 1);
 	return IRC_OK;
 }

@@ -5,6 +5,7 @@
 
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "net/dns.h"
@@ -56,12 +57,12 @@ stats_links(struct client *c, const char *target)
 
 	if (target != NULL) {
 		struct client *u = client_find_nick(target);
-		if (u != NULL && u->conn != NULL && (u == c || (c->umodes & UMODE_OPER)))
-			stats_link_one(c, u->conn);
+		if (u != NULL && u->local != NULL && (u == c || (c->umodes & UMODE_OPER)))
+			stats_link_one(c, u->local->conn);
 		return;
 	}
 	if (!(c->umodes & UMODE_OPER)) {
-		stats_link_one(c, c->conn);
+		stats_link_one(c, c->local->conn);
 		return;
 	}
 	TAILQ_FOREACH (cn, &conns, link)
@@ -135,7 +136,7 @@ stats_opers(struct client *c)
 			continue;
 		n++;
 		reply(c, RPL_STATSDEBUG, "p :%s (%s@%s) idle %lld", u->nick, u->user, u->host,
-		      u->conn ? (long long)(now - u->conn->last_message) : 0LL);
+		      u->local ? (long long)(now - u->local->last_message) : 0LL);
 	}
 	reply(c, RPL_STATSDEBUG, "p :%u operator%s", n, n == 1 ? "" : "s");
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -28,7 +29,7 @@ user_sanitize(const char *in, char *out, size_t size)
 
 HANDLER(m_user)
 {
-	if (c->registered || (c->conn->flags & CONN_GOT_USER)) {
+	if (c->registered || (c->local->flags & LOCAL_GOT_USER)) {
 		reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
 		return IRC_OK;
 	}
@@ -39,6 +40,6 @@ HANDLER(m_user)
 	user_sanitize(m->argv[0], c->user, sizeof(c->user));
 	free(c->realname);
 	c->realname = xstrndup(m->argv[3], MIN(strlen(m->argv[3]), REALLEN));
-	c->conn->flags |= CONN_GOT_USER;
+	c->local->flags |= LOCAL_GOT_USER;
 	return register_try(c);
 }

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "state/channel.h"
+#include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "base/match.h"
 #include "modules/modules.h"
@@ -45,7 +47,7 @@ who_flags(const struct who_query *q, const struct client *u, const struct member
 		*p++ = 'B';
 	if (mem != NULL) {
 		const char *pre =
-		    member_prefix(mem, (q->asker->conn->caps & CAP_MULTI_PREFIX) != 0);
+		    member_prefix(mem, (q->asker->local->caps & CAP_MULTI_PREFIX) != 0);
 		while (*pre != '\0')
 			*p++ = *pre++;
 	}
@@ -77,7 +79,7 @@ whox_reply(const struct who_query *q, struct client *u, const char *chname, cons
 		case 'd': FIELD(" %u", u->server == &me ? 0 : u->server->hopcount); break;
 		case 'l':
 			FIELD(" %lld",
-			      u->conn ? (long long)(now - u->conn->last_message) : 0LL);
+			      u->local ? (long long)(now - u->local->last_message) : 0LL);
 			break;
 		case 'a': FIELD(" %s", u->account ? u->account : "0"); break;
 		case 'o': FIELD(" n/a"); break;

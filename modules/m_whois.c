@@ -4,6 +4,7 @@
 
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -65,9 +66,9 @@ whois_one(struct client *c, struct client *u)
 	if (u->certfp != NULL && (c == u || (c->umodes & UMODE_OPER)))
 		reply(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", u->nick,
 		      u->certfp);
-	if (u->conn != NULL)
+	if (u->local != NULL)
 		reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time", u->nick,
-		      (long long)(now - u->conn->last_message), (long long)u->signon);
+		      (long long)(now - u->local->last_message), (long long)u->signon);
 }
 
 HANDLER(m_whois)

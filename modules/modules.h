@@ -3,6 +3,7 @@
 #define EVIRCD_MODULES_H
 
 #include "proto/command.h"
+#include "proto/parse.h"
 
 #define HANDLER(name) irc_result_t name(struct client *c, struct irc_msg *m)
 
@@ -60,6 +61,9 @@ HANDLER(m_who);
 HANDLER(m_whois);
 HANDLER(m_whowas);
 
+/* The command table and the modules' session listeners, at start-up. */
+void modules_init(void);
+
 /* Shared by registration and the commands of the same name. */
 void lusers_send(struct client *c);
 void motd_send(struct client *c);
@@ -79,19 +83,14 @@ void names_send(struct client *c, struct channel *ch);
 void topic_send(struct client *c, struct channel *ch);
 /* Leave ch with a PART seen by every member. */
 void part_channel(struct client *c, struct channel *ch, const char *reason);
-/* Iterate a comma list in place: returns the next item or NULL. */
-char *list_next(char **cursor);
-/* DIE and RESTART: 1 when the first parameter is this server's name. */
-int confirm_server_name(struct client *c, struct irc_msg *m, const char *cmd);
 /* KLINE/DLINE and their removal (xline_cmd.c). */
 enum xline_kind;
 int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
                   const char *(*mask_of)(struct client *c, const char *arg, char *buf,
                                          size_t size));
 int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
-struct conn;
-/* A connection is going: a REGISTER in flight must not touch it. */
-void registration_conn_gone(struct conn *cn);
+/* A client is going: a REGISTER in flight must not touch it. */
+void registration_client_gone(struct client *c);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
 void nick_protect_check(struct client *c);
 /* The deadline passed: rename the user to a guest nick if still unidentified. */
@@ -99,13 +98,6 @@ void nick_protect_expire(struct client *c);
 /* draft/read-marker: tell a joining client where it stopped reading. */
 void markread_on_join(struct client *c, const char *channel);
 void markread_forget_account(const char *account);
-/* draft/multiline: a line tagged with the open batch is gathered, not run. */
-int multiline_take(struct client *c, struct irc_msg *m, const char *batch_id);
-void multiline_conn_gone(struct conn *cn);
-/* NULL when c may speak in ch (+n, +m, +b), else why not (for 404). */
-const char *channel_cannot_send(struct client *c, struct channel *ch);
-/* A client-supplied name made safe as a middle parameter: cut at a space. */
-const char *param_word(const char *s);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 

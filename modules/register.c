@@ -4,7 +4,9 @@
 
 #include <stdlib.h>
 
+#include "proto/cap.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "state/cloak.h"
 #include "base/conf.h"
 #include "net/conn.h"
@@ -14,6 +16,7 @@
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/sasl.h"
+#include "proto/monitor_notify.h"
 #include "proto/send.h"
 #include "state/server.h"
 #include "proto/snomask.h"
@@ -33,7 +36,7 @@ class_full(const struct conf_class *cl)
 static irc_result_t
 register_auth(struct client *c)
 {
-	struct conn *cn = c->conn;
+	struct conn *cn = c->local->conn;
 	struct conf_auth *a = config_find_auth(conf, c->user, c->host, c->ip);
 
 	if (a == NULL) {
@@ -41,7 +44,7 @@ register_auth(struct client *c)
 		return IRC_CLOSED;
 	}
 	if (a->password != NULL &&
-	    (cn->password == NULL || strcmp(cn->password, a->password) != 0)) {
+	    (c->local->password == NULL || strcmp(c->local->password, a->password) != 0)) {
 		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
 		conn_close(cn, "Bad password");
 		return IRC_CLOSED;
@@ -95,12 +98,12 @@ welcome_send(struct client *c)
 static void
 on_host_lookup(void *arg, enum dns_result result, const char *host)
 {
-	struct conn *cn = arg;
-	struct client *c = cn->client;
+	struct client *c = arg;
 
-	cn->dns = NULL;
-	cn->flags &= ~CONN_DNS_PENDING;
-	if (cn->state == CONN_CLOSING || c == NULL)
+	/* An exit cancels the lookup, so c is still here. */
+	c->local->dns = NULL;
+	c->local->flags &= ~LOCAL_DNS_PENDING;
+	if (c->local->conn->state == CONN_CLOSING)
 		return;
 	switch (result) {
 	case DNS_FOUND:
@@ -124,25 +127,24 @@ on_host_lookup(void *arg, enum dns_result result, const char *host)
 void
 register_start(struct client *c)
 {
-	struct conn *cn = c->conn;
-
 	if (!dns_enabled())
 		return;
 	send_notice(c, "*** Looking up your hostname...");
-	cn->flags |= CONN_DNS_PENDING;
-	cn->dns = dns_lookup(c->ip, on_host_lookup, cn);
+	c->local->flags |= LOCAL_DNS_PENDING;
+	c->local->dns = dns_lookup(c->ip, on_host_lookup, c);
 }
 
 irc_result_t
 register_try(struct client *c)
 {
-	struct conn *cn = c->conn;
+	struct local *l = c->local;
+	struct conn *cn = l->conn;
 
-	if (c->registered || (cn->flags & (CONN_CAP_NEGOTIATING | CONN_DNS_PENDING)) ||
-	    !(cn->flags & CONN_GOT_NICK) || !(cn->flags & CONN_GOT_USER))
+	if (c->registered || (l->flags & (LOCAL_CAP_NEGOTIATING | LOCAL_DNS_PENDING)) ||
+	    !(l->flags & LOCAL_GOT_NICK) || !(l->flags & LOCAL_GOT_USER))
 		return IRC_OK;
-	if (sasl_in_progress(cn))
-		sasl_abort(cn, 1);
+	if (sasl_in_progress(c))
+		sasl_abort(c, 1);
 	if (register_auth(c) != IRC_OK)
 		return IRC_CLOSED;
 	if (cloak_enabled()) {
@@ -150,10 +152,11 @@ register_try(struct client *c)
 		cloak_host(c->realhost, c->ip, c->host, sizeof(c->host));
 	}
 	client_register(c);
+	monitor_signon(c);
 	conn_enter_state(cn, CONN_REGISTERED);
-	cn->last_message = now;
-	free(cn->password);
-	cn->password = NULL;
+	l->last_message = now;
+	free(l->password);
+	l->password = NULL;
 	welcome_send(c);
 	nick_protect_check(c);
 	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,

@@ -19,6 +19,7 @@
 #define CHANNELLEN_MAX 200
 #define UIDLEN 9 /* SID (3) + ID (6) */
 #define SIDLEN 3
+#define LABEL_MAX 64 /* labeled-response labels we keep */
 
 /* Output lines we build are 512 bytes including CRLF. */
 #define OUT_LINE_MAX 512

@@ -7,27 +7,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "state/client.h"
-#include "base/casemap.h"
-#include "proto/command.h"
-#include "base/conf.h"
-#include "net/conn.h"
-#include "net/dns.h"
-#include "proto/exit.h"
-#include "net/iplimit.h"
 #include "base/bounds.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "base/stats.h"
+#include "base/util.h"
+#include "net/conn.h"
+#include "net/iplimit.h"
 #include "net/line.h"
 #include "net/linger.h"
-#include "base/log.h"
-#include "modules/modules.h"
-#include "proto/sasl.h"
-#include "proto/send.h"
-#include "state/server.h"
-#include "proto/snomask.h"
-#include "base/stats.h"
 #include "net/tls.h"
-#include "base/util.h"
-#include "store/xline.h"
 
 #define READ_CHUNK 16384 /* at most this much per read event: fairness */
 #define IOV_BATCH 64
@@ -50,6 +39,7 @@ static int batch_timer_on;
 static struct conn **dead_list;
 static size_t dead_len, dead_cap;
 static struct rtimer housekeeping;
+static const struct conn_hooks *hooks;
 
 static void conn_on_io(struct rio *io, int events);
 static void conn_tick(void);
@@ -76,8 +66,9 @@ raise_fd_limit(void)
 }
 
 void
-conn_system_init(void)
+conn_system_init(const struct conn_hooks *h)
 {
+	hooks = h;
 	raise_fd_limit();
 	reactor_on_tick(conn_tick);
 	rtimer_start(&housekeeping, 1.0, 1.0, conn_housekeeping);
@@ -108,21 +99,8 @@ conn_new(int fd, const char *ip, int tls)
 		conn_refuse(fd, ip, "Server is full");
 		return NULL;
 	}
-	if (xline_match_ip(ip) != NULL) {
-		char reason[300];
+	if ((refusal = hooks->admit(ip, &class)) != NULL) {
 		stats.refused++;
-		snprintf(reason, sizeof(reason), "D-lined: %s", xline_match_ip(ip)->reason);
-		snomask_send(SNO_REJECT, "Refused D-lined connection from %s", ip);
-		conn_refuse(fd, ip, reason);
-		return NULL;
-	}
-	{
-		struct conf_auth *a = config_find_auth(conf, "*", ip, ip);
-		class = a ? a->class : TAILQ_FIRST(&conf->classes);
-	}
-	if ((refusal = iplimit_admit(ip, class)) != NULL) {
-		stats.refused++;
-		snomask_send(SNO_REJECT, "Refused connection from %s: %s", ip, refusal);
 		conn_refuse(fd, ip, refusal);
 		return NULL;
 	}
@@ -139,16 +117,16 @@ conn_new(int fd, const char *ip, int tls)
 	cn->connected_at = now;
 	cn->last_read = now;
 	sendq_init(&cn->sendq);
-	cn->client = client_new_local(cn, ip);
 	/* Until USER names a username, the class is the first matching any user. */
 	cn->class = class;
+	hooks->open(cn, ip, ssl != NULL);
 	rio_init(&cn->io, fd, conn_on_io);
 	rio_set(&cn->io, RIO_READ);
 	TAILQ_INSERT_TAIL(&conns, cn, link);
 	conns_count++;
 	stats.connections++;
 	if (ssl == NULL)
-		register_start(cn->client);
+		hooks->ready(cn);
 	return cn;
 }
 
@@ -209,157 +187,17 @@ sendq_over_limit(struct conn *cn, size_t adding)
 	return 1;
 }
 
-/*
- * labeled-response: while a labeled command runs, its own client's output
- * is captured here, then sent labeled (one line), as a labeled BATCH
- * (several), or as a labeled ACK (none).
- */
-static struct conn *label_conn;
-static char label[65];
-static char *captured;
-static size_t captured_len, captured_cap;
-static int label_taken; /* the command answers later, labeled by itself */
-
-static void
-capture(const char *data, size_t len)
-{
-	if (captured_len + len > captured_cap) {
-		captured_cap = (captured_len + len) * 2;
-		captured = xrealloc(captured, captured_cap);
-	}
-	memcpy(captured + captured_len, data, len);
-	captured_len += len;
-}
-
-void
-conn_label_begin(struct conn *cn, const char *value)
-{
-	label_conn = cn;
-	str_copy(label, value, sizeof(label));
-	captured_len = 0;
-}
-
-/* Queue line (with CRLF) behind extra tags, merged into any it has. */
-static void
-send_tagged(struct conn *cn, const char *tags, const char *line, size_t len)
-{
-	char out[IRC_TAGS_MAX + OUT_LINE_MAX + 4];
-	int n;
-
-	if (line[0] == '@')
-		n = snprintf(out, sizeof(out), "@%s;%.*s", tags, (int)len - 1, line + 1);
-	else
-		n = snprintf(out, sizeof(out), "@%s %.*s", tags, (int)len, line);
-	if (n > 0 && (size_t)n < sizeof(out))
-		conn_send_bytes(cn, out, (size_t)n);
-}
-
-static int
-has_batch_tag(const char *line, size_t len)
-{
-	const char *end = line[0] == '@' ? memchr(line, ' ', len) : NULL;
-
-	for (const char *p = line + 1; end != NULL && p < end; p++)
-		if ((p == line + 1 || p[-1] == ';') && strncmp(p, "batch=", 6) == 0)
-			return 1;
-	return 0;
-}
-
-void
-conn_label_take(struct conn *cn, char *out, size_t size)
-{
-	out[0] = '\0';
-	if (label_conn != cn)
-		return;
-	str_copy(out, label, size);
-	label_taken = 1;
-}
-
-void
-conn_label_end(struct conn *cn)
-{
-	static unsigned batch_serial;
-	char tag[96], id[16];
-	size_t pos = 0, lines = 0;
-
-	label_conn = NULL;
-	if (label_taken && captured_len == 0) {
-		label_taken = 0;
-		return;
-	}
-	label_taken = 0;
-	snprintf(tag, sizeof(tag), "label=%s", label);
-	for (size_t i = 0; i + 1 < captured_len; i++)
-		if (captured[i] == '\r' && captured[i + 1] == '\n')
-			lines++;
-	if (lines == 0) {
-		char ack[OUT_LINE_MAX];
-		int n = snprintf(ack, sizeof(ack), ":%s ACK\r\n", me.name);
-		send_tagged(cn, tag, ack, (size_t)n);
-		return;
-	}
-	if (lines == 1) {
-		send_tagged(cn, tag, captured, captured_len);
-		return;
-	}
-	if (!(cn->caps & CAP_BATCH)) {
-		conn_send_bytes(cn, captured, captured_len);
-		return;
-	}
-	snprintf(id, sizeof(id), "L%u", ++batch_serial);
-	{
-		char open[OUT_LINE_MAX];
-		int n = snprintf(open, sizeof(open), ":%s BATCH +%s labeled-response\r\n",
-		                 me.name, id);
-		send_tagged(cn, tag, open, (size_t)n);
-	}
-	snprintf(tag, sizeof(tag), "batch=%s", id);
-	while (pos < captured_len) {
-		char *end = memchr(captured + pos, '\n', captured_len - pos);
-		size_t len = end ? (size_t)(end - (captured + pos)) + 1 : captured_len - pos;
-		/* A line already in a nested batch belongs to that one, not ours. */
-		if (has_batch_tag(captured + pos, len))
-			conn_send_bytes(cn, captured + pos, len);
-		else
-			send_tagged(cn, tag, captured + pos, len);
-		pos += len;
-	}
-	{
-		char close_line[OUT_LINE_MAX];
-		int n =
-		    snprintf(close_line, sizeof(close_line), ":%s BATCH -%s\r\n", me.name, id);
-		conn_send_bytes(cn, close_line, (size_t)n);
-	}
-}
-
 size_t
 conn_sendq_room(const struct conn *cn)
 {
-	size_t used = cn->sendq.bytes + (cn == label_conn ? captured_len : 0);
+	size_t used = cn->sendq.bytes;
 
 	return used < cn->class->sendq ? cn->class->sendq - used : 0;
-}
-
-/* A labeled command's output is bounded like any other: by the sendq. */
-static int
-capture_for(struct conn *cn, const char *data, size_t len)
-{
-	if (cn != label_conn)
-		return 0;
-	if (cn->state != CONN_CLOSING && captured_len + len > cn->class->sendq) {
-		stats.sendq_exceeded++;
-		conn_close(cn, "SendQ exceeded");
-	}
-	if (cn->state != CONN_CLOSING)
-		capture(data, len);
-	return 1;
 }
 
 void
 conn_send_buf(struct conn *cn, struct msgbuf *mb)
 {
-	if (capture_for(cn, mb->data, mb->len))
-		return;
 	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, mb->len)) {
 		stats.dropped++;
 		return;
@@ -375,8 +213,6 @@ conn_send_buf(struct conn *cn, struct msgbuf *mb)
 void
 conn_send_bytes(struct conn *cn, const char *data, size_t len)
 {
-	if (capture_for(cn, data, len))
-		return;
 	if (cn->state == CONN_CLOSING || sendq_over_limit(cn, len)) {
 		stats.dropped++;
 		return;
@@ -441,12 +277,6 @@ conn_free(struct conn *cn)
 	rio_set(&cn->io, 0);
 	if (cn->flags & CONN_THROTTLED)
 		throttled_forget(cn);
-	if (cn->dns != NULL)
-		dns_cancel(cn->dns);
-	sasl_abort(cn, 0);
-	registration_conn_gone(cn);
-	multiline_conn_gone(cn);
-	metadata_sub_clear(&cn->meta_subs);
 	tls_free(cn->ssl);
 	if (lingering_allowed && cn->sendq.count == 0)
 		linger_close(cn->fd);
@@ -456,32 +286,23 @@ conn_free(struct conn *cn)
 	conns_count--;
 	sendq_free(&cn->sendq);
 	free(cn->rbuf);
-	free(cn->password);
 	free(cn->close_reason);
 	free(cn);
 }
 
-/* Tell the world, then queue the goodbye: the caller flushes and frees. */
+/* Tell the world and queue the goodbye: the caller flushes and frees. */
 static void
 conn_exit(struct conn *cn)
 {
-	char line[OUT_LINE_MAX];
-	int n;
-
-	n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", cn->client->host,
-	             cn->close_reason);
-	if (n >= (int)sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 2] = '\r';
-		line[n - 1] = '\n';
-	}
-	iplimit_release(cn->client->ip);
-	if (cn->client->registered && cn->class->clients > 0)
-		cn->class->clients--;
-	client_exit(cn->client, cn->close_reason);
+	hooks->exit(cn);
 	cn->client = NULL;
-	sendq_append(&cn->sendq, line, (size_t)n);
 	cn->flags &= ~CONN_IN_FLUSH_LIST;
+}
+
+void
+conn_send_final(struct conn *cn, const char *data, size_t len)
+{
+	sendq_append(&cn->sendq, data, len);
 }
 
 /*
@@ -584,11 +405,10 @@ static size_t throttled_len, throttled_cap;
 static struct rtimer throttle_timer;
 static int throttle_timer_on;
 
-static int
-flood_exempt(const struct conn *cn)
+int
+conn_flood_exempt(const struct conn *cn)
 {
-	return cn->class->flood_rate == 0 ||
-	       (cn->client != NULL && (cn->client->umodes & UMODE_OPER));
+	return cn->class->flood_rate == 0 || (cn->flags & CONN_FLOOD_EXEMPT);
 }
 
 /*
@@ -599,72 +419,11 @@ flood_exempt(const struct conn *cn)
 void
 conn_charge(struct conn *cn, unsigned penalty)
 {
-	if (flood_exempt(cn))
+	if (conn_flood_exempt(cn))
 		return;
 	if (cn->flood_clock < now_ms)
 		cn->flood_clock = now_ms;
 	cn->flood_clock += (uint64_t)penalty * 1000 / cn->class->flood_rate;
-}
-
-#define TARGET_SLOTS 8   /* distinct targets at once... */
-#define TARGET_WINDOW 60 /* ...a slot frees after this many seconds */
-#define NICK_CHANGES 3   /* nick changes... */
-#define NICK_WINDOW 30   /* ...per this many seconds */
-#define META_CHANGES 20  /* metadata changes... */
-#define META_WINDOW 10   /* ...per this many seconds */
-
-int
-conn_target_ok(struct conn *cn, const char *target)
-{
-	uint32_t h = irc_strhash(target);
-	int oldest = 0;
-
-	if (flood_exempt(cn))
-		return 0;
-	for (int i = 0; i < TARGET_SLOTS; i++) {
-		if (cn->targets[i] == h && cn->targets_when[i] != 0) {
-			cn->targets_when[i] = now;
-			return 0;
-		}
-		if (cn->targets_when[i] < cn->targets_when[oldest])
-			oldest = i;
-	}
-	if (cn->targets_when[oldest] != 0 && now - cn->targets_when[oldest] < TARGET_WINDOW)
-		return -1;
-	cn->targets[oldest] = h;
-	cn->targets_when[oldest] = now;
-	return 0;
-}
-
-/* Take one event from w; 0 with *wait (seconds) when the window is spent. */
-static int
-rate_window_take(struct rate_window *w, unsigned max, time_t span, unsigned *wait)
-{
-	if (now - w->start >= span) {
-		w->start = now;
-		w->count = 0;
-	}
-	if (w->count >= max) {
-		*wait = (unsigned)(span - (now - w->start));
-		return 0;
-	}
-	w->count++;
-	return 1;
-}
-
-int
-conn_nick_change_ok(struct conn *cn, unsigned *wait)
-{
-	return flood_exempt(cn) ||
-	       rate_window_take(&cn->nick_changes, NICK_CHANGES, NICK_WINDOW, wait);
-}
-
-/* Each change is told to everyone sharing a channel, as a nick change is. */
-int
-conn_metadata_change_ok(struct conn *cn, unsigned *wait)
-{
-	return flood_exempt(cn) ||
-	       rate_window_take(&cn->meta_changes, META_CHANGES, META_WINDOW, wait);
 }
 
 static int
@@ -672,7 +431,7 @@ flood_blocked(const struct conn *cn)
 {
 	uint64_t burst_ms;
 
-	if (flood_exempt(cn) || cn->flood_clock <= now_ms)
+	if (conn_flood_exempt(cn) || cn->flood_clock <= now_ms)
 		return 0;
 	burst_ms = (uint64_t)cn->class->flood_burst * 1000 / cn->class->flood_rate;
 	return cn->flood_clock - now_ms > burst_ms;
@@ -684,14 +443,8 @@ conn_handle_line(struct conn *cn, char *line, size_t len)
 {
 	cn->msgs_in++;
 	stats.msgs_in++;
-	if (memchr(line, '\0', len) != NULL) {
-		stats.parse_errors++;
-		conn_charge(cn, 1);
-		send_notice(cn->client, "*** Line discarded: it contains a NUL byte");
-		return;
-	}
 	dispatching = cn;
-	command_dispatch(cn->client, line, len);
+	hooks->line(cn, line, len);
 	dispatching = NULL;
 }
 
@@ -823,17 +576,11 @@ static void conn_read(struct conn *cn);
 static void
 conn_handshake(struct conn *cn)
 {
-	char fp[2 * 64 + 1];
-
 	switch (tls_handshake(cn->ssl)) {
 	case TLS_OK:
 		conn_enter_state(cn, CONN_REGISTERING);
-		cn->client->secure = 1;
-		tls_certfp(cn->ssl, fp, sizeof(fp));
-		if (fp[0] != '\0')
-			cn->client->certfp = xstrdup(fp);
 		rio_set(&cn->io, RIO_READ);
-		register_start(cn->client);
+		hooks->ready(cn);
 		conn_read(cn); /* the client may have sent lines already */
 		return;
 	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
@@ -915,12 +662,11 @@ conn_check_timeouts(struct conn *cn)
 			conn_close(cn, "Registration timed out");
 		return;
 	}
-	if (cn->nick_deadline != 0 && now >= cn->nick_deadline)
-		nick_protect_expire(cn->client);
-	if (now - cn->last_read < (time_t)freq)
+	hooks->second(cn);
+	if (cn->state == CONN_CLOSING || now - cn->last_read < (time_t)freq)
 		return;
 	if (!(cn->flags & CONN_PING_SENT)) {
-		send_line(cn->client, "PING :%s", me.name);
+		hooks->ping(cn);
 		cn->flags |= CONN_PING_SENT;
 		cn->last_read = now; /* the reply is due within another period */
 		return;

@@ -6,6 +6,7 @@
 #include "net/conn.h"
 #include "net/dns.h"
 #include "ops/lifecycle.h"
+#include "proto/control.h"
 #include "store/history.h"
 #include "net/listener.h"
 #include "proto/oper.h"
@@ -195,3 +196,8 @@ ircd_restart_requested(void)
 {
 	return restart_requested;
 }
+
+const struct daemon_control lifecycle_control = {
+    .rehash = ircd_rehash,
+    .shutdown_soon = ircd_shutdown_soon,
+};

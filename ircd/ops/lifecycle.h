@@ -13,6 +13,8 @@ void ircd_restart(const char *reason);
 int ircd_restart_requested(void);
 /* Shut down (or restart) once the current event is done: safe from handlers. */
 void ircd_shutdown_soon(const char *reason, int restart);
+/* The answers REHASH, DIE and RESTART get (proto/control.h). */
+extern const struct daemon_control lifecycle_control;
 /* -d was given: a rehash keeps debug logging. */
 extern int debug_logging;
 

@@ -12,6 +12,8 @@
 #include "proto/command.h"
 #include "base/conf.h"
 #include "net/conn.h"
+#include "proto/control.h"
+#include "proto/session.h"
 #include "net/dns.h"
 #include "store/history.h"
 #include "net/iplimit.h"
@@ -108,10 +110,12 @@ main(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	reactor_init();
+	control_install(&lifecycle_control);
 	server_init(conf->server_name, conf->sid, conf->description);
 	client_tables_init();
 	channel_tables_init();
-	command_init();
+	channel_on_end(history_channel_ended);
+	modules_init();
 	whowas_init(conf->limits.whowas_size);
 	motd_load();
 	if (store_open(conf->database_path) != 0)
@@ -122,7 +126,7 @@ main(int argc, char **argv)
 	isupport_load(); /* after history_open: CHATHISTORY depends on it */
 	if (dns_configure(conf) != 0 || cloak_configure(conf) != 0)
 		return 1;
-	conn_system_init();
+	session_init();
 	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
 		return 1;
 	reactor_on_signal(SIGTERM, on_sigterm);

@@ -2,10 +2,11 @@
 
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "proto/history_record.h"
 #include "proto/exit.h"
 #include "base/log.h"
-#include "state/monitor.h"
+#include "proto/monitor_notify.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/whowas.h"
@@ -22,13 +23,15 @@ client_exit(struct client *c, const char *reason)
 		msg_release(mb);
 		whowas_add(c);
 		monitor_signoff(c, c->nick);
-		if (c->conn != NULL)
+		if (c->local != NULL)
 			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]",
 			             c->nick, c->user, c->realhost, reason, c->ip);
 	}
-	if (c->conn != NULL)
+	if (c->local != NULL)
 		log_msg(c->registered ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
 		        "exit: %s!%s@%s [%s]: %s", client_name(c), c->user, c->realhost, c->ip,
 		        reason);
+	if (c->snomask != 0)
+		snomask_set(c, 0);
 	client_free(c);
 }

@@ -6,12 +6,14 @@
 
 #include "base/casemap.h"
 #include "base/util.h"
-#include "net/conn.h"
+#include "proto/batch.h"
+#include "proto/cap.h"
 #include "proto/history_replay.h"
 #include "proto/outmsg.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "state/server.h"
 #include "store/history.h"
 
@@ -21,7 +23,7 @@ struct replay {
 	enum history_query_kind kind;
 	char target[CHANNELLEN_MAX + 1]; /* as the client named it */
 	int limit;
-	char label[65];
+	char label[LABEL_MAX + 1];
 };
 
 static void
@@ -89,8 +91,7 @@ target_name(struct client *c, const char *key, char *buf, size_t size)
 }
 
 static void
-send_targets(struct client *c, const char *id, int limit, const struct history_row *rows,
-             size_t nrows)
+send_targets(struct client *c, int limit, const struct history_row *rows, size_t nrows)
 {
 	char stamp[32], name[NICKLEN_MAX + 1];
 	int shown = 0;
@@ -100,20 +101,19 @@ send_targets(struct client *c, const char *id, int limit, const struct history_r
 			continue;
 		shown++;
 		format_time(rows[i].time_ms, stamp, sizeof(stamp));
-		send_line(c, "@batch=%s :%s CHATHISTORY TARGETS %s %s", id, me.name,
+		send_line(c, ":%s CHATHISTORY TARGETS %s %s", me.name,
 		          target_name(c, rows[i].target, name, sizeof(name)), stamp);
 	}
 }
 
 /* One stored line, whole, with the tags c's capabilities ask for. */
 static void
-send_row(struct client *c, const char *id, const struct history_row *r)
+send_row(struct client *c, const struct history_row *r)
 {
 	struct outmsg *om =
 	    outmsg_replayed(r->body ? r->body : "", r->time_ms, r->msgid, r->account, r->bot);
 
 	msg_set_client_tags(om, r->tags);
-	outmsg_set_batch(om, id);
 	send_msg(c, om);
 	msg_release(om);
 }
@@ -121,22 +121,17 @@ send_row(struct client *c, const char *id, const struct history_row *r)
 static void
 send_rows(struct client *c, struct replay *r, const struct history_row *rows, size_t nrows)
 {
-	static unsigned serial;
-	char id[16];
-	const char *tag = r->label[0] ? "@label=" : "", *space = r->label[0] ? " " : "";
+	const char *label = r->label[0] != '\0' ? r->label : NULL;
 
-	snprintf(id, sizeof(id), "H%u", ++serial);
 	if (r->kind == HQ_TARGETS) {
-		send_line(c, "%s%s%s:%s BATCH +%s draft/chathistory-targets", tag, r->label,
-		          space, me.name, id);
-		send_targets(c, id, r->limit, rows, nrows);
+		batch_open(c, label, "draft/chathistory-targets", NULL);
+		send_targets(c, r->limit, rows, nrows);
 	} else {
-		send_line(c, "%s%s%s:%s BATCH +%s chathistory %s", tag, r->label, space,
-		          me.name, id, r->target);
+		batch_open(c, label, "chathistory", r->target);
 		for (size_t i = 0; i < nrows; i++)
-			send_row(c, id, &rows[i]);
+			send_row(c, &rows[i]);
 	}
-	send_line(c, ":%s BATCH -%s", me.name, id);
+	batch_close(c);
 }
 
 static void
@@ -145,7 +140,7 @@ replay_answer(void *arg, const struct history_row *rows, size_t nrows, int faile
 	struct replay *r = arg;
 	struct client *c = strmap_get(&clients_by_uid, r->uid);
 
-	if (c != NULL && c->conn != NULL) {
+	if (c != NULL && c->local != NULL) {
 		if (failed)
 			send_fail(c, "CHATHISTORY", "MESSAGE_ERROR", r->target,
 			          "History could not be read");
@@ -175,11 +170,11 @@ history_replay(struct client *c, enum history_query_kind kind, const char *targe
 	if (b != NULL)
 		rq.b = *b;
 	rq.limit = limit;
-	rq.events = (c->conn->caps & CAP_EVENT_PLAYBACK) != 0;
+	rq.events = (c->local->caps & CAP_EVENT_PLAYBACK) != 0;
 	/*
 	 * Answered later, on the loop, after this command: it carries the
 	 * label itself, no ACK now.  r is not touched by the lane meanwhile.
 	 */
 	if (!history_query(&rq, replay_answer, r))
-		conn_label_take(c->conn, r->label, sizeof(r->label));
+		label_take(c, r->label, sizeof(r->label));
 }

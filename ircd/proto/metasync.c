@@ -4,11 +4,13 @@
 #include "proto/cap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "state/metadata.h"
 #include "proto/metasync.h"
 #include "state/monitor.h"
 #include "proto/numeric.h"
+#include "proto/batch.h"
 #include "proto/send.h"
 #include "state/server.h"
 #include "base/util.h"
@@ -18,13 +20,13 @@ metadata_aware(const struct client *c)
 {
 	const uint32_t both = CAP_METADATA | CAP_BATCH;
 
-	return c->conn != NULL && (c->conn->caps & both) == both;
+	return c->local != NULL && (c->local->caps & both) == both;
 }
 
 static int
 wants(const struct client *to, const char *key)
 {
-	return metadata_aware(to) && metadata_sub_has(&to->conn->meta_subs, key);
+	return metadata_aware(to) && metadata_sub_has(&to->local->meta_subs, key);
 }
 
 /* Before registration a user has no nick to name it by: "*". */
@@ -184,7 +186,7 @@ sync_run(struct client *c, const char *param, walker walk, void *target,
          const struct metadata_subs *keys, enum metasync_kind kind)
 {
 	struct sink s = {c, keys, 0, 0, 0, 0};
-	size_t room = conn_sendq_room(c->conn) / 2;
+	size_t room = conn_sendq_room(c->local->conn) / 2;
 	size_t budget = kind == METASYNC_AUTO ? MIN(room, METASYNC_AUTO_MAX) : room;
 
 	/* ":server 761 nick " ... " * :" CRLF, and "@batch=REF " in front. */
@@ -199,7 +201,7 @@ sync_run(struct client *c, const char *param, walker walk, void *target,
 		      s.bytes <= room ? 0 : METASYNC_RETRY);
 		return;
 	}
-	batch_open(c, "metadata", param);
+	batch_open(c, NULL, "metadata", param);
 	if (keys->count > 0) {
 		s.sending = 1;
 		s.serial = send_serial();
@@ -211,19 +213,19 @@ sync_run(struct client *c, const char *param, walker walk, void *target,
 void
 metasync_user(struct client *c, struct client *u, enum metasync_kind kind)
 {
-	sync_run(c, user_name(u), walk_user, u, &c->conn->meta_subs, kind);
+	sync_run(c, user_name(u), walk_user, u, &c->local->meta_subs, kind);
 }
 
 void
 metasync_channel(struct client *c, struct channel *ch, enum metasync_kind kind)
 {
-	sync_run(c, ch->name, walk_channel, ch, &c->conn->meta_subs, kind);
+	sync_run(c, ch->name, walk_channel, ch, &c->local->meta_subs, kind);
 }
 
 void
 metasync_all(struct client *c, const struct metadata_subs *keys)
 {
-	sync_run(c, "*ALL", walk_all, NULL, keys ? keys : &c->conn->meta_subs, METASYNC_ASKED);
+	sync_run(c, "*ALL", walk_all, NULL, keys ? keys : &c->local->meta_subs, METASYNC_ASKED);
 }
 
 void
@@ -231,9 +233,9 @@ metasync_welcome(struct client *c)
 {
 	struct sink s = {c, NULL, 1, 0, 0, 0};
 
-	if (!(c->conn->caps & CAP_METADATA))
+	if (!(c->local->caps & CAP_METADATA))
 		return;
-	batch_open(c, "metadata", c->nick);
+	batch_open(c, NULL, "metadata", c->nick);
 	sink_list(&s, c->nick, &c->metadata);
 	batch_close(c);
 }
@@ -242,5 +244,5 @@ void
 metasync_caps_changed(struct client *c)
 {
 	if (!metadata_aware(c))
-		metadata_sub_clear(&c->conn->meta_subs);
+		metadata_sub_clear(&c->local->meta_subs);
 }

@@ -1,12 +1,17 @@
 /* oper.c - operator status: modes, privileges, snomask, notices. */
 #include <stdlib.h>
+#include <strings.h>
 
 #include "state/client.h"
 #include "base/conf.h"
 #include "proto/numeric.h"
+#include "net/conn.h"
 #include "proto/oper.h"
+#include "proto/parse.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
+#include "state/local.h"
+#include "state/server.h"
 
 void
 oper_up(struct client *c, const struct conf_oper *o)
@@ -15,6 +20,9 @@ oper_up(struct client *c, const struct conf_oper *o)
 
 	client_set_umode(c, UMODE_OPER, 1);
 	client_set_umode(c, UMODE_SNOTICE, 1);
+	/* Operators are exempt from fake lag and the spam limits. */
+	if (c->local != NULL)
+		c->local->conn->flags |= CONN_FLOOD_EXEMPT;
 	c->privileges = o->privileges;
 	free(c->oper_name);
 	c->oper_name = xstrdup(o->name);
@@ -31,6 +39,8 @@ oper_down(struct client *c)
 {
 	client_set_umode(c, UMODE_OPER, 0);
 	client_set_umode(c, UMODE_SNOTICE, 0);
+	if (c->local != NULL)
+		c->local->conn->flags &= ~CONN_FLOOD_EXEMPT;
 	c->privileges = 0;
 	free(c->oper_name);
 	c->oper_name = NULL;
@@ -48,4 +58,16 @@ oper_require(struct client *c, uint32_t privs)
 		reply(c, ERR_NOPRIVILEGES,
 		      ":Permission Denied - You lack the needed privilege");
 	return 0;
+}
+
+/* Both DIE and RESTART want the server's name, so a typo stops nothing. */
+int
+confirm_server_name(struct client *c, struct irc_msg *m, const char *cmd)
+{
+	if (m->argc < 1 || strcasecmp(m->argv[0], me.name) != 0) {
+		send_notice(c, "*** %s needs the server name to confirm: %s %s", cmd, cmd,
+		            me.name);
+		return 0;
+	}
+	return 1;
 }

@@ -12,4 +12,8 @@ void oper_down(struct client *c);
 /* 1 when c is an operator holding every privilege in privs; else 481. */
 int oper_require(struct client *c, uint32_t privs);
 
+struct irc_msg;
+/* DIE and RESTART: 1 when the first parameter is this server's name. */
+int confirm_server_name(struct client *c, struct irc_msg *m, const char *cmd);
+
 #endif

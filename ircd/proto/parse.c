@@ -1,6 +1,8 @@
 /* parse.c - the message parser: tags, source, command, params. */
+#include <stdio.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "proto/parse.h"
 
 static char *
@@ -136,4 +138,36 @@ tag_escape(const char *value, char *out, size_t size)
 	}
 	out[n] = '\0';
 	return n;
+}
+
+const char *
+param_word(const char *s)
+{
+	/* A few buffers in turn, so one reply may echo two words. */
+	static char bufs[4][CHANNELLEN_MAX + 1];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+	size_t n = strcspn(s, " ");
+
+	if (n == 0 || s[0] == ':')
+		return "*";
+	snprintf(buf, sizeof(bufs[0]), "%.*s", (int)MIN(n, sizeof(bufs[0]) - 1), s);
+	return buf;
+}
+
+char *
+list_next(char **cursor)
+{
+	char *item = *cursor, *comma;
+
+	if (item == NULL)
+		return NULL;
+	comma = strchr(item, ',');
+	if (comma != NULL) {
+		*comma = '\0';
+		*cursor = comma + 1;
+	} else {
+		*cursor = NULL;
+	}
+	return item;
 }

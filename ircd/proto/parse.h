@@ -37,4 +37,9 @@ void tag_unescape(char *value);
 /* Escape a tag value into out (bounded); returns the length written. */
 size_t tag_escape(const char *value, char *out, size_t size);
 
+/* A client-supplied name made safe as a middle parameter: cut at a space. */
+const char *param_word(const char *s);
+/* Iterate a comma list in place: returns the next item or NULL. */
+char *list_next(char **cursor);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "store/account.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "net/conn.h"
 #include "proto/numeric.h"
 #include "base/passwd.h"
@@ -41,9 +42,9 @@ struct sasl_session {
 	unsigned char server_key[32];
 };
 
-/* A PLAIN check in flight; cn becomes NULL if the connection goes first. */
+/* A PLAIN check in flight; client becomes NULL if the client goes first. */
 struct sasl_check {
-	struct conn *cn;
+	struct client *client;
 	char account[ACCOUNT_NAME_MAX + 1];
 	char password[256];
 	char hash[200];
@@ -51,42 +52,44 @@ struct sasl_check {
 };
 
 static void
-session_free(struct conn *cn)
+session_free(struct client *c)
 {
-	if (cn->sasl == NULL)
+	struct local *l = c->local;
+
+	if (l->sasl == NULL)
 		return;
-	if (cn->sasl->pending != NULL)
-		cn->sasl->pending->cn = NULL;
-	OPENSSL_cleanse(cn->sasl, sizeof(*cn->sasl));
-	free(cn->sasl);
-	cn->sasl = NULL;
+	if (l->sasl->pending != NULL)
+		l->sasl->pending->client = NULL;
+	OPENSSL_cleanse(l->sasl, sizeof(*l->sasl));
+	free(l->sasl);
+	l->sasl = NULL;
 }
 
 int
-sasl_in_progress(const struct conn *cn)
+sasl_in_progress(const struct client *c)
 {
-	return cn->sasl != NULL;
+	return c->local->sasl != NULL;
 }
 
 void
-sasl_abort(struct conn *cn, int tell)
+sasl_abort(struct client *c, int tell)
 {
-	if (cn->sasl == NULL)
+	if (c->local->sasl == NULL)
 		return;
-	session_free(cn);
+	session_free(c);
 	if (tell)
-		reply(cn->client, ERR_SASLABORTED, ":SASL authentication aborted");
+		reply(c, ERR_SASLABORTED, ":SASL authentication aborted");
 }
 
 static void
 sasl_fail(struct client *c, const char *why)
 {
-	struct conn *cn = c->conn;
+	struct local *l = c->local;
 
-	session_free(cn);
-	cn->sasl_failures++;
+	session_free(c);
+	l->sasl_failures++;
 	/* Each failure costs flood credit: guessing is slow. */
-	conn_charge(cn, 5 * cn->sasl_failures);
+	conn_charge(l->conn, 5 * l->sasl_failures);
 	reply(c, ERR_SASLFAIL, ":SASL authentication failed%s%s", why ? ": " : "",
 	      why ? why : "");
 }
@@ -98,7 +101,7 @@ sasl_succeed(struct client *c, const char *account)
 
 	/* account may point into the session, which is freed here. */
 	str_copy(name, account, sizeof(name));
-	session_free(c->conn);
+	session_free(c);
 	account_login(c, name);
 	reply(c, RPL_SASLSUCCESS, ":SASL authentication successful");
 }
@@ -115,14 +118,14 @@ static void
 check_done(void *arg)
 {
 	struct sasl_check *chk = arg;
-	struct conn *cn = chk->cn;
+	struct client *c = chk->client;
 
-	if (cn != NULL && cn->state != CONN_CLOSING && cn->sasl != NULL) {
-		cn->sasl->pending = NULL;
+	if (c != NULL && c->local->conn->state != CONN_CLOSING && c->local->sasl != NULL) {
+		c->local->sasl->pending = NULL;
 		if (chk->ok)
-			sasl_succeed(cn->client, chk->account);
+			sasl_succeed(c, chk->account);
 		else
-			sasl_fail(cn->client, "invalid credentials");
+			sasl_fail(c, "invalid credentials");
 	}
 	OPENSSL_cleanse(chk, sizeof(*chk));
 	free(chk);
@@ -155,12 +158,12 @@ mech_plain(struct client *c, const unsigned char *data, long len)
 		return;
 	}
 	chk = xcalloc(1, sizeof(*chk));
-	chk->cn = c->conn;
+	chk->client = c;
 	str_copy(chk->account, a.name, sizeof(chk->account));
 	snprintf(chk->password, sizeof(chk->password), "%.*s",
 	         (int)(len - (password - authzid)), password);
 	str_copy(chk->hash, a.password, sizeof(chk->hash));
-	c->conn->sasl->pending = chk;
+	c->local->sasl->pending = chk;
 	worker_submit(check_work, check_done, chk);
 }
 
@@ -292,7 +295,7 @@ scram_final(struct client *c, struct sasl_session *s, const char *msg)
 static void
 sasl_response(struct client *c)
 {
-	struct sasl_session *s = c->conn->sasl;
+	struct sasl_session *s = c->local->sasl;
 	unsigned char data[SASL_BUF_MAX];
 	long len = 0;
 
@@ -325,8 +328,8 @@ sasl_start(struct client *c, const char *mech)
 		reply(c, ERR_SASLALREADY, ":You have already authenticated using SASL");
 		return;
 	}
-	if (c->conn->sasl_failures >= SASL_MAX_FAILURES) {
-		conn_charge(c->conn, 10);
+	if (c->local->sasl_failures >= SASL_MAX_FAILURES) {
+		conn_charge(c->local->conn, 10);
 		reply(c, ERR_SASLFAIL, ":SASL authentication failed: too many attempts");
 		return;
 	}
@@ -343,19 +346,19 @@ sasl_start(struct client *c, const char *mech)
 		reply(c, ERR_SASLFAIL, ":SASL authentication failed: unknown mechanism");
 		return;
 	}
-	c->conn->sasl = s;
+	c->local->sasl = s;
 	send_line(c, "AUTHENTICATE +");
 }
 
 void
 sasl_authenticate(struct client *c, const char *param)
 {
-	struct sasl_session *s = c->conn->sasl;
+	struct sasl_session *s = c->local->sasl;
 	size_t len = strlen(param);
 
 	if (strcmp(param, "*") == 0) {
 		if (s != NULL)
-			sasl_abort(c->conn, 1);
+			sasl_abort(c, 1);
 		else
 			reply(c, ERR_SASLFAIL, ":SASL authentication failed: nothing to abort");
 		return;
@@ -368,13 +371,13 @@ sasl_authenticate(struct client *c, const char *param)
 		return; /* a check is running: ignore until it answers */
 	if (len > CHUNK) {
 		reply(c, ERR_SASLTOOLONG, ":SASL message too long");
-		session_free(c->conn);
+		session_free(c);
 		return;
 	}
 	if (strcmp(param, "+") != 0) {
 		if (s->len + len > SASL_BUF_MAX) {
 			reply(c, ERR_SASLTOOLONG, ":SASL message too long");
-			session_free(c->conn);
+			session_free(c);
 			return;
 		}
 		memcpy(s->buf + s->len, param, len);

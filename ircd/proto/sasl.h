@@ -3,7 +3,6 @@
 #define EVIRCD_SASL_H
 
 struct client;
-struct conn;
 
 #define SASL_MECHS "PLAIN,EXTERNAL,SCRAM-SHA-256"
 #define SASL_MAX_FAILURES 3
@@ -11,7 +10,7 @@ struct conn;
 /* AUTHENTICATE <param> from c: start, continue, or abort a session. */
 void sasl_authenticate(struct client *c, const char *param);
 /* Registration is completing or the connection is going: drop the session. */
-void sasl_abort(struct conn *cn, int tell);
-int sasl_in_progress(const struct conn *cn);
+void sasl_abort(struct client *c, int tell);
+int sasl_in_progress(const struct client *c);
 
 #endif

@@ -5,34 +5,47 @@
 #include <string.h>
 
 #include "state/channel.h"
+#include "proto/cap.h"
 #include "state/client.h"
 #include "net/conn.h"
 #include "base/bounds.h"
 #include "net/line.h"
-#include "state/monitor.h"
+#include "proto/batch.h"
+#include "proto/monitor_notify.h"
+#include "state/local.h"
 #include "proto/send.h"
 #include "state/server.h"
 #include "base/stats.h"
 
-/* The reply batch open now (batch_open): its client and reference tag. */
-static struct client *batch_to;
-static char batch_ref[16];
+static const struct link_ops *links;
 
-/* A line for the open batch: "@batch=REF" merged in front of any tags. */
-static void
-send_batched(struct conn *cn, const char *line, size_t len)
+void
+send_set_link_ops(const struct link_ops *ops)
 {
-	char out[OUT_LINE_MAX + sizeof(batch_ref) + 16];
-	int n;
+	links = ops;
+}
 
-	if (line[0] == '@')
-		n = snprintf(out, sizeof(out), "@batch=%s;%s", batch_ref, line + 1);
-	else
-		n = snprintf(out, sizeof(out), "@batch=%s %s", batch_ref, line);
-	if (n > 0 && (size_t)n < sizeof(out))
-		conn_send_bytes(cn, out, (size_t)n);
+/* Every line to one local client passes here: framed while a label or batch is open. */
+static void
+out_bytes(struct client *to, const char *line, size_t len)
+{
+	struct conn *cn = to->local->conn;
+
+	if (cn->flags & CONN_OUTPUT_HOOK)
+		batch_filter(to, line, len);
 	else
 		conn_send_bytes(cn, line, len);
+}
+
+static void
+out_buf(struct client *to, struct msgbuf *mb)
+{
+	struct conn *cn = to->local->conn;
+
+	if (cn->flags & CONN_OUTPUT_HOOK)
+		batch_filter(to, mb->data, mb->len);
+	else
+		conn_send_buf(cn, mb);
 }
 
 static void
@@ -41,36 +54,16 @@ send_vline(struct client *to, const char *prefix, const char *fmt, va_list ap)
 	char line[OUT_LINE_MAX + 1];
 	size_t n;
 
-	if (to->conn == NULL)
+	if (to->local == NULL) {
+		/* A user behind a link: the link module routes it, once it exists. */
+		if (links != NULL && links->line != NULL) {
+			n = line_vformat(line, prefix, fmt, ap);
+			links->line(to, line, n);
+		}
 		return;
+	}
 	n = line_vformat(line, prefix, fmt, ap);
-	if (to == batch_to)
-		send_batched(to->conn, line, n);
-	else
-		conn_send_bytes(to->conn, line, n);
-}
-
-void
-batch_open(struct client *c, const char *type, const char *param)
-{
-	static unsigned serial;
-
-	batch_to = NULL;
-	if (c->conn == NULL || !(c->conn->caps & CAP_BATCH))
-		return;
-	snprintf(batch_ref, sizeof(batch_ref), "B%u", ++serial);
-	send_line(c, ":%s BATCH +%s %s%s%s", me.name, batch_ref, type, param ? " " : "",
-	          param ? param : "");
-	batch_to = c;
-}
-
-void
-batch_close(struct client *c)
-{
-	if (batch_to != c)
-		return;
-	batch_to = NULL;
-	send_line(c, ":%s BATCH -%s", me.name, batch_ref);
+	out_bytes(to, line, n);
 }
 
 void
@@ -214,7 +207,7 @@ msg_release(struct outmsg *om)
 unsigned
 client_wanted_tags(const struct client *c)
 {
-	uint32_t caps = c->conn != NULL ? c->conn->caps : 0;
+	uint32_t caps = c->local != NULL ? c->local->caps : 0;
 	unsigned tags = 0;
 
 	if (caps & CAP_SERVER_TIME)
@@ -229,8 +222,8 @@ client_wanted_tags(const struct client *c)
 void
 send_msg(struct client *to, struct outmsg *om)
 {
-	if (to->conn != NULL)
-		conn_send_buf(to->conn, outmsg_flavour(om, to->conn->tags_wanted));
+	if (to->local != NULL)
+		out_buf(to, outmsg_flavour(om, to->local->tags_wanted));
 }
 
 void
@@ -239,14 +232,14 @@ send_channel_filtered(struct channel *ch, struct client *skip, struct outmsg *om
 {
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
 		struct membership *m = ch->members[i];
-		struct conn *cn = m->client->conn;
-		if (m->client == skip || cn == NULL)
+		struct local *l = m->client->local;
+		if (m->client == skip || l == NULL)
 			continue;
 		if (status != 0 && !(m->flags & status))
 			continue;
-		if ((cn->caps & caps) != caps || (cn->caps & without_caps) != 0)
+		if ((l->caps & caps) != caps || (l->caps & without_caps) != 0)
 			continue;
-		conn_send_buf(cn, outmsg_flavour(om, cn->tags_wanted));
+		out_buf(m->client, outmsg_flavour(om, l->tags_wanted));
 	}
 	stats_fanout(ch->nmembers);
 }
@@ -275,8 +268,8 @@ send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t 
 	struct membership *cm;
 
 	c->mark = serial;
-	if (include_self && c->conn != NULL && (c->conn->caps & caps) == caps &&
-	    (c->conn->caps & without_caps) == 0)
+	if (include_self && c->local != NULL && (c->local->caps & caps) == caps &&
+	    (c->local->caps & without_caps) == 0)
 		send_msg(c, om);
 	LIST_FOREACH (cm, &c->channels, client_link) {
 		struct channel *ch = cm->channel;
@@ -285,8 +278,8 @@ send_common_cap(struct client *c, struct outmsg *om, int include_self, uint32_t 
 			if (to->mark == serial)
 				continue;
 			to->mark = serial;
-			if (to->conn == NULL || (to->conn->caps & caps) != caps ||
-			    (to->conn->caps & without_caps) != 0)
+			if (to->local == NULL || (to->local->caps & caps) != caps ||
+			    (to->local->caps & without_caps) != 0)
 				continue;
 			send_msg(to, om);
 		}

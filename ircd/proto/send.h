@@ -9,7 +9,16 @@
 struct client;
 struct channel;
 
-/* Raw line to one local client ("\r\n" added, cut to 512 bytes). */
+/*
+ * Server links plug in here: a line for a user behind a link (numerics,
+ * notices) goes to line(); NULL until a link module installs it.
+ */
+struct link_ops {
+	void (*line)(struct client *to, const char *line, size_t len);
+};
+void send_set_link_ops(const struct link_ops *ops);
+
+/* Raw line to one client ("\r\n" added, cut to 512 bytes). */
 void send_line(struct client *to, const char *fmt, ...) PRINTF(2, 3);
 /* ":server NNN nick " + text. */
 void reply(struct client *to, int numeric, const char *fmt, ...) PRINTF(3, 4);
@@ -26,15 +35,6 @@ void send_warn(struct client *to, const char *cmd, const char *code, const char 
                const char *fmt, ...) PRINTF(5, 6);
 void send_note(struct client *to, const char *cmd, const char *code, const char *context,
                const char *fmt, ...) PRINTF(5, 6);
-
-/*
- * A batch of replies to one client ("BATCH +REF type [param]"): until
- * batch_close, every line sent to c (reply, send_line, FAIL/WARN/NOTE)
- * carries @batch=REF.  Without the batch capability nothing is framed and
- * the lines go out plain.  One batch is open at a time.
- */
-void batch_open(struct client *c, const char *type, const char *param);
-void batch_close(struct client *c);
 
 /*
  * A message serialized once, to be queued to any number of recipients,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "state/client.h"
+#include "state/local.h"
 #include "base/hash.h"
 #include "proto/send.h"
 #include "state/server.h"
@@ -61,7 +62,7 @@ void
 snomask_set(struct client *c, uint32_t mask)
 {
 	c->snomask = mask;
-	if (mask != 0 && c->conn != NULL)
+	if (mask != 0 && c->local != NULL)
 		ptrmap_put(&subscribers, c, c);
 	else
 		ptrmap_del(&subscribers, c);

@@ -11,13 +11,6 @@
 
 struct strmap channels;
 uint32_t ban_serial_global = 1;
-static void (*channel_ended)(const char *name);
-
-void
-channel_on_end(void (*ended)(const char *name))
-{
-	channel_ended = ended;
-}
 
 void
 channel_tables_init(void)
@@ -49,14 +42,22 @@ channel_create(const char *name)
 	return ch;
 }
 
+static void (*ended_hook)(const char *name);
+
+void
+channel_on_end(void (*ended)(const char *name))
+{
+	ended_hook = ended;
+}
+
 static void
 channel_destroy(struct channel *ch)
 {
 	struct invite *inv;
 
 	strmap_del(&channels, ch->name);
-	if (channel_ended != NULL)
-		channel_ended(ch->name);
+	if (ended_hook != NULL)
+		ended_hook(ch->name);
 	for (int i = 0; i < BAN_LISTS; i++) {
 		struct ban *b;
 		while ((b = TAILQ_FIRST(&ch->bans[i])) != NULL)
@@ -321,4 +322,20 @@ invite_clear_client(struct client *c)
 
 	while ((inv = LIST_FIRST(&c->invites)) != NULL)
 		invite_del(inv->channel, c);
+}
+
+const char *
+channel_cannot_send(struct client *c, struct channel *ch)
+{
+	struct membership *mem = channel_member(ch, c);
+
+	if (mem != NULL && (mem->flags & (MEMBER_OP | MEMBER_VOICE)))
+		return NULL;
+	if (mem == NULL && (ch->modes & CMODE_NOEXTERNAL))
+		return "no external messages (+n)";
+	if (ch->modes & CMODE_MODERATED)
+		return "channel is moderated (+m)";
+	if (channel_is_banned(ch, c, mem))
+		return "you are banned (+b)";
+	return NULL;
 }

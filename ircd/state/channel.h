@@ -87,11 +87,10 @@ struct membership *channel_member(const struct channel *ch, const struct client 
 struct membership *channel_add(struct channel *ch, struct client *c, uint8_t flags);
 /* Remove; destroys the channel when it empties. */
 void channel_remove(struct membership *m);
-/*
- * Told the name of each channel that ends (its last member left), so a
- * layer above can forget what it kept of it (the chat history).
- */
+/* Who hears of a channel's end (its history goes with it): one listener. */
 void channel_on_end(void (*ended)(const char *name));
+/* NULL when c may speak in ch (+n, +m, +b), else why not (for 404). */
+const char *channel_cannot_send(struct client *c, struct channel *ch);
 void channel_part_all(struct client *c);
 /* 1 when name is a valid channel name no longer than maxlen. */
 int channel_name_valid(const char *name, unsigned maxlen);

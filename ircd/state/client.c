@@ -5,10 +5,10 @@
 
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "base/casemap.h"
 #include "state/monitor.h"
 #include "state/server.h"
-#include "proto/snomask.h"
 #include "base/util.h"
 
 struct strmap clients_by_nick;
@@ -58,7 +58,8 @@ client_new_local(struct conn *conn, const char *ip)
 {
 	struct client *c = xcalloc(1, sizeof(*c));
 
-	c->conn = conn;
+	c->local = xcalloc(1, sizeof(*c->local));
+	c->local->conn = conn;
 	c->server = &me;
 	c->signon = now;
 	str_copy(c->ip, ip, sizeof(c->ip));
@@ -95,8 +96,11 @@ client_free(struct client *c)
 	free(c->certfp);
 	free(c->account);
 	free(c->oper_name);
-	if (c->snomask != 0)
-		snomask_set(c, 0);
+	if (c->local != NULL) {
+		metadata_sub_clear(&c->local->meta_subs);
+		free(c->local->password);
+		free(c->local);
+	}
 	free(c);
 }
 
@@ -109,19 +113,12 @@ client_find_nick(const char *nick)
 void
 client_set_nick(struct client *c, const char *nick)
 {
-	char old[NICKLEN_MAX + 1];
-
-	str_copy(old, c->nick, sizeof(old));
 	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
 		strmap_del(&clients_by_nick, c->nick);
 	str_copy(c->nick, nick, sizeof(c->nick));
 	c->nick_ts = now;
 	strmap_put(&clients_by_nick, c->nick, c);
 	channel_invalidate_bans(c);
-	if (c->registered && irc_strcmp(old, nick) != 0) {
-		monitor_signoff(c, old);
-		monitor_signon(c);
-	}
 }
 
 void
@@ -141,7 +138,6 @@ client_register(struct client *c)
 	global = client_count_global();
 	if (global > clients_max_global)
 		clients_max_global = global;
-	monitor_signon(c);
 }
 
 const char *
@@ -160,7 +156,7 @@ client_name(const struct client *c)
 int
 client_is_local(const struct client *c)
 {
-	return c->conn != NULL;
+	return c->local != NULL;
 }
 
 unsigned

@@ -11,6 +11,7 @@
 #include "base/bounds.h"
 
 struct conn;
+struct local;
 struct server;
 struct membership;
 struct invite;
@@ -25,7 +26,7 @@ struct invite;
 
 /*
  * Every user, local or on another server, is one record: a TS6 UID, a
- * nick with its TS, and both directions of channel membership.  conn is
+ * nick with its TS, and both directions of channel membership.  local is
  * NULL for remote users, so the same code serves both once links exist.
  */
 struct client {
@@ -47,7 +48,7 @@ struct client {
 	char *oper_name;     /* the [oper] block used, while +o */
 	uint32_t mark;       /* broadcast serial: "already sent this one" */
 	struct server *server;
-	struct conn *conn;
+	struct local *local; /* state/local.h: only for clients connected here */
 	LIST_HEAD(, membership) channels;
 	LIST_HEAD(, invite) invites;
 	LIST_HEAD(, watch) monitors; /* nicks this client MONITORs */

@@ -3,16 +3,11 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#include "proto/cap.h"
 #include "base/casemap.h"
-#include "state/client.h"
-#include "net/conn.h"
 #include "base/hash.h"
-#include "proto/metasync.h"
-#include "state/monitor.h"
-#include "proto/numeric.h"
-#include "proto/send.h"
 #include "base/util.h"
+#include "state/client.h"
+#include "state/monitor.h"
 
 struct watched;
 
@@ -118,60 +113,21 @@ monitor_list(const struct client *c, void (*visit)(const char *nick, void *arg),
 }
 
 void
-monitor_signon(struct client *c)
-{
-	struct watched *t = watched_nicks.count ? strmap_get(&watched_nicks, c->nick) : NULL;
-	struct watch *w;
-
-	if (t == NULL)
-		return;
-	LIST_FOREACH (w, &t->watchers, by_target) {
-		reply(w->watcher, RPL_MONONLINE, ":%s!%s@%s", c->nick, c->user, c->host);
-		/* draft/metadata-3: a 730 brings the user's metadata along. */
-		if (metadata_aware(w->watcher))
-			metasync_user(w->watcher, c, METASYNC_AUTO);
-	}
-}
-
-void
 monitor_each_watcher(struct client *c, void (*visit)(struct client *watcher, void *arg),
                      void *arg)
 {
-	struct watched *t = watched_nicks.count ? strmap_get(&watched_nicks, c->nick) : NULL;
+	monitor_each_watcher_of(c->nick, visit, arg);
+}
+
+void
+monitor_each_watcher_of(const char *nick, void (*visit)(struct client *watcher, void *arg),
+                        void *arg)
+{
+	struct watched *t = watched_nicks.count ? strmap_get(&watched_nicks, nick) : NULL;
 	struct watch *w;
 
 	if (t == NULL)
 		return;
 	LIST_FOREACH (w, &t->watchers, by_target)
 		visit(w->watcher, arg);
-}
-
-void
-monitor_signoff(struct client *c, const char *old_nick)
-{
-	struct watched *t = watched_nicks.count ? strmap_get(&watched_nicks, old_nick) : NULL;
-	struct watch *w;
-
-	if (t == NULL)
-		return;
-	LIST_FOREACH (w, &t->watchers, by_target)
-		reply(w->watcher, RPL_MONOFFLINE, ":%s", old_nick);
-}
-
-void
-monitor_notify(struct client *c, struct outmsg *om, uint32_t caps, uint32_t serial)
-{
-	struct watched *t = watched_nicks.count ? strmap_get(&watched_nicks, c->nick) : NULL;
-	struct watch *w;
-
-	if (t == NULL)
-		return;
-	caps |= CAP_EXTENDED_MONITOR;
-	LIST_FOREACH (w, &t->watchers, by_target) {
-		struct client *to = w->watcher;
-		if (to->mark == serial || to->conn == NULL || (to->conn->caps & caps) != caps)
-			continue;
-		to->mark = serial;
-		send_msg(to, om);
-	}
 }

@@ -192,7 +192,6 @@ history_open(const struct config *c)
 	flush_ms = c->history.flush_interval;
 	max_per_target = c->history.max_per_target;
 	max_age_ms = (int64_t)c->history.max_age * 1000;
-	channel_on_end(history_channel_ended);
 	if (enabled && history_db_open(c->database_path) != 0) {
 		enabled = 0;
 		return -1;

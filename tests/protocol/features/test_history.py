@@ -276,6 +276,20 @@ def test_replayed_tags_follow_the_readers_capabilities(make_server):
         x.close()
 
 
+def until_batches_close(c):
+    """Lines up to the one closing the last batch opened (nested ones too)."""
+    got, open_refs = [], []
+    while True:
+        m = c.recv()
+        got.append(m)
+        if m.command == "BATCH" and m.params[0][0] == "+":
+            open_refs.append(m.params[0][1:])
+        elif m.command == "BATCH":
+            open_refs.remove(m.params[0][1:])
+            if not open_refs:
+                return got
+
+
 def test_labeled_chathistory_carries_its_label_once(make_server):
     srv = make_server()
     caps = HIST_CAPS + ["labeled-response"]
@@ -287,12 +301,30 @@ def test_labeled_chathistory_carries_its_label_once(make_server):
     for n, query in enumerate(("CHATHISTORY LATEST #labels * 1",
                                "CHATHISTORY LATEST #labels * 10")):
         c.send("@label=q%d %s" % (n, query))
-        c.send("PING done%d" % n)
-        got = c.collect(lambda m: m.command == "PONG")
-        labelled = [m for m in got if "label" in m.tags]
-        assert len(labelled) == 1 and labelled[0].tags["label"] == "q%d" % n, got
-        assert labelled[0] is got[0] and got[0].command == "BATCH", got
+        got = until_batches_close(c)
+        assert got[0].command == "BATCH" and got[0].tags.get("label") == "q%d" % n, got
         assert [m.params for m in got if m.command == "PRIVMSG"] == [["#labels", "one"]]
+        c.send("PING done%d" % n)
+        got += c.collect(lambda m: m.command == "PONG")
+        assert [m for m in got if "label" in m.tags] == [got[0]], got
+    c.close()
+
+
+def test_history_without_batch_cap_comes_unframed(make_server):
+    srv = make_server()
+    c = srv.client().register("unbatched", caps=["draft/chathistory", "server-time"])
+    c.send("JOIN #plain")
+    c.expect("366")
+    say(c, "#plain", ["first", "second"])
+    for query in ("CHATHISTORY LATEST #plain * 2", "CHATHISTORY LATEST #plain * 10"):
+        c.send(query)
+        got = c.collect(lambda m: m.command == "PRIVMSG" and m.params[1] == "second")
+        c.send("PING after")
+        got += c.collect(lambda m: m.command == "PONG")
+        msgs = [m for m in got if m.command == "PRIVMSG"]
+        assert [m.params[1] for m in msgs] == ["first", "second"], (query, got)
+        assert not [m for m in got if m.command == "BATCH" or "batch" in m.tags], got
+        assert all(set(m.tags) == {"time"} for m in msgs), got
     c.close()
 
 

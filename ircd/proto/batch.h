@@ -1,0 +1,37 @@
+/*
+ * batch.h - the one way to frame lines to a client: reply batches that
+ * nest (IRCv3 batch), labeled responses (labeled-response), and the
+ * references of batches sent to many (draft/multiline, netsplit).
+ */
+#ifndef EVIRCD_BATCH_H
+#define EVIRCD_BATCH_H
+
+#include <stddef.h>
+
+struct client;
+
+/*
+ * Open a batch to c ("BATCH +REF type [params]"), inside any batch open
+ * to c already; until batch_close every line to c carries @batch=REF.
+ * label: a label taken earlier (label_take) for an answer that comes
+ * late, else NULL.  Without the batch capability nothing is framed.
+ */
+void batch_open(struct client *c, const char *label, const char *type, const char *params);
+void batch_close(struct client *c);
+/* A fresh reference for a batch many recipients share. */
+void batch_ref_new(char *out, size_t size);
+
+/*
+ * labeled-response, run by the dispatcher around one labeled command:
+ * its single reply carries the label, several go in a labeled-response
+ * batch, none gets an ACK.  Lines are passed through as they come.
+ */
+void label_begin(struct client *c, const char *label);
+void label_end(struct client *c);
+/* The command answers later, labeled by itself: no ACK now. */
+void label_take(struct client *c, char *out, size_t size);
+
+/* The send path's entry for a client whose output is framed (net CONN_OUTPUT_HOOK). */
+void batch_filter(struct client *c, const char *line, size_t len);
+
+#endif

@@ -1,0 +1,14 @@
+/* ratelimit.h - spam limits on local clients (as Solanum has them). */
+#ifndef EVIRCD_RATELIMIT_H
+#define EVIRCD_RATELIMIT_H
+
+struct client;
+
+/* 0 when c may message target now; -1 when it changes targets too fast. */
+int ratelimit_target(struct client *c, const char *target);
+/* 1 when c may change nick now, else 0 and *wait (seconds). */
+int ratelimit_nick_change(struct client *c, unsigned *wait);
+/* 1 when c may change metadata now (20 changes per 10 s), else 0 and *wait. */
+int ratelimit_metadata_change(struct client *c, unsigned *wait);
+
+#endif

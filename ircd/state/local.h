@@ -1,0 +1,62 @@
+/* local.h - what a client on this server has that a remote one does not. */
+#ifndef EVIRCD_LOCAL_H
+#define EVIRCD_LOCAL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "state/metadata.h"
+
+struct conn;
+struct dns_request;
+struct sasl_session;
+struct multiline;
+
+/* Registration and command progress; the transport keeps its own flags. */
+#define LOCAL_CAP_NEGOTIATING 0x01 /* CAP LS/REQ seen, no CAP END yet */
+#define LOCAL_GOT_NICK 0x02
+#define LOCAL_GOT_USER 0x04
+#define LOCAL_OPER_PENDING 0x08     /* an OPER password check is running */
+#define LOCAL_DNS_PENDING 0x10      /* registration waits for the host lookup */
+#define LOCAL_REGISTER_PENDING 0x20 /* an account REGISTER is being made */
+
+/* Reply batches open to one client at once (proto/batch.c): they nest. */
+#define BATCH_DEPTH_MAX 4
+#define TARGET_SLOTS 8
+
+/* At most N events per fixed window of S seconds (NICK, METADATA changes). */
+struct rate_window {
+	time_t start;
+	unsigned count;
+};
+
+/*
+ * The protocol state of a client connected here: capabilities, what its
+ * commands in flight wait for, its spam limits.  A remote client has
+ * none (client->local is NULL); handlers' "proceed" halves never read it.
+ */
+struct local {
+	struct conn *conn; /* the transport (net/conn.h) */
+	uint32_t flags;    /* LOCAL_* */
+	uint32_t caps;        /* CAP_* negotiated */
+	uint32_t tags_wanted; /* TAG_* those caps ask for (proto/outmsg.h) */
+	uint16_t cap_version; /* 302 after CAP LS 302 */
+	uint8_t batch_depth;
+	uint32_t batch_refs[BATCH_DEPTH_MAX]; /* open reply batches, innermost last */
+	char *password;                       /* from PASS, until registration */
+	struct dns_request *dns;              /* host lookup in flight */
+	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
+	unsigned sasl_failures;
+	void *registration;             /* REGISTER in flight (modules/m_register.c) */
+	struct multiline *multiline;    /* an open draft/multiline batch */
+	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
+	/* Target-change limit: recent distinct message targets (hash, when). */
+	uint32_t targets[TARGET_SLOTS];
+	time_t targets_when[TARGET_SLOTS];
+	struct rate_window nick_changes; /* NICK cycling limit */
+	struct rate_window meta_changes; /* METADATA changes limit */
+	time_t nick_deadline;            /* log in by then or be renamed (0: none) */
+	time_t last_message;             /* WHOIS idle: last PRIVMSG/NOTICE */
+};
+
+#endif

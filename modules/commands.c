@@ -1,0 +1,97 @@
+/* commands.c - the command table: one row per command, a handler slot per origin. */
+#include "base/util.h"
+#include "modules/modules.h"
+#include "proto/command.h"
+#include "proto/session.h"
+#include "state/client.h"
+#include "state/local.h"
+
+#define U CMD_UNREG
+#define R CMD_USER
+#define O (CMD_USER | CMD_OPER)
+
+/* A command only clients connected here send: name, handler, states, min params, penalty. */
+#define LOCAL(name, handler, allowed, min, penalty)                                          \
+	{name, handler, NULL, NULL, allowed, min, penalty, 0, 0}
+
+/* Sorted by name. */
+static struct command commands[] = {
+    LOCAL("ACCOUNT", m_account, R, 1, 1),
+    LOCAL("ADMIN", m_admin, R, 0, 2),
+    LOCAL("AUTHENTICATE", m_authenticate, U | R, 1, 1),
+    LOCAL("AWAY", m_away, R, 0, 1),
+    LOCAL("BATCH", m_batch, R, 1, 1),
+    LOCAL("CAP", m_cap, U | R, 1, 1),
+    LOCAL("CHATHISTORY", m_chathistory, R, 1, 2),
+    LOCAL("DIE", m_die, O, 0, 1),
+    LOCAL("DLINE", m_dline, O, 1, 1),
+    LOCAL("HELP", m_help, R, 0, 2),
+    LOCAL("INFO", m_info, R, 0, 2),
+    LOCAL("INVITE", m_invite, R, 2, 1),
+    LOCAL("ISON", m_ison, R, 1, 1),
+    LOCAL("JOIN", m_join, R, 1, 2),
+    LOCAL("KICK", m_kick, R, 2, 1),
+    LOCAL("KILL", m_kill, O, 1, 1),
+    LOCAL("KLINE", m_kline, O, 1, 1),
+    LOCAL("LIST", m_list, R, 0, 2),
+    LOCAL("LUSERS", m_lusers, R, 0, 2),
+    LOCAL("MARKREAD", m_markread, R, 1, 1),
+    LOCAL("METADATA", m_metadata, U | R, 0, 1),
+    LOCAL("MODE", m_mode, R, 1, 1),
+    LOCAL("MONITOR", m_monitor, R, 1, 1),
+    LOCAL("MOTD", m_motd, R, 0, 2),
+    LOCAL("NAMES", m_names, R, 0, 2),
+    LOCAL("NICK", m_nick, U | R, 0, 2),
+    LOCAL("NOTICE", m_notice, R, 0, 1),
+    LOCAL("OPER", m_oper, R, 1, 3),
+    LOCAL("PART", m_part, R, 1, 2),
+    LOCAL("PASS", m_pass, U | R, 1, 0),
+    LOCAL("PING", m_ping, U | R, 0, 0),
+    LOCAL("PONG", m_pong, U | R, 0, 0),
+    LOCAL("PRIVMSG", m_privmsg, R, 0, 1),
+    LOCAL("QUIT", m_quit, U | R, 0, 0),
+    LOCAL("REDACT", m_redact, R, 2, 1),
+    LOCAL("REGISTER", m_register, U | R, 3, 5),
+    LOCAL("REHASH", m_rehash, O, 0, 1),
+    LOCAL("RESTART", m_restart, O, 0, 1),
+    LOCAL("SETNAME", m_setname, R, 1, 1),
+    LOCAL("STATS", m_stats, R, 0, 2),
+    LOCAL("TAGMSG", m_tagmsg, R, 1, 1),
+    LOCAL("TIME", m_time, R, 0, 1),
+    LOCAL("TOPIC", m_topic, R, 1, 1),
+    LOCAL("UNDLINE", m_undline, O, 1, 1),
+    LOCAL("UNKLINE", m_unkline, O, 1, 1),
+    LOCAL("USER", m_user, U | R, 4, 0),
+    LOCAL("USERHOST", m_userhost, R, 1, 1),
+    LOCAL("VERIFY", m_verify, U | R, 2, 5),
+    LOCAL("VERSION", m_version, R, 0, 2),
+    LOCAL("WALLOPS", m_wallops, O, 1, 1),
+    LOCAL("WHO", m_who, R, 0, 2),
+    LOCAL("WHOIS", m_whois, R, 0, 2),
+    LOCAL("WHOWAS", m_whowas, R, 0, 2),
+};
+
+#undef U
+#undef R
+#undef O
+
+/* Registered nicks: the grace period to log in ran out. */
+static void
+nick_deadline_check(struct client *c)
+{
+	if (c->local->nick_deadline != 0 && now >= c->local->nick_deadline)
+		nick_protect_expire(c);
+}
+
+static const struct session_events events = {
+    .ready = register_start,
+    .second = nick_deadline_check,
+    .exit = registration_client_gone,
+};
+
+void
+modules_init(void)
+{
+	command_table_install(commands, ARRAY_LEN(commands));
+	session_listen(&events);
+}
