@@ -38,18 +38,13 @@ format_time(int64_t ms, char *out, size_t size)
 	snprintf(out, size, "%.19s.%03dZ", base, (int)(ms % 1000));
 }
 
-/* Is mine (casemapped) one of the two accounts of private key "@a,b"? */
+/* Is mine (casemapped) the first account of private key "@a,b" (comma at ',')? */
 static int
-private_party(const char *key, const char *mine)
+first_party(const char *key, const char *comma, const char *mine)
 {
-	const char *comma = strchr(key, ',');
-	size_t first = comma != NULL ? (size_t)(comma - key - 1) : 0;
+	size_t len = (size_t)(comma - key - 1);
 
-	if (comma == NULL)
-		return 0;
-	if (strncmp(key + 1, mine, first) == 0 && strlen(mine) == first)
-		return 1;
-	return strcmp(comma + 1, mine) == 0;
+	return strncmp(key + 1, mine, len) == 0 && strlen(mine) == len;
 }
 
 /* Can c read this target key now? Checked again when the answer arrives. */
@@ -57,16 +52,17 @@ static int
 target_visible(struct client *c, const char *key)
 {
 	struct channel *ch;
-	char mine[NICKLEN_MAX + 3];
+	char mine[NICKLEN_MAX + 1];
+	const char *comma = strchr(key, ',');
 
 	if (key[0] != '@') {
 		ch = channel_find(key);
 		return ch != NULL && channel_member(ch, c) != NULL;
 	}
-	if (c->account == NULL)
+	if (c->account == NULL || comma == NULL)
 		return 0;
 	irc_strlower(mine, sizeof(mine), c->account);
-	return private_party(key, mine);
+	return first_party(key, comma, mine) || strcmp(comma + 1, mine) == 0;
 }
 
 /* The name a client knows a target key by: the channel, or the other account. */
@@ -77,13 +73,12 @@ target_name(struct client *c, const char *key, char *buf, size_t size)
 	const char *comma = strchr(key, ',');
 	struct channel *ch;
 
-	if (key[0] != '@') {
+	if (key[0] != '@' || comma == NULL) {
 		ch = channel_find(key);
 		return ch ? ch->name : key;
 	}
 	irc_strlower(mine, sizeof(mine), c->account ? c->account : "");
-	if (strncmp(key + 1, mine, (size_t)(comma - key - 1)) == 0 &&
-	    strlen(mine) == (size_t)(comma - key - 1))
+	if (first_party(key, comma, mine))
 		str_copy(buf, comma + 1, size);
 	else
 		snprintf(buf, size, "%.*s", (int)(comma - key - 1), key + 1);

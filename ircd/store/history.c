@@ -55,7 +55,6 @@ flush(struct rtimer *t)
 {
 	struct history_batch *b = pending;
 
-	(void)t;
 	if (b == NULL || b->n == 0)
 		return;
 	pending = NULL;

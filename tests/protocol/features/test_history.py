@@ -328,6 +328,29 @@ def test_history_without_batch_cap_comes_unframed(make_server):
     c.close()
 
 
+def test_targets_lists_what_the_asker_may_read(make_server):
+    srv = make_server()
+    a = login(srv, "TgA", HIST_CAPS)
+    b = login(srv, "tgb", HIST_CAPS)
+    a.send("JOIN #tg")
+    a.expect("366")
+    say(a, "#tg", ["in the channel"])
+    a.send("PRIVMSG tgb :between us")
+    b.expect("PRIVMSG")
+    span = "timestamp=2000-01-01T00:00:00.000Z timestamp=2999-01-01T00:00:00.000Z"
+    for x, names in ((a, ["#tg", "tgb"]), (b, ["tga"])):
+        x.send("CHATHISTORY TARGETS %s 10" % span)
+        start, lines = history_batch(x)
+        assert start.params[1:] == ["draft/chathistory-targets"]
+        assert [m.params[:2] for m in lines] == [["TARGETS", n] for n in names], lines
+        assert all(m.command == "CHATHISTORY" for m in lines)
+    a.send("CHATHISTORY TARGETS %s 1" % span)
+    _, lines = history_batch(a)
+    assert [m.params[1] for m in lines] == ["#tg"]
+    a.close()
+    b.close()
+
+
 def test_history_written_before_schema_7_replays(make_server):
     import sqlite3
     srv = make_server()
