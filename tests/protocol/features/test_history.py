@@ -351,6 +351,21 @@ def test_targets_lists_what_the_asker_may_read(make_server):
     b.close()
 
 
+def test_targets_when_one_account_name_begins_the_other(make_server):
+    srv = make_server()
+    short = login(srv, "al", HIST_CAPS)
+    longer = login(srv, "alice", HIST_CAPS)
+    short.send("PRIVMSG alice :hi")
+    longer.expect("PRIVMSG")
+    span = "timestamp=2000-01-01T00:00:00.000Z timestamp=2999-01-01T00:00:00.000Z"
+    for x, other in ((short, "alice"), (longer, "al")):
+        x.send("CHATHISTORY TARGETS %s 10" % span)
+        _, lines = history_batch(x)
+        assert [m.params[1] for m in lines] == [other]
+    short.close()
+    longer.close()
+
+
 def test_history_written_before_schema_7_replays(make_server):
     import sqlite3
     srv = make_server()
