@@ -11,8 +11,10 @@
 #define O (CMD_USER | CMD_OPER)
 
 /* A command only clients connected here send: name, handler, states, min params, penalty. */
-#define LOCAL(name, handler, allowed, min, penalty)                                          \
-	{name, handler, NULL, NULL, allowed, min, penalty, 0, 0}
+#define LOCAL(name, handler, allowed, min, penalty)                                            \
+	{                                                                                      \
+		name, handler, NULL, NULL, allowed, min, penalty, 0, 0                         \
+	}
 
 /* Sorted by name. */
 static struct command commands[] = {

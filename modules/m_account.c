@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proto/login.h"
 #include "store/account.h"
 #include "state/client.h"
 #include "base/conf.h"

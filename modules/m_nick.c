@@ -14,6 +14,7 @@
 #include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/monitor_notify.h"
 #include "proto/send.h"
 #include "state/whowas.h"
 
@@ -43,6 +44,7 @@ nick_change(struct client *c, const char *nick)
 {
 	struct outmsg *mb = msg_from(c, "NICK :%s", nick);
 	struct membership *m;
+	char old[NICKLEN_MAX + 1];
 
 	/* Everyone sharing a channel sees it once; so does the user. */
 	send_common(c, mb, 1);
@@ -50,7 +52,9 @@ nick_change(struct client *c, const char *nick)
 		history_record_channel(m->channel, c, "NICK", mb);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
-	client_set_nick(c, nick);
+	str_copy(old, c->nick, sizeof(old));
+	client_set_nick(c, nick, now);
+	monitor_nick_changed(c, old);
 	nick_protect_check(c);
 }
 
@@ -116,7 +120,7 @@ HANDLER(m_nick)
 	if (strcmp(c->nick, nick) == 0)
 		return IRC_OK; /* no change at all */
 	if (!c->registered) {
-		client_set_nick(c, nick);
+		client_set_nick(c, nick, now);
 		c->local->flags |= LOCAL_GOT_NICK;
 		return register_try(c);
 	}

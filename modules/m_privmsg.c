@@ -28,15 +28,6 @@ status_prefix(const char **target)
 	}
 }
 
-/* One PRIVMSG, NOTICE or TAGMSG on its way to its targets. Only NOTICE is quiet. */
-struct delivery {
-	struct client *from;
-	const char *cmd;
-	const char *text;        /* NULL for TAGMSG */
-	const char *client_tags; /* the sender's "+tags", or NULL */
-	int quiet;               /* NOTICE and TAGMSG: no error replies */
-};
-
 static struct outmsg *
 delivery_msg(const struct delivery *d, const char *target)
 {
@@ -57,65 +48,104 @@ delivery_echo(const struct delivery *d, struct outmsg *om)
 		send_msg(d->from, om);
 }
 
-static void
-message_channel(const struct delivery *d, const char *target)
+/*
+ * check: may the local sender d->from speak to channel target?  Replies
+ * (unless quiet) and returns NULL when not.
+ */
+static struct channel *
+privmsg_check_channel(const struct delivery *d, const char *target, unsigned *status)
 {
-	struct client *c = d->from;
 	const char *name = target;
-	unsigned status = status_prefix(&name);
-	struct channel *ch = channel_find(name);
+	struct channel *ch;
 	const char *why;
-	struct outmsg *om;
 
+	*status = status_prefix(&name);
+	ch = channel_find(name);
 	if (ch == NULL) {
 		if (!d->quiet)
-			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(target));
-		return;
+			reply(d->from, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			      param_word(target));
+		return NULL;
 	}
-	why = channel_cannot_send(c, ch);
+	why = channel_cannot_send(d->from, ch);
 	if (why != NULL) {
 		if (!d->quiet)
-			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",
+			reply(d->from, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",
 			      ch->name, why);
-		return;
+		return NULL;
 	}
 	/* @ includes ops only; + includes voiced and ops. */
-	if (status & MEMBER_VOICE)
-		status |= MEMBER_OP;
-	om = delivery_msg(d, target);
-	if (d->text == NULL)
-		send_channel_filtered(ch, c, om, status, CAP_MESSAGE_TAGS, 0);
-	else
-		send_channel(ch, c, om, status);
-	/* Status messages (@#chan) are not history: not every member saw them. */
-	if (status == 0 && d->text != NULL)
-		history_record_channel(ch, c, d->cmd, om);
-	delivery_echo(d, om);
-	msg_release(om);
+	if (*status & MEMBER_VOICE)
+		*status |= MEMBER_OP;
+	return ch;
 }
 
-static void
-message_user(const struct delivery *d, const char *target)
+struct outmsg *
+privmsg_proceed_channel(const struct delivery *d, struct channel *ch, const char *target,
+                        unsigned status)
 {
-	struct client *c = d->from;
+	struct outmsg *om = delivery_msg(d, target);
+
+	if (d->text == NULL)
+		send_channel_filtered(ch, d->from, om, status, CAP_MESSAGE_TAGS, 0);
+	else
+		send_channel(ch, d->from, om, status);
+	/* Status messages (@#chan) are not history: not every member saw them. */
+	if (status == 0 && d->text != NULL)
+		history_record_channel(ch, d->from, d->cmd, om);
+	return om;
+}
+
+/* check: does target name a user?  401, and the 301 away reply, go to the sender. */
+static struct client *
+privmsg_check_user(const struct delivery *d, const char *target)
+{
 	struct client *to = client_find_nick(target);
-	struct outmsg *om;
 
 	if (to == NULL || !to->registered) {
 		if (!d->quiet)
-			reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			reply(d->from, ERR_NOSUCHNICK, "%s :No such nick/channel",
 			      param_word(target));
-		return;
+		return NULL;
 	}
 	if (!d->quiet && to->away != NULL)
-		reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
-	om = delivery_msg(d, to->nick);
-	if (d->text != NULL || (to->local != NULL && (to->local->caps & CAP_MESSAGE_TAGS)))
+		reply(d->from, RPL_AWAY, "%s :%s", to->nick, to->away);
+	return to;
+}
+
+struct outmsg *
+privmsg_proceed_user(const struct delivery *d, struct client *to)
+{
+	struct outmsg *om = delivery_msg(d, to->nick);
+
+	if (d->text != NULL || client_has_cap(to, CAP_MESSAGE_TAGS))
 		send_msg(to, om);
 	if (d->text != NULL)
-		history_record_private(c, to, d->cmd, om);
-	delivery_echo(d, om);
-	msg_release(om);
+		history_record_private(d->from, to, d->cmd, om);
+	return om;
+}
+
+/* One target of a local client's message: check, proceed, echo. */
+static void
+message_target(const struct delivery *d, const char *target)
+{
+	struct outmsg *om = NULL;
+	unsigned status;
+
+	if (target[0] == '#' ||
+	    ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL)) {
+		struct channel *ch = privmsg_check_channel(d, target, &status);
+		if (ch != NULL)
+			om = privmsg_proceed_channel(d, ch, target, status);
+	} else {
+		struct client *to = privmsg_check_user(d, target);
+		if (to != NULL)
+			om = privmsg_proceed_user(d, to);
+	}
+	if (om != NULL) {
+		delivery_echo(d, om);
+		msg_release(om);
+	}
 }
 
 /* The client-only tags ("+name[=value]") of a tag section, as sent. */
@@ -179,11 +209,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 				      "%s :Targets changing too fast, message dropped", target);
 			continue;
 		}
-		if (target[0] == '#' ||
-		    ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL))
-			message_channel(&d, target);
-		else
-			message_user(&d, target);
+		message_target(&d, target);
 	}
 	return IRC_OK;
 }

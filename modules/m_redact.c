@@ -33,10 +33,9 @@ redact_relay(struct client *c, const struct redact_request *rr)
 			send_channel_filtered(ch, NULL, om, 0, CAP_MESSAGE_REDACTION, 0);
 	} else {
 		struct client *other = client_find_nick(rr->target);
-		if (other != NULL && other->local != NULL &&
-		    (other->local->caps & CAP_MESSAGE_REDACTION))
+		if (other != NULL && client_has_cap(other, CAP_MESSAGE_REDACTION))
 			send_msg(other, om);
-		if (c->local->caps & CAP_MESSAGE_REDACTION)
+		if (client_has_cap(c, CAP_MESSAGE_REDACTION))
 			send_msg(c, om);
 	}
 	msg_release(om);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proto/login.h"
 #include "store/account.h"
 #include "state/client.h"
 #include "state/local.h"

@@ -89,6 +89,9 @@ int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
                   const char *(*mask_of)(struct client *c, const char *arg, char *buf,
                                          size_t size));
 int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
+struct xline;
+/* A temporary ban ran out: tell the operators (the once-a-minute expiry). */
+void xline_expired(const struct xline *x);
 /* A client is going: a REGISTER in flight must not touch it. */
 void registration_client_gone(struct client *c);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
@@ -100,5 +103,23 @@ void markread_on_join(struct client *c, const char *channel);
 void markread_forget_account(const char *account);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
+
+/*
+ * PRIVMSG, NOTICE and TAGMSG (m_privmsg.c).  The handlers check a local
+ * sender's targets (replies, limits), then proceed: deliver to local
+ * recipients and record history.  A proceed reads no local state of the
+ * sender, so a link module calls it for senders behind a link; it returns
+ * the message built (the caller echoes it or not, then releases it).
+ */
+struct delivery {
+	struct client *from;
+	const char *cmd;
+	const char *text;        /* NULL for TAGMSG */
+	const char *client_tags; /* the sender's "+tags", or NULL */
+	int quiet;               /* NOTICE: no error replies */
+};
+struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
+                                       const char *target, unsigned status);
+struct outmsg *privmsg_proceed_user(const struct delivery *d, struct client *to);
 
 #endif

@@ -4,11 +4,39 @@
 
 #include "state/client.h"
 #include "base/conf.h"
+#include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "store/xline.h"
+
+/* Disconnect every local user the ban matches; returns how many. */
+static unsigned
+xline_apply(const struct xline *x)
+{
+	struct conn *cn;
+	unsigned hit = 0;
+	char reason[300];
+
+	TAILQ_FOREACH (cn, &conns, link) {
+		struct client *c = cn->client;
+		if (c == NULL || cn->state == CONN_CLOSING || !xline_matches_client(x, c))
+			continue;
+		snprintf(reason, sizeof(reason), "%c-lined: %s", x->kind, x->reason);
+		snomask_send(SNO_REJECT, "%c-line active for %s (%s@%s): %s", x->kind,
+		             client_name(c), c->user, c->realhost, x->reason);
+		conn_close(cn, reason);
+		hit++;
+	}
+	return hit;
+}
+
+void
+xline_expired(const struct xline *x)
+{
+	snomask_send(SNO_REJECT, "Temporary %c-line for [%s] expired", x->kind, x->mask);
+}
 
 /*
  * "[minutes] mask [:reason]": an optional leading whole number is the

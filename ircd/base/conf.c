@@ -1,4 +1,11 @@
-/* conf.c - INI parsing, defaults and validation of the config object. */
+/*
+ * conf.c - INI parsing, defaults and validation of the config object.
+ *
+ * What a file may say is one table, conf_schema: a key's section, type,
+ * range, place in the struct, default, reload behaviour and doc line.  The
+ * parser only looks keys up there; the checks across keys and blocks are
+ * the small validate_* functions of the section table.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
@@ -18,7 +25,7 @@ struct config *conf;
 static char first_error[300];
 
 /* inih gives no line numbers to the handler: our reader counts them. */
-struct parse_ctx {
+struct conf_parse {
 	struct config *c;
 	FILE *fp;
 	int line;
@@ -26,12 +33,12 @@ struct parse_ctx {
 	char section[128];
 	int section_bad; /* reported once; its keys are skipped */
 	int in_section;  /* a header has been seen */
-	void *block;     /* the block being filled, by section kind */
+	void *block;     /* where the keys of the section go: c, or a named block */
 };
 
 PRINTF(3, 4)
 static void
-conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
+conf_error(struct conf_parse *ctx, const char *key, const char *fmt, ...)
 {
 	char text[256];
 	va_list ap;
@@ -45,62 +52,7 @@ conf_error(struct parse_ctx *ctx, const char *key, const char *fmt, ...)
 		         ctx->line, key, text);
 }
 
-static int open_block(struct parse_ctx *ctx, const char *section);
-static int parse_bool(struct parse_ctx *ctx, const char *key, const char *value, int *out);
-
-/*
- * Section headers are seen here, not in the handler, so a block with no
- * keys ("[class default]") still exists and repeated headers open new ones.
- */
-static void
-maybe_section(struct parse_ctx *ctx, char *line)
-{
-	const char *p = line, *end;
-
-	/* inih skips a UTF-8 byte-order mark on the first line: so do we. */
-	if (ctx->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	if (p[strspn(p, " \t")] == '[' && (*p == ' ' || *p == '\t')) {
-		/* inih would read it as a continuation of the key above. */
-		conf_error(ctx, "section", "section headers must not be indented");
-		line[0] = ';';
-		return;
-	}
-	if (*p != '[' || (end = strchr(p, ']')) == NULL)
-		return;
-	snprintf(ctx->section, sizeof(ctx->section), "%.*s", (int)(end - p - 1), p + 1);
-	ctx->in_section = 1;
-	ctx->section_bad = !open_block(ctx, ctx->section);
-}
-
-/* inih reads at most num - 1 bytes a line: a longer one would be split. */
-static void
-overlong_line(struct parse_ctx *ctx, char *str, int num)
-{
-	char rest[256];
-	int comment = str[strspn(str, " \t")] == ';' || str[strspn(str, " \t")] == '#';
-
-	while (fgets(rest, sizeof(rest), ctx->fp) != NULL && strchr(rest, '\n') == NULL)
-		;
-	if (!comment)
-		conf_error(ctx, "line", "longer than %d characters", num - 2);
-	str_copy(str, ";\n", (size_t)num);
-}
-
-static char *
-counting_reader(char *str, int num, void *stream)
-{
-	struct parse_ctx *ctx = stream;
-	char *r = fgets(str, num, ctx->fp);
-
-	if (r != NULL) {
-		ctx->line++;
-		if (strchr(r, '\n') == NULL && !feof(ctx->fp))
-			overlong_line(ctx, r, num);
-		maybe_section(ctx, r);
-	}
-	return r;
-}
+/* ---- Values: one setter per enum conf_type. */
 
 static char *
 resolve_path(const struct config *c, const char *value)
@@ -124,7 +76,7 @@ set_str(char **field, const char *value)
 }
 
 static int
-set_uint(struct parse_ctx *ctx, const char *key, const char *value, long min, long max,
+set_uint(struct conf_parse *ctx, const char *key, const char *value, long min, long max,
          unsigned *out)
 {
 	long v;
@@ -137,195 +89,174 @@ set_uint(struct parse_ctx *ctx, const char *key, const char *value, long min, lo
 	return 1;
 }
 
-static int
-set_size(struct parse_ctx *ctx, const char *key, const char *value, long min, long max,
-         size_t *out)
-{
-	unsigned v;
-	if (!set_uint(ctx, key, value, min, max, &v))
-		return 0;
-	*out = v;
-	return 1;
-}
-
-static int
-valid_sid(const char *s)
-{
-	return strlen(s) == 3 && s[0] >= '0' && s[0] <= '9' &&
-	       strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == 2;
-}
-
-static int
-valid_server_name(const char *s)
-{
-	return strlen(s) <= SERVLEN && strchr(s, '.') != NULL &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == strlen(s);
-}
-
-static int
-server_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct config *c = ctx->c;
-
-	if (strcmp(key, "name") == 0) {
-		if (!valid_server_name(value))
-			conf_error(ctx, key,
-			           "'%s' is not a valid server name "
-			           "(letters, digits, '-', with a dot)",
-			           value);
-		set_str(&c->server_name, value);
-	} else if (strcmp(key, "sid") == 0) {
-		if (!valid_sid(value))
-			conf_error(ctx, key,
-			           "'%s' is not a TS6 SID (a digit and two "
-			           "letters or digits, e.g. 0EV)",
-			           value);
-		set_str(&c->sid, value);
-	} else if (strcmp(key, "description") == 0) {
-		set_str(&c->description, value);
-	} else if (strcmp(key, "network") == 0) {
-		if (strchr(value, ' ') != NULL || *value == '\0')
-			conf_error(ctx, key, "network name must be one word");
-		set_str(&c->network, value);
-	} else if (strcmp(key, "motd") == 0) {
-		free(c->motd_path);
-		c->motd_path = resolve_path(c, value);
-	} else if (strcmp(key, "database") == 0) {
-		free(c->database_path);
-		c->database_path = resolve_path(c, value);
-	} else if (strcmp(key, "utf8only") == 0) {
-		parse_bool(ctx, key, value, &c->utf8only);
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-static int
-admin_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct config *c = ctx->c;
-
-	if (strcmp(key, "name") == 0)
-		set_str(&c->admin_name, value);
-	else if (strcmp(key, "location") == 0)
-		set_str(&c->admin_location, value);
-	else if (strcmp(key, "email") == 0)
-		set_str(&c->admin_email, value);
-	else
-		return 0;
-	return 1;
-}
-
-static int
-limits_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_limits *l = &ctx->c->limits;
-	static const struct {
-		const char *key;
-		size_t offset;
-		long min, max;
-	} keys[] = {
-	    {"nicklen", offsetof(struct conf_limits, nicklen), 9, NICKLEN_MAX},
-	    {"channellen", offsetof(struct conf_limits, channellen), 2, CHANNELLEN_MAX},
-	    {"topiclen", offsetof(struct conf_limits, topiclen), 1, 400},
-	    {"kicklen", offsetof(struct conf_limits, kicklen), 1, 400},
-	    {"awaylen", offsetof(struct conf_limits, awaylen), 1, 400},
-	    {"max_channels", offsetof(struct conf_limits, max_channels), 1, 1000},
-	    {"max_list", offsetof(struct conf_limits, max_list), 1, 10000},
-	    {"max_targets", offsetof(struct conf_limits, max_targets), 1, 20},
-	    {"whowas_size", offsetof(struct conf_limits, whowas_size), 0, 1000000},
-	};
-
-	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-		if (strcmp(key, keys[i].key) == 0) {
-			set_uint(ctx, key, value, keys[i].min, keys[i].max,
-			         (unsigned *)(void *)((char *)l + keys[i].offset));
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int
-class_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_class *cl = ctx->block;
-
-	if (strcmp(key, "sendq") == 0)
-		set_size(ctx, key, value, 4096, 1L << 30, &cl->sendq);
-	else if (strcmp(key, "recvq") == 0)
-		set_size(ctx, key, value, RECVQ_MIN, RECVQ_MAX, &cl->recvq);
-	else if (strcmp(key, "ping_frequency") == 0)
-		set_uint(ctx, key, value, 1, 86400, &cl->ping_frequency);
-	else if (strcmp(key, "connection_timeout") == 0)
-		set_uint(ctx, key, value, 1, 3600, &cl->connection_timeout);
-	else if (strcmp(key, "max_clients") == 0)
-		set_uint(ctx, key, value, 0, 10000000, &cl->max_clients);
-	else if (strcmp(key, "max_per_ip") == 0)
-		set_uint(ctx, key, value, 0, 10000000, &cl->max_per_ip);
-	else if (strcmp(key, "throttle_count") == 0)
-		set_uint(ctx, key, value, 0, 10000000, &cl->throttle_count);
-	else if (strcmp(key, "throttle_window") == 0)
-		set_uint(ctx, key, value, 1, 86400, &cl->throttle_window);
-	else if (strcmp(key, "flood_rate") == 0)
-		set_uint(ctx, key, value, 0, 100000, &cl->flood_rate);
-	else if (strcmp(key, "flood_burst") == 0)
-		set_uint(ctx, key, value, 1, 100000, &cl->flood_burst);
-	else
-		return 0;
-	return 1;
-}
-
-static int
-parse_bool(struct parse_ctx *ctx, const char *key, const char *value, int *out)
+static void
+set_bool(struct conf_parse *ctx, const char *key, const char *value, int *out)
 {
 	if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
 		*out = 1;
 	else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
 	         strcmp(value, "0") == 0)
 		*out = 0;
-	else {
+	else
 		conf_error(ctx, key, "'%s' is not yes or no", value);
-		return 0;
-	}
-	return 1;
 }
 
-static int
-tls_key(struct parse_ctx *ctx, const char *key, const char *value)
+/* The names of an enum: "a, b or c" for messages, "a|b|c" for the schema. */
+static void
+enum_choices(const struct conf_enum *names, const char *sep, const char *last_sep, char *buf,
+             size_t size)
 {
-	struct conf_tls *t = &ctx->c->tls;
+	size_t n = 0;
 
-	if (strcmp(key, "certificate") == 0) {
-		free(t->certificate);
-		t->certificate = resolve_path(ctx->c, value);
-	} else if (strcmp(key, "key") == 0) {
-		free(t->key);
-		t->key = resolve_path(ctx->c, value);
-	} else if (strcmp(key, "ciphers") == 0) {
-		set_str(&t->ciphers, value);
-	} else if (strcmp(key, "ciphersuites") == 0) {
-		set_str(&t->ciphersuites, value);
-	} else if (strcmp(key, "trusted") == 0) {
-		parse_bool(ctx, key, value, &t->trusted);
-	} else if (strcmp(key, "sts_duration") == 0) {
-		set_uint(ctx, key, value, 0, 10 * 365 * 86400, &t->sts_duration);
-	} else if (strcmp(key, "sts_port") == 0) {
-		unsigned port;
-		if (set_uint(ctx, key, value, 1, 65535, &port))
-			t->sts_port = (int)port;
-	} else if (strcmp(key, "sts_preload") == 0) {
-		parse_bool(ctx, key, value, &t->sts_preload);
-	} else if (strcmp(key, "min_version") == 0) {
-		if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
-			conf_error(ctx, key, "'%s' must be 1.2 or 1.3", value);
-		set_str(&t->min_version, value);
-	} else {
-		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; names[i].name != NULL; i++) {
+		const char *before = i == 0 ? "" : names[i + 1].name == NULL ? last_sep : sep;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", before,
+		                      names[i].name);
 	}
-	return 1;
+}
+
+static void
+set_enum(struct conf_parse *ctx, const char *key, const char *value,
+         const struct conf_enum *names, int *out)
+{
+	char choices[128];
+
+	for (size_t i = 0; names[i].name != NULL; i++) {
+		if (strcmp(value, names[i].name) == 0) {
+			*out = names[i].value;
+			return;
+		}
+	}
+	enum_choices(names, ", ", " or ", choices, sizeof(choices));
+	conf_error(ctx, key, "'%s' is not %s", value, choices);
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} privilege_names[] = {
+    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
+    {"wallops", PRIV_WALLOPS},
+};
+
+static void
+set_privileges(struct conf_parse *ctx, const char *key, const char *value, uint32_t *out)
+{
+	char *copy = xstrdup(value), *cursor = copy, *word;
+
+	*out = 0;
+	while ((word = strsep(&cursor, " ,")) != NULL) {
+		size_t i;
+		if (*word == '\0')
+			continue;
+		if (strcmp(word, "all") == 0) {
+			*out |= PRIV_ALL;
+			continue;
+		}
+		for (i = 0; i < ARRAY_LEN(privilege_names); i++)
+			if (strcmp(word, privilege_names[i].name) == 0)
+				break;
+		if (i == ARRAY_LEN(privilege_names)) {
+			conf_error(ctx, key,
+			           "unknown privilege '%s' (kill rehash die restart "
+			           "kline dline wallops all)",
+			           word);
+			continue;
+		}
+		*out |= privilege_names[i].bit;
+	}
+	free(copy);
+}
+
+void
+config_privileges_string(uint32_t privs, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(privilege_names); i++)
+		if (privs & privilege_names[i].bit)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+			                      n ? " " : "", privilege_names[i].name);
+}
+
+/* Check, then store, a value of key k into block (checks report, the value is kept). */
+static void
+set_value(struct conf_parse *ctx, const struct conf_key *k, const char *value, void *block)
+{
+	void *field = (char *)block + k->offset;
+	unsigned v;
+
+	if (k->check != NULL)
+		k->check(ctx, k->key, value, block);
+	switch (k->type) {
+	case CONF_UINT: set_uint(ctx, k->key, value, k->min, k->max, field); break;
+	case CONF_SIZE:
+		if (set_uint(ctx, k->key, value, k->min, k->max, &v))
+			*(size_t *)field = v;
+		break;
+	case CONF_PORT:
+		if (set_uint(ctx, k->key, value, k->min, k->max, &v))
+			*(int *)field = (int)v;
+		break;
+	case CONF_BOOL: set_bool(ctx, k->key, value, field); break;
+	case CONF_STRING: set_str(field, value); break;
+	case CONF_PATH:
+		free(*(char **)field);
+		*(char **)field = resolve_path(ctx->c, value);
+		break;
+	case CONF_ENUM: set_enum(ctx, k->key, value, k->names, field); break;
+	case CONF_PRIVILEGES: set_privileges(ctx, k->key, value, field); break;
+	}
+}
+
+/* ---- Checks of single values, beyond their type. */
+
+static void
+check_server_name(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strlen(value) > SERVLEN || strchr(value, '.') == NULL ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyz"
+	                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(value))
+		conf_error(ctx, key,
+		           "'%s' is not a valid server name (letters, digits, '-', with a dot)",
+		           value);
+}
+
+static void
+check_sid(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strlen(value) != 3 || value[0] < '0' || value[0] > '9' ||
+	    strspn(value + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != 2)
+		conf_error(
+		    ctx, key,
+		    "'%s' is not a TS6 SID (a digit and two letters or digits, e.g. 0EV)",
+		    value);
+}
+
+static void
+check_network(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strchr(value, ' ') != NULL || *value == '\0')
+		conf_error(ctx, key, "network name must be one word");
+}
+
+static void
+check_ip(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	unsigned char addr[16];
+
+	if (inet_pton(AF_INET, value, addr) != 1 && inet_pton(AF_INET6, value, addr) != 1)
+		conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
+}
+
+static void
+check_tls_version(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
+		conf_error(ctx, key, "'%s' must be 1.2 or 1.3", value);
 }
 
 /* "1.2.3.4", "1.2.3.4:53", "[::1]:53", comma-separated. */
@@ -362,290 +293,495 @@ valid_server_list(const char *value)
 	return ok;
 }
 
-static int
-dns_key(struct parse_ctx *ctx, const char *key, const char *value)
+static void
+check_server_list(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
-	struct conf_dns *d = &ctx->c->dns;
-
-	if (strcmp(key, "enabled") == 0)
-		parse_bool(ctx, key, value, &d->enabled);
-	else if (strcmp(key, "servers") == 0) {
-		if (!valid_server_list(value))
-			conf_error(ctx, key, "'%s' is not a list of IP[:port] or [IPv6]:port",
-			           value);
-		set_str(&d->servers, value);
-	} else if (strcmp(key, "timeout") == 0)
-		set_uint(ctx, key, value, 1, 30, &d->timeout);
-	else if (strcmp(key, "cache_size") == 0)
-		set_uint(ctx, key, value, 0, 1000000, &d->cache_size);
-	else if (strcmp(key, "cache_ttl") == 0)
-		set_uint(ctx, key, value, 1, 86400, &d->cache_ttl);
-	else
-		return 0;
-	return 1;
+	if (!valid_server_list(value))
+		conf_error(ctx, key, "'%s' is not a list of IP[:port] or [IPv6]:port", value);
 }
 
-static int
-metrics_key(struct parse_ctx *ctx, const char *key, const char *value)
+static void
+check_cloak_key(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
-	struct conf_metrics *m = &ctx->c->metrics;
-	unsigned port;
+	if (strlen(value) < 16)
+		conf_error(ctx, key, "a cloak key needs at least 16 characters");
+}
 
-	if (strcmp(key, "enabled") == 0) {
-		parse_bool(ctx, key, value, &m->enabled);
-	} else if (strcmp(key, "host") == 0) {
-		unsigned char addr[16];
-		if (inet_pton(AF_INET, value, addr) != 1 &&
-		    inet_pton(AF_INET6, value, addr) != 1)
-			conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
-		set_str(&m->host, value);
-	} else if (strcmp(key, "port") == 0) {
-		if (set_uint(ctx, key, value, 1, 65535, &port))
-			m->port = (int)port;
-	} else {
-		return 0;
+static void
+check_cloak_prefix(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strlen(value) > 16 ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyz"
+	                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(value))
+		conf_error(ctx, key, "'%s' must be up to 16 letters or digits", value);
+}
+
+static void
+check_mask(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strchr(value, '@') == NULL)
+		conf_error(ctx, key, "'%s' is not a user@host mask", value);
+}
+
+static void
+check_masks(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	char *copy = xstrdup(value), *cursor = copy, *m;
+
+	while ((m = strsep(&cursor, " ,")) != NULL)
+		if (*m != '\0')
+			check_mask(ctx, key, m, block);
+	free(copy);
+}
+
+/* Not a check: an unknown class is found after the file, and reported here. */
+static void
+note_class_line(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	((struct conf_auth *)block)->class_line = ctx->line;
+}
+
+static void
+check_password_hash(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (!passwd_is_hash(value))
+		conf_error(ctx, key, "not a password hash: make one with tools/mkpasswd");
+}
+
+static void
+check_certfp(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)
+		conf_error(ctx, key, "'%s' is not a SHA-256 fingerprint (64 hex digits)",
+		           value);
+}
+
+/* ---- The schema. */
+
+static const struct conf_enum log_levels[] = {
+    {"debug", LOG_LEVEL_DEBUG},
+    {"info", LOG_LEVEL_INFO},
+    {"warn", LOG_LEVEL_WARN},
+    {"error", LOG_LEVEL_ERROR},
+    {NULL, 0},
+};
+
+static const struct conf_enum nick_protections[] = {
+    {"off", NICKPROT_OFF}, {"warn", NICKPROT_WARN}, {"rename", NICKPROT_RENAME}, {NULL, 0}};
+
+#define UINT(lo, hi) .type = CONF_UINT, .min = (lo), .max = (hi)
+#define SIZE(lo, hi) .type = CONF_SIZE, .min = (lo), .max = (hi)
+#define PORT .type = CONF_PORT, .min = 1, .max = 65535
+#define BOOL .type = CONF_BOOL
+#define STRING .type = CONF_STRING
+#define PATH .type = CONF_PATH
+#define ENUM(names_) .type = CONF_ENUM, .names = (names_)
+#define PRIVILEGES .type = CONF_PRIVILEGES
+#define CFG(member) .offset = offsetof(struct config, member)
+#define CLASS(member) .offset = offsetof(struct conf_class, member)
+#define LISTEN(member) .offset = offsetof(struct conf_listen, member)
+#define AUTH(member) .offset = offsetof(struct conf_auth, member)
+#define OPER(member) .offset = offsetof(struct conf_oper, member)
+#define RELOAD .reload = 1
+#define RESTART .reload = 0
+#define REQUIRED .required = 1
+#define KEY(section_, key_) .section = (section_), .key = (key_)
+
+/* Grouped as in doc/configuration.md; test_config_docs.py checks the docs against it. */
+const struct conf_key conf_schema[] = {
+    {KEY("server", "name"), STRING, CFG(server_name), REQUIRED, RELOAD,
+     .check = check_server_name, .doc = "the server's name, in replies and as message source"},
+    {KEY("server", "sid"), STRING, CFG(sid), REQUIRED, RESTART, .check = check_sid,
+     .doc = "TS6 server ID, the first 3 characters of every UID and msgid"},
+    {KEY("server", "description"), STRING, CFG(description), .def = "evircd server", RELOAD,
+     .doc = "shown in WHOIS (312)"},
+    {KEY("server", "network"), STRING, CFG(network), .def = "evircd", RELOAD,
+     .check = check_network, .doc = "network name: 001, ISUPPORT NETWORK, cloak prefix"},
+    {KEY("server", "motd"), PATH, CFG(motd_path), RELOAD,
+     .doc = "message-of-the-day file, read at start and each rehash"},
+    {KEY("server", "database"), PATH, CFG(database_path), REQUIRED, RESTART,
+     .doc = "sqlite3 database: bans, accounts, history"},
+    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "no", RELOAD,
+     .doc = "refuse client lines that are not valid UTF-8"},
+
+    {KEY("admin", "name"), STRING, CFG(admin_name), RELOAD, .doc = "ADMIN line 257"},
+    {KEY("admin", "location"), STRING, CFG(admin_location), RELOAD, .doc = "ADMIN line 258"},
+    {KEY("admin", "email"), STRING, CFG(admin_email), RELOAD, .doc = "ADMIN line 259"},
+
+    {KEY("listen", "host"), STRING, LISTEN(host), RESTART, .check = check_ip,
+     .doc = "numeric address to bind; none: all IPv4 addresses"},
+    {KEY("listen", "port"), PORT, LISTEN(port), .def = "6667", RESTART, .doc = "TCP port"},
+    {KEY("listen", "tls"), BOOL, LISTEN(tls), .def = "no", RESTART,
+     .doc = "connections start with a TLS handshake"},
+
+    {KEY("tls", "certificate"), PATH, CFG(tls.certificate), RELOAD,
+     .doc = "PEM certificate chain; none: no TLS"},
+    {KEY("tls", "key"), PATH, CFG(tls.key), RELOAD,
+     .doc = "PEM private key; none: the certificate file"},
+    {KEY("tls", "min_version"), STRING, CFG(tls.min_version), .def = "1.2", RELOAD,
+     .check = check_tls_version, .doc = "lowest TLS version accepted: 1.2 or 1.3"},
+    {KEY("tls", "ciphers"), STRING, CFG(tls.ciphers),
+     .def = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL", RELOAD,
+     .doc = "TLS 1.2 cipher list, OpenSSL syntax"},
+    {KEY("tls", "ciphersuites"), STRING, CFG(tls.ciphersuites), RELOAD,
+     .doc = "TLS 1.3 suites, OpenSSL syntax; none: OpenSSL's"},
+    {KEY("tls", "trusted"), BOOL, CFG(tls.trusted), .def = "no", RELOAD,
+     .doc = "the certificate is CA-issued; required for STS"},
+    {KEY("tls", "sts_duration"), UINT(0, 10 * 365 * 86400), CFG(tls.sts_duration), .def = "0",
+     RELOAD, .doc = "seconds of STS policy offered (0: no STS)"},
+    {KEY("tls", "sts_port"), PORT, CFG(tls.sts_port), RELOAD,
+     .doc = "the TLS port STS sends plaintext clients to"},
+    {KEY("tls", "sts_preload"), BOOL, CFG(tls.sts_preload), .def = "no", RELOAD,
+     .doc = "add preload to the STS policy"},
+
+    {KEY("dns", "enabled"), BOOL, CFG(dns.enabled), .def = "yes", RELOAD,
+     .doc = "look up client host names"},
+    {KEY("dns", "servers"), STRING, CFG(dns.servers), RELOAD, .check = check_server_list,
+     .doc = "resolvers, IP[:port] or [IPv6]:port, comma-separated; none: the system's"},
+    {KEY("dns", "timeout"), UINT(1, 30), CFG(dns.timeout), .def = "4", RELOAD,
+     .doc = "seconds allowed for one query"},
+    {KEY("dns", "cache_size"), UINT(0, 1000000), CFG(dns.cache_size), .def = "4096", RELOAD,
+     .doc = "answers kept in memory (0: no cache)"},
+    {KEY("dns", "cache_ttl"), UINT(1, 86400), CFG(dns.cache_ttl), .def = "3600", RELOAD,
+     .doc = "seconds a found name is kept, at most"},
+
+    {KEY("metrics", "enabled"), BOOL, CFG(metrics.enabled), .def = "no", RESTART,
+     .doc = "serve Prometheus GET /metrics over HTTP"},
+    {KEY("metrics", "host"), STRING, CFG(metrics.host), .def = "127.0.0.1", RESTART,
+     .check = check_ip, .doc = "numeric address to bind"},
+    {KEY("metrics", "port"), PORT, CFG(metrics.port), .def = "6680", RESTART,
+     .doc = "TCP port"},
+
+    {KEY("log", "file"), PATH, CFG(log.file), RELOAD,
+     .doc = "also append log lines to this file"},
+    {KEY("log", "syslog"), BOOL, CFG(log.syslog), .def = "no", RELOAD,
+     .doc = "also send log lines to syslog"},
+    {KEY("log", "level"), ENUM(log_levels), CFG(log.level), .def = "info", RELOAD,
+     .doc = "lowest level logged"},
+
+    {KEY("cloak", "enabled"), BOOL, CFG(cloak.enabled), .def = "no", RELOAD,
+     .doc = "give users +x with a cloaked host"},
+    {KEY("cloak", "key"), STRING, CFG(cloak.key), RELOAD, .check = check_cloak_key,
+     .doc = "the secret key, at least 16 characters"},
+    {KEY("cloak", "key_file"), PATH, CFG(cloak.key_file), RELOAD,
+     .doc = "a file holding the key, created when missing"},
+    {KEY("cloak", "prefix"), STRING, CFG(cloak.prefix), RELOAD, .check = check_cloak_prefix,
+     .doc = "first label of cloaked host names; none: the network name"},
+
+    {KEY("accounts", "registration"), BOOL, CFG(accounts.registration), .def = "yes", RELOAD,
+     .doc = "REGISTER may create accounts"},
+    {KEY("accounts", "verify"), BOOL, CFG(accounts.verify), .def = "no", RELOAD,
+     .doc = "new accounts need VERIFY with a code sent by verify_command"},
+    {KEY("accounts", "verify_command"), PATH, CFG(accounts.verify_command), RELOAD,
+     .doc = "program run as: command ACCOUNT EMAIL CODE"},
+    {KEY("accounts", "min_password"), UINT(1, 200), CFG(accounts.min_password), .def = "8",
+     RELOAD, .doc = "shortest password, in bytes"},
+    {KEY("accounts", "nick_protection"), ENUM(nick_protections), CFG(accounts.nick_protection),
+     .def = "rename", RELOAD, .doc = "what befalls a user on a registered nick"},
+    {KEY("accounts", "nick_grace"), UINT(1, 3600), CFG(accounts.nick_grace), .def = "30",
+     RELOAD, .doc = "seconds to log in before a rename"},
+
+    {KEY("history", "enabled"), BOOL, CFG(history.enabled), .def = "yes", RELOAD,
+     .doc = "store messages and answer CHATHISTORY"},
+    {KEY("history", "max_age"), UINT(1, 10 * 365 * 86400), CFG(history.max_age),
+     .def = "604800", RELOAD, .doc = "seconds lines are kept"},
+    {KEY("history", "max_per_target"), UINT(1, 10000000), CFG(history.max_per_target),
+     .def = "10000", RELOAD, .doc = "lines kept per channel or pair of accounts"},
+    {KEY("history", "flush_interval"), UINT(1, 10000), CFG(history.flush_interval),
+     .def = "100", RELOAD, .doc = "milliseconds between batched writes"},
+
+    {KEY("batch", "max_batch_delay"), UINT(0, 1000), CFG(batch.max_delay), .def = "0", RELOAD,
+     .doc = "milliseconds output may wait to be written with more (0: end of loop turn)"},
+    {KEY("batch", "max_batch_size"), UINT(1, 1000000), CFG(batch.max_size), .def = "64", RELOAD,
+     .doc = "...unless this many messages are queued"},
+    {KEY("batch", "max_batch_bytes"), UINT(512, 1 << 30), CFG(batch.max_bytes), .def = "65536",
+     RELOAD, .doc = "...or this many bytes"},
+
+    {KEY("class", "sendq"), SIZE(4096, 1L << 30), CLASS(sendq), .def = "1048576", RELOAD,
+     .doc = "bytes of output queued for one client"},
+    {KEY("class", "recvq"), SIZE(RECVQ_MIN, RECVQ_MAX), CLASS(recvq), .def = "16384", RELOAD,
+     .doc = "bytes of unprocessed input held for one client"},
+    {KEY("class", "ping_frequency"), UINT(1, 86400), CLASS(ping_frequency), .def = "120",
+     RELOAD, .doc = "seconds without input before a PING"},
+    {KEY("class", "connection_timeout"), UINT(1, 3600), CLASS(connection_timeout), .def = "30",
+     RELOAD, .doc = "seconds to finish registration"},
+    {KEY("class", "max_clients"), UINT(0, 10000000), CLASS(max_clients), .def = "100000",
+     RELOAD, .doc = "registered clients in the class (0: no limit)"},
+    {KEY("class", "max_per_ip"), UINT(0, 10000000), CLASS(max_per_ip), .def = "0", RELOAD,
+     .doc = "open connections from one IP (0: no limit)"},
+    {KEY("class", "throttle_count"), UINT(0, 10000000), CLASS(throttle_count), .def = "0",
+     RELOAD, .doc = "new connections from one IP per window (0: off)"},
+    {KEY("class", "throttle_window"), UINT(1, 86400), CLASS(throttle_window), .def = "60",
+     RELOAD, .doc = "the throttle window, in seconds"},
+    {KEY("class", "flood_rate"), UINT(0, 100000), CLASS(flood_rate), .def = "5", RELOAD,
+     .doc = "lines per second once the burst is spent (0: no flood control)"},
+    {KEY("class", "flood_burst"), UINT(1, 100000), CLASS(flood_burst), .def = "25", RELOAD,
+     .doc = "lines accepted at once"},
+
+    {KEY("auth", "mask"), STRING, AUTH(mask), .def = "*@*", RELOAD, .check = check_mask,
+     .doc = "user@host glob of the connections admitted"},
+    {KEY("auth", "class"), STRING, AUTH(class_name), .def = "default", RELOAD,
+     .check = note_class_line, .doc = "the [class] of those connections"},
+    {KEY("auth", "password"), STRING, AUTH(password), RELOAD,
+     .doc = "when set, clients must send it with PASS"},
+
+    {KEY("oper", "password"), STRING, OPER(password), RELOAD, .check = check_password_hash,
+     .doc = "scrypt hash from tools/mkpasswd"},
+    {KEY("oper", "certfp"), STRING, OPER(certfp), RELOAD, .check = check_certfp,
+     .doc = "SHA-256 fingerprint the client certificate must have"},
+    {KEY("oper", "mask"), STRING, OPER(masks), .def = "*@*", RELOAD, .check = check_masks,
+     .doc = "user@host globs the operator may connect from"},
+    {KEY("oper", "privileges"), PRIVILEGES, OPER(privileges),
+     .def = "kill kline dline rehash wallops", RELOAD, .doc = "what the operator may do"},
+    {KEY("oper", "snomask"), STRING, OPER(snomask), .def = "+ckor", RELOAD,
+     .doc = "server notices given at OPER"},
+
+    {KEY("limits", "nicklen"), UINT(9, NICKLEN_MAX), CFG(limits.nicklen), .def = "30", RELOAD,
+     .doc = "longest nickname and account name"},
+    {KEY("limits", "channellen"), UINT(2, CHANNELLEN_MAX), CFG(limits.channellen), .def = "50",
+     RELOAD, .doc = "longest channel name"},
+    {KEY("limits", "topiclen"), UINT(1, 400), CFG(limits.topiclen), .def = "390", RELOAD,
+     .doc = "topics are cut to this many bytes"},
+    {KEY("limits", "kicklen"), UINT(1, 400), CFG(limits.kicklen), .def = "255", RELOAD,
+     .doc = "KICK, PART, QUIT and KILL reasons are cut to this"},
+    {KEY("limits", "awaylen"), UINT(1, 400), CFG(limits.awaylen), .def = "255", RELOAD,
+     .doc = "away messages are cut to this"},
+    {KEY("limits", "max_channels"), UINT(1, 1000), CFG(limits.max_channels), .def = "50",
+     RELOAD, .doc = "channels one user may be in"},
+    {KEY("limits", "max_list"), UINT(1, 10000), CFG(limits.max_list), .def = "100", RELOAD,
+     .doc = "+b, +e and +I entries together per channel"},
+    {KEY("limits", "max_targets"), UINT(1, 20), CFG(limits.max_targets), .def = "4", RELOAD,
+     .doc = "targets of one PRIVMSG, NOTICE or TAGMSG, nicks of one KICK"},
+    {KEY("limits", "whowas_size"), UINT(0, 1000000), CFG(limits.whowas_size), .def = "1000",
+     RELOAD, .doc = "WHOWAS entries kept (0: none)"},
+};
+const size_t conf_schema_len = ARRAY_LEN(conf_schema);
+
+static const struct conf_key *
+find_key(const char *section, const char *key)
+{
+	for (size_t i = 0; i < conf_schema_len; i++)
+		if (strcmp(conf_schema[i].section, section) == 0 &&
+		    strcmp(conf_schema[i].key, key) == 0)
+			return &conf_schema[i];
+	return NULL;
+}
+
+/* Every default of a section, set as if the file had said it. */
+static void
+apply_defaults(struct conf_parse *ctx, const char *section, void *block)
+{
+	for (size_t i = 0; i < conf_schema_len; i++)
+		if (conf_schema[i].def != NULL && strcmp(conf_schema[i].section, section) == 0)
+			set_value(ctx, &conf_schema[i], conf_schema[i].def, block);
+}
+
+static void
+free_strings(const char *section, void *block)
+{
+	for (size_t i = 0; i < conf_schema_len; i++) {
+		const struct conf_key *k = &conf_schema[i];
+		if ((k->type == CONF_STRING || k->type == CONF_PATH) &&
+		    strcmp(k->section, section) == 0)
+			free(*(char **)(void *)((char *)block + k->offset));
 	}
-	return 1;
 }
 
-static int
-log_key(struct parse_ctx *ctx, const char *key, const char *value)
+/* ---- Named blocks: a constructor per kind; NULL refuses the block. */
+
+static void *
+open_class(struct conf_parse *ctx, const char *name)
 {
-	struct conf_log *l = &ctx->c->log;
-	enum log_level level;
+	struct conf_class *cl;
 
-	if (strcmp(key, "file") == 0) {
-		free(l->file);
-		l->file = resolve_path(ctx->c, value);
-	} else if (strcmp(key, "syslog") == 0) {
-		parse_bool(ctx, key, value, &l->syslog);
-	} else if (strcmp(key, "level") == 0) {
-		if (log_level_parse(value, &level) != 0)
-			conf_error(ctx, key, "'%s' is not debug, info, warn or error", value);
-		else
-			l->level = (int)level;
-	} else {
-		return 0;
+	if (config_find_class(ctx->c, name) != NULL) {
+		conf_error(ctx, ctx->section, "class '%s' defined twice", name);
+		return NULL;
 	}
-	return 1;
+	cl = xcalloc(1, sizeof(*cl));
+	cl->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(&ctx->c->classes, cl, link);
+	return cl;
 }
 
-static int
-cloak_key(struct parse_ctx *ctx, const char *key, const char *value)
+static void *
+open_listen(struct conf_parse *ctx, const char *name)
+{
+	struct conf_listen *l = xcalloc(1, sizeof(*l));
+
+	l->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(&ctx->c->listens, l, link);
+	return l;
+}
+
+static void *
+open_auth(struct conf_parse *ctx, const char *name)
+{
+	struct conf_auth *a = xcalloc(1, sizeof(*a));
+
+	a->name = xstrdup(name);
+	a->class_line = ctx->line;
+	TAILQ_INSERT_TAIL(&ctx->c->auths, a, link);
+	return a;
+}
+
+static void *
+open_oper(struct conf_parse *ctx, const char *name)
+{
+	struct conf_oper *o;
+
+	if (config_find_oper(ctx->c, name) != NULL) {
+		conf_error(ctx, ctx->section, "oper '%s' defined twice", name);
+		return NULL;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(&ctx->c->opers, o, link);
+	return o;
+}
+
+/* ---- Checks across keys and blocks, once the whole file is read (at line 0). */
+
+static void
+validate_required(struct conf_parse *ctx)
+{
+	for (size_t i = 0; i < conf_schema_len; i++) {
+		const struct conf_key *k = &conf_schema[i];
+		if (k->required && *(char **)(void *)((char *)ctx->c + k->offset) == NULL)
+			conf_error(ctx, k->key, "[%s] %s is required", k->section, k->key);
+	}
+}
+
+/* The blocks without which no client could connect. */
+static void
+validate_server(struct conf_parse *ctx)
+{
+	if (TAILQ_EMPTY(&ctx->c->listens))
+		conf_error(ctx, "listen", "no [listen NAME] block");
+	if (TAILQ_EMPTY(&ctx->c->auths))
+		conf_error(ctx, "auth", "no [auth NAME] block: nobody could connect");
+}
+
+static void
+validate_auth(struct conf_parse *ctx)
+{
+	struct conf_auth *a;
+
+	TAILQ_FOREACH (a, &ctx->c->auths, link) {
+		a->class = config_find_class(ctx->c, a->class_name);
+		if (a->class == NULL) {
+			ctx->line = a->class_line;
+			conf_error(ctx, "class", "[auth %s] names unknown class '%s'", a->name,
+			           a->class_name);
+			ctx->line = 0;
+		}
+	}
+}
+
+static void
+validate_listen(struct conf_parse *ctx)
+{
+	struct conf_listen *l;
+
+	TAILQ_FOREACH (l, &ctx->c->listens, link)
+		if (l->tls && ctx->c->tls.certificate == NULL)
+			conf_error(ctx, "tls",
+			           "[listen %s] wants TLS but [tls] has no certificate",
+			           l->name);
+}
+
+static void
+validate_oper(struct conf_parse *ctx)
+{
+	struct conf_oper *o;
+
+	TAILQ_FOREACH (o, &ctx->c->opers, link)
+		if (o->password == NULL && o->certfp == NULL)
+			conf_error(ctx, "password", "[oper %s] needs a password or a certfp",
+			           o->name);
+}
+
+static void
+validate_tls(struct conf_parse *ctx)
+{
+	struct conf_tls *t = &ctx->c->tls;
+
+	if (t->certificate != NULL && t->key == NULL)
+		t->key = xstrdup(t->certificate);
+	/* STS with a self-signed certificate would lock clients out: refuse it. */
+	if (t->sts_duration > 0 && !t->trusted)
+		conf_error(ctx, "sts_duration",
+		           "STS needs a CA-issued certificate: set [tls] "
+		           "trusted = yes only when it is one");
+	if (t->sts_duration > 0 && t->sts_port == 0)
+		conf_error(ctx, "sts_port", "STS needs sts_port (the TLS listener's port)");
+}
+
+static void
+validate_cloak(struct conf_parse *ctx)
 {
 	struct conf_cloak *k = &ctx->c->cloak;
 
-	if (strcmp(key, "enabled") == 0) {
-		parse_bool(ctx, key, value, &k->enabled);
-	} else if (strcmp(key, "key") == 0) {
-		if (strlen(value) < 16)
-			conf_error(ctx, key, "a cloak key needs at least 16 characters");
-		set_str(&k->key, value);
-	} else if (strcmp(key, "key_file") == 0) {
-		free(k->key_file);
-		k->key_file = resolve_path(ctx->c, value);
-	} else if (strcmp(key, "prefix") == 0) {
-		if (strlen(value) > 16 ||
-		    strspn(value, "abcdefghijklmnopqrstuvwxyz"
-		                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(value))
-			conf_error(ctx, key, "'%s' must be up to 16 letters or digits", value);
-		set_str(&k->prefix, value);
-	} else {
-		return 0;
-	}
-	return 1;
+	if (k->enabled && k->key == NULL && k->key_file == NULL)
+		conf_error(ctx, "key", "[cloak] needs key or key_file");
+	if (k->prefix == NULL)
+		set_str(&k->prefix, ctx->c->network);
 }
 
-static int
-accounts_key(struct parse_ctx *ctx, const char *key, const char *value)
+static void
+validate_accounts(struct conf_parse *ctx)
 {
-	struct conf_accounts *a = &ctx->c->accounts;
-
-	if (strcmp(key, "registration") == 0) {
-		parse_bool(ctx, key, value, &a->registration);
-	} else if (strcmp(key, "verify") == 0) {
-		parse_bool(ctx, key, value, &a->verify);
-	} else if (strcmp(key, "verify_command") == 0) {
-		free(a->verify_command);
-		a->verify_command = resolve_path(ctx->c, value);
-	} else if (strcmp(key, "min_password") == 0) {
-		set_uint(ctx, key, value, 1, 200, &a->min_password);
-	} else if (strcmp(key, "nick_protection") == 0) {
-		if (strcmp(value, "off") == 0)
-			a->nick_protection = NICKPROT_OFF;
-		else if (strcmp(value, "warn") == 0)
-			a->nick_protection = NICKPROT_WARN;
-		else if (strcmp(value, "rename") == 0)
-			a->nick_protection = NICKPROT_RENAME;
-		else
-			conf_error(ctx, key, "'%s' is not off, warn or rename", value);
-	} else if (strcmp(key, "nick_grace") == 0) {
-		set_uint(ctx, key, value, 1, 3600, &a->nick_grace);
-	} else {
-		return 0;
-	}
-	return 1;
+	if (ctx->c->accounts.verify && ctx->c->accounts.verify_command == NULL)
+		conf_error(ctx, "verify_command",
+		           "[accounts] verify = yes needs verify_command");
 }
 
-static int
-history_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_history *h = &ctx->c->history;
-
-	if (strcmp(key, "enabled") == 0)
-		parse_bool(ctx, key, value, &h->enabled);
-	else if (strcmp(key, "max_age") == 0)
-		set_uint(ctx, key, value, 1, 10 * 365 * 86400, &h->max_age);
-	else if (strcmp(key, "max_per_target") == 0)
-		set_uint(ctx, key, value, 1, 10000000, &h->max_per_target);
-	else if (strcmp(key, "flush_interval") == 0)
-		set_uint(ctx, key, value, 1, 10000, &h->flush_interval);
-	else
-		return 0;
-	return 1;
-}
-
-static int
-batch_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_batch *b = &ctx->c->batch;
-
-	if (strcmp(key, "max_batch_delay") == 0)
-		set_uint(ctx, key, value, 0, 1000, &b->max_delay);
-	else if (strcmp(key, "max_batch_size") == 0)
-		set_uint(ctx, key, value, 1, 1000000, &b->max_size);
-	else if (strcmp(key, "max_batch_bytes") == 0)
-		set_uint(ctx, key, value, 512, 1 << 30, &b->max_bytes);
-	else
-		return 0;
-	return 1;
-}
-
-static int
-listen_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_listen *l = ctx->block;
-	unsigned port;
-
-	if (strcmp(key, "host") == 0) {
-		unsigned char addr[16];
-		if (inet_pton(AF_INET, value, addr) != 1 &&
-		    inet_pton(AF_INET6, value, addr) != 1)
-			conf_error(ctx, key, "'%s' is not an IPv4 or IPv6 address", value);
-		set_str(&l->host, value);
-	} else if (strcmp(key, "port") == 0) {
-		if (set_uint(ctx, key, value, 1, 65535, &port))
-			l->port = (int)port;
-	} else if (strcmp(key, "tls") == 0) {
-		parse_bool(ctx, key, value, &l->tls);
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-static int
-auth_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_auth *a = ctx->block;
-
-	if (strcmp(key, "mask") == 0) {
-		if (strchr(value, '@') == NULL)
-			conf_error(ctx, key, "'%s' is not a user@host mask", value);
-		set_str(&a->mask, value);
-	} else if (strcmp(key, "class") == 0) {
-		set_str(&a->class_name, value);
-		a->class_line = ctx->line;
-	} else if (strcmp(key, "password") == 0) {
-		set_str(&a->password, value);
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-static const struct {
-	const char *name;
-	uint32_t bit;
-} privilege_names[] = {
-    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
-    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
-    {"wallops", PRIV_WALLOPS},
+/*
+ * Every section kind.  open is NULL for a section whose keys live in
+ * struct config; validate runs after the file, in the order of this table.
+ */
+static const struct conf_section {
+	const char *kind;
+	void *(*open)(struct conf_parse *ctx, const char *name);
+	void (*validate)(struct conf_parse *ctx);
+} sections[] = {
+    {"server", NULL, validate_server},
+    {"auth", open_auth, validate_auth},
+    {"listen", open_listen, validate_listen},
+    {"oper", open_oper, validate_oper},
+    {"tls", NULL, validate_tls},
+    {"cloak", NULL, validate_cloak},
+    {"accounts", NULL, validate_accounts},
+    {"admin", NULL, NULL},
+    {"limits", NULL, NULL},
+    {"class", open_class, NULL},
+    {"dns", NULL, NULL},
+    {"metrics", NULL, NULL},
+    {"log", NULL, NULL},
+    {"history", NULL, NULL},
+    {"batch", NULL, NULL},
 };
 
-static int
-parse_privileges(struct parse_ctx *ctx, const char *key, const char *value, uint32_t *out)
+static const struct conf_section *
+find_section(const char *kind)
 {
-	char *copy = xstrdup(value), *cursor = copy, *word;
-
-	*out = 0;
-	while ((word = strsep(&cursor, " ,")) != NULL) {
-		size_t i;
-		if (*word == '\0')
-			continue;
-		if (strcmp(word, "all") == 0) {
-			*out |= PRIV_ALL;
-			continue;
-		}
-		for (i = 0; i < ARRAY_LEN(privilege_names); i++)
-			if (strcmp(word, privilege_names[i].name) == 0)
-				break;
-		if (i == ARRAY_LEN(privilege_names)) {
-			conf_error(ctx, key,
-			           "unknown privilege '%s' (kill rehash die restart "
-			           "kline dline wallops all)",
-			           word);
-			continue;
-		}
-		*out |= privilege_names[i].bit;
-	}
-	free(copy);
-	return 1;
+	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
+		if (strcmp(sections[i].kind, kind) == 0)
+			return &sections[i];
+	return NULL;
 }
 
-void
-config_privileges_string(uint32_t privs, char *buf, size_t size)
+static void
+validate(struct conf_parse *ctx)
 {
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_LEN(privilege_names); i++)
-		if (privs & privilege_names[i].bit)
-			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
-			                      n ? " " : "", privilege_names[i].name);
+	ctx->line = 0;
+	validate_required(ctx);
+	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
+		if (sections[i].validate != NULL)
+			sections[i].validate(ctx);
 }
 
-static int
-oper_key(struct parse_ctx *ctx, const char *key, const char *value)
-{
-	struct conf_oper *o = ctx->block;
-
-	if (strcmp(key, "password") == 0) {
-		if (!passwd_is_hash(value))
-			conf_error(ctx, key,
-			           "not a password hash: make one with tools/mkpasswd");
-		set_str(&o->password, value);
-	} else if (strcmp(key, "mask") == 0) {
-		char *copy = xstrdup(value), *cursor = copy, *m;
-		while ((m = strsep(&cursor, " ,")) != NULL)
-			if (*m != '\0' && strchr(m, '@') == NULL)
-				conf_error(ctx, key, "'%s' is not a user@host mask", m);
-		free(copy);
-		set_str(&o->masks, value);
-	} else if (strcmp(key, "certfp") == 0) {
-		if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)
-			conf_error(ctx, key,
-			           "'%s' is not a SHA-256 fingerprint (64 hex digits)", value);
-		set_str(&o->certfp, value);
-	} else if (strcmp(key, "privileges") == 0) {
-		parse_privileges(ctx, key, value, &o->privileges);
-	} else if (strcmp(key, "snomask") == 0) {
-		set_str(&o->snomask, value);
-	} else {
-		return 0;
-	}
-	return 1;
-}
+/* ---- Reading the file. */
 
 /* "[class NAME]" -> kind "class", name "NAME". */
 static void
@@ -660,83 +796,97 @@ split_section(const char *section, char *kind, size_t ksize, const char **name)
 		(*name)++;
 }
 
+/* Where the keys of the section go: 1, or 0 when it is refused. */
 static int
-open_block(struct parse_ctx *ctx, const char *section)
+open_block(struct conf_parse *ctx, const char *section)
 {
-	struct config *c = ctx->c;
+	const struct conf_section *s;
 	char kind[64];
 	const char *name;
 
 	split_section(section, kind, sizeof(kind), &name);
 	ctx->block = NULL;
-	if (strcmp(kind, "class") == 0 || strcmp(kind, "listen") == 0 ||
-	    strcmp(kind, "auth") == 0 || strcmp(kind, "oper") == 0) {
-		if (name == NULL || *name == '\0') {
-			conf_error(ctx, section, "section needs a name: [%s NAME]", kind);
-			return 0;
-		}
-	}
-	if (strcmp(kind, "class") == 0) {
-		struct conf_class *cl = config_find_class(c, name);
-		if (cl != NULL) {
-			conf_error(ctx, section, "class '%s' defined twice", name);
-			return 0;
-		}
-		cl = xcalloc(1, sizeof(*cl));
-		cl->name = xstrdup(name);
-		cl->sendq = 1 << 20;
-		cl->recvq = 16384;
-		cl->ping_frequency = 120;
-		cl->connection_timeout = 30;
-		cl->max_clients = 100000;
-		cl->throttle_window = 60;
-		cl->flood_rate = 5;
-		cl->flood_burst = 25;
-		TAILQ_INSERT_TAIL(&c->classes, cl, link);
-		ctx->block = cl;
-	} else if (strcmp(kind, "listen") == 0) {
-		struct conf_listen *l = xcalloc(1, sizeof(*l));
-		l->name = xstrdup(name);
-		l->port = 6667;
-		TAILQ_INSERT_TAIL(&c->listens, l, link);
-		ctx->block = l;
-	} else if (strcmp(kind, "auth") == 0) {
-		struct conf_auth *a = xcalloc(1, sizeof(*a));
-		a->name = xstrdup(name);
-		a->class_line = ctx->line;
-		TAILQ_INSERT_TAIL(&c->auths, a, link);
-		ctx->block = a;
-	} else if (strcmp(kind, "oper") == 0) {
-		struct conf_oper *o;
-		if (config_find_oper(c, name) != NULL) {
-			conf_error(ctx, section, "oper '%s' defined twice", name);
-			return 0;
-		}
-		o = xcalloc(1, sizeof(*o));
-		o->name = xstrdup(name);
-		o->privileges =
-		    PRIV_KILL | PRIV_KLINE | PRIV_DLINE | PRIV_REHASH | PRIV_WALLOPS;
-		TAILQ_INSERT_TAIL(&c->opers, o, link);
-		ctx->block = o;
-	} else if (strcmp(kind, "server") != 0 && strcmp(kind, "admin") != 0 &&
-	           strcmp(kind, "limits") != 0 && strcmp(kind, "tls") != 0 &&
-	           strcmp(kind, "dns") != 0 && strcmp(kind, "metrics") != 0 &&
-	           strcmp(kind, "log") != 0 && strcmp(kind, "cloak") != 0 &&
-	           strcmp(kind, "accounts") != 0 && strcmp(kind, "history") != 0 &&
-	           strcmp(kind, "batch") != 0) {
+	s = find_section(kind);
+	if (s == NULL) {
 		conf_error(ctx, section, "unknown section");
 		return 0;
 	}
+	if (s->open == NULL) {
+		ctx->block = ctx->c; /* a name after the kind is ignored */
+		return 1;
+	}
+	if (name == NULL || *name == '\0') {
+		conf_error(ctx, section, "section needs a name: [%s NAME]", kind);
+		return 0;
+	}
+	ctx->block = s->open(ctx, name);
+	if (ctx->block == NULL)
+		return 0;
+	apply_defaults(ctx, kind, ctx->block);
 	return 1;
+}
+
+/*
+ * Section headers are seen here, not in the handler, so a block with no
+ * keys ("[class default]") still exists and repeated headers open new ones.
+ */
+static void
+maybe_section(struct conf_parse *ctx, char *line)
+{
+	const char *p = line, *end;
+
+	/* inih skips a UTF-8 byte-order mark on the first line: so do we. */
+	if (ctx->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	if (p[strspn(p, " \t")] == '[' && (*p == ' ' || *p == '\t')) {
+		/* inih would read it as a continuation of the key above. */
+		conf_error(ctx, "section", "section headers must not be indented");
+		line[0] = ';';
+		return;
+	}
+	if (*p != '[' || (end = strchr(p, ']')) == NULL)
+		return;
+	snprintf(ctx->section, sizeof(ctx->section), "%.*s", (int)(end - p - 1), p + 1);
+	ctx->in_section = 1;
+	ctx->section_bad = !open_block(ctx, ctx->section);
+}
+
+/* inih reads at most num - 1 bytes a line: a longer one would be split. */
+static void
+overlong_line(struct conf_parse *ctx, char *str, int num)
+{
+	char rest[256];
+	int comment = str[strspn(str, " \t")] == ';' || str[strspn(str, " \t")] == '#';
+
+	while (fgets(rest, sizeof(rest), ctx->fp) != NULL && strchr(rest, '\n') == NULL)
+		;
+	if (!comment)
+		conf_error(ctx, "line", "longer than %d characters", num - 2);
+	str_copy(str, ";\n", (size_t)num);
+}
+
+static char *
+counting_reader(char *str, int num, void *stream)
+{
+	struct conf_parse *ctx = stream;
+	char *r = fgets(str, num, ctx->fp);
+
+	if (r != NULL) {
+		ctx->line++;
+		if (strchr(r, '\n') == NULL && !feof(ctx->fp))
+			overlong_line(ctx, r, num);
+		maybe_section(ctx, r);
+	}
+	return r;
 }
 
 static int
 on_ini_entry(void *user, const char *section, const char *key, const char *value)
 {
-	struct parse_ctx *ctx = user;
+	struct conf_parse *ctx = user;
+	const struct conf_key *k;
 	char kind[64];
 	const char *name;
-	int known;
 
 	if (!ctx->in_section) {
 		conf_error(ctx, key, "key outside any section");
@@ -745,165 +895,43 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 	if (ctx->section_bad)
 		return 1;
 	split_section(section, kind, sizeof(kind), &name);
-	if (strcmp(kind, "server") == 0)
-		known = server_key(ctx, key, value);
-	else if (strcmp(kind, "admin") == 0)
-		known = admin_key(ctx, key, value);
-	else if (strcmp(kind, "limits") == 0)
-		known = limits_key(ctx, key, value);
-	else if (strcmp(kind, "class") == 0)
-		known = class_key(ctx, key, value);
-	else if (strcmp(kind, "listen") == 0)
-		known = listen_key(ctx, key, value);
-	else if (strcmp(kind, "auth") == 0)
-		known = auth_key(ctx, key, value);
-	else if (strcmp(kind, "tls") == 0)
-		known = tls_key(ctx, key, value);
-	else if (strcmp(kind, "oper") == 0)
-		known = oper_key(ctx, key, value);
-	else if (strcmp(kind, "dns") == 0)
-		known = dns_key(ctx, key, value);
-	else if (strcmp(kind, "metrics") == 0)
-		known = metrics_key(ctx, key, value);
-	else if (strcmp(kind, "log") == 0)
-		known = log_key(ctx, key, value);
-	else if (strcmp(kind, "cloak") == 0)
-		known = cloak_key(ctx, key, value);
-	else if (strcmp(kind, "accounts") == 0)
-		known = accounts_key(ctx, key, value);
-	else if (strcmp(kind, "history") == 0)
-		known = history_key(ctx, key, value);
-	else if (strcmp(kind, "batch") == 0)
-		known = batch_key(ctx, key, value);
-	else
-		known = 1;
-	if (!known)
+	k = find_key(kind, key);
+	if (k == NULL)
 		conf_error(ctx, key, "unknown key in [%s]", section);
+	else
+		set_value(ctx, k, value, ctx->block);
 	return 1;
 }
 
-static void
-set_defaults(struct config *c)
+/* A config with the defaults of every section that is not a named block. */
+static struct config *
+config_new(struct conf_parse *ctx, const char *path)
 {
-	c->limits = (struct conf_limits){
-	    .nicklen = 30,
-	    .channellen = 50,
-	    .topiclen = 390,
-	    .kicklen = 255,
-	    .awaylen = 255,
-	    .max_channels = 50,
-	    .max_list = 100,
-	    .max_targets = 4,
-	    .whowas_size = 1000,
-	};
+	struct config *c = xcalloc(1, sizeof(*c));
+	char *tmp = xstrdup(path);
+
+	c->path = xstrdup(path);
+	c->dir = xstrdup(dirname(tmp));
+	free(tmp);
 	TAILQ_INIT(&c->classes);
 	TAILQ_INIT(&c->listens);
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
-	c->metrics.port = 6680;
-	c->batch = (struct conf_batch){.max_delay = 0, .max_size = 64, .max_bytes = 65536};
-	c->history = (struct conf_history){
-	    .enabled = 1, .max_age = 7 * 86400, .max_per_target = 10000, .flush_interval = 100};
-	c->accounts = (struct conf_accounts){.registration = 1,
-	                                     .min_password = 8,
-	                                     .nick_protection = NICKPROT_RENAME,
-	                                     .nick_grace = 30};
-	c->log.level = LOG_LEVEL_INFO;
-	c->dns = (struct conf_dns){
-	    .enabled = 1, .timeout = 4, .cache_size = 4096, .cache_ttl = 3600};
-}
-
-/* Cross-block checks once the whole file is read. */
-static void
-validate(struct parse_ctx *ctx)
-{
-	struct config *c = ctx->c;
-	struct conf_auth *a;
-	struct conf_listen *l;
-	struct conf_oper *o;
-
-	ctx->line = 0;
-	if (c->server_name == NULL)
-		conf_error(ctx, "name", "[server] name is required");
-	if (c->sid == NULL)
-		conf_error(ctx, "sid", "[server] sid is required");
-	if (c->database_path == NULL)
-		conf_error(ctx, "database", "[server] database is required");
-	if (TAILQ_EMPTY(&c->listens))
-		conf_error(ctx, "listen", "no [listen NAME] block");
-	if (TAILQ_EMPTY(&c->auths))
-		conf_error(ctx, "auth", "no [auth NAME] block: nobody could connect");
-	TAILQ_FOREACH (a, &c->auths, link) {
-		if (a->mask == NULL)
-			set_str(&a->mask, "*@*");
-		if (a->class_name == NULL)
-			set_str(&a->class_name, "default");
-		a->class = config_find_class(c, a->class_name);
-		if (a->class == NULL) {
-			ctx->line = a->class_line;
-			conf_error(ctx, "class", "[auth %s] names unknown class '%s'", a->name,
-			           a->class_name);
-			ctx->line = 0;
-		}
-	}
-	TAILQ_FOREACH (l, &c->listens, link)
-		if (l->tls && c->tls.certificate == NULL)
-			conf_error(ctx, "tls",
-			           "[listen %s] wants TLS but [tls] has no certificate",
-			           l->name);
-	TAILQ_FOREACH (o, &c->opers, link) {
-		if (o->password == NULL && o->certfp == NULL)
-			conf_error(ctx, "password", "[oper %s] needs a password or a certfp",
-			           o->name);
-		if (o->masks == NULL)
-			set_str(&o->masks, "*@*");
-		if (o->snomask == NULL)
-			set_str(&o->snomask, "+ckor");
-	}
-	if (c->tls.certificate != NULL && c->tls.key == NULL)
-		c->tls.key = xstrdup(c->tls.certificate);
-	if (c->tls.min_version == NULL)
-		set_str(&c->tls.min_version, "1.2");
-	/* STS with a self-signed certificate would lock clients out: refuse it. */
-	if (c->tls.sts_duration > 0 && !c->tls.trusted)
-		conf_error(ctx, "sts_duration",
-		           "STS needs a CA-issued certificate: set [tls] "
-		           "trusted = yes only when it is one");
-	if (c->tls.sts_duration > 0 && c->tls.sts_port == 0)
-		conf_error(ctx, "sts_port", "STS needs sts_port (the TLS listener's port)");
-	if (c->tls.ciphers == NULL)
-		set_str(&c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");
-	if (c->network == NULL)
-		set_str(&c->network, "evircd");
-	if (c->cloak.enabled && c->cloak.key == NULL && c->cloak.key_file == NULL)
-		conf_error(ctx, "key", "[cloak] needs key or key_file");
-	if (c->cloak.prefix == NULL)
-		set_str(&c->cloak.prefix, c->network);
-	if (c->accounts.verify && c->accounts.verify_command == NULL)
-		conf_error(ctx, "verify_command",
-		           "[accounts] verify = yes needs verify_command");
-	if (c->metrics.host == NULL)
-		set_str(&c->metrics.host, "127.0.0.1");
-	if (c->description == NULL)
-		set_str(&c->description, "evircd server");
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->c = c;
+	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
+		if (sections[i].open == NULL)
+			apply_defaults(ctx, sections[i].kind, c);
+	return c;
 }
 
 struct config *
 config_load(const char *path)
 {
-	struct parse_ctx ctx;
-	struct config *c = xcalloc(1, sizeof(*c));
-	char *tmp;
+	struct conf_parse ctx;
+	struct config *c = config_new(&ctx, path);
 	int r;
 
-	set_defaults(c);
-	c->path = xstrdup(path);
-	tmp = xstrdup(path);
-	c->dir = xstrdup(dirname(tmp));
-	free(tmp);
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.c = c;
 	ctx.fp = fopen(path, "r");
 	if (ctx.fp == NULL) {
 		snprintf(first_error, sizeof(first_error), "%s:0: file: cannot open: %s", path,
@@ -940,57 +968,86 @@ config_free(struct config *c)
 		return;
 	while ((cl = TAILQ_FIRST(&c->classes)) != NULL) {
 		TAILQ_REMOVE(&c->classes, cl, link);
+		free_strings("class", cl);
 		free(cl->name);
 		free(cl);
 	}
 	while ((l = TAILQ_FIRST(&c->listens)) != NULL) {
 		TAILQ_REMOVE(&c->listens, l, link);
+		free_strings("listen", l);
 		free(l->name);
-		free(l->host);
 		free(l);
 	}
 	while ((a = TAILQ_FIRST(&c->auths)) != NULL) {
 		TAILQ_REMOVE(&c->auths, a, link);
+		free_strings("auth", a);
 		free(a->name);
-		free(a->mask);
-		free(a->class_name);
-		free(a->password);
 		free(a);
 	}
 	while ((o = TAILQ_FIRST(&c->opers)) != NULL) {
 		TAILQ_REMOVE(&c->opers, o, link);
+		free_strings("oper", o);
 		free(o->name);
-		free(o->password);
-		free(o->masks);
-		free(o->certfp);
-		free(o->snomask);
 		free(o);
 	}
+	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
+		if (sections[i].open == NULL)
+			free_strings(sections[i].kind, c);
 	free(c->path);
 	free(c->dir);
-	free(c->server_name);
-	free(c->sid);
-	free(c->description);
-	free(c->network);
-	free(c->motd_path);
-	free(c->database_path);
-	free(c->admin_name);
-	free(c->admin_location);
-	free(c->admin_email);
-	free(c->tls.certificate);
-	free(c->tls.key);
-	free(c->tls.ciphers);
-	free(c->tls.ciphersuites);
-	free(c->tls.min_version);
-	free(c->dns.servers);
-	free(c->metrics.host);
-	free(c->log.file);
-	free(c->cloak.key);
-	free(c->cloak.key_file);
-	free(c->cloak.prefix);
-	free(c->accounts.verify_command);
 	free(c);
 }
+
+/* ---- The schema for people: evircd --config-keys. */
+
+static const char *const type_names[] = {
+    [CONF_UINT] = "uint",     [CONF_SIZE] = "size",
+    [CONF_PORT] = "port",     [CONF_BOOL] = "bool",
+    [CONF_STRING] = "string", [CONF_PATH] = "path",
+    [CONF_ENUM] = "enum",     [CONF_PRIVILEGES] = "privileges",
+};
+
+/* The values a key takes: "1-65535", "off|warn|rename", or "-". */
+static void
+describe_values(const struct conf_key *k, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	switch (k->type) {
+	case CONF_UINT:
+	case CONF_SIZE:
+	case CONF_PORT: snprintf(buf, size, "%ld-%ld", k->min, k->max); break;
+	case CONF_BOOL: snprintf(buf, size, "yes|no"); break;
+	case CONF_ENUM: enum_choices(k->names, "|", "|", buf, size); break;
+	case CONF_PRIVILEGES:
+		for (size_t i = 0; i < ARRAY_LEN(privilege_names); i++)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s|",
+			                      privilege_names[i].name);
+		snprintf(buf + n, n < size ? size - n : 0, "all");
+		break;
+	default: snprintf(buf, size, "-"); break;
+	}
+}
+
+void
+config_print_schema(FILE *fp)
+{
+	char values[128];
+
+	fprintf(fp, "# section\tkey\ttype\tvalues\tdefault\treload\tdoc\n");
+	for (size_t i = 0; i < conf_schema_len; i++) {
+		const struct conf_key *k = &conf_schema[i];
+		describe_values(k, values, sizeof(values));
+		fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k->section, k->key,
+		        type_names[k->type], values,
+		        k->def != NULL ? k->def
+		        : k->required  ? "required"
+		                       : "-",
+		        k->reload ? "yes" : "no", k->doc);
+	}
+}
+
+/* ---- Lookups in a loaded config. */
 
 const char *
 config_last_error(void)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/queue.h>
 
 #include "base/bounds.h"
@@ -164,6 +165,53 @@ struct config {
 	TAILQ_HEAD(, conf_auth) auths;
 	TAILQ_HEAD(, conf_oper) opers;
 };
+
+/*
+ * The schema: one entry per key of every section, in conf.c.  A key of a
+ * named section ([class NAME], [listen NAME], [auth NAME], [oper NAME]) is
+ * stored in that block's struct, any other in struct config.
+ */
+enum conf_type {
+	CONF_UINT,       /* unsigned, from min to max */
+	CONF_SIZE,       /* size_t, from min to max */
+	CONF_PORT,       /* int, from min to max */
+	CONF_BOOL,       /* int: yes, true, 1 or no, false, 0 */
+	CONF_STRING,     /* char * */
+	CONF_PATH,       /* char *, relative to the file's folder */
+	CONF_ENUM,       /* int: one of names */
+	CONF_PRIVILEGES, /* uint32_t: PRIV_* words */
+};
+
+struct conf_enum {
+	const char *name;
+	int value;
+};
+
+struct conf_parse; /* the parser's state, private to conf.c */
+
+/* An extra check of a value, reporting with conf_error; block as for offset. */
+typedef void conf_check_fn(struct conf_parse *ctx, const char *key, const char *value,
+                           void *block);
+
+struct conf_key {
+	const char *section; /* its kind: "server", "class" */
+	const char *key;
+	enum conf_type type;
+	long min, max;                 /* CONF_UINT, CONF_SIZE, CONF_PORT */
+	const struct conf_enum *names; /* CONF_ENUM, ending with a NULL name */
+	size_t offset;                 /* in struct config, or in the named block */
+	const char *def;               /* as written in a file; NULL: none */
+	int required;                  /* the file must set it */
+	int reload;                    /* REHASH applies it (else: only a restart) */
+	conf_check_fn *check;          /* or NULL */
+	const char *doc;               /* one line */
+};
+
+extern const struct conf_key conf_schema[];
+extern const size_t conf_schema_len;
+
+/* The schema, a line per key: section key type values default reload doc, tab-separated. */
+void config_print_schema(FILE *fp);
 
 /* The config in force. */
 extern struct config *conf;

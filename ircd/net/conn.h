@@ -24,9 +24,9 @@ enum conn_state {
 #define CONN_PING_SENT 0x01
 #define CONN_IN_FLUSH_LIST 0x02
 #define CONN_WRITE_BLOCKED 0x04
-#define CONN_THROTTLED 0x08     /* complete lines wait for the flood clock */
-#define CONN_FLOOD_EXEMPT 0x10  /* no fake lag, no spam limits (operators) */
-#define CONN_OUTPUT_HOOK 0x20   /* output passes the owner's filter first (labels, batches) */
+#define CONN_THROTTLED 0x08    /* complete lines wait for the flood clock */
+#define CONN_FLOOD_EXEMPT 0x10 /* no fake lag, no spam limits (operators) */
+#define CONN_OUTPUT_HOOK 0x20  /* output passes the owner's filter first (labels, batches) */
 
 struct conn {
 	struct rio io;

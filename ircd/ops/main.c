@@ -40,7 +40,8 @@ usage(void)
 	        "  -c FILE  configuration file (default %s)\n"
 	        "  -t       check the configuration and exit\n"
 	        "  -d       debug logging\n"
-	        "  -v       print the version and exit\n",
+	        "  -v       print the version and exit\n"
+	        "  --config-keys  print every configuration key and exit\n",
 	        DEFAULT_CONFIG);
 	exit(2);
 }
@@ -70,7 +71,7 @@ on_sigterm(int signum)
 static void
 minutely(struct rtimer *t)
 {
-	xline_expire();
+	xline_expire(xline_expired);
 	iplimit_sweep();
 	store_save_counts();
 }
@@ -80,13 +81,18 @@ main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
 	int check_only = 0, debug = 0, opt;
+	static const struct option long_options[] = {
+	    {"config-keys", no_argument, NULL, 'K'},
+	    {NULL, 0, NULL, 0},
+	};
 
-	while ((opt = getopt(argc, argv, "c:tdvh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:tdvh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 't': check_only = 1; break;
 		case 'd': debug = 1; break;
 		case 'v': printf("evircd %s\n", PACKAGE_VERSION); return 0;
+		case 'K': config_print_schema(stdout); return 0;
 		default: usage();
 		}
 	}

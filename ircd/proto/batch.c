@@ -15,11 +15,11 @@
 #define FRAMED_MAX (IRC_TAGS_MAX + OUT_LINE_MAX + 96)
 
 enum label_state {
-	LABEL_NONE,     /* nothing sent for the labeled command yet */
-	LABEL_HELD,     /* one line held back: it may be the only one */
-	LABEL_WRAPPED,  /* a labeled-response batch is open on the stack */
-	LABEL_PLAIN,    /* several lines, no batch capability: sent unlabeled */
-	LABEL_TAKEN,    /* the command answers later (label_take) */
+	LABEL_NONE,    /* nothing sent for the labeled command yet */
+	LABEL_HELD,    /* one line held back: it may be the only one */
+	LABEL_WRAPPED, /* a labeled-response batch is open on the stack */
+	LABEL_PLAIN,   /* several lines, no batch capability: sent unlabeled */
+	LABEL_TAKEN,   /* the command answers later (label_take) */
 };
 
 /* One command runs at a time, so one labeled command is in flight. */

@@ -169,7 +169,8 @@ command_dispatch_local(struct client *c, char *line, size_t len)
 		return IRC_OK;
 	}
 	if (c->local->multiline != NULL && m.tags != NULL &&
-	    tag_find(m.tags, "batch", label, sizeof(label)) == 0 && multiline_take(c, &m, label))
+	    tag_find(m.tags, "batch", label, sizeof(label)) == 0 &&
+	    multiline_take(c, &m, label))
 		return IRC_OK;
 	labeled = (c->local->caps & CAP_LABELED_RESPONSE) && m.tags != NULL &&
 	          tag_find(m.tags, "label", label, sizeof(label)) == 0 && label[0] != '\0';

@@ -165,7 +165,7 @@ history_replay(struct client *c, enum history_query_kind kind, const char *targe
 	if (b != NULL)
 		rq.b = *b;
 	rq.limit = limit;
-	rq.events = (c->local->caps & CAP_EVENT_PLAYBACK) != 0;
+	rq.events = client_has_cap(c, CAP_EVENT_PLAYBACK);
 	/*
 	 * Answered later, on the loop, after this command: it carries the
 	 * label itself, no ACK now.  r is not touched by the lane meanwhile.

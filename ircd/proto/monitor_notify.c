@@ -59,7 +59,8 @@ tell_change(struct client *to, void *arg)
 {
 	struct notify *n = arg;
 
-	if (to->mark == n->serial || to->local == NULL || (to->local->caps & n->caps) != n->caps)
+	if (to->mark == n->serial || to->local == NULL ||
+	    (to->local->caps & n->caps) != n->caps)
 		return;
 	to->mark = n->serial;
 	send_msg(to, n->om);

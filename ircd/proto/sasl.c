@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proto/login.h"
 #include "store/account.h"
 #include "state/client.h"
 #include "state/local.h"

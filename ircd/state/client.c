@@ -53,24 +53,87 @@ uid_assign(struct client *c)
 	} while (strmap_get(&clients_by_uid, c->uid) != NULL);
 }
 
-struct client *
-client_new_local(struct conn *conn, const char *ip)
+/* What every client starts with, local or remote. */
+static struct client *
+client_alloc(struct server *s)
 {
 	struct client *c = xcalloc(1, sizeof(*c));
 
+	c->server = s;
+	LIST_INIT(&c->channels);
+	LIST_INIT(&c->invites);
+	LIST_INIT(&c->monitors);
+	metadata_init(&c->metadata);
+	return c;
+}
+
+struct client *
+client_new_local(struct conn *conn, const char *ip)
+{
+	struct client *c = client_alloc(&me);
+
 	c->local = xcalloc(1, sizeof(*c->local));
 	c->local->conn = conn;
-	c->server = &me;
 	c->signon = now;
 	str_copy(c->ip, ip, sizeof(c->ip));
 	/* An IPv6 host may not start with ':' in a protocol field. */
 	snprintf(c->host, sizeof(c->host), "%s%s", ip[0] == ':' ? "0" : "", ip);
 	str_copy(c->realhost, c->host, sizeof(c->realhost));
-	LIST_INIT(&c->channels);
-	LIST_INIT(&c->invites);
-	LIST_INIT(&c->monitors);
-	metadata_init(&c->metadata);
 	uid_assign(c);
+	return c;
+}
+
+/* Registered from now on: UID table, its server's list, the counts LUSERS shows. */
+static void
+client_enter(struct client *c)
+{
+	struct server *s = c->server;
+	unsigned global;
+
+	c->registered = 1;
+	strmap_put(&clients_by_uid, c->uid, c);
+	LIST_INSERT_HEAD(&s->clients, c, server_link);
+	s->users++;
+	if (c->umodes & UMODE_INVISIBLE)
+		clients_invisible++;
+	if (c->umodes & UMODE_OPER)
+		clients_opers++;
+	if (s == &me && me.users > clients_max_local)
+		clients_max_local = me.users;
+	global = client_count_global();
+	if (global > clients_max_global)
+		clients_max_global = global;
+}
+
+/* The intro's strings fit their fields, so nothing is truncated into a clash. */
+static int
+intro_fits(const struct client_intro *in)
+{
+	return strlen(in->nick) <= NICKLEN_MAX && strlen(in->uid) == UIDLEN;
+}
+
+struct client *
+client_new_remote(struct server *s, const struct client_intro *in)
+{
+	struct client *c;
+
+	if (s == &me || !intro_fits(in) || client_find_nick(in->nick) != NULL ||
+	    client_find_uid(in->uid) != NULL)
+		return NULL;
+	c = client_alloc(s);
+	str_copy(c->nick, in->nick, sizeof(c->nick));
+	str_copy(c->uid, in->uid, sizeof(c->uid));
+	str_copy(c->user, in->user, sizeof(c->user));
+	str_copy(c->host, in->host, sizeof(c->host));
+	str_copy(c->realhost, in->realhost ? in->realhost : in->host, sizeof(c->realhost));
+	str_copy(c->ip, in->ip, sizeof(c->ip));
+	c->realname = xstrdup(in->realname);
+	c->account = in->account ? xstrdup(in->account) : NULL;
+	c->nick_ts = in->nick_ts;
+	c->signon = in->nick_ts; /* the best a remote sign-on time can be */
+	c->umodes = in->umodes;
+	strmap_put(&clients_by_nick, c->nick, c);
+	client_enter(c);
 	return c;
 }
 
@@ -85,6 +148,7 @@ client_free(struct client *c)
 		strmap_del(&clients_by_nick, c->nick);
 	if (c->registered) {
 		strmap_del(&clients_by_uid, c->uid);
+		LIST_REMOVE(c, server_link);
 		c->server->users--;
 		if (c->umodes & UMODE_INVISIBLE)
 			clients_invisible--;
@@ -110,13 +174,34 @@ client_find_nick(const char *nick)
 	return strmap_get(&clients_by_nick, nick);
 }
 
+struct client *
+client_find_uid(const char *uid)
+{
+	return strmap_get(&clients_by_uid, uid);
+}
+
+struct client *
+client_find(const char *nick_or_uid)
+{
+	/* A nick never starts with a digit; a UID always does (its SID). */
+	if (nick_or_uid[0] >= '0' && nick_or_uid[0] <= '9')
+		return client_find_uid(nick_or_uid);
+	return client_find_nick(nick_or_uid);
+}
+
+struct server *
+client_via(const struct client *c)
+{
+	return c->server->via;
+}
+
 void
-client_set_nick(struct client *c, const char *nick)
+client_set_nick(struct client *c, const char *nick, time_t ts)
 {
 	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
 		strmap_del(&clients_by_nick, c->nick);
 	str_copy(c->nick, nick, sizeof(c->nick));
-	c->nick_ts = now;
+	c->nick_ts = ts;
 	strmap_put(&clients_by_nick, c->nick, c);
 	channel_invalidate_bans(c);
 }
@@ -124,20 +209,39 @@ client_set_nick(struct client *c, const char *nick)
 void
 client_register(struct client *c)
 {
-	unsigned global;
+	client_enter(c);
+}
 
-	c->registered = 1;
-	strmap_put(&clients_by_uid, c->uid, c);
-	if (c->umodes & UMODE_INVISIBLE)
-		clients_invisible++;
-	if (c->umodes & UMODE_OPER)
-		clients_opers++;
-	c->server->users++;
-	if (c->server == &me && me.users > clients_max_local)
-		clients_max_local = me.users;
-	global = client_count_global();
-	if (global > clients_max_global)
-		clients_max_global = global;
+/* The TS6 table: who loses, by TS and whether both are the same user. */
+static enum collide
+collide_rule(time_t existing_ts, time_t ts, int same_user)
+{
+	if (ts == 0 || existing_ts == 0 || ts == existing_ts)
+		return COLLIDE_BOTH;
+	if (same_user)
+		return ts > existing_ts ? COLLIDE_KEEP_INCOMING : COLLIDE_KEEP_EXISTING;
+	return ts < existing_ts ? COLLIDE_KEEP_INCOMING : COLLIDE_KEEP_EXISTING;
+}
+
+enum collide
+client_collide(const struct client *existing, time_t ts, const char *user, const char *host)
+{
+	/* Not yet introduced anywhere: it gives way, and nobody else need know. */
+	if (!existing->registered)
+		return COLLIDE_KEEP_INCOMING;
+	return collide_rule(existing->nick_ts, ts,
+	                    irc_strcmp(existing->user, user) == 0 &&
+	                        irc_strcmp(existing->host, host) == 0);
+}
+
+enum collide
+client_collide_ip(const struct client *existing, time_t ts, const char *user, const char *ip)
+{
+	if (!existing->registered)
+		return COLLIDE_KEEP_INCOMING;
+	return collide_rule(existing->nick_ts, ts,
+	                    irc_strcmp(existing->user, user) == 0 &&
+	                        strcmp(existing->ip, ip) == 0);
 }
 
 const char *

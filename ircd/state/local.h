@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "state/client.h"
 #include "state/metadata.h"
 
 struct conn;
@@ -36,8 +37,8 @@ struct rate_window {
  * none (client->local is NULL); handlers' "proceed" halves never read it.
  */
 struct local {
-	struct conn *conn; /* the transport (net/conn.h) */
-	uint32_t flags;    /* LOCAL_* */
+	struct conn *conn;    /* the transport (net/conn.h) */
+	uint32_t flags;       /* LOCAL_* */
 	uint32_t caps;        /* CAP_* negotiated */
 	uint32_t tags_wanted; /* TAG_* those caps ask for (proto/outmsg.h) */
 	uint16_t cap_version; /* 302 after CAP LS 302 */
@@ -58,5 +59,12 @@ struct local {
 	time_t nick_deadline;            /* log in by then or be renamed (0: none) */
 	time_t last_message;             /* WHOIS idle: last PRIVMSG/NOTICE */
 };
+
+/* 1 when c is connected here and negotiated every capability in caps. */
+static inline int
+client_has_cap(const struct client *c, uint32_t caps)
+{
+	return c->local != NULL && (c->local->caps & caps) == caps;
+}
 
 #endif

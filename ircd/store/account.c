@@ -9,14 +9,10 @@
 #include <string.h>
 
 #include "store/account.h"
-#include "proto/cap.h"
 #include "base/casemap.h"
 #include "state/client.h"
 #include "base/log.h"
-#include "store/metastore.h"
-#include "proto/numeric.h"
 #include "base/passwd.h"
-#include "proto/send.h"
 #include "store/store.h"
 #include "base/util.h"
 
@@ -256,42 +252,4 @@ account_by_cert(const char *certfp, char *name, size_t size)
 		column_copy(st, 0, name, size);
 	sqlite3_finalize(st);
 	return found ? 0 : -1;
-}
-
-static void
-account_announce(struct client *c)
-{
-	struct outmsg *om = msg_from(c, "ACCOUNT %s", c->account ? c->account : "*");
-
-	send_common_ext(c, om, 0, CAP_ACCOUNT_NOTIFY);
-	msg_release(om);
-}
-
-void
-account_login(struct client *c, const char *name)
-{
-	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
-
-	free(c->account);
-	c->account = xstrdup(name);
-	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
-	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*", name, name);
-	if (c->registered)
-		account_announce(c);
-	metastore_login(c);
-}
-
-void
-account_logout(struct client *c)
-{
-	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
-
-	if (c->account == NULL)
-		return;
-	free(c->account);
-	c->account = NULL;
-	reply(c, RPL_LOGGEDOUT, "%s :You are now logged out",
-	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*");
-	if (c->registered)
-		account_announce(c);
 }

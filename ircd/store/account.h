@@ -46,10 +46,6 @@ int account_cert_del(const char *name, const char *certfp);
 /* The account a certificate fingerprint is bound to; 0 when found. */
 int account_by_cert(const char *certfp, char *name, size_t size);
 
-/* Log c in (900, account-notify, MONITOR watchers) or out (901). */
-void account_login(struct client *c, const char *name);
-void account_logout(struct client *c);
-
 /* base64 (RFC 4648) helpers shared with SASL. */
 size_t b64_encode(const unsigned char *in, size_t len, char *out, size_t size);
 /* Returns the decoded length, or -1 on bad input. */

@@ -7,7 +7,6 @@
 #include "state/client.h"
 #include "base/log.h"
 #include "state/metadata.h"
-#include "proto/metasync.h"
 #include "store/metastore.h"
 #include "store/store.h"
 
@@ -65,7 +64,7 @@ row_delete(const char *account, const char *key)
 
 /* Stored keys c does not have yet; told to subscribers once c is a user. */
 static void
-load(struct client *c, const char *account)
+load(struct client *c, const char *account, metastore_loaded_fn loaded)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -85,13 +84,14 @@ load(struct client *c, const char *account)
 			continue;
 		if (metadata_set(&c->metadata, key, value) != 0)
 			break;
-		metasync_notify(NULL, c, NULL, key, value);
+		if (loaded != NULL)
+			loaded(c, key, value);
 	}
 	sqlite3_finalize(st);
 }
 
 void
-metastore_login(struct client *c)
+metastore_login(struct client *c, metastore_loaded_fn loaded)
 {
 	char account[ACCOUNT_NAME_MAX + 1];
 	struct metadata *md;
@@ -99,7 +99,7 @@ metastore_login(struct client *c)
 	if (c->account == NULL || store_db() == NULL)
 		return;
 	account_key_of(c, account, sizeof(account));
-	load(c, account);
+	load(c, account, loaded);
 	sqlite3_exec(store_db(), "BEGIN", NULL, NULL, NULL);
 	TAILQ_FOREACH (md, &c->metadata.head, link)
 		row_save(account, md->key, md->value);

@@ -6,10 +6,11 @@ struct client;
 
 /*
  * c has just logged in: the account's stored keys join those c already
- * has (c's own values win), and the result is stored back.  Subscribers
- * are told of the keys that came from the store.
+ * has (c's own values win), and the result is stored back.  loaded (or
+ * NULL) hears of each key that came from the store.
  */
-void metastore_login(struct client *c);
+typedef void (*metastore_loaded_fn)(struct client *c, const char *key, const char *value);
+void metastore_login(struct client *c, metastore_loaded_fn loaded);
 /* c changed its own key (value NULL: removed); stored when logged in. */
 void metastore_set(const struct client *c, const char *key, const char *value);
 /* c cleared all its keys. */

@@ -6,10 +6,8 @@
 
 #include "base/casemap.h"
 #include "state/client.h"
-#include "net/conn.h"
 #include "base/log.h"
 #include "base/match.h"
-#include "proto/snomask.h"
 #include "store/store.h"
 #include "base/util.h"
 #include "store/xline.h"
@@ -161,7 +159,7 @@ void
 xline_load(void)
 {
 	store_xline_load(on_loaded);
-	xline_expire();
+	xline_expire(NULL); /* quietly: nobody is connected yet */
 	log_info("loaded %u K-lines and %u D-lines", nklines, ndlines);
 }
 
@@ -247,35 +245,16 @@ xline_match_user(const char *user, const char *host, const char *ip)
 	return NULL;
 }
 
-unsigned
-xline_apply(const struct xline *x)
+int
+xline_matches_client(const struct xline *x, const struct client *c)
 {
-	struct conn *cn;
-	unsigned hit = 0;
-	char reason[300];
-
-	TAILQ_FOREACH (cn, &conns, link) {
-		struct client *c = cn->client;
-		int match;
-		if (c == NULL || cn->state == CONN_CLOSING)
-			continue;
-		if (x->kind == XLINE_D)
-			match = matches_ip(x->mask, c->ip);
-		else
-			match = c->registered && matches_user(x, c->user, c->realhost, c->ip);
-		if (!match)
-			continue;
-		snprintf(reason, sizeof(reason), "%c-lined: %s", x->kind, x->reason);
-		snomask_send(SNO_REJECT, "%c-line active for %s (%s@%s): %s", x->kind,
-		             client_name(c), c->user, c->realhost, x->reason);
-		conn_close(cn, reason);
-		hit++;
-	}
-	return hit;
+	if (x->kind == XLINE_D)
+		return matches_ip(x->mask, c->ip);
+	return c->registered && matches_user(x, c->user, c->realhost, c->ip);
 }
 
 void
-xline_expire(void)
+xline_expire(void (*expired)(const struct xline *x))
 {
 	struct xline_list *lists[] = {&klines, &dlines};
 
@@ -284,8 +263,8 @@ xline_expire(void)
 		for (x = TAILQ_FIRST(lists[i]); x != NULL; x = next) {
 			next = TAILQ_NEXT(x, link);
 			if (x->expires != 0 && x->expires <= now) {
-				snomask_send(SNO_REJECT, "Temporary %c-line for [%s] expired",
-				             x->kind, x->mask);
+				if (expired != NULL)
+					expired(x);
 				store_xline_delete((char)x->kind, x->mask);
 				unlink_free(x);
 			}

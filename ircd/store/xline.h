@@ -33,10 +33,10 @@ const struct xline *xline_add(enum xline_kind kind, const char *mask, const char
 int xline_del(enum xline_kind kind, const char *mask);
 const struct xline *xline_match_ip(const char *ip);
 const struct xline *xline_match_user(const char *user, const char *host, const char *ip);
-/* Disconnect every local user the ban matches; returns how many. */
-unsigned xline_apply(const struct xline *x);
-/* Drop expired bans (memory and database). */
-void xline_expire(void);
+/* 1 when the ban covers c (a D-line its IP, a K-line its user@host once registered). */
+int xline_matches_client(const struct xline *x, const struct client *c);
+/* Drop expired bans (memory and database), telling expired (or NULL) of each first. */
+void xline_expire(void (*expired)(const struct xline *x));
 const struct xline_list *xline_list(enum xline_kind kind);
 unsigned xline_count(enum xline_kind kind);
 void xline_clear(void);

@@ -10,6 +10,7 @@
 #include "state/client.h"
 #include "base/conf.h"
 #include "net/conn.h"
+#include "state/local.h"
 #include "base/hash.h"
 #include "store/history.h"
 #include "net/reactor.h"
@@ -181,7 +182,7 @@ b_broadcast(long n)
 		send_channel(big, NULL, om, 0);
 		msg_release(om);
 		for (uint32_t k = 0; k < big->nmembers; k++)
-			sendq_free(&big->members[k]->client->conn->sendq);
+			sendq_free(&big->members[k]->client->local->conn->sendq);
 	}
 }
 
@@ -190,10 +191,10 @@ static void
 b_broadcast_mixed_tags(long n)
 {
 	for (uint32_t k = 0; k < big->nmembers; k++)
-		big->members[k]->client->conn->tags_wanted = (k & 1) ? TAG_TIME | TAG_MSGID : 0;
+		big->members[k]->client->local->tags_wanted = (k & 1) ? TAG_TIME | TAG_MSGID : 0;
 	b_broadcast(n);
 	for (uint32_t k = 0; k < big->nmembers; k++)
-		big->members[k]->client->conn->tags_wanted = 0;
+		big->members[k]->client->local->tags_wanted = 0;
 }
 
 /* batch_optimizer: coalescing small replies and writing them as iovecs. */
@@ -264,7 +265,7 @@ setup(void)
 	for (int i = 0; i < DB_USERS; i++) {
 		users[i] = client_new_local(NULL, "127.0.0.1");
 		snprintf(nick, sizeof(nick), "user%d", i);
-		client_set_nick(users[i], nick);
+		client_set_nick(users[i], nick, now);
 		str_copy(users[i]->user, "~u", sizeof(users[i]->user));
 		client_register(users[i]);
 	}
@@ -275,7 +276,7 @@ setup(void)
 		cn->class = &cls;
 		cn->state = CONN_REGISTERED;
 		cn->flags = CONN_IN_FLUSH_LIST; /* keep them off the real flush list */
-		users[i]->conn = cn;
+		users[i]->local->conn = cn;
 		channel_add(big, users[i], 0);
 	}
 	for (int i = 0; i < 20; i++) {

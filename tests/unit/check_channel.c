@@ -15,7 +15,7 @@ mkclient(const char *nick, const char *user)
 {
 	struct client *c = client_new_local(NULL, "127.0.0.1");
 
-	client_set_nick(c, nick);
+	client_set_nick(c, nick, now);
 	str_copy(c->user, user, sizeof(c->user));
 	client_register(c);
 	return c;
@@ -311,12 +311,12 @@ START_TEST(test_ban_cache)
 	str_copy(c->nick, "good", sizeof(c->nick));
 
 	/* ...a nick change through client_set_nick invalidates it... */
-	client_set_nick(c, "badguy");
+	client_set_nick(c, "badguy", now);
 	ck_assert_ptr_eq(client_find_nick("BADGUY"), c);
 	ck_assert_ptr_null(client_find_nick("good"));
 	ck_assert_int_eq(channel_is_banned(ch, c, m), 1);
 	ck_assert_uint_eq(m->banned, 1);
-	client_set_nick(c, "good");
+	client_set_nick(c, "good", now);
 	ck_assert_int_eq(channel_is_banned(ch, c, m), 0);
 
 	/* ...and so does any change to the ban or exception lists. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "base/log.h"
 
 static char path[64];
 static char errbuf[4096];
@@ -422,6 +423,128 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+#define CERTFP "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* The defaults of every section, as the schema gives them (the values users rely on). */
+START_TEST(test_section_defaults)
+{
+	struct config *c =
+	    load_capture(SERVER_BLOCK REST_BLOCKS "[oper o]\ncertfp = " CERTFP "\n");
+	struct conf_class *cl;
+	struct conf_oper *o;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(errbuf, "");
+	ck_assert_int_eq(c->utf8only, 0);
+	ck_assert_ptr_null(c->tls.certificate);
+	ck_assert_ptr_null(c->tls.key);
+	ck_assert_str_eq(c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");
+	ck_assert_ptr_null(c->tls.ciphersuites);
+	ck_assert_int_eq(c->tls.trusted, 0);
+	ck_assert_uint_eq(c->tls.sts_duration, 0);
+	ck_assert_int_eq(c->tls.sts_port, 0);
+	ck_assert_int_eq(c->dns.enabled, 1);
+	ck_assert_ptr_null(c->dns.servers);
+	ck_assert_uint_eq(c->dns.timeout, 4);
+	ck_assert_uint_eq(c->dns.cache_size, 4096);
+	ck_assert_uint_eq(c->dns.cache_ttl, 3600);
+	ck_assert_int_eq(c->metrics.enabled, 0);
+	ck_assert_int_eq(c->log.level, LOG_LEVEL_INFO);
+	ck_assert_int_eq(c->log.syslog, 0);
+	ck_assert_int_eq(c->cloak.enabled, 0);
+	ck_assert_str_eq(c->cloak.prefix, "evircd");
+	ck_assert_int_eq(c->accounts.registration, 1);
+	ck_assert_int_eq(c->accounts.verify, 0);
+	ck_assert_uint_eq(c->accounts.min_password, 8);
+	ck_assert_int_eq(c->accounts.nick_protection, NICKPROT_RENAME);
+	ck_assert_uint_eq(c->accounts.nick_grace, 30);
+	ck_assert_int_eq(c->history.enabled, 1);
+	ck_assert_uint_eq(c->history.max_age, 7 * 86400);
+	ck_assert_uint_eq(c->history.max_per_target, 10000);
+	ck_assert_uint_eq(c->history.flush_interval, 100);
+	ck_assert_uint_eq(c->batch.max_delay, 0);
+	ck_assert_uint_eq(c->batch.max_size, 64);
+	ck_assert_uint_eq(c->batch.max_bytes, 65536);
+	ck_assert_uint_eq(c->limits.kicklen, 255);
+	ck_assert_uint_eq(c->limits.awaylen, 255);
+	ck_assert_uint_eq(c->limits.max_list, 100);
+	ck_assert_uint_eq(c->limits.whowas_size, 1000);
+
+	cl = config_find_class(c, "default");
+	ck_assert_uint_eq(cl->connection_timeout, 30);
+	ck_assert_uint_eq(cl->max_clients, 100000);
+	ck_assert_uint_eq(cl->max_per_ip, 0);
+	ck_assert_uint_eq(cl->throttle_count, 0);
+	ck_assert_uint_eq(cl->throttle_window, 60);
+	ck_assert_uint_eq(cl->flood_rate, 5);
+	ck_assert_uint_eq(cl->flood_burst, 25);
+
+	o = config_find_oper(c, "o");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_ptr_null(o->password);
+	ck_assert_str_eq(o->certfp, CERTFP);
+	ck_assert_str_eq(o->masks, "*@*");
+	ck_assert_str_eq(o->snomask, "+ckor");
+	ck_assert_uint_eq(o->privileges,
+	                  PRIV_KILL | PRIV_KLINE | PRIV_DLINE | PRIV_REHASH | PRIV_WALLOPS);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_enum_and_required_errors)
+{
+	assert_error(SERVER_BLOCK REST_BLOCKS "[log]\n"
+	                                      "level = loud\n",
+	             11, "level: 'loud' is not debug, info, warn or error");
+	assert_error(SERVER_BLOCK REST_BLOCKS "[accounts]\n"
+	                                      "nick_protection = kick\n",
+	             11, "nick_protection: 'kick' is not off, warn or rename");
+	assert_error("[server]\nname = irc.test\ndatabase = t.db\n" REST_BLOCKS, 0,
+	             "sid: [server] sid is required");
+}
+END_TEST
+
+/* Each key of the schema is one the parser takes in its section, whatever its value. */
+START_TEST(test_schema_keys_parsed)
+{
+	for (size_t i = 0; i < conf_schema_len; i++) {
+		const struct conf_key *k = &conf_schema[i];
+		char text[512];
+
+		snprintf(text, sizeof(text), SERVER_BLOCK REST_BLOCKS "[%s x]\n%s = %s\n",
+		         k->section, k->key, k->def != NULL ? k->def : "1");
+		config_free(load_capture(text));
+		ck_assert_msg(strstr(errbuf, "unknown") == NULL, "[%s] %s: %s", k->section,
+		              k->key, errbuf);
+		ck_assert_msg(k->doc != NULL && *k->doc != '\0', "[%s] %s has no doc line",
+		              k->section, k->key);
+	}
+}
+END_TEST
+
+/* evircd --config-keys: a header, then a line of 7 tab-separated fields per key. */
+START_TEST(test_schema_printed)
+{
+	char line[512];
+	size_t lines = 0;
+	FILE *fp = tmpfile();
+
+	ck_assert_ptr_nonnull(fp);
+	config_print_schema(fp);
+	rewind(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		int tabs = 0;
+		for (char *p = line; *p != '\0'; p++)
+			tabs += *p == '\t';
+		ck_assert_int_eq(tabs, 6);
+		ck_assert_ptr_nonnull(strchr(line, '\n'));
+		lines++;
+	}
+	fclose(fp);
+	ck_assert_uint_eq(lines, conf_schema_len + 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -440,6 +563,10 @@ main(void)
 	tcase_add_test(tc, test_unknown_section);
 	tcase_add_test(tc, test_every_error_printed);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_section_defaults);
+	tcase_add_test(tc, test_enum_and_required_errors);
+	tcase_add_test(tc, test_schema_keys_parsed);
+	tcase_add_test(tc, test_schema_printed);
 	/* Known bugs, documented here until fixed in ircd/conf.c. */
 	tcase_add_test(tc, test_bom_first_section);
 	tcase_add_test(tc, test_bom_unknown_section);
