@@ -8,8 +8,8 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "proto/history_record.h"
 #include "proto/ratelimit.h"
-#include "store/history.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/multiline.h"
@@ -85,11 +85,11 @@ multiline_deliver(struct client *c, struct multiline *ml)
 				deliver_to(ch->members[i]->client, c, framed, n, plain,
 				           ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
-			history_add_channel(ch, c, ml->cmd, plain[i], ml->lines[i].text, NULL);
+			history_record_channel(ch, c, ml->cmd, plain[i]);
 	} else {
 		deliver_to(to, c, framed, n, plain, ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
-			history_add_private(c, to, ml->cmd, plain[i], ml->lines[i].text, NULL);
+			history_record_private(c, to, ml->cmd, plain[i]);
 	}
 	if (c->local->caps & CAP_ECHO_MESSAGE)
 		deliver_to(c, c, framed, n, plain, ml->nlines);

@@ -4,7 +4,7 @@
 #include "base/conf.h"
 #include <stdio.h>
 
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -30,12 +30,7 @@ kick_one(struct client *c, struct channel *ch, const char *nick, const char *rea
 	mb = msg_from(c, "KICK %s %s :%.*s", ch->name, victim->nick, (int)conf->limits.kicklen,
 	              reason);
 	send_channel(ch, NULL, mb, 0);
-	{
-		char params[600];
-		snprintf(params, sizeof(params), "%s :%.*s", victim->nick,
-		         (int)conf->limits.kicklen, reason);
-		history_add_event(ch, c, "KICK", mb, params);
-	}
+	history_record_channel(ch, c, "KICK", mb);
 	msg_release(mb);
 	channel_remove(vm);
 	stats.parts++;

@@ -10,7 +10,7 @@
 #include "base/conf.h"
 #include "net/conn.h"
 #include "base/match.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
@@ -310,11 +310,7 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 		return;
 	mb = msg_from(c, "MODE %s %s%s", ch->name, x.out.letters, x.out.params);
 	send_channel(ch, NULL, mb, 0);
-	{
-		char params[512];
-		snprintf(params, sizeof(params), "%s%s", x.out.letters, x.out.params);
-		history_add_event(ch, c, "MODE", mb, params);
-	}
+	history_record_channel(ch, c, "MODE", mb);
 	msg_release(mb);
 }
 

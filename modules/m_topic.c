@@ -7,7 +7,7 @@
 #include "base/conf.h"
 #include <stdio.h>
 
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -40,11 +40,7 @@ topic_set(struct client *c, struct channel *ch, const char *text)
 	}
 	mb = msg_from(c, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
 	send_channel(ch, NULL, mb, 0);
-	{
-		char params[512];
-		snprintf(params, sizeof(params), ":%s", ch->topic ? ch->topic : "");
-		history_add_event(ch, c, "TOPIC", mb, params);
-	}
+	history_record_channel(ch, c, "TOPIC", mb);
 	msg_release(mb);
 }
 

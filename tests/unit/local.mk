@@ -53,6 +53,11 @@ tests_unit_check_metadata_SOURCES = tests/unit/check_metadata.c
 tests_unit_check_metadata_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_metadata_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_history_window
+tests_unit_check_history_window_SOURCES = tests/unit/check_history_window.c
+tests_unit_check_history_window_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_history_window_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_client
 tests_unit_check_client_SOURCES = tests/unit/check_client.c
 tests_unit_check_client_CFLAGS = $(UNIT_CFLAGS)
