@@ -69,7 +69,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
 	c->local->last_message = now;
 	batch_ref_new(id, sizeof(id));
-	framed[n++] = msg_from(c, "BATCH +%s draft/multiline %s", id, param_word(ml->target));
+	framed[n++] = batch_shared_open(c, id, "draft/multiline", param_word(ml->target));
 	for (int i = 0; i < ml->nlines; i++) {
 		framed[n] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
 		msg_set_client_tags(framed[n],
@@ -78,7 +78,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		n++;
 		plain[i] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
 	}
-	framed[n++] = msg_build(":%s!%s@%s BATCH -%s", c->nick, c->user, c->host, id);
+	framed[n++] = batch_shared_close(c, id);
 	if (ch != NULL) {
 		for (uint32_t i = 0; i < ch->nmembers; i++)
 			if (ch->members[i]->client != c)

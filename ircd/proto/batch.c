@@ -7,6 +7,7 @@
 #include "net/conn.h"
 #include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/send.h"
 #include "state/client.h"
 #include "state/local.h"
 #include "state/server.h"
@@ -38,6 +39,27 @@ void
 batch_ref_new(char *out, size_t size)
 {
 	snprintf(out, size, "%u", ++batch_serial);
+}
+
+struct outmsg *
+batch_shared_open(const struct client *from, const char *ref, const char *type,
+                  const char *params)
+{
+	const char *sep = params != NULL ? " " : "";
+
+	if (params == NULL)
+		params = "";
+	if (from == NULL)
+		return msg_build(":%s BATCH +%s %s%s%s", me.name, ref, type, sep, params);
+	return msg_from(from, "BATCH +%s %s%s%s", ref, type, sep, params);
+}
+
+struct outmsg *
+batch_shared_close(const struct client *from, const char *ref)
+{
+	if (from == NULL)
+		return msg_build(":%s BATCH -%s", me.name, ref);
+	return msg_build(":%s!%s@%s BATCH -%s", from->nick, from->user, from->host, ref);
 }
 
 static void
