@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/bounds.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "net/conn.h"
 #include "proto/batch.h"
@@ -306,5 +307,23 @@ label_end(struct client *c)
 		return;
 	case LABEL_WRAPPED: batch_close(c); return;
 	default: return;
+	}
+}
+
+void
+batch_close_all(struct client *c, const char *why)
+{
+	/* The labeled-response batch is label_end's to close. */
+	unsigned keep = lab.client == c && lab.state == LABEL_WRAPPED;
+
+	if (c->local == NULL || c->local->batch_depth <= keep)
+		return;
+	log_warn("%s left %u batch(es) open to %s: closed", why, c->local->batch_depth - keep,
+	         client_name(c));
+	while (c->local->batch_depth > keep) {
+		unsigned depth = c->local->batch_depth;
+		batch_close(c);
+		if (c->local->batch_depth == depth) /* the batch cap went meanwhile */
+			stack_pop(c);
 	}
 }

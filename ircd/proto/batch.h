@@ -19,6 +19,8 @@ struct outmsg;
  */
 void batch_open(struct client *c, const char *label, const char *type, const char *params);
 void batch_close(struct client *c);
+/* A command must close what it opens: close (and log) what it left open. */
+void batch_close_all(struct client *c, const char *why);
 /*
  * A batch many recipients share (draft/multiline; netsplit and netjoin
  * with TS6): a fresh reference, and its opening and closing lines as

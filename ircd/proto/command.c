@@ -181,6 +181,7 @@ command_dispatch_local(struct client *c, char *line, size_t len)
 	if (labeled)
 		label_begin(c, label);
 	result = command_run(c, &m, cmd, len);
+	batch_close_all(c, m.command);
 	if (labeled)
 		label_end(c);
 	return result;
