@@ -31,7 +31,7 @@ account_proceed(struct client *c, const char *name)
 {
 	free(c->account);
 	c->account = name != NULL ? xstrdup(name) : NULL;
-	/* Before registration nobody knows c yet: the welcome shows the account. */
+	/* Before registration (SASL) no channel or MONITOR knows c: no one to tell. */
 	if (c->registered)
 		account_announce(c);
 }
