@@ -18,6 +18,28 @@
 #include "proto/send.h"
 #include "state/whowas.h"
 
+/* check: a nick anyone may take: given, valid, and free (or c's own). */
+static int
+nick_check(struct client *c, const char *nick)
+{
+	struct client *holder;
+
+	if (*nick == '\0') {
+		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return 0;
+	}
+	if (!nick_valid(nick, conf->limits.nicklen)) {
+		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", param_word(nick));
+		return 0;
+	}
+	holder = client_find_nick(nick);
+	if (holder != NULL && holder != c) {
+		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", param_word(nick));
+		return 0;
+	}
+	return 1;
+}
+
 /* Like hybrid: no nick change while banned or silenced on a channel. */
 static int
 nick_change_blocked(struct client *c)
@@ -39,8 +61,25 @@ nick_change_blocked(struct client *c)
 	return 0;
 }
 
-static void
-nick_change(struct client *c, const char *nick)
+/* check: may registered local c change to nick now?  Replies and 0 when not. */
+static int
+nick_check_change(struct client *c, const char *nick)
+{
+	unsigned wait = 0;
+
+	/* A change of case only is no new identity: channels cannot refuse it. */
+	if (client_find_nick(nick) != c && nick_change_blocked(c))
+		return 0;
+	if (!ratelimit_nick_change(c, &wait)) {
+		reply(c, ERR_NICKTOOFAST, "%s %s :Nick change too fast. Please wait %u seconds",
+		      c->nick, nick, wait);
+		return 0;
+	}
+	return 1;
+}
+
+void
+nick_proceed(struct client *c, const char *nick, time_t ts)
 {
 	struct outmsg *mb = msg_from(c, "NICK :%s", nick);
 	struct membership *m;
@@ -53,8 +92,15 @@ nick_change(struct client *c, const char *nick)
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
 	str_copy(old, c->nick, sizeof(old));
-	client_set_nick(c, nick, now);
+	client_set_nick(c, nick, ts);
 	monitor_nick_changed(c, old);
+}
+
+/* A local user's change: the nick's TS is now, and a registered nick wants its login. */
+static void
+nick_change_local(struct client *c, const char *nick)
+{
+	nick_proceed(c, nick, now);
 	nick_protect_check(c);
 }
 
@@ -96,27 +142,15 @@ nick_protect_expire(struct client *c)
 	if (client_find_nick(guest) != NULL)
 		return;
 	send_notice(c, "*** You did not log in to %s: you are now %s", c->nick, guest);
-	nick_change(c, guest);
+	nick_change_local(c, guest);
 }
 
 HANDLER(m_nick)
 {
 	const char *nick = m->argc > 0 ? m->argv[0] : "";
-	struct client *holder;
 
-	if (*nick == '\0') {
-		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+	if (!nick_check(c, nick))
 		return IRC_OK;
-	}
-	if (!nick_valid(nick, conf->limits.nicklen)) {
-		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", param_word(nick));
-		return IRC_OK;
-	}
-	holder = client_find_nick(nick);
-	if (holder != NULL && holder != c) {
-		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", param_word(nick));
-		return IRC_OK;
-	}
 	if (strcmp(c->nick, nick) == 0)
 		return IRC_OK; /* no change at all */
 	if (!c->registered) {
@@ -124,17 +158,7 @@ HANDLER(m_nick)
 		c->local->flags |= LOCAL_GOT_NICK;
 		return register_try(c);
 	}
-	if (holder == NULL && nick_change_blocked(c))
-		return IRC_OK;
-	{
-		unsigned wait = 0;
-		if (!ratelimit_nick_change(c, &wait)) {
-			reply(c, ERR_NICKTOOFAST,
-			      "%s %s :Nick change too fast. Please wait %u seconds", c->nick,
-			      nick, wait);
-			return IRC_OK;
-		}
-	}
-	nick_change(c, nick);
+	if (nick_check_change(c, nick))
+		nick_change_local(c, nick);
 	return IRC_OK;
 }
