@@ -6,6 +6,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 
 /* away-notify: channel neighbours with the capability learn of it. */
@@ -25,6 +26,10 @@ away_proceed(struct client *c, const char *text)
 
 	free(c->away);
 	c->away = text != NULL ? xstrdup(text) : NULL;
+	if (text != NULL)
+		links_send(link_of_client(c), ":%s AWAY :%s", c->uid, text);
+	else
+		links_send(link_of_client(c), ":%s AWAY", c->uid);
 	/* Coming back when not away is no news. */
 	if (text != NULL || was_away)
 		away_notify(c);
@@ -42,5 +47,12 @@ HANDLER(m_away)
 		reply(c, RPL_NOWAWAY, ":You have been marked as being away");
 	else
 		reply(c, RPL_UNAWAY, ":You are no longer marked as being away");
+	return IRC_OK;
+}
+
+/* ":<UID> AWAY [:text]" from a link. */
+HANDLER(mr_away)
+{
+	away_proceed(c, m->argc > 0 && m->argv[0][0] != '\0' ? m->argv[0] : NULL);
 	return IRC_OK;
 }

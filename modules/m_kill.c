@@ -7,6 +7,7 @@
 #include "proto/exit.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "state/server.h"
 #include "proto/snomask.h"
@@ -44,6 +45,10 @@ kill_proceed(struct client *killer, struct client *victim, const char *reason)
 	send_msg(victim, mb);
 	msg_release(mb);
 	snprintf(why, sizeof(why), "Killed (%s (%.*s))", killer->nick, len, reason);
+	/* Every server drops the victim on the KILL alone: no QUIT follows it. */
+	links_send(link_of_client(killer), ":%s KILL %s :%s (%.*s)", killer->uid, victim->uid,
+	           me.name, len, reason);
+	victim->killed = 1;
 	client_end(victim, why);
 }
 
@@ -57,4 +62,33 @@ HANDLER(m_kill)
 		return IRC_OK;
 	kill_proceed(c, victim, reason);
 	return self ? IRC_CLOSED : IRC_OK;
+}
+
+/* ":<UID> KILL <UID> :<path> (<reason>)" from a link. */
+HANDLER(mr_kill)
+{
+	struct client *victim;
+
+	if (m->argc < 1 || (victim = client_find(m->argv[0])) == NULL || !victim->registered)
+		return IRC_OK;
+	kill_proceed(c, victim, m->argc > 1 ? m->argv[1] : "");
+	return IRC_OK;
+}
+
+/* ":<SID> KILL <UID> :<path> (<reason>)": a server's kill (collisions, services). */
+SERVER_HANDLER(ms_kill)
+{
+	struct client *victim;
+	char why[300];
+
+	if (m->argc < 1 || (victim = client_find(m->argv[0])) == NULL || !victim->registered)
+		return IRC_OK;
+	links_send(src->link->link, ":%s KILL %s :%s", src->server->sid, victim->uid,
+	           m->argc > 1 ? m->argv[1] : src->server->name);
+	snprintf(why, sizeof(why), "Killed (%s (%s))", src->server->name,
+	         m->argc > 1 ? m->argv[1] : "");
+	victim->killed = 1;
+	client_release_nick(victim);
+	client_end(victim, why);
+	return IRC_OK;
 }

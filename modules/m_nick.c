@@ -1,4 +1,5 @@
 /* m_nick.c - NICK: choose a nick at registration, or change it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "proto/ratelimit.h"
 #include "state/local.h"
 #include "base/conf.h"
@@ -15,6 +17,8 @@
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/monitor_notify.h"
+#include "proto/exit.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "state/whowas.h"
 
@@ -91,6 +95,7 @@ nick_proceed(struct client *c, const char *nick, time_t ts)
 		history_record_channel(m->channel, c, "NICK", mb);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
+	links_send(link_of_client(c), ":%s NICK %s :%lld", c->uid, nick, (long long)ts);
 	str_copy(old, c->nick, sizeof(old));
 	client_set_nick(c, nick, ts);
 	monitor_nick_changed(c, old);
@@ -160,5 +165,33 @@ HANDLER(m_nick)
 	}
 	if (nick_check_change(c, nick))
 		nick_change_local(c, nick);
+	return IRC_OK;
+}
+
+/* ":<UID> NICK <newnick> :<ts>" from a link (collisions: see ms_uid's rules). */
+HANDLER(mr_nick)
+{
+	struct client *holder;
+
+	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX))
+		return IRC_OK;
+	holder = client_find_nick(m->argv[0]);
+	if (holder != NULL && holder != c) {
+		/* The newer nick loses; equal TS: both (TS6 nick TS rules). */
+		time_t ts = atoll(m->argv[1]);
+		if (ts >= holder->nick_ts) {
+			links_send(NULL, ":%s KILL %s :%s (Nick collision (new))", me.sid, c->uid,
+			           me.name);
+			c->killed = 1;
+			client_end(c, "Nick collision (new)");
+			return IRC_OK;
+		}
+		links_send(NULL, ":%s KILL %s :%s (Nick collision (old))", me.sid, holder->uid,
+		           me.name);
+		holder->killed = 1;
+		client_release_nick(holder);
+		client_end(holder, "Nick collision (old)");
+	}
+	nick_proceed(c, m->argv[0], atoll(m->argv[1]));
 	return IRC_OK;
 }

@@ -5,6 +5,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/exit.h"
+#include "proto/link.h"
 
 void
 quit_proceed(struct client *c, const char *reason)
@@ -24,4 +25,15 @@ HANDLER(m_quit)
 		snprintf(reason, sizeof(reason), "Client Quit");
 	quit_proceed(c, reason);
 	return IRC_CLOSED;
+}
+
+/* ":<UID> QUIT :reason" from a link: passed on, then the user is gone here. */
+HANDLER(mr_quit)
+{
+	const char *reason = m->argc > 0 ? m->argv[0] : "";
+
+	links_send(link_of_client(c), ":%s QUIT :%s", c->uid, reason);
+	c->killed = 1; /* the links heard it already: no second QUIT from the exit */
+	quit_proceed(c, reason);
+	return IRC_OK;
 }

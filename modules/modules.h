@@ -8,6 +8,24 @@
 #include "proto/parse.h"
 
 #define HANDLER(name) irc_result_t name(struct client *c, struct irc_msg *m)
+/* What a server sends over a link (the command table's server slot). */
+#define SERVER_HANDLER(name) irc_result_t name(struct source *src, struct irc_msg *m)
+
+HANDLER(mr_away);
+HANDLER(mr_kill);
+HANDLER(mr_nick);
+HANDLER(mr_notice);
+HANDLER(mr_privmsg);
+HANDLER(mr_quit);
+SERVER_HANDLER(ms_eob);
+SERVER_HANDLER(ms_kill);
+SERVER_HANDLER(ms_error);
+SERVER_HANDLER(ms_euid);
+SERVER_HANDLER(ms_ping);
+SERVER_HANDLER(ms_pong);
+SERVER_HANDLER(ms_sid);
+SERVER_HANDLER(ms_squit);
+SERVER_HANDLER(ms_uid);
 
 HANDLER(m_account);
 HANDLER(m_admin);
