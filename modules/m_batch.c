@@ -8,8 +8,8 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "proto/history_record.h"
 #include "proto/ratelimit.h"
-#include "store/history.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/multiline.h"
@@ -60,7 +60,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		return;
 	}
 	/* The same rules as PRIVMSG: target changes, away replies, idle time. */
-	if (ratelimit_target(c, ml->target) != 0) {
+	if (!ratelimit_target(c, ml->target)) {
 		reply(c, ERR_TARGCHANGE, "%s :Targets changing too fast, message dropped",
 		      param_word(ml->target));
 		return;
@@ -69,7 +69,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		reply(c, RPL_AWAY, "%s :%s", to->nick, to->away);
 	c->local->last_message = now;
 	batch_ref_new(id, sizeof(id));
-	framed[n++] = msg_from(c, "BATCH +%s draft/multiline %s", id, param_word(ml->target));
+	framed[n++] = batch_shared_open(c, id, "draft/multiline", param_word(ml->target));
 	for (int i = 0; i < ml->nlines; i++) {
 		framed[n] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
 		msg_set_client_tags(framed[n],
@@ -78,18 +78,18 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		n++;
 		plain[i] = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
 	}
-	framed[n++] = msg_build(":%s!%s@%s BATCH -%s", c->nick, c->user, c->host, id);
+	framed[n++] = batch_shared_close(c, id);
 	if (ch != NULL) {
 		for (uint32_t i = 0; i < ch->nmembers; i++)
 			if (ch->members[i]->client != c)
 				deliver_to(ch->members[i]->client, c, framed, n, plain,
 				           ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
-			history_add_channel(ch, c, ml->cmd, plain[i], ml->lines[i].text, NULL);
+			history_record_channel(ch, c, ml->cmd, plain[i]);
 	} else {
 		deliver_to(to, c, framed, n, plain, ml->nlines);
 		for (int i = 0; i < ml->nlines; i++)
-			history_add_private(c, to, ml->cmd, plain[i], ml->lines[i].text, NULL);
+			history_record_private(c, to, ml->cmd, plain[i]);
 	}
 	if (c->local->caps & CAP_ECHO_MESSAGE)
 		deliver_to(c, c, framed, n, plain, ml->nlines);

@@ -8,6 +8,7 @@
 #include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
+#include "proto/history_replay.h"
 #include "store/history.h"
 #include "modules/modules.h"
 #include "proto/send.h"
@@ -87,7 +88,7 @@ HANDLER(m_chathistory)
 	}
 	if (limit > HISTORY_QUERY_MAX)
 		limit = HISTORY_QUERY_MAX;
-	history_query(c, subcommands[sub].kind, target ? target : "*", &refs[0],
-	              subcommands[sub].refs > 1 ? &refs[1] : NULL, (int)limit);
+	history_replay(c, subcommands[sub].kind, target ? target : "*", &refs[0],
+	               subcommands[sub].refs > 1 ? &refs[1] : NULL, (int)limit);
 	return IRC_OK;
 }

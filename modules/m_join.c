@@ -7,7 +7,7 @@
 #include "state/client.h"
 #include "state/local.h"
 #include "base/conf.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "proto/metasync.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -64,7 +64,7 @@ join_proceed_announce(struct client *c, struct channel *ch)
 
 	send_channel_filtered(ch, NULL, plain, 0, 0, CAP_EXTENDED_JOIN);
 	send_channel_filtered(ch, NULL, ext, 0, CAP_EXTENDED_JOIN, 0);
-	history_add_event(ch, c, "JOIN", plain, NULL);
+	history_record_channel(ch, c, "JOIN", plain);
 	msg_release(plain);
 	msg_release(ext);
 	if (c->away != NULL) {

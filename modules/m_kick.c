@@ -15,16 +15,13 @@ kick_proceed(const struct source *src, struct channel *ch, struct client *victim
 {
 	struct membership *vm = channel_member(ch, victim);
 	struct outmsg *mb;
-	char params[600];
 
 	if (vm == NULL)
 		return; /* already gone (a peer's KICK crossing a PART) */
 	mb = source_msg(src, "KICK %s %s :%.*s", ch->name, victim->nick,
 	                (int)conf->limits.kicklen, reason);
 	send_channel(ch, NULL, mb, 0);
-	snprintf(params, sizeof(params), "%s :%.*s", victim->nick, (int)conf->limits.kicklen,
-	         reason);
-	source_history_event(ch, src, "KICK", mb, params);
+	source_history(ch, src, "KICK", mb);
 	msg_release(mb);
 	channel_remove(vm);
 	stats.parts++;

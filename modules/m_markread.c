@@ -10,7 +10,7 @@
 #include "state/client.h"
 #include "state/local.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "store/history_query.h"
 #include "modules/modules.h"
 #include "proto/send.h"
 #include "state/server.h"

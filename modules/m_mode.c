@@ -348,14 +348,12 @@ void
 mode_proceed_channel(const struct source *src, struct channel *ch, const struct mode_line *line)
 {
 	struct outmsg *mb;
-	char params[512];
 
 	if (line->nletters == 0)
 		return;
 	mb = source_msg(src, "MODE %s %s%s", ch->name, line->letters, line->params);
 	send_channel(ch, NULL, mb, 0);
-	snprintf(params, sizeof(params), "%s%s", line->letters, line->params);
-	source_history_event(ch, src, "MODE", mb, params);
+	source_history(ch, src, "MODE", mb);
 	msg_release(mb);
 }
 

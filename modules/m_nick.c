@@ -11,7 +11,7 @@
 #include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/monitor_notify.h"
@@ -49,7 +49,7 @@ nick_change(struct client *c, const char *nick)
 	/* Everyone sharing a channel sees it once; so does the user. */
 	send_common(c, mb, 1);
 	LIST_FOREACH (m, &c->channels, client_link)
-		history_add_event(m->channel, c, "NICK", mb, nick);
+		history_record_channel(m->channel, c, "NICK", mb);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
 	str_copy(old, c->nick, sizeof(old));

@@ -4,7 +4,7 @@
 #include "base/conf.h"
 #include <stdio.h>
 
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -23,13 +23,7 @@ part_proceed(struct client *c, struct channel *ch, const char *reason)
 	else
 		mb = msg_from(c, "PART %s", ch->name);
 	send_channel(ch, NULL, mb, 0);
-	if (reason != NULL && *reason != '\0') {
-		char params[512];
-		snprintf(params, sizeof(params), ":%.*s", (int)conf->limits.kicklen, reason);
-		history_add_event(ch, c, "PART", mb, params);
-	} else {
-		history_add_event(ch, c, "PART", mb, NULL);
-	}
+	history_record_channel(ch, c, "PART", mb);
 	msg_release(mb);
 	channel_remove(m);
 	stats.parts++;

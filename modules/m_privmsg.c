@@ -7,7 +7,7 @@
 #include "state/local.h"
 #include "base/conf.h"
 #include "net/conn.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "proto/cap.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -92,7 +92,7 @@ privmsg_proceed_channel(const struct delivery *d, struct channel *ch, const char
 		send_channel(ch, d->from, om, status);
 	/* Status messages (@#chan) are not history: not every member saw them. */
 	if (status == 0 && d->text != NULL)
-		history_add_channel(ch, d->from, d->cmd, om, d->text, d->client_tags);
+		history_record_channel(ch, d->from, d->cmd, om);
 	return om;
 }
 
@@ -121,7 +121,7 @@ privmsg_proceed_user(const struct delivery *d, struct client *to)
 	if (d->text != NULL || client_has_cap(to, CAP_MESSAGE_TAGS))
 		send_msg(to, om);
 	if (d->text != NULL)
-		history_add_private(d->from, to, d->cmd, om, d->text, d->client_tags);
+		history_record_private(d->from, to, d->cmd, om);
 	return om;
 }
 
@@ -203,7 +203,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 			break;
 		}
 		/* Messaging many targets in a row is how spam looks: slow it down. */
-		if (ratelimit_target(c, target) != 0) {
+		if (!ratelimit_target(c, target)) {
 			if (!d.quiet)
 				reply(c, ERR_TARGCHANGE,
 				      "%s :Targets changing too fast, message dropped", target);

@@ -1,10 +1,85 @@
 /* m_redact.c - REDACT (IRCv3 draft/message-redaction). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/conf.h"
+#include "proto/cap.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "base/conf.h"
+#include "state/local.h"
 #include "store/history.h"
 #include "modules/modules.h"
-#include "proto/send.h"
+
+/* A REDACT waiting for the history lane's look at the line. */
+struct redact_request {
+	char uid[UIDLEN + 1];
+	char target[CHANNELLEN_MAX + 1];
+	char msgid[32];
+	char *reason;
+};
+
+/* The redaction, to those who saw the line and can understand it. */
+static void
+redact_relay(struct client *c, const struct redact_request *rr)
+{
+	struct outmsg *om =
+	    rr->reason ? msg_from(c, "REDACT %s %s :%s", rr->target, rr->msgid, rr->reason)
+	               : msg_from(c, "REDACT %s %s", rr->target, rr->msgid);
+
+	if (rr->target[0] == '#') {
+		struct channel *ch = channel_find(rr->target);
+		if (ch != NULL)
+			send_channel_filtered(ch, NULL, om, 0, CAP_MESSAGE_REDACTION, 0);
+	} else {
+		struct client *other = client_find_nick(rr->target);
+		if (other != NULL && client_has_cap(other, CAP_MESSAGE_REDACTION))
+			send_msg(other, om);
+		if (client_has_cap(c, CAP_MESSAGE_REDACTION))
+			send_msg(c, om);
+	}
+	msg_release(om);
+}
+
+static void
+redact_reply(struct client *c, const struct redact_request *rr, int found, int allowed)
+{
+	char context[CHANNELLEN_MAX + 40];
+
+	if (!found) {
+		snprintf(context, sizeof(context), "%s %s", rr->target, rr->msgid);
+		send_fail(c, "REDACT", "UNKNOWN_MSGID", context, "No such message");
+	} else if (!allowed) {
+		send_fail(c, "REDACT", "REDACT_FORBIDDEN", rr->target,
+		          "You may only redact your own messages");
+	} else {
+		redact_relay(c, rr);
+	}
+}
+
+static void
+redact_answer(void *arg, int found, int allowed)
+{
+	struct redact_request *rr = arg;
+	struct client *c = strmap_get(&clients_by_uid, rr->uid);
+
+	if (c != NULL)
+		redact_reply(c, rr, found, allowed);
+	free(rr->reason);
+	free(rr);
+}
+
+static void
+redact(struct client *c, const char *target, const char *msgid, const char *reason, int is_op)
+{
+	struct redact_request *rr = xcalloc(1, sizeof(*rr));
+
+	str_copy(rr->uid, c->uid, sizeof(rr->uid));
+	str_copy(rr->target, target, sizeof(rr->target));
+	str_copy(rr->msgid, msgid, sizeof(rr->msgid));
+	rr->reason = reason ? xstrdup(reason) : NULL;
+	history_redact(c, target, msgid, is_op, redact_answer, rr);
+}
 
 HANDLER(m_redact)
 {
@@ -30,6 +105,6 @@ HANDLER(m_redact)
 		send_fail(c, "REDACT", "INVALID_TARGET", target, "No such target");
 		return IRC_OK;
 	}
-	history_redact(c, target, m->argv[1], reason, is_op);
+	redact(c, target, m->argv[1], reason, is_op);
 	return IRC_OK;
 }

@@ -11,6 +11,8 @@
 #include "net/dns.h"
 #include "base/hash.h"
 #include "store/history.h"
+#include "store/history_query.h"
+#include "store/history_window.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
@@ -159,7 +161,8 @@ stats_memory(struct client *c)
 	      "z :DNS cache %zu entries, %lu hits, %lu misses (%.1f%% hit rate)", dns_entries,
 	      dns_hits, dns_misses,
 	      dns_hits + dns_misses ? 100.0 * dns_hits / (double)(dns_hits + dns_misses) : 0.0);
-	history_window_stats(&win_hits, &win_misses, &win_targets);
+	history_query_stats(&win_hits, &win_misses);
+	win_targets = history_window_targets();
 	reply(c, RPL_STATSDEBUG,
 	      "z :history window %zu targets, %llu hits, %llu misses; "
 	      "%llu messages written",

@@ -26,7 +26,6 @@ topic_proceed(const struct source *src, struct channel *ch, const char *text,
               const char *setter, time_t when)
 {
 	struct outmsg *mb;
-	char params[512];
 
 	free(ch->topic);
 	free(ch->topic_setter);
@@ -40,8 +39,7 @@ topic_proceed(const struct source *src, struct channel *ch, const char *text,
 	}
 	mb = source_msg(src, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
 	send_channel(ch, NULL, mb, 0);
-	snprintf(params, sizeof(params), ":%s", ch->topic ? ch->topic : "");
-	source_history_event(ch, src, "TOPIC", mb, params);
+	source_history(ch, src, "TOPIC", mb);
 	msg_release(mb);
 }
 

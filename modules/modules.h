@@ -120,8 +120,8 @@ struct outmsg *source_msg(const struct source *src, const char *fmt, ...) PRINTF
 /* nick!user@host of a user, or a server's name: who set a ban or a topic. */
 const char *source_mask(const struct source *src, char *buf, size_t size);
 /* Event history keeps a user's changes; a server's are not recorded (no client to name). */
-void source_history_event(const struct channel *ch, const struct source *src, const char *cmd,
-                          struct outmsg *om, const char *params);
+void source_history(const struct channel *ch, const struct source *src, const char *cmd,
+                    struct outmsg *om);
 
 /*
  * c joins ch with status flags (MEMBER_*); the caller made ch if new.

@@ -5,7 +5,7 @@
 #include "base/bounds.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/send.h"
 
@@ -33,10 +33,10 @@ source_mask(const struct source *src, char *buf, size_t size)
 }
 
 void
-source_history_event(const struct channel *ch, const struct source *src, const char *cmd,
-                     struct outmsg *om, const char *params)
+source_history(const struct channel *ch, const struct source *src, const char *cmd,
+               struct outmsg *om)
 {
-	/* A history entry names a client (its UID, mask, account): a server has none. */
+	/* A history entry names a client (its UID): a server has none. */
 	if (src->client != NULL)
-		history_add_event(ch, src->client, cmd, om, params);
+		history_record_channel(ch, src->client, cmd, om);
 }

@@ -437,15 +437,18 @@ flood_blocked(const struct conn *cn)
 	return cn->flood_clock - now_ms > burst_ms;
 }
 
-/* One complete line (CR/LF stripped, NUL-terminated in place). */
-static void
+/* One complete line (CR/LF stripped, NUL-terminated in place); -1: stop reading. */
+static int
 conn_handle_line(struct conn *cn, char *line, size_t len)
 {
+	int r;
+
 	cn->msgs_in++;
 	stats.msgs_in++;
 	dispatching = cn;
-	hooks->line(cn, line, len);
+	r = hooks->line(cn, line, len);
 	dispatching = NULL;
+	return r;
 }
 
 static enum line_action
@@ -455,8 +458,10 @@ conn_on_line(void *arg, char *line, size_t len)
 
 	if (flood_blocked(cn))
 		return LINE_DEFER;
-	conn_handle_line(cn, line, len);
-	return cn->state == CONN_CLOSING ? LINE_STOP : LINE_NEXT;
+	/* A close deeper down (SendQ exceeded) counts as much as the handler's word. */
+	if (conn_handle_line(cn, line, len) < 0 || cn->state == CONN_CLOSING)
+		return LINE_STOP;
+	return LINE_NEXT;
 }
 
 static void throttle_tick(struct rtimer *t);

@@ -59,8 +59,11 @@ struct conn_hooks {
 	void (*open)(struct conn *cn, const char *ip, int tls);
 	/* Plaintext, or the TLS handshake is done: IRC may start. */
 	void (*ready)(struct conn *cn);
-	/* One complete line, CR/LF stripped, NUL-terminated in place. */
-	void (*line)(struct conn *cn, char *line, size_t len);
+	/*
+	 * One complete line, CR/LF stripped, NUL-terminated in place; -1 when
+	 * its owner closed the connection (no more of its lines are read).
+	 */
+	int (*line)(struct conn *cn, char *line, size_t len);
 	/* Idle for a ping period: send a keepalive. */
 	void (*ping)(struct conn *cn);
 	/* Once a second for every live connection (deadlines). */

@@ -3,10 +3,12 @@
 #include <string.h>
 
 #include "base/bounds.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "net/conn.h"
 #include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/send.h"
 #include "state/client.h"
 #include "state/local.h"
 #include "state/server.h"
@@ -38,6 +40,27 @@ void
 batch_ref_new(char *out, size_t size)
 {
 	snprintf(out, size, "%u", ++batch_serial);
+}
+
+struct outmsg *
+batch_shared_open(const struct client *from, const char *ref, const char *type,
+                  const char *params)
+{
+	const char *sep = params != NULL ? " " : "";
+
+	if (params == NULL)
+		params = "";
+	if (from == NULL)
+		return msg_build(":%s BATCH +%s %s%s%s", me.name, ref, type, sep, params);
+	return msg_from(from, "BATCH +%s %s%s%s", ref, type, sep, params);
+}
+
+struct outmsg *
+batch_shared_close(const struct client *from, const char *ref)
+{
+	if (from == NULL)
+		return msg_build(":%s BATCH -%s", me.name, ref);
+	return msg_build(":%s!%s@%s BATCH -%s", from->nick, from->user, from->host, ref);
 }
 
 static void
@@ -284,5 +307,23 @@ label_end(struct client *c)
 		return;
 	case LABEL_WRAPPED: batch_close(c); return;
 	default: return;
+	}
+}
+
+void
+batch_close_all(struct client *c, const char *why)
+{
+	/* The labeled-response batch is label_end's to close. */
+	unsigned keep = lab.client == c && lab.state == LABEL_WRAPPED;
+
+	if (c->local == NULL || c->local->batch_depth <= keep)
+		return;
+	log_warn("%s left %u batch(es) open to %s: closed", why, c->local->batch_depth - keep,
+	         client_name(c));
+	while (c->local->batch_depth > keep) {
+		unsigned depth = c->local->batch_depth;
+		batch_close(c);
+		if (c->local->batch_depth == depth) /* the batch cap went meanwhile */
+			stack_pop(c);
 	}
 }

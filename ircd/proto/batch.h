@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct client;
+struct outmsg;
 
 /*
  * Open a batch to c ("BATCH +REF type [params]"), inside any batch open
@@ -18,8 +19,18 @@ struct client;
  */
 void batch_open(struct client *c, const char *label, const char *type, const char *params);
 void batch_close(struct client *c);
-/* A fresh reference for a batch many recipients share. */
+/* A command must close what it opens: close (and log) what it left open. */
+void batch_close_all(struct client *c, const char *why);
+/*
+ * A batch many recipients share (draft/multiline; netsplit and netjoin
+ * with TS6): a fresh reference, and its opening and closing lines as
+ * messages to fan out (source from, or this server when NULL).  Lines
+ * inside it carry the reference with outmsg_set_batch.
+ */
 void batch_ref_new(char *out, size_t size);
+struct outmsg *batch_shared_open(const struct client *from, const char *ref, const char *type,
+                                 const char *params);
+struct outmsg *batch_shared_close(const struct client *from, const char *ref);
 
 /*
  * labeled-response, run by the dispatcher around one labeled command:

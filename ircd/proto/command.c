@@ -1,4 +1,5 @@
 /* command.c - the command table, validated dispatch, 421/451/461/462. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "base/stats.h"
+#include "base/log.h"
+#include "state/server.h"
 
 static struct command *commands;
 static size_t ncommands;
@@ -127,14 +130,15 @@ tag_find(const char *tags, const char *key, char *out, size_t size)
 static irc_result_t
 command_run(struct client *c, struct irc_msg *m, struct command *cmd, size_t len)
 {
-	if (cmd == NULL) {
+	/* Commands only servers send are unknown to clients. */
+	if (cmd == NULL || cmd->local == NULL) {
 		stats.unknown_commands++;
 		reply(c, ERR_UNKNOWNCOMMAND, "%.32s :Unknown command", m->command);
 		return IRC_OK;
 	}
 	cmd->count++;
 	cmd->bytes += len + 2;
-	if (cmd->local == NULL || !command_allowed(c, cmd))
+	if (!command_allowed(c, cmd))
 		return IRC_OK;
 	if (m->argc < cmd->min_params) {
 		reply(c, ERR_NEEDMOREPARAMS, "%s :Not enough parameters", cmd->name);
@@ -177,7 +181,71 @@ command_dispatch_local(struct client *c, char *line, size_t len)
 	if (labeled)
 		label_begin(c, label);
 	result = command_run(c, &m, cmd, len);
+	batch_close_all(c, m.command);
 	if (labeled)
 		label_end(c);
 	return result;
+}
+
+/*
+ * Who sent a line that came over link: the link itself when there is no
+ * prefix, else a server (SID or name) or a user (UID, or a nick).  A
+ * source must sit on link's side of the tree: anything else is a fake
+ * direction and is dropped, as every TS6 server does.
+ */
+static int
+source_resolve(struct server *link, const char *prefix, struct source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->link = link;
+	if (prefix == NULL) {
+		src->origin = ORIGIN_SERVER;
+		src->server = link;
+		return 0;
+	}
+	if (strchr(prefix, '.') != NULL ||
+	    (isdigit((unsigned char)prefix[0]) && strlen(prefix) == SIDLEN)) {
+		src->origin = ORIGIN_SERVER;
+		src->server = server_find(prefix);
+	} else if ((src->client = client_find(prefix)) != NULL && src->client->registered) {
+		src->origin = ORIGIN_REMOTE;
+		src->server = src->client->server;
+	}
+	if (src->server == NULL || src->server->via != link)
+		return -1;
+	return 0;
+}
+
+irc_result_t
+command_dispatch_link(struct server *link, char *line, size_t len)
+{
+	struct irc_msg m;
+	struct source src;
+	struct command *cmd;
+	enum parse_result r = irc_parse(line, len, IRC_TAGS_MAX, &m);
+
+	if (r == PARSE_EMPTY)
+		return IRC_OK;
+	if (r != PARSE_OK) {
+		stats.parse_errors++;
+		log_debug("link %s: unparsable line dropped", link->name);
+		return IRC_OK;
+	}
+	if (source_resolve(link, m.source, &src) != 0) {
+		log_debug("link %s: %s from unknown or wrong-way source %s dropped", link->name,
+		          m.command, m.source);
+		return IRC_OK;
+	}
+	cmd = command_find(m.command);
+	if (cmd == NULL ||
+	    (src.origin == ORIGIN_REMOTE ? cmd->remote == NULL : cmd->server == NULL)) {
+		stats.unknown_commands++;
+		log_debug("link %s: %s not taken from this origin", link->name, m.command);
+		return IRC_OK;
+	}
+	cmd->count++;
+	cmd->bytes += len + 2;
+	if (src.origin == ORIGIN_REMOTE)
+		return cmd->remote(src.client, &m);
+	return cmd->server(&src, &m);
 }

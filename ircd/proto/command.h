@@ -58,6 +58,12 @@ void command_table_install(struct command *table, size_t n);
 struct command *command_find(const char *name);
 /* Parse and run one line from a client connected here. */
 irc_result_t command_dispatch_local(struct client *c, char *line, size_t len);
+/*
+ * Parse and run one line that came over a server link: the source is
+ * resolved (and must lie behind link), then the command's remote or
+ * server slot runs.  None of the local-client checks apply.
+ */
+irc_result_t command_dispatch_link(struct server *link, char *line, size_t len);
 /* For STATS m and HELP: iterate the table in name order. */
 size_t command_table(struct command **table);
 

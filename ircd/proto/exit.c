@@ -1,10 +1,9 @@
 /* exit.c - the one path by which a client record ends. */
-#include <stdio.h>
 
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
-#include "store/history.h"
+#include "proto/history_record.h"
 #include "proto/exit.h"
 #include "base/log.h"
 #include "proto/monitor_notify.h"
@@ -18,11 +17,9 @@ client_exit(struct client *c, const char *reason)
 	if (c->registered) {
 		struct outmsg *mb = msg_from(c, "QUIT :%s", reason);
 		struct membership *m;
-		char params[400];
 		send_common(c, mb, 0);
-		snprintf(params, sizeof(params), ":%s", reason);
 		LIST_FOREACH (m, &c->channels, client_link)
-			history_add_event(m->channel, c, "QUIT", mb, params);
+			history_record_channel(m->channel, c, "QUIT", mb);
 		msg_release(mb);
 		whowas_add(c);
 		monitor_signoff(c, c->nick);

@@ -127,6 +127,29 @@ outmsg_msgid(struct outmsg *om)
 	return om->msgid;
 }
 
+struct outmsg *
+outmsg_replayed(const char *body, int64_t time_ms, const char *msgid, const char *account,
+                int bot)
+{
+	struct outmsg *om = outmsg_new();
+	size_t len = strnlen(body, OUT_LINE_MAX - 2);
+
+	memcpy(om->body, body, len);
+	memcpy(om->body + len, "\r\n\0", 3);
+	om->body_len = (uint32_t)(len + 2);
+	om->when.tv_sec = (time_t)(time_ms / 1000);
+	om->when.tv_nsec = (long)(time_ms % 1000) * 1000000;
+	str_copy(om->msgid, msgid, sizeof(om->msgid));
+	om->available = TAG_TIME | (msgid[0] != '\0' ? TAG_MSGID : 0);
+	if (account != NULL) {
+		om->account = xstrdup(account);
+		om->available |= TAG_ACCOUNT;
+	}
+	if (bot)
+		om->available |= TAG_BOT;
+	return om;
+}
+
 /* Append ";key=value" (or ";key"): the whole tag or, when it does not fit, nothing. */
 static size_t
 append_tag(char *out, size_t n, size_t size, const char *key, const char *value)

@@ -49,5 +49,11 @@ void outmsg_set_batch(struct outmsg *om, const char *ref);
 void outmsg_stamp(struct outmsg *om);
 /* The msgid, formatted on first use (history and echo need it too). */
 const char *outmsg_msgid(struct outmsg *om);
+/*
+ * A message sent before (history replay): its body as it was sent (no
+ * CRLF), with the time, msgid, account and bot flag it had then.
+ */
+struct outmsg *outmsg_replayed(const char *body, int64_t time_ms, const char *msgid,
+                               const char *account, int bot);
 
 #endif

@@ -26,20 +26,20 @@ ratelimit_target(struct client *c, const char *target)
 	int oldest = 0;
 
 	if (exempt(c))
-		return 0;
+		return 1;
 	for (int i = 0; i < TARGET_SLOTS; i++) {
 		if (l->targets[i] == h && l->targets_when[i] != 0) {
 			l->targets_when[i] = now;
-			return 0;
+			return 1;
 		}
 		if (l->targets_when[i] < l->targets_when[oldest])
 			oldest = i;
 	}
 	if (l->targets_when[oldest] != 0 && now - l->targets_when[oldest] < TARGET_WINDOW)
-		return -1;
+		return 0;
 	l->targets[oldest] = h;
 	l->targets_when[oldest] = now;
-	return 0;
+	return 1;
 }
 
 /* Take one event from w; 0 with *wait (seconds) when the window is spent. */

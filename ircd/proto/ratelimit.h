@@ -4,7 +4,11 @@
 
 struct client;
 
-/* 0 when c may message target now; -1 when it changes targets too fast. */
+/*
+ * Predicates, 1 when c may go ahead now.  Operators, classes without fake
+ * lag and remote users are never limited here.
+ */
+/* 0 when c changes message targets too fast (8 in 60 s) to add this one. */
 int ratelimit_target(struct client *c, const char *target);
 /* 1 when c may change nick now, else 0 and *wait (seconds). */
 int ratelimit_nick_change(struct client *c, unsigned *wait);

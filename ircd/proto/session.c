@@ -82,16 +82,16 @@ session_ready(struct conn *cn)
 			listeners[i]->ready(c);
 }
 
-static void
+static int
 session_line(struct conn *cn, char *line, size_t len)
 {
 	if (memchr(line, '\0', len) != NULL) {
 		stats.parse_errors++;
 		conn_charge(cn, 1);
 		send_notice(cn->client, "*** Line discarded: it contains a NUL byte");
-		return;
+		return 0;
 	}
-	command_dispatch_local(cn->client, line, len);
+	return command_dispatch_local(cn->client, line, len) == IRC_CLOSED ? -1 : 0;
 }
 
 static void

@@ -1,4 +1,4 @@
-/* history.h - chat history (IRCv3 draft/chathistory) stored in sqlite3. */
+/* history.h - chat history (IRCv3 draft/chathistory): what is kept, and when it goes. */
 #ifndef EVIRCD_HISTORY_H
 #define EVIRCD_HISTORY_H
 
@@ -8,49 +8,45 @@
 struct client;
 struct channel;
 struct config;
-struct outmsg;
 
 #define HISTORY_QUERY_MAX 100 /* ISUPPORT CHATHISTORY */
 
+/* A line as it was sent: its body and, apart, its tags. */
+struct history_line {
+	const char *cmd;
+	const char *body; /* without tags; a trailing CRLF is not kept */
+	size_t body_len;
+	const char *msgid;
+	int64_t time_ms;
+	const char *account;     /* the sender's, or NULL */
+	const char *client_tags; /* the sender's client-only tags, or NULL */
+	int bot;
+};
+
 /*
- * Messages are appended to an in-memory batch and written by the history
+ * Lines are appended to an in-memory batch and written by the history
  * worker lane in one transaction every flush_interval ms: the fan-out path
  * never waits for sqlite.  A kill -9 loses at most the unwritten batch.
  */
 int history_open(const struct config *c);
-/* At shutdown: hand over the last batch, stop the workers, then close. */
+/* Hand the pending batch to the lane: what was sent before is written first. */
 void history_flush(void);
+/* At shutdown, after history_flush and worker_stop. */
 void history_close(void);
 int history_enabled(void);
-void history_add_channel(const struct channel *ch, const struct client *from, const char *cmd,
-                         struct outmsg *om, const char *text, const char *client_tags);
-/* A channel event (JOIN PART KICK QUIT NICK TOPIC MODE) for event-playback. */
-void history_add_event(const struct channel *ch, const struct client *from, const char *cmd,
-                       struct outmsg *om, const char *params);
-void history_add_private(const struct client *from, const struct client *to, const char *cmd,
-                         struct outmsg *om, const char *text, const char *client_tags);
-
-/* A CHATHISTORY request; the reply is sent when the lane answers. */
-enum history_query_kind {
-	HQ_LATEST,
-	HQ_BEFORE,
-	HQ_AFTER,
-	HQ_AROUND,
-	HQ_BETWEEN,
-	HQ_TARGETS,
-};
-
-struct history_ref {
-	int kind; /* 0 none ("*"), 1 msgid, 2 timestamp */
-	char msgid[32];
-	int64_t time_ms;
-};
-
-/* Parse "msgid=..." / "timestamp=..." / "*"; 0 on success. */
-int history_ref_parse(const char *s, struct history_ref *ref);
-void history_query(struct client *c, enum history_query_kind kind, const char *target,
-                   const struct history_ref *a, const struct history_ref *b, int limit);
 uint64_t history_written(void);
+/* The age limit, as the earliest time_ms a query may return (0: no limit). */
+int64_t history_oldest_ms(void);
+
+/* The key a target's lines are kept under (history_row.h), as asker names it. */
+void history_target_key(const struct client *asker, const char *target, char *out, size_t size);
+/* A channel message or event (JOIN PART KICK QUIT NICK TOPIC MODE). */
+void history_add_channel(const struct channel *ch, const struct client *from,
+                         const struct history_line *l);
+/* A private message, kept only between two logged-in users. */
+void history_add_private(const struct client *from, const struct client *to,
+                         const struct history_line *l);
+
 /*
  * A channel's history ends with the channel: when its last member leaves,
  * whoever creates the name next does not read what was said before.  A
@@ -60,13 +56,13 @@ void history_channel_ended(const char *name);
 void history_keep_channels(void);
 /* A dropped account's private history goes with it. */
 void history_forget_account(const char *account);
-/* The in-memory window cache: LATEST answers from memory, misses, targets held. */
-void history_window_stats(uint64_t *hits, uint64_t *misses, size_t *targets);
+
 /*
- * REDACT: remove msgid from target's history if c wrote it (or is_op),
- * then tell those who saw it; FAIL otherwise.  Answered from the lane.
+ * REDACT: remove msgid from target's history if c wrote it (or is_op).
+ * done(arg, found, allowed) is called on the loop when the lane has looked.
  */
-void history_redact(struct client *c, const char *target, const char *msgid, const char *reason,
-                    int is_op);
+typedef void history_redacted_fn(void *arg, int found, int allowed);
+void history_redact(const struct client *c, const char *target, const char *msgid, int is_op,
+                    history_redacted_fn *done, void *arg);
 
 #endif

@@ -13,7 +13,7 @@
 #include "store/store.h"
 #include "base/util.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 static sqlite3 *db;
 
@@ -53,6 +53,24 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE TABLE account_metadata (account TEXT NOT NULL"
     " REFERENCES accounts(key) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,"
     " PRIMARY KEY (account, key));",
+    /*
+     * 7: history lines kept whole: the body as sent (no tags, no CRLF), its
+     * tags apart; the bodies of older lines rebuilt as they were replayed.
+     */
+    "CREATE TABLE history_v7 (id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
+    " msgid TEXT NOT NULL, time_ms INTEGER NOT NULL, command TEXT NOT NULL, uid TEXT,"
+    " account TEXT, tags TEXT, bot INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);"
+    "INSERT INTO history_v7 (id, target, msgid, time_ms, command, uid, account, tags, body)"
+    " SELECT id, target, msgid, time_ms, command, uid, account, tags,"
+    " ':' || source || ' ' || command"
+    " || CASE WHEN command IN ('QUIT', 'NICK') THEN '' ELSE ' ' || recipient END"
+    " || CASE WHEN text IS NULL THEN ''"
+    " WHEN command IN ('PRIVMSG', 'NOTICE', 'TAGMSG') THEN ' :' || text"
+    " ELSE ' ' || text END FROM history;"
+    "DROP TABLE history;"
+    "ALTER TABLE history_v7 RENAME TO history;"
+    "CREATE INDEX history_target_time ON history (target, time_ms);"
+    "CREATE INDEX history_time ON history (time_ms);",
 };
 
 static int

@@ -53,10 +53,20 @@ tests_unit_check_metadata_SOURCES = tests/unit/check_metadata.c
 tests_unit_check_metadata_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_metadata_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_history_window
+tests_unit_check_history_window_SOURCES = tests/unit/check_history_window.c
+tests_unit_check_history_window_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_history_window_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_client
 tests_unit_check_client_SOURCES = tests/unit/check_client.c
 tests_unit_check_client_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_client_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_dispatch
+tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
+tests_unit_check_dispatch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_dispatch_LDADD = $(UNIT_LDADD)
 
 TESTS += $(check_PROGRAMS)
 endif

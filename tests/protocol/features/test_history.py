@@ -1,4 +1,5 @@
 """Chat history (draft/chathistory): queries, privacy, persistence, redaction."""
+import os
 import re
 import time
 
@@ -209,4 +210,201 @@ def test_lines_older_than_max_age_are_not_answered(make_server):
         c.send(query)
         _, lines = history_batch(c)
         assert [m.params[1] for m in lines] == ["fresh"], query
+    c.close()
+
+
+def long_text(n):
+    """n bytes of text that shows where a cut would be."""
+    return "".join("%d%s" % (i % 10, "abcdefghij"[i % 10]) for i in range(n))[:n]
+
+
+def test_long_message_replays_whole_with_its_tags(make_server):
+    srv = make_server()
+    reader = srv.client().register("wholereader", caps=HIST_CAPS)
+    talker = srv.client().register("wholetalker", caps=HIST_CAPS)
+    for x in (reader, talker):
+        x.send("JOIN #whole")
+        x.expect("366")
+    reader.expect(lambda m: m.command == "JOIN" and m.nick == "wholetalker")
+    text = long_text(450)
+    talker.send("@+example.org/note=kept PRIVMSG #whole :%s" % text)
+    live = reader.expect("PRIVMSG")
+    assert live.params == ["#whole", text] and live.tags["+example.org/note"] == "kept"
+    # LATEST * 1 is answered from memory; the others from the database.
+    for query in ("CHATHISTORY LATEST #whole * 1", "CHATHISTORY LATEST #whole * 10",
+                  "CHATHISTORY BEFORE #whole timestamp=2999-01-01T00:00:00.000Z 10"):
+        reader.send(query)
+        start, lines = history_batch(reader)
+        msgs = [m for m in lines if m.command == "PRIVMSG"]
+        assert len(msgs) == 1, query
+        ref = start.params[0][1:]
+        # The live line's tags and body, byte for byte, behind the batch tag.
+        assert msgs[0].line == "@batch=%s;%s" % (ref, live.line[1:]), query
+    reader.close()
+    talker.close()
+
+
+def test_replayed_tags_follow_the_readers_capabilities(make_server):
+    srv = make_server()
+    talker = login(srv, "captalker", HIST_CAPS)
+    talker.send("MODE captalker +B")
+    talker.expect("MODE")
+    bare = srv.client().register("capbare", caps=["draft/chathistory", "batch"])
+    timed = srv.client().register("captimed", caps=["draft/chathistory", "batch", "server-time",
+                                                    "account-tag"])
+    full = srv.client().register("capfull", caps=HIST_CAPS)
+    for x in (talker, bare, timed, full):
+        x.send("JOIN #capped")
+        x.expect("366")
+    talker.send("@+example.org/secret=tag PRIVMSG #capped :tagged words")
+    for x in (bare, timed, full):
+        x.expect("PRIVMSG")
+    expected = {
+        bare: {"batch"},
+        timed: {"batch", "time", "account"},
+        full: {"batch", "time", "msgid", "bot", "+example.org/secret"},
+    }
+    for x, keys in expected.items():
+        for query in ("CHATHISTORY LATEST #capped * 1", "CHATHISTORY LATEST #capped * 10"):
+            x.send(query)
+            _, lines = history_batch(x)
+            msgs = [m for m in lines if m.command == "PRIVMSG"]
+            assert [m.params for m in msgs] == [["#capped", "tagged words"]], query
+            assert set(msgs[0].tags) == keys, (x.nick, query, msgs[0].line)
+    assert msgs[0].tags["+example.org/secret"] == "tag"
+    for x in (talker, bare, timed, full):
+        x.close()
+
+
+def until_batches_close(c):
+    """Lines up to the one closing the last batch opened (nested ones too)."""
+    got, open_refs = [], []
+    while True:
+        m = c.recv()
+        got.append(m)
+        if m.command == "BATCH" and m.params[0][0] == "+":
+            open_refs.append(m.params[0][1:])
+        elif m.command == "BATCH":
+            open_refs.remove(m.params[0][1:])
+            if not open_refs:
+                return got
+
+
+def test_labeled_chathistory_carries_its_label_once(make_server):
+    srv = make_server()
+    caps = HIST_CAPS + ["labeled-response"]
+    c = srv.client().register("labelled", caps=caps)
+    c.send("JOIN #labels")
+    c.expect("366")
+    say(c, "#labels", ["one"])
+    # From memory (LATEST * 1) and from the database (LATEST * 10).
+    for n, query in enumerate(("CHATHISTORY LATEST #labels * 1",
+                               "CHATHISTORY LATEST #labels * 10")):
+        c.send("@label=q%d %s" % (n, query))
+        got = until_batches_close(c)
+        assert got[0].command == "BATCH" and got[0].tags.get("label") == "q%d" % n, got
+        assert [m.params for m in got if m.command == "PRIVMSG"] == [["#labels", "one"]]
+        c.send("PING done%d" % n)
+        got += c.collect(lambda m: m.command == "PONG")
+        assert [m for m in got if "label" in m.tags] == [got[0]], got
+    c.close()
+
+
+def test_history_without_batch_cap_comes_unframed(make_server):
+    srv = make_server()
+    c = srv.client().register("unbatched", caps=["draft/chathistory", "server-time"])
+    c.send("JOIN #plain")
+    c.expect("366")
+    say(c, "#plain", ["first", "second"])
+    for query in ("CHATHISTORY LATEST #plain * 2", "CHATHISTORY LATEST #plain * 10"):
+        c.send(query)
+        got = c.collect(lambda m: m.command == "PRIVMSG" and m.params[1] == "second")
+        c.send("PING after")
+        got += c.collect(lambda m: m.command == "PONG")
+        msgs = [m for m in got if m.command == "PRIVMSG"]
+        assert [m.params[1] for m in msgs] == ["first", "second"], (query, got)
+        assert not [m for m in got if m.command == "BATCH" or "batch" in m.tags], got
+        assert all(set(m.tags) == {"time"} for m in msgs), got
+    c.close()
+
+
+def test_targets_lists_what_the_asker_may_read(make_server):
+    srv = make_server()
+    a = login(srv, "TgA", HIST_CAPS)
+    b = login(srv, "tgb", HIST_CAPS)
+    a.send("JOIN #tg")
+    a.expect("366")
+    say(a, "#tg", ["in the channel"])
+    a.send("PRIVMSG tgb :between us")
+    b.expect("PRIVMSG")
+    span = "timestamp=2000-01-01T00:00:00.000Z timestamp=2999-01-01T00:00:00.000Z"
+    for x, names in ((a, ["#tg", "tgb"]), (b, ["tga"])):
+        x.send("CHATHISTORY TARGETS %s 10" % span)
+        start, lines = history_batch(x)
+        assert start.params[1:] == ["draft/chathistory-targets"]
+        assert [m.params[:2] for m in lines] == [["TARGETS", n] for n in names], lines
+        assert all(m.command == "CHATHISTORY" for m in lines)
+    a.send("CHATHISTORY TARGETS %s 1" % span)
+    _, lines = history_batch(a)
+    assert [m.params[1] for m in lines] == ["#tg"]
+    a.close()
+    b.close()
+
+
+def test_targets_when_one_account_name_begins_the_other(make_server):
+    srv = make_server()
+    short = login(srv, "al", HIST_CAPS)
+    longer = login(srv, "alice", HIST_CAPS)
+    short.send("PRIVMSG alice :hi")
+    longer.expect("PRIVMSG")
+    span = "timestamp=2000-01-01T00:00:00.000Z timestamp=2999-01-01T00:00:00.000Z"
+    for x, other in ((short, "alice"), (longer, "al")):
+        x.send("CHATHISTORY TARGETS %s 10" % span)
+        _, lines = history_batch(x)
+        assert [m.params[1] for m in lines] == [other]
+    short.close()
+    longer.close()
+
+
+def test_history_written_before_schema_7_replays(make_server):
+    import sqlite3
+    srv = make_server()
+    srv.stop()
+    db = sqlite3.connect(os.path.join(srv.dir, "evircd.db"))
+    now_ms = int(time.time() * 1000)
+    db.executescript(
+        "DROP TABLE history;"
+        "CREATE TABLE history (id INTEGER PRIMARY KEY, target TEXT NOT NULL,"
+        " recipient TEXT NOT NULL, msgid TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+        " command TEXT NOT NULL, source TEXT NOT NULL, uid TEXT, account TEXT,"
+        " text TEXT, tags TEXT);"
+        "CREATE INDEX history_target_time ON history (target, time_ms);"
+        "CREATE INDEX history_time ON history (time_ms);"
+        "PRAGMA user_version = 6;")
+    rows = [
+        ("JOIN", "#Old", None, None),
+        ("PRIVMSG", "#Old", "hello from before", "+example.org/t=1"),
+        ("TOPIC", "#Old", ":a topic", None),
+        ("QUIT", "#Old", ":gone", None),
+    ]
+    for i, (cmd, recipient, text, tags) in enumerate(rows):
+        db.execute("INSERT INTO history (target, recipient, msgid, time_ms, command, source,"
+                   " uid, account, text, tags) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   ("#old", recipient, "oldid%d" % i, now_ms - 1000 + i, cmd,
+                    "elder!u@host", None, "elder", text, tags))
+    db.commit()
+    db.close()
+    srv.start()
+    c = srv.client().register("younger", caps=HIST_CAPS + ["draft/event-playback"])
+    c.send("JOIN #old")
+    c.expect("366")
+    c.send("CHATHISTORY BEFORE #old timestamp=2999-01-01T00:00:00.000Z 10")
+    _, lines = history_batch(c)
+    bodies = [m.line.split(" ", 1)[1] for m in lines][:4]
+    assert bodies == [":elder!u@host JOIN #Old",
+                      ":elder!u@host PRIVMSG #Old :hello from before",
+                      ":elder!u@host TOPIC #Old :a topic",
+                      ":elder!u@host QUIT :gone"]
+    assert [m.tags["msgid"] for m in lines][:4] == ["oldid%d" % i for i in range(4)]
+    assert lines[1].tags["+example.org/t"] == "1"
     c.close()
