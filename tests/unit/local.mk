@@ -68,5 +68,10 @@ tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
 tests_unit_check_dispatch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_dispatch_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_proceed
+tests_unit_check_proceed_SOURCES = tests/unit/check_proceed.c
+tests_unit_check_proceed_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_proceed_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
