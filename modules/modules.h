@@ -156,7 +156,11 @@ struct mode_change {
 	uint32_t limit;        /* +l */
 	struct client *member; /* o v */
 };
-/* What changed, shown as one MODE line ("+o-v" and " nick nick"). */
+/*
+ * What changed, shown as one MODE line ("+o-v" and " nick nick").  A
+ * change past its room is applied but not shown: a local MODE never gets
+ * there, but SJOIN's statuses should be shown a few lines at a time.
+ */
 struct mode_line {
 	char letters[64];
 	size_t nletters;
@@ -174,9 +178,10 @@ int mode_proceed_change(const struct source *src, struct channel *ch,
 void mode_proceed_channel(const struct source *src, struct channel *ch,
                           const struct mode_line *line);
 /*
- * A user mode of c: i w B o x.  -o drops all operator status; +o is only
- * for a peer's user (a local one opers up with OPER); +x swaps the shown
- * host for the cloak.  1 when it changed something, added to line.
+ * A user mode of c: i w B o x (+s and the snomask concern this server's
+ * own operators only).  -o drops all operator status; +o is only for a
+ * peer's user (a local one opers up with OPER); +x shows the cloak, once
+ * this server has a cloak key.  1 when it changed something, added to line.
  */
 int umode_proceed(struct client *c, char dir, char letter, struct mode_line *line);
 /*
