@@ -16,24 +16,38 @@
 		name, handler, NULL, NULL, allowed, min, penalty, 0, 0                         \
 	}
 
+/* Only servers send it: the server slot alone. */
+#define SERVER(name, handler) {name, NULL, NULL, handler, 0, 0, 0, 0, 0}
+
+/* A command from clients here and from servers. */
+#define BOTH(name, local, server, allowed, min, penalty)                                      \
+	{name, local, NULL, server, allowed, min, penalty, 0, 0}
+
+/* From clients here, users behind links and servers: every slot. */
+#define ALL(name, local, remote, server, allowed, min, penalty)                               \
+	{name, local, remote, server, allowed, min, penalty, 0, 0}
+
 /* Sorted by name. */
 static struct command commands[] = {
     LOCAL("ACCOUNT", m_account, R, 1, 1),
     LOCAL("ADMIN", m_admin, R, 0, 2),
     LOCAL("AUTHENTICATE", m_authenticate, U | R, 1, 1),
-    LOCAL("AWAY", m_away, R, 0, 1),
+    ALL("AWAY", m_away, mr_away, NULL, R, 0, 1),
     LOCAL("BATCH", m_batch, R, 1, 1),
     LOCAL("CAP", m_cap, U | R, 1, 1),
     LOCAL("CHATHISTORY", m_chathistory, R, 1, 2),
     LOCAL("DIE", m_die, O, 0, 1),
     LOCAL("DLINE", m_dline, O, 1, 1),
+    SERVER("EOB", ms_eob),
+    SERVER("ERROR", ms_error),
+    SERVER("EUID", ms_euid),
     LOCAL("HELP", m_help, R, 0, 2),
     LOCAL("INFO", m_info, R, 0, 2),
     LOCAL("INVITE", m_invite, R, 2, 1),
     LOCAL("ISON", m_ison, R, 1, 1),
     LOCAL("JOIN", m_join, R, 1, 2),
     LOCAL("KICK", m_kick, R, 2, 1),
-    LOCAL("KILL", m_kill, O, 1, 1),
+    ALL("KILL", m_kill, mr_kill, ms_kill, O, 1, 1),
     LOCAL("KLINE", m_kline, O, 1, 1),
     LOCAL("LIST", m_list, R, 0, 2),
     LOCAL("LUSERS", m_lusers, R, 0, 2),
@@ -43,24 +57,27 @@ static struct command commands[] = {
     LOCAL("MONITOR", m_monitor, R, 1, 1),
     LOCAL("MOTD", m_motd, R, 0, 2),
     LOCAL("NAMES", m_names, R, 0, 2),
-    LOCAL("NICK", m_nick, U | R, 0, 2),
-    LOCAL("NOTICE", m_notice, R, 0, 1),
+    ALL("NICK", m_nick, mr_nick, NULL, U | R, 0, 2),
+    ALL("NOTICE", m_notice, mr_notice, NULL, R, 0, 1),
     LOCAL("OPER", m_oper, R, 1, 3),
     LOCAL("PART", m_part, R, 1, 2),
     LOCAL("PASS", m_pass, U | R, 1, 0),
-    LOCAL("PING", m_ping, U | R, 0, 0),
-    LOCAL("PONG", m_pong, U | R, 0, 0),
-    LOCAL("PRIVMSG", m_privmsg, R, 0, 1),
-    LOCAL("QUIT", m_quit, U | R, 0, 0),
+    BOTH("PING", m_ping, ms_ping, U | R, 0, 0),
+    BOTH("PONG", m_pong, ms_pong, U | R, 0, 0),
+    ALL("PRIVMSG", m_privmsg, mr_privmsg, NULL, R, 0, 1),
+    ALL("QUIT", m_quit, mr_quit, NULL, U | R, 0, 0),
     LOCAL("REDACT", m_redact, R, 2, 1),
     LOCAL("REGISTER", m_register, U | R, 3, 5),
     LOCAL("REHASH", m_rehash, O, 0, 1),
     LOCAL("RESTART", m_restart, O, 0, 1),
     LOCAL("SETNAME", m_setname, R, 1, 1),
+    SERVER("SID", ms_sid),
+    SERVER("SQUIT", ms_squit),
     LOCAL("STATS", m_stats, R, 0, 2),
     LOCAL("TAGMSG", m_tagmsg, R, 1, 1),
     LOCAL("TIME", m_time, R, 0, 1),
     LOCAL("TOPIC", m_topic, R, 1, 1),
+    SERVER("UID", ms_uid),
     LOCAL("UNDLINE", m_undline, O, 1, 1),
     LOCAL("UNKLINE", m_unkline, O, 1, 1),
     LOCAL("USER", m_user, U | R, 4, 0),

@@ -6,6 +6,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 
 /* away-notify: channel neighbours with the capability learn of it. */
@@ -18,21 +19,40 @@ away_notify(struct client *c)
 	msg_release(om);
 }
 
-HANDLER(m_away)
+void
+away_proceed(struct client *c, const char *text)
 {
 	int was_away = c->away != NULL;
 
 	free(c->away);
-	c->away = NULL;
-	if (m->argc < 1 || m->argv[0][0] == '\0') {
+	c->away = text != NULL ? xstrdup(text) : NULL;
+	if (text != NULL)
+		links_send(link_of_client(c), ":%s AWAY :%s", c->uid, text);
+	else
+		links_send(link_of_client(c), ":%s AWAY", c->uid);
+	/* Coming back when not away is no news. */
+	if (text != NULL || was_away)
+		away_notify(c);
+}
+
+HANDLER(m_away)
+{
+	char *text = m->argc > 0 && m->argv[0][0] != '\0' ? m->argv[0] : NULL;
+
+	/* Our limit binds our users; a link's AWAY was cut by its own server. */
+	if (text != NULL)
+		str_truncate_utf8(text, conf->limits.awaylen);
+	away_proceed(c, text);
+	if (text != NULL)
+		reply(c, RPL_NOWAWAY, ":You have been marked as being away");
+	else
 		reply(c, RPL_UNAWAY, ":You are no longer marked as being away");
-		if (was_away)
-			away_notify(c);
-		return IRC_OK;
-	}
-	c->away = xstrdup(m->argv[0]);
-	str_truncate_utf8(c->away, conf->limits.awaylen);
-	reply(c, RPL_NOWAWAY, ":You have been marked as being away");
-	away_notify(c);
+	return IRC_OK;
+}
+
+/* ":<UID> AWAY [:text]" from a link. */
+HANDLER(mr_away)
+{
+	away_proceed(c, m->argc > 0 && m->argv[0][0] != '\0' ? m->argv[0] : NULL);
 	return IRC_OK;
 }

@@ -1,4 +1,5 @@
 /* m_nick.c - NICK: choose a nick at registration, or change it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include "base/casemap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "proto/ratelimit.h"
 #include "state/local.h"
 #include "base/conf.h"
@@ -15,8 +17,32 @@
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/monitor_notify.h"
+#include "proto/exit.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "state/whowas.h"
+
+/* check: a nick anyone may take: given, valid, and free (or c's own). */
+static int
+nick_check(struct client *c, const char *nick)
+{
+	struct client *holder;
+
+	if (*nick == '\0') {
+		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+		return 0;
+	}
+	if (!nick_valid(nick, conf->limits.nicklen)) {
+		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", param_word(nick));
+		return 0;
+	}
+	holder = client_find_nick(nick);
+	if (holder != NULL && holder != c) {
+		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", param_word(nick));
+		return 0;
+	}
+	return 1;
+}
 
 /* Like hybrid: no nick change while banned or silenced on a channel. */
 static int
@@ -39,8 +65,25 @@ nick_change_blocked(struct client *c)
 	return 0;
 }
 
-static void
-nick_change(struct client *c, const char *nick)
+/* check: may registered local c change to nick now?  Replies and 0 when not. */
+static int
+nick_check_change(struct client *c, const char *nick)
+{
+	unsigned wait = 0;
+
+	/* A change of case only is no new identity: channels cannot refuse it. */
+	if (client_find_nick(nick) != c && nick_change_blocked(c))
+		return 0;
+	if (!ratelimit_nick_change(c, &wait)) {
+		reply(c, ERR_NICKTOOFAST, "%s %s :Nick change too fast. Please wait %u seconds",
+		      c->nick, nick, wait);
+		return 0;
+	}
+	return 1;
+}
+
+void
+nick_proceed(struct client *c, const char *nick, time_t ts)
 {
 	struct outmsg *mb = msg_from(c, "NICK :%s", nick);
 	struct membership *m;
@@ -52,9 +95,17 @@ nick_change(struct client *c, const char *nick)
 		history_record_channel(m->channel, c, "NICK", mb);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
+	links_send(link_of_client(c), ":%s NICK %s :%lld", c->uid, nick, (long long)ts);
 	str_copy(old, c->nick, sizeof(old));
-	client_set_nick(c, nick, now);
+	client_set_nick(c, nick, ts);
 	monitor_nick_changed(c, old);
+}
+
+/* A local user's change: the nick's TS is now, and a registered nick wants its login. */
+static void
+nick_change_local(struct client *c, const char *nick)
+{
+	nick_proceed(c, nick, now);
 	nick_protect_check(c);
 }
 
@@ -96,27 +147,15 @@ nick_protect_expire(struct client *c)
 	if (client_find_nick(guest) != NULL)
 		return;
 	send_notice(c, "*** You did not log in to %s: you are now %s", c->nick, guest);
-	nick_change(c, guest);
+	nick_change_local(c, guest);
 }
 
 HANDLER(m_nick)
 {
 	const char *nick = m->argc > 0 ? m->argv[0] : "";
-	struct client *holder;
 
-	if (*nick == '\0') {
-		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+	if (!nick_check(c, nick))
 		return IRC_OK;
-	}
-	if (!nick_valid(nick, conf->limits.nicklen)) {
-		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname", param_word(nick));
-		return IRC_OK;
-	}
-	holder = client_find_nick(nick);
-	if (holder != NULL && holder != c) {
-		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", param_word(nick));
-		return IRC_OK;
-	}
 	if (strcmp(c->nick, nick) == 0)
 		return IRC_OK; /* no change at all */
 	if (!c->registered) {
@@ -124,17 +163,35 @@ HANDLER(m_nick)
 		c->local->flags |= LOCAL_GOT_NICK;
 		return register_try(c);
 	}
-	if (holder == NULL && nick_change_blocked(c))
+	if (nick_check_change(c, nick))
+		nick_change_local(c, nick);
+	return IRC_OK;
+}
+
+/* ":<UID> NICK <newnick> :<ts>" from a link (collisions: see ms_uid's rules). */
+HANDLER(mr_nick)
+{
+	struct client *holder;
+
+	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX))
 		return IRC_OK;
-	{
-		unsigned wait = 0;
-		if (!ratelimit_nick_change(c, &wait)) {
-			reply(c, ERR_NICKTOOFAST,
-			      "%s %s :Nick change too fast. Please wait %u seconds", c->nick,
-			      nick, wait);
+	holder = client_find_nick(m->argv[0]);
+	if (holder != NULL && holder != c) {
+		/* The newer nick loses; equal TS: both (TS6 nick TS rules). */
+		time_t ts = atoll(m->argv[1]);
+		if (ts >= holder->nick_ts) {
+			links_send(NULL, ":%s KILL %s :%s (Nick collision (new))", me.sid, c->uid,
+			           me.name);
+			c->killed = 1;
+			client_end(c, "Nick collision (new)");
 			return IRC_OK;
 		}
+		links_send(NULL, ":%s KILL %s :%s (Nick collision (old))", me.sid, holder->uid,
+		           me.name);
+		holder->killed = 1;
+		client_release_nick(holder);
+		client_end(holder, "Nick collision (old)");
 	}
-	nick_change(c, nick);
+	nick_proceed(c, m->argv[0], atoll(m->argv[1]));
 	return IRC_OK;
 }

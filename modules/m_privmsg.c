@@ -11,6 +11,7 @@
 #include "proto/cap.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 
 static unsigned
@@ -93,6 +94,10 @@ privmsg_proceed_channel(const struct delivery *d, struct channel *ch, const char
 	/* Status messages (@#chan) are not history: not every member saw them. */
 	if (status == 0 && d->text != NULL)
 		history_record_channel(ch, d->from, d->cmd, om);
+	/* TS6 has no TAGMSG: links hear only what carries text. */
+	if (d->text != NULL)
+		links_send_channel(link_of_client(d->from), ch, ":%s %s %s :%s", d->from->uid,
+		                   d->cmd, target, d->text);
 	return om;
 }
 
@@ -117,8 +122,11 @@ struct outmsg *
 privmsg_proceed_user(const struct delivery *d, struct client *to)
 {
 	struct outmsg *om = delivery_msg(d, to->nick);
+	struct link *via = link_of_client(to);
 
-	if (d->text != NULL || client_has_cap(to, CAP_MESSAGE_TAGS))
+	if (via != NULL && d->text != NULL)
+		link_send(via, ":%s %s %s :%s", d->from->uid, d->cmd, to->uid, d->text);
+	else if (d->text != NULL || client_has_cap(to, CAP_MESSAGE_TAGS))
 		send_msg(to, om);
 	if (d->text != NULL)
 		history_record_private(d->from, to, d->cmd, om);
@@ -227,4 +235,46 @@ HANDLER(m_notice)
 HANDLER(m_tagmsg)
 {
 	return message(c, m, "TAGMSG", 0, 1);
+}
+
+/*
+ * From a user behind a link: ":<UID> PRIVMSG <#chan|@#chan|UID> :text".
+ * Its server checked it; we deliver here and pass it on where it leads.
+ */
+static irc_result_t
+message_remote(struct client *c, struct irc_msg *m, const char *cmd)
+{
+	struct delivery d = {c, cmd, NULL, NULL, 1};
+	const char *target, *name;
+	struct outmsg *om = NULL;
+
+	if (m->argc < 2)
+		return IRC_OK;
+	target = name = m->argv[0];
+	d.text = m->argv[1];
+	if (strchr(target, '#') != NULL) {
+		unsigned status = status_prefix(&name);
+		struct channel *ch = channel_find(name);
+		if (status & MEMBER_VOICE)
+			status |= MEMBER_OP;
+		if (ch != NULL)
+			om = privmsg_proceed_channel(&d, ch, target, status);
+	} else {
+		struct client *to = client_find(target);
+		if (to != NULL && to->registered && link_of_client(to) != link_of_client(c))
+			om = privmsg_proceed_user(&d, to);
+	}
+	if (om != NULL)
+		msg_release(om);
+	return IRC_OK;
+}
+
+HANDLER(mr_privmsg)
+{
+	return message_remote(c, m, "PRIVMSG");
+}
+
+HANDLER(mr_notice)
+{
+	return message_remote(c, m, "NOTICE");
 }

@@ -4,23 +4,36 @@
 
 #include "proto/cap.h"
 #include "state/client.h"
-#include "net/conn.h"
 #include "modules/modules.h"
 #include "proto/send.h"
 
-HANDLER(m_setname)
+/* check: a realname local c may take; FAIL and 0 when not. */
+static int
+setname_check(struct client *c, const char *name)
 {
-	const char *name = m->argv[0];
-	struct outmsg *om;
-
 	if (*name == '\0' || strlen(name) > REALLEN) {
 		send_fail(c, "SETNAME", "INVALID_REALNAME", NULL, "Realname is not valid");
-		return IRC_OK;
+		return 0;
 	}
+	return 1;
+}
+
+void
+setname_proceed(struct client *c, const char *name)
+{
+	struct outmsg *om;
+
 	free(c->realname);
 	c->realname = xstrdup(name);
+	/* The user's own copy too: only a local user gets it, others' servers echo theirs. */
 	om = msg_from(c, "SETNAME :%s", name);
 	send_common_ext(c, om, 1, CAP_SETNAME);
 	msg_release(om);
+}
+
+HANDLER(m_setname)
+{
+	if (setname_check(c, m->argv[0]))
+		setname_proceed(c, m->argv[0]);
 	return IRC_OK;
 }

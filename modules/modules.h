@@ -2,11 +2,31 @@
 #ifndef EVIRCD_MODULES_H
 #define EVIRCD_MODULES_H
 
+#include <time.h>
+
 #include "base/util.h"
 #include "proto/command.h"
 #include "proto/parse.h"
 
 #define HANDLER(name) irc_result_t name(struct client *c, struct irc_msg *m)
+/* What a server sends over a link (the command table's server slot). */
+#define SERVER_HANDLER(name) irc_result_t name(struct source *src, struct irc_msg *m)
+
+HANDLER(mr_away);
+HANDLER(mr_kill);
+HANDLER(mr_nick);
+HANDLER(mr_notice);
+HANDLER(mr_privmsg);
+HANDLER(mr_quit);
+SERVER_HANDLER(ms_eob);
+SERVER_HANDLER(ms_kill);
+SERVER_HANDLER(ms_error);
+SERVER_HANDLER(ms_euid);
+SERVER_HANDLER(ms_ping);
+SERVER_HANDLER(ms_pong);
+SERVER_HANDLER(ms_sid);
+SERVER_HANDLER(ms_squit);
+SERVER_HANDLER(ms_uid);
 
 HANDLER(m_account);
 HANDLER(m_admin);
@@ -208,5 +228,37 @@ struct delivery {
 struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
                                        const char *target, unsigned status);
 struct outmsg *privmsg_proceed_user(const struct delivery *d, struct client *to);
+
+/*
+ * NICK, QUIT, KILL, AWAY and SETNAME (m_nick.c, m_quit.c, m_kill.c,
+ * m_away.c, m_setname.c).  The handlers check a local user's command
+ * (parameters, permissions, limits; the error replies), then proceed:
+ * change the record and tell the local users who see it.  A proceed reads
+ * no local state, so a link module calls it for a user behind a link.
+ * Replies only a local requester gets (305/306) stay in the handlers.
+ * Account changes: account_proceed (proto/login.h).
+ */
+/*
+ * c is now nick, with the nick's TS (now for a local change, the sender's
+ * for a remote one): NICK to c and everyone sharing a channel, history,
+ * whowas, MONITOR.  nick is free or c's own: collisions are settled first.
+ */
+void nick_proceed(struct client *c, const char *nick, time_t ts);
+/*
+ * c leaves with reason as given (the local handler adds "Quit: ").  A
+ * local user's connection closes and its session ends it at the end of
+ * the tick; a user behind a link ends now: c is freed on return.
+ */
+void quit_proceed(struct client *c, const char *reason);
+/*
+ * killer (a user) disconnects victim: the operators' notice, the KILL line
+ * to a local victim, and its end as quit_proceed's with "Killed (killer
+ * (reason))": a remote victim is freed on return.
+ */
+void kill_proceed(struct client *killer, struct client *victim, const char *reason);
+/* c is away with text, kept as given, or back when text is NULL: away-notify. */
+void away_proceed(struct client *c, const char *text);
+/* c's realname is now name: SETNAME to those with the setname cap, c too if local. */
+void setname_proceed(struct client *c, const char *name);
 
 #endif

@@ -16,6 +16,7 @@
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/sasl.h"
+#include "proto/link.h"
 #include "proto/monitor_notify.h"
 #include "proto/send.h"
 #include "state/server.h"
@@ -153,6 +154,7 @@ register_try(struct client *c)
 	}
 	client_register(c);
 	monitor_signon(c);
+	link_introduce(c);
 	conn_enter_state(cn, CONN_REGISTERED);
 	l->last_message = now;
 	free(l->password);

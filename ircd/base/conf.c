@@ -366,6 +366,15 @@ static const struct conf_enum log_levels[] = {
     {NULL, 0},
 };
 
+static const struct conf_enum listen_types[] = {
+    {"clients", LISTEN_CLIENTS}, {"servers", LISTEN_SERVERS}, {NULL, 0}};
+
+static const struct conf_enum dialects[] = {
+    {"hybrid", DIALECT_HYBRID}, {"charybdis", DIALECT_CHARYBDIS}, {NULL, 0}};
+
+static const struct conf_enum accounts_owners[] = {
+    {"services", ACCOUNTS_SERVICES}, {"embedded", ACCOUNTS_EMBEDDED}, {NULL, 0}};
+
 static const struct conf_enum nick_protections[] = {
     {"off", NICKPROT_OFF}, {"warn", NICKPROT_WARN}, {"rename", NICKPROT_RENAME}, {NULL, 0}};
 
@@ -382,6 +391,7 @@ static const struct conf_enum nick_protections[] = {
 #define LISTEN(member) .offset = offsetof(struct conf_listen, member)
 #define AUTH(member) .offset = offsetof(struct conf_auth, member)
 #define OPER(member) .offset = offsetof(struct conf_oper, member)
+#define LINK(member) .offset = offsetof(struct conf_link, member)
 #define RELOAD .reload = 1
 #define RESTART .reload = 0
 #define REQUIRED .required = 1
@@ -413,6 +423,38 @@ const struct conf_key conf_schema[] = {
     {KEY("listen", "port"), PORT, LISTEN(port), .def = "6667", RESTART, .doc = "TCP port"},
     {KEY("listen", "tls"), BOOL, LISTEN(tls), .def = "no", RESTART,
      .doc = "connections start with a TLS handshake"},
+    {KEY("listen", "type"), ENUM(listen_types), LISTEN(type), .def = "clients", RESTART,
+     .doc = "who connects here: clients, or servers linking (TS6)"},
+
+    {KEY("link", "host"), STRING, LINK(host), RELOAD, .check = check_ip,
+     .doc = "the peer's numeric address: dialled, and the only one it may link from"},
+    {KEY("link", "port"), PORT, LINK(port), .def = "6666", RELOAD,
+     .doc = "the peer's server port, for dialling"},
+    {KEY("link", "sid"), STRING, LINK(sid), RELOAD, .check = check_sid,
+     .doc = "the SID the peer must introduce itself with; none: any"},
+    {KEY("link", "send_password"), STRING, LINK(send_password), RELOAD,
+     .doc = "the password we send in PASS"},
+    {KEY("link", "accept_password"), STRING, LINK(accept_password), RELOAD,
+     .doc = "the password the peer must send: plain, or a tools/mkpasswd hash"},
+    {KEY("link", "dialect"), ENUM(dialects), LINK(dialect), .def = "hybrid", RELOAD,
+     .doc = "the TS6 dialect we speak on this link"},
+    {KEY("link", "autoconnect"), BOOL, LINK(autoconnect), .def = "no", RELOAD,
+     .doc = "dial out, and redial with backoff while the link is down"},
+    {KEY("link", "tls"), BOOL, LINK(tls), .def = "no", RELOAD,
+     .doc = "TLS on the link (dialling out)"},
+    {KEY("link", "fingerprint"), STRING, LINK(fingerprint), RELOAD, .check = check_certfp,
+     .doc = "pin the peer's certificate (SHA-256); none: any"},
+    {KEY("link", "class"), STRING, LINK(class_name), RELOAD,
+     .doc = "[class] for the link's sendq and ping timing; none: built in"},
+
+    {KEY("services", "servers"), STRING, CFG(services.servers), RELOAD,
+     .doc = "comma-separated server names allowed services commands"},
+    {KEY("services", "accounts"), ENUM(accounts_owners), CFG(services.accounts), RELOAD,
+     .doc = "who owns accounts and SASL when linked; none: services if servers is set"},
+
+    {KEY("netsplit", "split_user_grace_period"), UINT(0, 3600),
+     CFG(netsplit.split_user_grace_period), .def = "60", RELOAD,
+     .doc = "seconds a split user's nick stays reserved"},
 
     {KEY("tls", "certificate"), PATH, CFG(tls.certificate), RELOAD,
      .doc = "PEM certificate chain; none: no TLS"},
@@ -615,6 +657,25 @@ open_listen(struct conf_parse *ctx, const char *name)
 }
 
 static void *
+open_link(struct conf_parse *ctx, const char *name)
+{
+	struct conf_link *l;
+
+	if (config_find_link(ctx->c, name) != NULL) {
+		conf_error(ctx, ctx->section, "link '%s' defined twice", name);
+		return NULL;
+	}
+	if (strchr(name, '.') == NULL || strlen(name) > SERVLEN) {
+		conf_error(ctx, ctx->section, "'%s' is not a server name", name);
+		return NULL;
+	}
+	l = xcalloc(1, sizeof(*l));
+	l->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(&ctx->c->links, l, link);
+	return l;
+}
+
+static void *
 open_auth(struct conf_parse *ctx, const char *name)
 {
 	struct conf_auth *a = xcalloc(1, sizeof(*a));
@@ -691,6 +752,37 @@ validate_listen(struct conf_parse *ctx)
 }
 
 static void
+validate_link(struct conf_parse *ctx)
+{
+	struct conf_link *l;
+
+	TAILQ_FOREACH (l, &ctx->c->links, link) {
+		if (l->host == NULL || l->send_password == NULL || l->accept_password == NULL)
+			conf_error(ctx, "link",
+			           "[link %s] needs host, send_password and accept_password",
+			           l->name);
+		if (l->class_name != NULL &&
+		    (l->class = config_find_class(ctx->c, l->class_name)) == NULL)
+			conf_error(ctx, "class", "[link %s] names unknown class '%s'", l->name,
+			           l->class_name);
+		if (strcasecmp(l->name, ctx->c->server_name ? ctx->c->server_name : "") == 0)
+			conf_error(ctx, "link", "[link %s] is this server's own name", l->name);
+		if (l->tls && ctx->c->tls.certificate == NULL)
+			conf_error(ctx, "tls",
+			           "[link %s] wants TLS but [tls] has no certificate", l->name);
+	}
+}
+
+static void
+validate_services(struct conf_parse *ctx)
+{
+	struct conf_services *s = &ctx->c->services;
+
+	if (s->accounts == ACCOUNTS_UNSET)
+		s->accounts = s->servers != NULL ? ACCOUNTS_SERVICES : ACCOUNTS_EMBEDDED;
+}
+
+static void
 validate_oper(struct conf_parse *ctx)
 {
 	struct conf_oper *o;
@@ -748,6 +840,9 @@ static const struct conf_section {
     {"server", NULL, validate_server},
     {"auth", open_auth, validate_auth},
     {"listen", open_listen, validate_listen},
+    {"link", open_link, validate_link},
+    {"services", NULL, validate_services},
+    {"netsplit", NULL, NULL},
     {"oper", open_oper, validate_oper},
     {"tls", NULL, validate_tls},
     {"cloak", NULL, validate_cloak},
@@ -917,6 +1012,7 @@ config_new(struct conf_parse *ctx, const char *path)
 	TAILQ_INIT(&c->listens);
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
+	TAILQ_INIT(&c->links);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->c = c;
 	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
@@ -963,9 +1059,16 @@ config_free(struct config *c)
 	struct conf_listen *l;
 	struct conf_auth *a;
 	struct conf_oper *o;
+	struct conf_link *lk;
 
 	if (c == NULL)
 		return;
+	while ((lk = TAILQ_FIRST(&c->links)) != NULL) {
+		TAILQ_REMOVE(&c->links, lk, link);
+		free_strings("link", lk);
+		free(lk->name);
+		free(lk);
+	}
 	while ((cl = TAILQ_FIRST(&c->classes)) != NULL) {
 		TAILQ_REMOVE(&c->classes, cl, link);
 		free_strings("class", cl);
@@ -1075,6 +1178,33 @@ config_find_class(const struct config *c, const char *name)
 		if (strcmp(cl->name, name) == 0)
 			return cl;
 	return NULL;
+}
+
+struct conf_link *
+config_find_link(const struct config *c, const char *name)
+{
+	struct conf_link *l;
+
+	TAILQ_FOREACH (l, &c->links, link)
+		if (strcasecmp(l->name, name) == 0)
+			return l;
+	return NULL;
+}
+
+int
+config_is_services(const struct config *c, const char *name)
+{
+	const char *p = c->services.servers;
+	size_t len = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		size_t n = strcspn(p, ", ");
+		if (n == len && strncasecmp(p, name, n) == 0)
+			return 1;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return 0;
 }
 
 struct conf_auth *

@@ -25,12 +25,35 @@ struct conf_class {
 	TAILQ_ENTRY(conf_class) link;
 };
 
+enum listen_type { LISTEN_CLIENTS, LISTEN_SERVERS };
+
 struct conf_listen {
 	char *name;
 	char *host;
 	int port;
-	int tls; /* connections start with a TLS handshake */
+	int tls;  /* connections start with a TLS handshake */
+	int type; /* enum listen_type: who connects here */
 	TAILQ_ENTRY(conf_listen) link;
+};
+
+/* The two TS6 dialects a link may speak (doc/linking.md). */
+enum link_dialect { DIALECT_HYBRID, DIALECT_CHARYBDIS };
+
+/* [link NAME]: a server we link with; NAME is its server name. */
+struct conf_link {
+	char *name;
+	char *host; /* numeric address: dialled, and the only one it may come from */
+	int port;
+	char *sid; /* the SID it must introduce itself with, or NULL: any */
+	char *send_password;
+	char *accept_password; /* plain text, or a hash made with tools/mkpasswd */
+	int dialect;           /* enum link_dialect: what we speak on this link */
+	int autoconnect;       /* dial out, and redial with backoff while down */
+	int tls;
+	char *fingerprint; /* SHA-256 of the peer's certificate, or NULL */
+	char *class_name;  /* NULL: the built-in server class */
+	struct conf_class *class;
+	TAILQ_ENTRY(conf_link) link;
 };
 
 struct conf_auth {
@@ -138,6 +161,18 @@ struct conf_batch {
 	unsigned max_bytes; /* ...or this many bytes */
 };
 
+/* [services]: the servers trusted with services commands. */
+enum accounts_owner { ACCOUNTS_UNSET, ACCOUNTS_EMBEDDED, ACCOUNTS_SERVICES };
+
+struct conf_services {
+	char *servers; /* comma-separated server names, or NULL */
+	int accounts;  /* enum accounts_owner: services when servers names any, unless set */
+};
+
+struct conf_netsplit {
+	unsigned split_user_grace_period; /* seconds a split user's nick stays reserved */
+};
+
 struct config {
 	char *path; /* the file it came from */
 	char *dir;  /* its folder: relative paths resolve here */
@@ -164,6 +199,9 @@ struct config {
 	TAILQ_HEAD(, conf_listen) listens;
 	TAILQ_HEAD(, conf_auth) auths;
 	TAILQ_HEAD(, conf_oper) opers;
+	TAILQ_HEAD(, conf_link) links;
+	struct conf_services services;
+	struct conf_netsplit netsplit;
 };
 
 /*
@@ -228,6 +266,9 @@ struct conf_oper *config_find_oper(const struct config *c, const char *name);
 /* Privilege names ("kill rehash ...") for STATS o and the 381 text. */
 void config_privileges_string(uint32_t privs, char *buf, size_t size);
 struct conf_class *config_find_class(const struct config *c, const char *name);
+struct conf_link *config_find_link(const struct config *c, const char *name);
+/* 1 when name is one of [services] servers. */
+int config_is_services(const struct config *c, const char *name);
 /* The first [auth] block matching user@host (host or ip). */
 struct conf_auth *config_find_auth(const struct config *c, const char *user, const char *host,
                                    const char *ip);

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,7 +42,7 @@ static int batch_timer_on;
 static struct conn **dead_list;
 static size_t dead_len, dead_cap;
 static struct rtimer housekeeping;
-static const struct conn_hooks *hooks;
+static const struct conn_hooks *kind_hooks[CONN_KINDS];
 
 static void conn_on_io(struct rio *io, int events);
 static void conn_tick(void);
@@ -66,9 +69,14 @@ raise_fd_limit(void)
 }
 
 void
-conn_system_init(const struct conn_hooks *h)
+conn_set_hooks(enum conn_kind kind, const struct conn_hooks *h)
 {
-	hooks = h;
+	kind_hooks[kind] = h;
+}
+
+void
+conn_system_init(void)
+{
 	raise_fd_limit();
 	reactor_on_tick(conn_tick);
 	rtimer_start(&housekeeping, 1.0, 1.0, conn_housekeeping);
@@ -86,9 +94,30 @@ conn_refuse(int fd, const char *ip, const char *reason)
 	close(fd);
 }
 
-struct conn *
-conn_new(int fd, const char *ip, int tls)
+/* A connection record for fd; the caller sets its state. */
+static struct conn *
+conn_alloc(int fd, struct ssl_st *ssl, enum conn_kind kind, struct conf_class *class)
 {
+	struct conn *cn = xcalloc(1, sizeof(*cn));
+
+	cn->hooks = kind_hooks[kind];
+	cn->fd = fd;
+	cn->ssl = ssl;
+	cn->connected_at = now;
+	cn->last_read = now;
+	sendq_init(&cn->sendq);
+	cn->class = class;
+	rio_init(&cn->io, fd, conn_on_io);
+	TAILQ_INSERT_TAIL(&conns, cn, link);
+	conns_count++;
+	stats.connections++;
+	return cn;
+}
+
+struct conn *
+conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
+{
+	const struct conn_hooks *hooks = kind_hooks[kind];
 	struct conn *cn;
 	struct ssl_st *ssl = NULL;
 	struct conf_class *class;
@@ -110,24 +139,70 @@ conn_new(int fd, const char *ip, int tls)
 		close(fd);
 		return NULL;
 	}
-	cn = xcalloc(1, sizeof(*cn));
-	cn->fd = fd;
-	cn->ssl = ssl;
-	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
-	cn->connected_at = now;
-	cn->last_read = now;
-	sendq_init(&cn->sendq);
 	/* Until USER names a username, the class is the first matching any user. */
-	cn->class = class;
+	cn = conn_alloc(fd, ssl, kind, class);
+	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
 	hooks->open(cn, ip, ssl != NULL);
-	rio_init(&cn->io, fd, conn_on_io);
 	rio_set(&cn->io, RIO_READ);
-	TAILQ_INSERT_TAIL(&conns, cn, link);
-	conns_count++;
-	stats.connections++;
 	if (ssl == NULL)
 		hooks->ready(cn);
 	return cn;
+}
+
+struct conn *
+conn_connect(const char *ip, int port, enum conn_kind kind, struct conf_class *class,
+             void *owner, const char **err)
+{
+	struct addrinfo hints, *ai = NULL;
+	char portstr[16];
+	struct conn *cn;
+	int fd, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if (getaddrinfo(ip, portstr, &hints, &ai) != 0) {
+		*err = "not a numeric address";
+		return NULL;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = strerror(errno);
+		freeaddrinfo(ai);
+		return NULL;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+		*err = strerror(errno);
+		freeaddrinfo(ai);
+		close(fd);
+		return NULL;
+	}
+	freeaddrinfo(ai);
+	cn = conn_alloc(fd, NULL, kind, class);
+	cn->owner = owner;
+	cn->state = CONN_CONNECTING;
+	rio_set(&cn->io, RIO_WRITE);
+	return cn;
+}
+
+/* A dialled socket became writable: connected, or refused. */
+static void
+conn_connected(struct conn *cn)
+{
+	int error = 0;
+	socklen_t len = sizeof(error);
+
+	if (getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+		error = errno;
+	if (error != 0) {
+		conn_close(cn, strerror(error));
+		return;
+	}
+	conn_enter_state(cn, CONN_REGISTERING);
+	rio_set(&cn->io, RIO_READ);
+	cn->hooks->ready(cn);
 }
 
 void
@@ -294,7 +369,7 @@ conn_free(struct conn *cn)
 static void
 conn_exit(struct conn *cn)
 {
-	hooks->exit(cn);
+	cn->hooks->exit(cn);
 	cn->client = NULL;
 	cn->flags &= ~CONN_IN_FLUSH_LIST;
 }
@@ -446,7 +521,7 @@ conn_handle_line(struct conn *cn, char *line, size_t len)
 	cn->msgs_in++;
 	stats.msgs_in++;
 	dispatching = cn;
-	r = hooks->line(cn, line, len);
+	r = cn->hooks->line(cn, line, len);
 	dispatching = NULL;
 	return r;
 }
@@ -585,7 +660,7 @@ conn_handshake(struct conn *cn)
 	case TLS_OK:
 		conn_enter_state(cn, CONN_REGISTERING);
 		rio_set(&cn->io, RIO_READ);
-		hooks->ready(cn);
+		cn->hooks->ready(cn);
 		conn_read(cn); /* the client may have sent lines already */
 		return;
 	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
@@ -643,6 +718,10 @@ conn_on_io(struct rio *io, int events)
 {
 	struct conn *cn = container_of(io, struct conn, io);
 
+	if (cn->state == CONN_CONNECTING) {
+		conn_connected(cn);
+		return;
+	}
 	if (cn->state == CONN_TLS_HANDSHAKE) {
 		conn_handshake(cn);
 		return;
@@ -662,16 +741,17 @@ conn_check_timeouts(struct conn *cn)
 	char reason[64];
 	unsigned freq = cn->class->ping_frequency;
 
-	if (cn->state == CONN_REGISTERING || cn->state == CONN_TLS_HANDSHAKE) {
+	if (cn->state == CONN_REGISTERING || cn->state == CONN_TLS_HANDSHAKE ||
+	    cn->state == CONN_CONNECTING) {
 		if (now - cn->connected_at >= (time_t)cn->class->connection_timeout)
 			conn_close(cn, "Registration timed out");
 		return;
 	}
-	hooks->second(cn);
+	cn->hooks->second(cn);
 	if (cn->state == CONN_CLOSING || now - cn->last_read < (time_t)freq)
 		return;
 	if (!(cn->flags & CONN_PING_SENT)) {
-		hooks->ping(cn);
+		cn->hooks->ping(cn);
 		cn->flags |= CONN_PING_SENT;
 		cn->last_read = now; /* the reply is due within another period */
 		return;

@@ -15,6 +15,7 @@ struct ssl_st;
 
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
+	CONN_CONNECTING,    /* we dialled: waiting for connect() to finish */
 	CONN_TLS_HANDSHAKE, /* TLS listener: handshake before any IRC */
 	CONN_REGISTERING,   /* NICK/USER (and CAP) in progress */
 	CONN_REGISTERED,    /* a user */
@@ -28,13 +29,20 @@ enum conn_state {
 #define CONN_FLOOD_EXEMPT 0x10 /* no fake lag, no spam limits (operators) */
 #define CONN_OUTPUT_HOOK 0x20  /* output passes the owner's filter first (labels, batches) */
 
+/* Who is on the other end: each kind has its owner's hooks. */
+enum conn_kind { CONN_KIND_CLIENT, CONN_KIND_SERVER, CONN_KINDS };
+
+struct conn_hooks;
+
 struct conn {
+	const struct conn_hooks *hooks;
 	struct rio io;
 	int fd;
 	struct ssl_st *ssl; /* NULL: plaintext */
 	enum conn_state state;
 	uint32_t flags;
-	struct client *client; /* the owner, never dereferenced here */
+	struct client *client; /* the owner (a client), never dereferenced here */
+	void *owner;           /* the owner of other kinds (a server link) */
 	struct conf_class *class;
 	char *rbuf; /* partial line carried between reads, or NULL */
 	uint32_t rlen;
@@ -80,9 +88,18 @@ extern struct conn_list conns;
 extern unsigned conns_count;
 extern unsigned conns_max; /* from RLIMIT_NOFILE */
 
-void conn_system_init(const struct conn_hooks *hooks);
+void conn_system_init(void);
+/* The owner of a kind of connection installs its hooks at start-up. */
+void conn_set_hooks(enum conn_kind kind, const struct conn_hooks *hooks);
 /* Take an accepted socket; returns NULL (socket closed) when refused. */
-struct conn *conn_new(int fd, const char *ip, int tls);
+struct conn *conn_new(int fd, const char *ip, int tls, enum conn_kind kind);
+/*
+ * Dial ip:port (numeric) without blocking; the kind's ready hook runs once
+ * connected, and a failure closes the connection with the reason.  NULL
+ * (and *err) when the socket cannot even be made.
+ */
+struct conn *conn_connect(const char *ip, int port, enum conn_kind kind,
+                          struct conf_class *class, void *owner, const char **err);
 void conn_enter_state(struct conn *cn, enum conn_state state);
 /*
  * Mark for closing: no more input is read and no more output queued;

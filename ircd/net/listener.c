@@ -23,6 +23,7 @@ struct listener {
 	struct rio io;
 	int fd;
 	int tls;
+	enum conn_kind kind; /* clients or servers */
 	char *name;
 	struct listener *next;
 };
@@ -95,7 +96,7 @@ listener_accept(struct rio *io, int events)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		sockaddr_ip(&ss, ip, sizeof(ip));
-		conn_new(fd, ip, l->tls);
+		conn_new(fd, ip, l->tls, l->kind);
 	}
 }
 
@@ -139,6 +140,7 @@ listener_open(const struct conf_listen *cl)
 	l->fd = fd;
 	l->name = xstrdup(cl->name);
 	l->tls = cl->tls;
+	l->kind = cl->type == LISTEN_SERVERS ? CONN_KIND_SERVER : CONN_KIND_CLIENT;
 	rio_init(&l->io, fd, listener_accept);
 	rio_set(&l->io, RIO_READ);
 	l->next = listeners;

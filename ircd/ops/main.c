@@ -13,6 +13,7 @@
 #include "base/conf.h"
 #include "net/conn.h"
 #include "proto/control.h"
+#include "proto/link.h"
 #include "proto/session.h"
 #include "net/dns.h"
 #include "store/history.h"
@@ -133,6 +134,7 @@ main(int argc, char **argv)
 	if (dns_configure(conf) != 0 || cloak_configure(conf) != 0)
 		return 1;
 	session_init();
+	link_init();
 	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
 		return 1;
 	reactor_on_signal(SIGTERM, on_sigterm);

@@ -6,6 +6,7 @@
 #include "proto/history_record.h"
 #include "proto/exit.h"
 #include "base/log.h"
+#include "net/conn.h"
 #include "proto/monitor_notify.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
@@ -34,4 +35,14 @@ client_exit(struct client *c, const char *reason)
 	if (c->snomask != 0)
 		snomask_set(c, 0);
 	client_free(c);
+}
+
+void
+client_end(struct client *c, const char *reason)
+{
+	/* A local user gets its ERROR line and exits once the tick's output is out. */
+	if (c->local != NULL)
+		conn_close(c->local->conn, reason);
+	else
+		client_exit(c, reason);
 }

@@ -4,6 +4,13 @@
 
 struct client;
 
+/* The end of a record: QUIT to those sharing a channel, whowas, history; c is freed. */
 void client_exit(struct client *c, const char *reason);
+/*
+ * c is to go (QUIT, KILL, a link's word): a local client's connection
+ * closes, and its session calls client_exit at the end of the tick; a
+ * client behind a link exits now, so c may be freed on return.
+ */
+void client_end(struct client *c, const char *reason);
 
 #endif

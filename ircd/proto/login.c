@@ -27,16 +27,30 @@ account_announce(struct client *c)
 }
 
 void
+account_proceed(struct client *c, const char *name)
+{
+	free(c->account);
+	c->account = name != NULL ? xstrdup(name) : NULL;
+	/* Before registration (SASL) no channel or MONITOR knows c: no one to tell. */
+	if (c->registered)
+		account_announce(c);
+}
+
+/* "nick!user@host" once both are known, else "*": 900 and 901 start so. */
+static const char *
+login_mask(const struct client *c, char *buf, size_t size)
+{
+	return c->nick[0] && c->user[0] ? client_mask(c, buf, size) : "*";
+}
+
+void
 account_login(struct client *c, const char *name)
 {
 	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 
-	free(c->account);
-	c->account = xstrdup(name);
+	account_proceed(c, name);
 	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
-	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*", name, name);
-	if (c->registered)
-		account_announce(c);
+	      login_mask(c, mask, sizeof(mask)), name, name);
 	metastore_login(c, metadata_loaded);
 }
 
@@ -47,10 +61,7 @@ account_logout(struct client *c)
 
 	if (c->account == NULL)
 		return;
-	free(c->account);
-	c->account = NULL;
+	account_proceed(c, NULL);
 	reply(c, RPL_LOGGEDOUT, "%s :You are now logged out",
-	      c->nick[0] && c->user[0] ? client_mask(c, mask, sizeof(mask)) : "*");
-	if (c->registered)
-		account_announce(c);
+	      login_mask(c, mask, sizeof(mask)));
 }

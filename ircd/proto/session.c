@@ -12,6 +12,7 @@
 #include "net/tls.h"
 #include "proto/command.h"
 #include "proto/exit.h"
+#include "proto/link.h"
 #include "proto/multiline.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
@@ -140,6 +141,9 @@ session_exit(struct conn *cn)
 		line[n - 1] = '\n';
 	}
 	session_drop_pending(c);
+	/* A killed user's KILL went to the links already; anyone else quits. */
+	if (c->registered && !c->killed)
+		links_send(NULL, ":%s QUIT :%s", c->uid, cn->close_reason);
 	iplimit_release(c->ip);
 	if (c->registered && cn->class->clients > 0)
 		cn->class->clients--;
@@ -160,5 +164,6 @@ static const struct conn_hooks hooks = {
 void
 session_init(void)
 {
-	conn_system_init(&hooks);
+	conn_system_init();
+	conn_set_hooks(CONN_KIND_CLIENT, &hooks);
 }

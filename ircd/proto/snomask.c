@@ -18,6 +18,7 @@ static const struct {
     {'k', SNO_KILL},
     {'o', SNO_OPER},
     {'r', SNO_REJECT},
+    {'l', SNO_LINK},
 };
 
 /* Only the few +s clients are visited, never every connection. */

@@ -12,7 +12,8 @@ struct client;
 #define SNO_KILL 0x02    /* k: kills */
 #define SNO_OPER 0x04    /* o: OPER use and failures */
 #define SNO_REJECT 0x08  /* r: refused connections, bans applied */
-#define SNO_ALL 0x0f
+#define SNO_LINK 0x10    /* l: server links: up, down, bursts, refusals */
+#define SNO_ALL 0x1f
 
 /* Apply "+ck-o" style changes to mask; unknown letters are ignored. */
 uint32_t snomask_parse(const char *spec, uint32_t mask);

@@ -312,3 +312,10 @@ client_set_umode(struct client *c, uint32_t mode, int on)
 	else if (mode == UMODE_OPER)
 		clients_opers += on ? 1 : -1;
 }
+
+void
+client_release_nick(struct client *c)
+{
+	if (c->nick[0] != '\0' && strmap_get(&clients_by_nick, c->nick) == c)
+		strmap_del(&clients_by_nick, c->nick);
+}

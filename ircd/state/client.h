@@ -59,6 +59,7 @@ struct client {
 	struct metadata_list metadata; /* draft/metadata-3 keys of this user */
 	unsigned registered : 1;
 	unsigned secure : 1; /* connected over TLS */
+	unsigned killed : 1; /* its exit is a KILL the links already heard of */
 };
 
 extern struct strmap clients_by_nick;
@@ -100,6 +101,11 @@ struct client *client_new_remote(struct server *s, const struct client_intro *in
 /* Unlink from every table, channel and server list and free; no messages are sent. */
 void client_free(struct client *c);
 struct client *client_find_nick(const char *nick);
+/*
+ * Give up c's nick at once (it lost a collision and exits at the end of
+ * the tick): the winner may enter the table now.
+ */
+void client_release_nick(struct client *c);
 struct client *client_find_uid(const char *uid);
 /* A TS6 source or target: a UID when it starts with a digit, else a nick. */
 struct client *client_find(const char *nick_or_uid);

@@ -9,6 +9,7 @@
 #include "base/bounds.h"
 
 struct client;
+struct link;
 
 /*
  * The network is a tree rooted at me.  Each server knows the server that
@@ -23,6 +24,8 @@ struct server {
 	struct server *uplink; /* the server that introduced it; NULL for me */
 	struct server *via;    /* the direct link towards it: itself if direct; NULL for me */
 	unsigned hopcount;     /* 0 for me, 1 for a direct link */
+	struct link *link;     /* a direct link's session (proto/link.c), else NULL */
+	unsigned eob : 1;      /* its burst is complete */
 	unsigned users;        /* registered clients on this server */
 	time_t linked_at;
 	LIST_HEAD(, client) clients;  /* its registered clients */

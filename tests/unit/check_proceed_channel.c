@@ -1,4 +1,4 @@
-/* check_proceed.c - the channel proceeds (JOIN PART KICK MODE TOPIC INVITE, user
+/* check_proceed_channel.c - the channel proceeds (JOIN PART KICK MODE TOPIC INVITE, user
  * modes, CHGHOST) run for users behind a link and for servers, as TS6 will run
  * them: the state changes, and nothing is sent to the remote source (no NAMES, no
  * numerics), which is the local handler's business. */

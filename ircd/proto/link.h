@@ -1,0 +1,89 @@
+/*
+ * link.h - server links over TS6: the session on a connection to another
+ * server (handshake, burst, keepalive, split), and sending to links.
+ * doc/linking.md describes the protocol as both dialects speak it.
+ */
+#ifndef EVIRCD_LINK_H
+#define EVIRCD_LINK_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "base/bounds.h"
+#include "base/util.h"
+
+struct client;
+struct channel;
+struct conf_link;
+struct conn;
+struct server;
+
+enum link_state {
+	LINK_HANDSHAKE, /* PASS, CAPAB, SERVER not yet all in */
+	LINK_BURSTING,  /* accepted; its burst is arriving (until EOB or the PONG) */
+	LINK_ACTIVE,    /* synchronised */
+};
+
+/* CAPAB tokens we understand (doc/linking.md lists what each changes). */
+#define LCAP_EOB 0x0001
+#define LCAP_TBURST 0x0002
+#define LCAP_TB 0x0004
+#define LCAP_ENCAP 0x0008
+#define LCAP_EUID 0x0010
+#define LCAP_HOP 0x0020
+#define LCAP_QS 0x0040
+#define LCAP_EX 0x0080
+#define LCAP_IE 0x0100
+#define LCAP_SERVICES 0x0200
+#define LCAP_MLOCK 0x0400
+#define LCAP_RHOST 0x0800
+
+struct link {
+	struct conn *conn;
+	char name[SERVLEN + 1]; /* the peer's name (its [link] block) */
+	char sid[SIDLEN + 1];   /* from PASS (charybdis) or SERVER (hybrid) */
+	char ip[46];
+	int dialect; /* enum link_dialect: what we speak */
+	enum link_state state;
+	uint32_t caps; /* LCAP_* the peer announced */
+	unsigned outgoing : 1;
+	unsigned sent_intro : 1; /* our PASS/CAPAB/SERVER went */
+	unsigned got_capab : 1;
+	char *password;        /* from PASS, until SERVER checks it */
+	struct server *server; /* the peer, once its SERVER is accepted */
+	uint64_t burst_started_ms;
+	LIST_ENTRY(link) entry;
+};
+
+LIST_HEAD(link_list, link);
+extern struct link_list links;
+
+/* Install the server connections' hooks and the autoconnect timer. */
+void link_init(void);
+/* Dial the [link] block's server now (CONNECT, autoconnect). 0, or -1 and err. */
+int link_connect(const struct conf_link *cl, const char **err);
+/* The link a server or client is reached through (NULL: here). */
+struct link *link_of_server(const struct server *s);
+struct link *link_of_client(const struct client *c);
+
+/* One line to one link ("\r\n" added). */
+void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
+/* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */
+void links_send(struct link *skip, const char *fmt, ...) PRINTF(2, 3);
+/* To every link with a member of ch, but skip. */
+void links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
+    PRINTF(3, 4);
+
+/* A user (local, or new behind a link) is introduced to every other link. */
+void link_introduce(struct client *c);
+/* A server new behind a link is introduced to every other link. */
+void link_relay_server(const struct server *s);
+/* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
+void link_burst_done(struct link *l);
+/* Close a link with an ERROR; its servers and users split away at the end of the tick. */
+void link_drop(struct link *l, const char *reason);
+/* Remove server s (behind a link) and everything behind it: QUITs to locals. */
+void link_split(struct server *s, const char *reason);
+
+#endif
