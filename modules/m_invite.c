@@ -6,43 +6,59 @@
 #include "proto/numeric.h"
 #include "proto/send.h"
 
-HANDLER(m_invite)
+/* check: may c invite target (from argv[0]) into ch (argv[1])?  Replies when not. */
+static int
+invite_check(struct client *c, struct irc_msg *m, struct client *target, struct channel *ch)
 {
-	struct client *target = client_find_nick(m->argv[0]);
-	struct channel *ch = channel_find(m->argv[1]);
 	struct membership *mem;
-	struct outmsg *mb;
 
 	if (target == NULL || !target->registered) {
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(m->argv[0]));
-		return IRC_OK;
+		return 0;
 	}
 	if (ch == NULL) {
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[1]));
-		return IRC_OK;
+		return 0;
 	}
 	mem = channel_member(ch, c);
 	if (mem == NULL) {
 		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
-		return IRC_OK;
+		return 0;
 	}
 	if (channel_member(ch, target) != NULL) {
 		reply(c, ERR_USERONCHANNEL, "%s %s :is already on channel", target->nick,
 		      ch->name);
-		return IRC_OK;
+		return 0;
 	}
 	if ((ch->modes & CMODE_INVITE) && !(mem->flags & MEMBER_OP)) {
 		reply(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
-		return IRC_OK;
+		return 0;
 	}
+	return 1;
+}
+
+void
+invite_proceed(struct client *from, struct client *target, struct channel *ch)
+{
+	struct outmsg *mb = msg_from(from, "INVITE %s :%s", target->nick, ch->name);
+
 	invite_add(ch, target);
+	send_msg(target, mb);
+	/* invite-notify: the channel's operators see who was let in. */
+	send_channel_filtered(ch, from, mb, MEMBER_OP, CAP_INVITE_NOTIFY, 0);
+	msg_release(mb);
+}
+
+HANDLER(m_invite)
+{
+	struct client *target = client_find_nick(m->argv[0]);
+	struct channel *ch = channel_find(m->argv[1]);
+
+	if (!invite_check(c, m, target, ch))
+		return IRC_OK;
+	invite_proceed(c, target, ch);
 	reply(c, RPL_INVITING, "%s %s", target->nick, ch->name);
 	if (target->away != NULL)
 		reply(c, RPL_AWAY, "%s :%s", target->nick, target->away);
-	mb = msg_from(c, "INVITE %s :%s", target->nick, ch->name);
-	send_msg(target, mb);
-	/* invite-notify: the channel's operators see who was let in. */
-	send_channel_filtered(ch, c, mb, MEMBER_OP, CAP_INVITE_NOTIFY, 0);
-	msg_release(mb);
 	return IRC_OK;
 }

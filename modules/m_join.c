@@ -4,7 +4,6 @@
 
 #include "proto/cap.h"
 #include "state/channel.h"
-#include "net/conn.h"
 #include "state/client.h"
 #include "state/local.h"
 #include "base/conf.h"
@@ -41,9 +40,22 @@ join_allowed(struct client *c, struct channel *ch, const char *key)
 	return 1;
 }
 
+/* check: may c join name (ch, or NULL when it does not exist yet)?  Silent when already in. */
+static int
+join_check(struct client *c, struct channel *ch, const char *name, const char *key)
+{
+	if (ch != NULL && channel_member(ch, c) != NULL)
+		return 0;
+	if (c->nchannels >= conf->limits.max_channels) {
+		reply(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many channels", name);
+		return 0;
+	}
+	return ch == NULL || join_allowed(c, ch, key);
+}
+
 /* JOIN as each member's capabilities want it, then away-notify. */
 static void
-join_announce(struct client *c, struct channel *ch)
+join_proceed_announce(struct client *c, struct channel *ch)
 {
 	struct outmsg *plain = msg_from(c, "JOIN %s", ch->name);
 	struct outmsg *ext =
@@ -62,30 +74,20 @@ join_announce(struct client *c, struct channel *ch)
 	}
 }
 
-static void
-join_one(struct client *c, const char *name, const char *key)
+void
+join_proceed(struct client *c, struct channel *ch, unsigned flags)
 {
-	struct channel *ch = channel_find(name);
-	uint8_t flags = 0;
-
-	if (ch != NULL && channel_member(ch, c) != NULL)
-		return;
-	if (c->nchannels >= conf->limits.max_channels) {
-		reply(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many channels", name);
-		return;
-	}
-	if (ch == NULL) {
-		ch = channel_create(name);
-		ch->modes = CMODE_NOEXTERNAL | CMODE_TOPICLOCK;
-		flags = MEMBER_OP;
-	} else if (!join_allowed(c, ch, key)) {
-		return;
-	}
-	channel_add(ch, c, flags);
+	channel_add(ch, c, (uint8_t)flags);
 	stats.joins++;
-	join_announce(c, ch);
+	join_proceed_announce(c, ch);
+}
+
+/* What only the local joiner gets: topic, NAMES, metadata, its read marker. */
+static void
+join_welcome(struct client *c, struct channel *ch)
+{
 	topic_send(c, ch);
-	if (!(c->local->caps & CAP_NO_IMPLICIT_NAMES))
+	if (!client_has_cap(c, CAP_NO_IMPLICIT_NAMES))
 		names_send(c, ch);
 	if (metadata_aware(c))
 		metasync_channel(c, ch, METASYNC_AUTO);
@@ -93,10 +95,28 @@ join_one(struct client *c, const char *name, const char *key)
 }
 
 static void
+join_one(struct client *c, const char *name, const char *key)
+{
+	struct channel *ch = channel_find(name);
+	unsigned flags = 0;
+
+	if (!join_check(c, ch, name, key))
+		return;
+	/* A local JOIN makes a missing channel +nt, its creator op. */
+	if (ch == NULL) {
+		ch = channel_create(name);
+		ch->modes = CMODE_NOEXTERNAL | CMODE_TOPICLOCK;
+		flags = MEMBER_OP;
+	}
+	join_proceed(c, ch, flags);
+	join_welcome(c, ch);
+}
+
+static void
 join_zero(struct client *c)
 {
 	while (!LIST_EMPTY(&c->channels))
-		part_channel(c, LIST_FIRST(&c->channels)->channel, NULL);
+		part_proceed(c, LIST_FIRST(&c->channels)->channel, NULL);
 }
 
 HANDLER(m_join)

@@ -4,60 +4,82 @@
 #include "base/conf.h"
 #include <stdio.h>
 
-#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "base/stats.h"
 
-static void
-kick_one(struct client *c, struct channel *ch, const char *nick, const char *reason)
+void
+kick_proceed(const struct source *src, struct channel *ch, struct client *victim,
+             const char *reason)
 {
-	struct client *victim = client_find_nick(nick);
-	struct membership *vm;
+	struct membership *vm = channel_member(ch, victim);
 	struct outmsg *mb;
 
-	if (victim == NULL || !victim->registered) {
-		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(nick));
-		return;
-	}
-	vm = channel_member(ch, victim);
-	if (vm == NULL) {
-		reply(c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel",
-		      victim->nick, ch->name);
-		return;
-	}
-	mb = msg_from(c, "KICK %s %s :%.*s", ch->name, victim->nick, (int)conf->limits.kicklen,
-	              reason);
+	if (vm == NULL)
+		return; /* already gone (a peer's KICK crossing a PART) */
+	mb = source_msg(src, "KICK %s %s :%.*s", ch->name, victim->nick,
+	                (int)conf->limits.kicklen, reason);
 	send_channel(ch, NULL, mb, 0);
-	history_record_channel(ch, c, "KICK", mb);
+	source_history(ch, src, "KICK", mb);
 	msg_release(mb);
 	channel_remove(vm);
 	stats.parts++;
 }
 
+/* check: may c kick in the channel named?  NULL, after the error reply, when not. */
+static struct channel *
+kick_check_channel(struct client *c, const char *name)
+{
+	struct channel *ch = channel_find(name);
+	struct membership *mem;
+
+	if (ch == NULL) {
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
+		return NULL;
+	}
+	mem = channel_member(ch, c);
+	if (mem == NULL) {
+		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+		return NULL;
+	}
+	if (!(mem->flags & MEMBER_OP)) {
+		reply(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
+		return NULL;
+	}
+	return ch;
+}
+
+/* check: is nick a member of ch?  NULL, after the error reply, when not. */
+static struct client *
+kick_check_victim(struct client *c, struct channel *ch, const char *nick)
+{
+	struct client *victim = client_find_nick(nick);
+
+	if (victim == NULL || !victim->registered) {
+		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(nick));
+		return NULL;
+	}
+	if (channel_member(ch, victim) == NULL) {
+		reply(c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel",
+		      victim->nick, ch->name);
+		return NULL;
+	}
+	return victim;
+}
+
 HANDLER(m_kick)
 {
-	struct channel *ch = channel_find(m->argv[0]);
-	struct membership *me_m;
+	struct source src = {.origin = ORIGIN_LOCAL, .client = c};
+	struct channel *ch = kick_check_channel(c, m->argv[0]);
 	char *nicks = m->argv[1], *nick;
 	const char *reason = m->argc > 2 && m->argv[2][0] ? m->argv[2] : c->nick;
 	unsigned n = 0;
 
-	if (ch == NULL) {
-		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[0]));
+	if (ch == NULL)
 		return IRC_OK;
-	}
-	me_m = channel_member(ch, c);
-	if (me_m == NULL) {
-		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
-		return IRC_OK;
-	}
-	if (!(me_m->flags & MEMBER_OP)) {
-		reply(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
-		return IRC_OK;
-	}
 	while ((nick = list_next(&nicks)) != NULL) {
+		struct client *victim;
 		if (++n > conf->limits.max_targets) {
 			reply(c, ERR_TOOMANYTARGETS, "%s :Too many targets", nick);
 			break;
@@ -65,7 +87,9 @@ HANDLER(m_kick)
 		/* The channel may vanish if the kicker kicks themselves last. */
 		if (channel_find(m->argv[0]) != ch)
 			break;
-		kick_one(c, ch, nick, reason);
+		victim = kick_check_victim(c, ch, nick);
+		if (victim != NULL)
+			kick_proceed(&src, ch, victim, reason);
 	}
 	return IRC_OK;
 }

@@ -8,9 +8,7 @@
 #include "state/client.h"
 #include "state/cloak.h"
 #include "base/conf.h"
-#include "net/conn.h"
 #include "base/match.h"
-#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
@@ -18,46 +16,77 @@
 #include "proto/snomask.h"
 
 #define MODES_PER_LINE 4
-
-/* What actually changed, echoed to the channel as one MODE line. */
-struct mode_changes {
-	char letters[64];
-	size_t nletters;
-	char dir; /* the last direction written */
-	char params[400];
-	size_t nparams_len;
-	unsigned nparams;
-};
+#define KEYLEN 23 /* a key is one word without commas or colons, at most 23 bytes */
 
 static void
-changes_add(struct mode_changes *mc, char dir, char letter, const char *param)
+line_add(struct mode_line *line, char dir, char letter, const char *param)
 {
-	if (mc->nletters + 3 >= sizeof(mc->letters))
+	if (line->nletters + 3 >= sizeof(line->letters))
 		return;
-	if (mc->dir != dir) {
-		mc->letters[mc->nletters++] = dir;
-		mc->dir = dir;
+	if (line->dir != dir) {
+		line->letters[line->nletters++] = dir;
+		line->dir = dir;
 	}
-	mc->letters[mc->nletters++] = letter;
-	mc->letters[mc->nletters] = '\0';
+	line->letters[line->nletters++] = letter;
+	line->letters[line->nletters] = '\0';
 	if (param != NULL) {
-		int n = snprintf(mc->params + mc->nparams_len,
-		                 sizeof(mc->params) - mc->nparams_len, " %s", param);
-		if (n > 0 && mc->nparams_len + (size_t)n < sizeof(mc->params))
-			mc->nparams_len += (size_t)n;
+		int n = snprintf(line->params + line->nparams_len,
+		                 sizeof(line->params) - line->nparams_len, " %s", param);
+		if (n > 0 && line->nparams_len + (size_t)n < sizeof(line->params))
+			line->nparams_len += (size_t)n;
 	}
 }
 
+static uint32_t
+flag_mode(char letter)
+{
+	switch (letter) {
+	case 'i': return CMODE_INVITE;
+	case 'm': return CMODE_MODERATED;
+	case 'n': return CMODE_NOEXTERNAL;
+	case 'p': return CMODE_PRIVATE;
+	case 's': return CMODE_SECRET;
+	case 't': return CMODE_TOPICLOCK;
+	default: return 0;
+	}
+}
+
+/* The list a letter names, or BAN_LISTS when none. */
+static enum ban_list
+list_mode(char letter)
+{
+	switch (letter) {
+	case 'b': return BAN_LIST_BAN;
+	case 'e': return BAN_LIST_EXCEPT;
+	case 'I': return BAN_LIST_INVEX;
+	default: return BAN_LISTS;
+	}
+}
+
+static const struct {
+	char letter;
+	int rpl_item, rpl_end;
+	const char *end_text;
+} list_info[BAN_LISTS] = {
+    [BAN_LIST_BAN] = {'b', RPL_BANLIST, RPL_ENDOFBANLIST, "End of Channel Ban List"},
+    [BAN_LIST_EXCEPT] = {'e', RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST,
+                         "End of Channel Exception List"},
+    [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST, "End of Channel Invite List"},
+};
+
+/* A local MODE on a channel, as its checks go letter by letter. */
 struct mode_ctx {
+	struct source src;
 	struct client *c;
 	struct channel *ch;
 	struct membership *mem;
 	struct irc_msg *m;
 	int next_param;
-	unsigned param_modes; /* MODES limit */
-	int denied_sent;      /* 482 once per command */
-	unsigned lists_shown; /* each list query once */
-	struct mode_changes out;
+	unsigned param_modes;                          /* MODES limit */
+	int denied_sent;                               /* 482 once per command */
+	unsigned lists_shown;                          /* each list query once */
+	char arg[NICKLEN_MAX + USERLEN + HOSTLEN + 3]; /* the checked mask or key */
+	struct mode_line out;
 };
 
 static const char *
@@ -81,17 +110,6 @@ require_op(struct mode_ctx *x)
 	return 0;
 }
 
-static const struct {
-	char letter;
-	int rpl_item, rpl_end;
-	const char *end_text;
-} list_info[BAN_LISTS] = {
-    [BAN_LIST_BAN] = {'b', RPL_BANLIST, RPL_ENDOFBANLIST, "End of Channel Ban List"},
-    [BAN_LIST_EXCEPT] = {'e', RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST,
-                         "End of Channel Exception List"},
-    [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST, "End of Channel Invite List"},
-};
-
 static void
 list_show(struct mode_ctx *x, enum ban_list list)
 {
@@ -106,182 +124,251 @@ list_show(struct mode_ctx *x, enum ban_list list)
 	reply(x->c, list_info[list].rpl_end, "%s :%s", x->ch->name, list_info[list].end_text);
 }
 
-static void
-mode_list(struct mode_ctx *x, char dir, enum ban_list list)
+/* check: +b/-b mask (and e, I); without a mask, show the list. */
+static int
+mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
 {
 	const char *param = take_param(x);
-	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3], setter[sizeof(mask)];
 	struct ban *b;
-	unsigned total;
 
 	if (param == NULL || *param == '\0') {
 		list_show(x, list);
-		return;
+		return 0;
 	}
 	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
-		return;
-	mask_normalize(param, mask, sizeof(mask));
-	b = channel_ban_find(x->ch, list, mask);
-	if (dir == '+') {
-		total = x->ch->nbans[0] + x->ch->nbans[1] + x->ch->nbans[2];
-		if (b != NULL)
-			return;
-		if (total >= conf->limits.max_list) {
-			reply(x->c, ERR_BANLISTFULL, "%s %s :Channel ban list is full",
-			      x->ch->name, mask);
-			return;
-		}
-		channel_ban_add(x->ch, list, mask, client_mask(x->c, setter, sizeof(setter)));
-	} else {
-		if (b == NULL)
-			return;
-		channel_ban_del(x->ch, list, b);
+		return 0;
+	mask_normalize(param, x->arg, sizeof(x->arg));
+	b = channel_ban_find(x->ch, list, x->arg);
+	/* Adding a mask already there, or removing one that is not, is no change. */
+	if ((mc->dir == '+') == (b != NULL))
+		return 0;
+	if (mc->dir == '+' &&
+	    x->ch->nbans[0] + x->ch->nbans[1] + x->ch->nbans[2] >= conf->limits.max_list) {
+		reply(x->c, ERR_BANLISTFULL, "%s %s :Channel ban list is full", x->ch->name,
+		      x->arg);
+		return 0;
 	}
 	x->param_modes++;
-	changes_add(&x->out, dir, list_info[list].letter, mask);
+	mc->arg = x->arg;
+	return 1;
 }
 
-static void
-mode_status(struct mode_ctx *x, char dir, char letter, uint8_t flag)
+/* check: +o/-o nick (and v): a member of the channel. */
+static int
+mode_check_status(struct mode_ctx *x, struct mode_change *mc)
 {
 	const char *nick = take_param(x);
 	struct client *target;
-	struct membership *tm;
 
 	if (nick == NULL || !require_op(x) || x->param_modes >= MODES_PER_LINE)
-		return;
+		return 0;
 	target = client_find_nick(nick);
 	if (target == NULL || !target->registered) {
 		reply(x->c, ERR_NOSUCHNICK, "%s :No such nick/channel", nick);
-		return;
+		return 0;
 	}
-	tm = channel_member(x->ch, target);
-	if (tm == NULL) {
+	if (channel_member(x->ch, target) == NULL) {
 		reply(x->c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel",
 		      target->nick, x->ch->name);
-		return;
+		return 0;
 	}
 	x->param_modes++;
-	if ((dir == '+') == ((tm->flags & flag) != 0))
-		return;
-	if (dir == '+')
+	mc->member = target;
+	return 1;
+}
+
+/* check: +k key (cleaned to one word) or -k; one key at a time. */
+static int
+mode_check_key(struct mode_ctx *x, struct mode_change *mc)
+{
+	const char *key = take_param(x);
+
+	if (mc->dir == '+' && (key == NULL || *key == '\0'))
+		return 0;
+	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
+		return 0;
+	x->param_modes++;
+	if (mc->dir == '-')
+		return 1;
+	if (x->ch->key != NULL) {
+		reply(x->c, ERR_KEYSET, "%s :Channel key already set", x->ch->name);
+		return 0;
+	}
+	str_copy(x->arg, key, KEYLEN + 1);
+	x->arg[strcspn(x->arg, " ,:")] = '\0';
+	if (x->arg[0] == '\0')
+		return 0;
+	mc->arg = x->arg;
+	return 1;
+}
+
+/* check: +l count (1 to 10^9) or -l. */
+static int
+mode_check_limit(struct mode_ctx *x, struct mode_change *mc)
+{
+	const char *param = mc->dir == '+' ? take_param(x) : NULL;
+	long v = 0;
+
+	if (mc->dir == '+' && (param == NULL || str_to_long(param, 1, 1000000000L, &v) != 0))
+		return 0;
+	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
+		return 0;
+	x->param_modes++;
+	mc->limit = (uint32_t)v;
+	return 1;
+}
+
+/* check: one letter of a local MODE, its parameter taken; 1 when mc may be applied. */
+static int
+mode_check(struct mode_ctx *x, struct mode_change *mc)
+{
+	enum ban_list list = list_mode(mc->letter);
+
+	if (list != BAN_LISTS)
+		return mode_check_list(x, mc, list);
+	switch (mc->letter) {
+	case 'o':
+	case 'v': return mode_check_status(x, mc);
+	case 'k': return mode_check_key(x, mc);
+	case 'l': return mode_check_limit(x, mc);
+	default:
+		if (flag_mode(mc->letter) != 0)
+			return require_op(x);
+		reply(x->c, ERR_UNKNOWNMODE, "%c :is unknown mode char to me for %s",
+		      mc->letter, x->ch->name);
+		return 0;
+	}
+}
+
+static int
+mode_proceed_list(const struct source *src, struct channel *ch, const struct mode_change *mc,
+                  enum ban_list list, struct mode_line *line)
+{
+	char setter[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
+	struct ban *b = channel_ban_find(ch, list, mc->arg);
+
+	if ((mc->dir == '+') == (b != NULL))
+		return 0;
+	if (mc->dir == '+')
+		channel_ban_add(ch, list, mc->arg, source_mask(src, setter, sizeof(setter)));
+	else
+		channel_ban_del(ch, list, b);
+	line_add(line, mc->dir, mc->letter, mc->arg);
+	return 1;
+}
+
+static int
+mode_proceed_status(struct channel *ch, const struct mode_change *mc, uint8_t flag,
+                    struct mode_line *line)
+{
+	struct membership *tm = channel_member(ch, mc->member);
+
+	if (tm == NULL || (mc->dir == '+') == ((tm->flags & flag) != 0))
+		return 0;
+	if (mc->dir == '+')
 		tm->flags |= flag;
 	else
 		tm->flags &= (uint8_t)~flag;
-	changes_add(&x->out, dir, letter, target->nick);
+	line_add(line, mc->dir, mc->letter, mc->member->nick);
+	return 1;
 }
 
-static void
-mode_key(struct mode_ctx *x, char dir)
+static int
+mode_proceed_key(struct channel *ch, const struct mode_change *mc, struct mode_line *line)
 {
-	const char *key = take_param(x);
-	struct channel *ch = x->ch;
-	char clean[24];
-
-	if (dir == '+' && (key == NULL || *key == '\0'))
-		return;
-	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
-		return;
-	x->param_modes++;
-	if (dir == '-') {
+	if (mc->dir == '-') {
 		if (ch->key == NULL)
-			return;
+			return 0;
 		free(ch->key);
 		ch->key = NULL;
-		changes_add(&x->out, '-', 'k', "*");
-		return;
+		line_add(line, '-', 'k', "*");
+		return 1;
 	}
-	if (ch->key != NULL) {
-		reply(x->c, ERR_KEYSET, "%s :Channel key already set", ch->name);
-		return;
-	}
-	/* A key is one word without commas or colons, at most 23 bytes. */
-	str_copy(clean, key, sizeof(clean));
-	clean[strcspn(clean, " ,:")] = '\0';
-	if (clean[0] == '\0')
-		return;
-	ch->key = xstrdup(clean);
-	changes_add(&x->out, '+', 'k', ch->key);
+	if (ch->key != NULL && strcmp(ch->key, mc->arg) == 0)
+		return 0;
+	free(ch->key);
+	ch->key = xstrdup(mc->arg);
+	line_add(line, '+', 'k', ch->key);
+	return 1;
 }
 
-static void
-mode_limit(struct mode_ctx *x, char dir)
+static int
+mode_proceed_limit(struct channel *ch, const struct mode_change *mc, struct mode_line *line)
 {
-	const char *param = dir == '+' ? take_param(x) : NULL;
 	char buf[16];
-	long v;
 
-	if (dir == '+' && (param == NULL || str_to_long(param, 1, 1000000000L, &v) != 0))
-		return;
-	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
-		return;
-	x->param_modes++;
-	if (dir == '-') {
-		if (x->ch->limit == 0)
-			return;
-		x->ch->limit = 0;
-		changes_add(&x->out, '-', 'l', NULL);
-		return;
+	if (mc->dir == '-') {
+		if (ch->limit == 0)
+			return 0;
+		ch->limit = 0;
+		line_add(line, '-', 'l', NULL);
+		return 1;
 	}
-	if (x->ch->limit == (uint32_t)v)
-		return;
-	x->ch->limit = (uint32_t)v;
-	snprintf(buf, sizeof(buf), "%ld", v);
-	changes_add(&x->out, '+', 'l', buf);
+	if (ch->limit == mc->limit)
+		return 0;
+	ch->limit = mc->limit;
+	snprintf(buf, sizeof(buf), "%lu", (unsigned long)mc->limit);
+	line_add(line, '+', 'l', buf);
+	return 1;
 }
 
-static uint32_t
-flag_mode(char letter)
+static int
+mode_proceed_flag(struct channel *ch, const struct mode_change *mc, struct mode_line *line)
 {
-	switch (letter) {
-	case 'i': return CMODE_INVITE;
-	case 'm': return CMODE_MODERATED;
-	case 'n': return CMODE_NOEXTERNAL;
-	case 'p': return CMODE_PRIVATE;
-	case 's': return CMODE_SECRET;
-	case 't': return CMODE_TOPICLOCK;
-	default: return 0;
-	}
-}
+	uint32_t bit = flag_mode(mc->letter);
 
-static void
-mode_flag(struct mode_ctx *x, char dir, char letter, uint32_t bit)
-{
-	if (!require_op(x))
-		return;
-	if ((dir == '+') == ((x->ch->modes & bit) != 0))
-		return;
-	if (dir == '+')
-		x->ch->modes |= bit;
+	if (bit == 0 || (mc->dir == '+') == ((ch->modes & bit) != 0))
+		return 0;
+	if (mc->dir == '+')
+		ch->modes |= bit;
 	else
-		x->ch->modes &= ~bit;
-	changes_add(&x->out, dir, letter, NULL);
+		ch->modes &= ~bit;
+	line_add(line, mc->dir, mc->letter, NULL);
+	return 1;
 }
 
+int
+mode_proceed_change(const struct source *src, struct channel *ch, const struct mode_change *mc,
+                    struct mode_line *line)
+{
+	enum ban_list list = list_mode(mc->letter);
+
+	if (list != BAN_LISTS)
+		return mode_proceed_list(src, ch, mc, list, line);
+	switch (mc->letter) {
+	case 'o': return mode_proceed_status(ch, mc, MEMBER_OP, line);
+	case 'v': return mode_proceed_status(ch, mc, MEMBER_VOICE, line);
+	case 'k': return mode_proceed_key(ch, mc, line);
+	case 'l': return mode_proceed_limit(ch, mc, line);
+	default: return mode_proceed_flag(ch, mc, line);
+	}
+}
+
+void
+mode_proceed_channel(const struct source *src, struct channel *ch, const struct mode_line *line)
+{
+	struct outmsg *mb;
+
+	if (line->nletters == 0)
+		return;
+	mb = source_msg(src, "MODE %s %s%s", ch->name, line->letters, line->params);
+	send_channel(ch, NULL, mb, 0);
+	source_history(ch, src, "MODE", mb);
+	msg_release(mb);
+}
+
+/* Each letter is checked against the channel as the letters before it left it. */
 static void
 mode_apply(struct mode_ctx *x, const char *modes)
 {
 	char dir = '+';
 
 	for (const char *p = modes; *p != '\0'; p++) {
-		uint32_t bit = flag_mode(*p);
-		switch (*p) {
-		case '+':
-		case '-': dir = *p; break;
-		case 'b': mode_list(x, dir, BAN_LIST_BAN); break;
-		case 'e': mode_list(x, dir, BAN_LIST_EXCEPT); break;
-		case 'I': mode_list(x, dir, BAN_LIST_INVEX); break;
-		case 'o': mode_status(x, dir, 'o', MEMBER_OP); break;
-		case 'v': mode_status(x, dir, 'v', MEMBER_VOICE); break;
-		case 'k': mode_key(x, dir); break;
-		case 'l': mode_limit(x, dir); break;
-		default:
-			if (bit != 0)
-				mode_flag(x, dir, *p, bit);
-			else
-				reply(x->c, ERR_UNKNOWNMODE,
-				      "%c :is unknown mode char to me for %s", *p, x->ch->name);
-		}
+		struct mode_change mc = {.dir = dir, .letter = *p};
+		if (*p == '+' || *p == '-')
+			dir = *p;
+		else if (mode_check(x, &mc))
+			mode_proceed_change(&x->src, x->ch, &mc, &x->out);
 	}
 }
 
@@ -289,7 +376,6 @@ static void
 channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 {
 	struct mode_ctx x;
-	struct outmsg *mb;
 	char modes[128];
 
 	if (m->argc < 2) {
@@ -300,18 +386,15 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 		return;
 	}
 	memset(&x, 0, sizeof(x));
+	x.src.origin = ORIGIN_LOCAL;
+	x.src.client = c;
 	x.c = c;
 	x.ch = ch;
 	x.mem = channel_member(ch, c);
 	x.m = m;
 	x.next_param = 2;
 	mode_apply(&x, m->argv[1]);
-	if (x.out.nletters == 0)
-		return;
-	mb = msg_from(c, "MODE %s %s%s", ch->name, x.out.letters, x.out.params);
-	send_channel(ch, NULL, mb, 0);
-	history_record_channel(ch, c, "MODE", mb);
-	msg_release(mb);
+	mode_proceed_channel(&x.src, ch, &x.out);
 }
 
 static void
@@ -335,27 +418,72 @@ umode_string(const struct client *c, char *buf)
 	*p = '\0';
 }
 
-/* +x/-x swaps the shown host; chghost clients are told, others see it next time. */
-static void
-umode_cloak(struct client *c, int on)
+void
+chghost_proceed(struct client *c, const char *host)
 {
-	char host[HOSTLEN + 1];
-	struct outmsg *om;
+	struct outmsg *om = msg_from(c, "CHGHOST %s %s", c->user, host);
 
-	if (on)
-		cloak_host(c->realhost, c->ip, host, sizeof(host));
-	else
-		str_copy(host, c->realhost, sizeof(host));
-	om = msg_from(c, "CHGHOST %s %s", c->user, host);
 	send_common_ext(c, om, 1, CAP_CHGHOST);
 	msg_release(om);
 	str_copy(c->host, host, sizeof(c->host));
 	channel_invalidate_bans(c);
 }
 
-/* +s takes an optional snomask ("+s +ck"); only operators may hold it. */
+/* +x shows the cloak of the real host, -x the real host again. */
 static void
-umode_snotice(struct client *c, char dir, const char *spec, struct mode_changes *out)
+umode_proceed_cloak(struct client *c, int on)
+{
+	char host[HOSTLEN + 1];
+
+	if (on && !cloak_enabled())
+		return; /* no key here (a peer's user): its server sends the host */
+	if (on)
+		cloak_host(c->realhost, c->ip, host, sizeof(host));
+	else
+		str_copy(host, c->realhost, sizeof(host));
+	chghost_proceed(c, host);
+}
+
+static uint32_t
+umode_bit(char letter)
+{
+	switch (letter) {
+	case 'i': return UMODE_INVISIBLE;
+	case 'w': return UMODE_WALLOPS;
+	case 'B': return UMODE_BOT;
+	case 'o': return UMODE_OPER;
+	case 'x': return UMODE_CLOAK;
+	default: return 0;
+	}
+}
+
+int
+umode_proceed(struct client *c, char dir, char letter, struct mode_line *line)
+{
+	uint32_t bit = umode_bit(letter);
+
+	if (bit == 0 || (dir == '+') == ((c->umodes & bit) != 0))
+		return 0;
+	if (bit == UMODE_OPER && dir == '-') {
+		if (c->umodes & UMODE_SNOTICE)
+			line_add(line, '-', 's', NULL);
+		oper_down(c);
+		line_add(line, '-', 'o', NULL);
+		return 1;
+	}
+	client_set_umode(c, bit, dir == '+');
+	if (bit == UMODE_CLOAK)
+		umode_proceed_cloak(c, dir == '+');
+	line_add(line, dir, letter, NULL);
+	return 1;
+}
+
+/*
+ * +s takes an optional snomask ("+s +ck"); only operators may hold it.
+ * Server notices go to this server's own opers: +s has no proceed.
+ */
+static void
+umode_snotice(struct client *c, char dir, const char *spec, struct mode_line *out)
 {
 	char mask[16];
 	uint32_t next;
@@ -367,7 +495,7 @@ umode_snotice(struct client *c, char dir, const char *spec, struct mode_changes 
 		return;
 	client_set_umode(c, UMODE_SNOTICE, next != 0);
 	if ((next != 0) != ((c->snomask) != 0))
-		changes_add(out, next ? '+' : '-', 's', NULL);
+		line_add(out, next ? '+' : '-', 's', NULL);
 	snomask_set(c, next);
 	if (next != 0) {
 		snomask_string(next, mask, sizeof(mask));
@@ -375,51 +503,40 @@ umode_snotice(struct client *c, char dir, const char *spec, struct mode_changes 
 	}
 }
 
+/* check: may local c set this user mode itself?  Sets *unknown for letters it does not know. */
+static int
+umode_check(char dir, char letter, int *unknown)
+{
+	switch (letter) {
+	case 'i':
+	case 'w':
+	case 'B': return 1;
+	case 'x': return cloak_enabled();
+	case 'o': return dir == '-'; /* only OPER grants +o */
+	default: *unknown = 1; return 0;
+	}
+}
+
 static void
 user_mode(struct client *c, struct irc_msg *m)
 {
-	struct mode_changes out;
+	struct mode_line out;
 	int unknown = 0, next_param = 2;
 	char dir = '+';
 
 	memset(&out, 0, sizeof(out));
 	for (const char *p = m->argv[1]; *p != '\0'; p++) {
-		uint32_t bit = 0;
-		switch (*p) {
-		case '+':
-		case '-': dir = *p; continue;
-		case 'i': bit = UMODE_INVISIBLE; break;
-		case 'w': bit = UMODE_WALLOPS; break;
-		case 'B': bit = UMODE_BOT; break;
-		case 'x':
-			if (!cloak_enabled())
-				continue;
-			bit = UMODE_CLOAK;
-			break;
-		case 's':
+		if (*p == '+' || *p == '-')
+			dir = *p;
+		else if (*p == 's')
 			umode_snotice(
 			    c, dir, next_param < m->argc ? m->argv[next_param++] : NULL, &out);
-			continue;
-		case 'o':
-			/* Only OPER grants +o; dropping it drops everything oper. */
-			if (dir == '-' && (c->umodes & UMODE_OPER)) {
-				if (c->umodes & UMODE_SNOTICE)
-					changes_add(&out, '-', 's', NULL);
-				oper_down(c);
-				changes_add(&out, '-', 'o', NULL);
-			}
-			continue;
-		default: unknown = 1; continue;
-		}
-		if ((dir == '+') == ((c->umodes & bit) != 0))
-			continue;
-		client_set_umode(c, bit, dir == '+');
-		if (bit == UMODE_CLOAK)
-			umode_cloak(c, dir == '+');
-		changes_add(&out, dir, *p, NULL);
+		else if (umode_check(dir, *p, &unknown))
+			umode_proceed(c, dir, *p, &out);
 	}
 	if (unknown)
 		reply(c, ERR_UMODEUNKNOWNFLAG, ":Unknown MODE flag");
+	/* The echo goes to the user alone: a peer's user hears of it from its server. */
 	if (out.nletters > 0)
 		send_line(c, ":%s!%s@%s MODE %s :%s", c->nick, c->user, c->host, c->nick,
 		          out.letters);

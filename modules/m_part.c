@@ -11,11 +11,13 @@
 #include "base/stats.h"
 
 void
-part_channel(struct client *c, struct channel *ch, const char *reason)
+part_proceed(struct client *c, struct channel *ch, const char *reason)
 {
 	struct membership *m = channel_member(ch, c);
 	struct outmsg *mb;
 
+	if (m == NULL)
+		return; /* a peer's user that is not on ch here: nothing to undo */
 	if (reason != NULL && *reason != '\0')
 		mb = msg_from(c, "PART %s :%.*s", ch->name, (int)conf->limits.kicklen, reason);
 	else
@@ -27,19 +29,30 @@ part_channel(struct client *c, struct channel *ch, const char *reason)
 	stats.parts++;
 }
 
+/* check: is name a channel c is on?  NULL, after the error reply, when not. */
+static struct channel *
+part_check(struct client *c, const char *name)
+{
+	struct channel *ch = channel_find(name);
+
+	if (ch == NULL)
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
+	else if (channel_member(ch, c) == NULL)
+		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+	else
+		return ch;
+	return NULL;
+}
+
 HANDLER(m_part)
 {
 	char *names = m->argv[0], *name;
 	const char *reason = m->argc > 1 ? m->argv[1] : NULL;
 
 	while ((name = list_next(&names)) != NULL) {
-		struct channel *ch = channel_find(name);
-		if (ch == NULL)
-			reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
-		else if (channel_member(ch, c) == NULL)
-			reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
-		else
-			part_channel(c, ch, reason);
+		struct channel *ch = part_check(c, name);
+		if (ch != NULL)
+			part_proceed(c, ch, reason);
 	}
 	return IRC_OK;
 }

@@ -7,7 +7,6 @@
 #include "base/conf.h"
 #include <stdio.h>
 
-#include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -22,10 +21,10 @@ topic_send(struct client *c, struct channel *ch)
 	      (long long)ch->topic_time);
 }
 
-static void
-topic_set(struct client *c, struct channel *ch, const char *text)
+void
+topic_proceed(const struct source *src, struct channel *ch, const char *text,
+              const char *setter, time_t when)
 {
-	char setter[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 	struct outmsg *mb;
 
 	free(ch->topic);
@@ -35,25 +34,51 @@ topic_set(struct client *c, struct channel *ch, const char *text)
 	if (*text != '\0') {
 		ch->topic = xstrdup(text);
 		str_truncate_utf8(ch->topic, conf->limits.topiclen);
-		ch->topic_setter = xstrdup(client_mask(c, setter, sizeof(setter)));
-		ch->topic_time = now;
+		ch->topic_setter = xstrdup(setter);
+		ch->topic_time = when;
 	}
-	mb = msg_from(c, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
+	mb = source_msg(src, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
 	send_channel(ch, NULL, mb, 0);
-	history_record_channel(ch, c, "TOPIC", mb);
+	source_history(ch, src, "TOPIC", mb);
 	msg_release(mb);
+}
+
+/*
+ * check: may c see (query) or set the topic of the channel named?  NULL,
+ * after the error reply, when not.
+ */
+static struct channel *
+topic_check(struct client *c, const char *name, int setting)
+{
+	struct channel *ch = channel_find(name);
+	struct membership *mem;
+
+	if (ch == NULL || (!channel_visible(ch, c) && !setting)) {
+		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
+		return NULL;
+	}
+	if (!setting)
+		return ch;
+	mem = channel_member(ch, c);
+	if (mem == NULL) {
+		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+		return NULL;
+	}
+	if ((ch->modes & CMODE_TOPICLOCK) && !(mem->flags & MEMBER_OP)) {
+		reply(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
+		return NULL;
+	}
+	return ch;
 }
 
 HANDLER(m_topic)
 {
-	struct channel *ch = channel_find(m->argv[0]);
-	struct membership *mem;
+	struct source src = {.origin = ORIGIN_LOCAL, .client = c};
+	char setter[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
+	struct channel *ch = topic_check(c, m->argv[0], m->argc >= 2);
 
-	if (ch == NULL || (!channel_visible(ch, c) && m->argc < 2)) {
-		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[0]));
+	if (ch == NULL)
 		return IRC_OK;
-	}
-	mem = channel_member(ch, c);
 	if (m->argc < 2) {
 		if (ch->topic == NULL)
 			reply(c, RPL_NOTOPIC, "%s :No topic is set", ch->name);
@@ -61,14 +86,6 @@ HANDLER(m_topic)
 			topic_send(c, ch);
 		return IRC_OK;
 	}
-	if (mem == NULL) {
-		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
-		return IRC_OK;
-	}
-	if ((ch->modes & CMODE_TOPICLOCK) && !(mem->flags & MEMBER_OP)) {
-		reply(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
-		return IRC_OK;
-	}
-	topic_set(c, ch, m->argv[1]);
+	topic_proceed(&src, ch, m->argv[1], client_mask(c, setter, sizeof(setter)), now);
 	return IRC_OK;
 }

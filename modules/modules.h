@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "base/util.h"
 #include "proto/command.h"
 #include "proto/parse.h"
 
@@ -101,8 +102,6 @@ struct channel;
 void names_send(struct client *c, struct channel *ch);
 /* 332 and 333 when the channel has a topic. */
 void topic_send(struct client *c, struct channel *ch);
-/* Leave ch with a PART seen by every member. */
-void part_channel(struct client *c, struct channel *ch, const char *reason);
 /* KLINE/DLINE and their removal (xline_cmd.c). */
 enum xline_kind;
 int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
@@ -123,6 +122,94 @@ void markread_on_join(struct client *c, const char *channel);
 void markread_forget_account(const char *account);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
+
+/*
+ * JOIN, PART, KICK, MODE, TOPIC and INVITE (m_join.c ... m_invite.c).  The
+ * handlers check a local client's request (parameters, permissions,
+ * +i +k +l +b, error replies), then proceed: change the channel or
+ * client, show it to local members, record history.  A proceed reads no
+ * local state of its source, so a link module calls it for users behind
+ * a link and, where a server may be the source (struct source: client
+ * NULL), for TS6 SJOIN, TMODE, BMASK, KICK and TB/TBURST from a SID.
+ * What only a local requester gets (JOIN's topic and NAMES, RPL_INVITING,
+ * the user MODE echo) stays in the handlers, after the proceed.
+ */
+struct outmsg;
+/* A line from src: ":nick!user@host " or ":server.name ", then the body (source.c). */
+struct outmsg *source_msg(const struct source *src, const char *fmt, ...) PRINTF(2, 3);
+/* nick!user@host of a user, or a server's name: who set a ban or a topic. */
+const char *source_mask(const struct source *src, char *buf, size_t size);
+/* Event history keeps a user's changes; a server's are not recorded (no client to name). */
+void source_history(const struct channel *ch, const struct source *src, const char *cmd,
+                    struct outmsg *om);
+
+/*
+ * c joins ch with status flags (MEMBER_*); the caller made ch if new.
+ * Members see JOIN (extended-join as they asked) and c's away status.
+ * flags are not shown: a creator's op goes without saying, and SJOIN
+ * shows statuses with a MODE from the server (mode_proceed_change).
+ */
+void join_proceed(struct client *c, struct channel *ch, unsigned flags);
+/* c leaves ch, with an optional reason (NULL); every member sees the PART. */
+void part_proceed(struct client *c, struct channel *ch, const char *reason);
+/* src removes victim from ch, which ends if victim was its last member. */
+void kick_proceed(const struct source *src, struct channel *ch, struct client *victim,
+                  const char *reason);
+/*
+ * ch's topic becomes text ("" unsets it), set by setter at when; members
+ * see src's TOPIC.  A local TOPIC passes the user's mask and now, TB and
+ * TBURST their setter and topicTS.
+ */
+void topic_proceed(const struct source *src, struct channel *ch, const char *text,
+                   const char *setter, time_t when);
+/*
+ * from invites target into ch: recorded (it lets target past +i +k +l +b
+ * once), sent to target when it is here, and to ch's ops with invite-notify.
+ */
+void invite_proceed(struct client *from, struct client *target, struct channel *ch);
+
+/* One channel mode change, checked (or from a peer), ready to apply. */
+struct mode_change {
+	char dir;              /* '+' or '-' */
+	char letter;           /* b e I o v k l, or a flag: i m n p s t */
+	const char *arg;       /* b e I: the mask as stored (mask_normalize); +k: the key */
+	uint32_t limit;        /* +l */
+	struct client *member; /* o v */
+};
+/*
+ * What changed, shown as one MODE line ("+o-v" and " nick nick").  A
+ * change past its room is applied but not shown: a local MODE never gets
+ * there, but SJOIN's statuses should be shown a few lines at a time.
+ */
+struct mode_line {
+	char letters[64];
+	size_t nletters;
+	char dir; /* the last direction written */
+	char params[400];
+	size_t nparams_len;
+};
+/*
+ * Apply mc to ch, src setting it (the setter of a ban); 1 when it changed
+ * something, which is added to line, 0 when ch already was so.
+ */
+int mode_proceed_change(const struct source *src, struct channel *ch,
+                        const struct mode_change *mc, struct mode_line *line);
+/* Show line to ch's members as src's MODE and record it; nothing when empty. */
+void mode_proceed_channel(const struct source *src, struct channel *ch,
+                          const struct mode_line *line);
+/*
+ * A user mode of c: i w B o x (+s and the snomask concern this server's
+ * own operators only).  -o drops all operator status; +o is only for a
+ * peer's user (a local one opers up with OPER); +x shows the cloak, once
+ * this server has a cloak key.  1 when it changed something, added to line.
+ */
+int umode_proceed(struct client *c, char dir, char letter, struct mode_line *line);
+/*
+ * c's shown host becomes host: users sharing a channel with c (and
+ * extended-monitor watchers) that have chghost see CHGHOST; the others
+ * see the new host next time.  Cached ban results of c are dropped.
+ */
+void chghost_proceed(struct client *c, const char *host);
 
 /*
  * PRIVMSG, NOTICE and TAGMSG (m_privmsg.c).  The handlers check a local

@@ -68,6 +68,11 @@ tests_unit_check_dispatch_SOURCES = tests/unit/check_dispatch.c
 tests_unit_check_dispatch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_dispatch_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_proceed_channel
+tests_unit_check_proceed_channel_SOURCES = tests/unit/check_proceed_channel.c
+tests_unit_check_proceed_channel_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_proceed_channel_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_proceed_user
 tests_unit_check_proceed_user_SOURCES = tests/unit/check_proceed_user.c
 tests_unit_check_proceed_user_CFLAGS = $(UNIT_CFLAGS)
