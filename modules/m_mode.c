@@ -14,12 +14,24 @@
 #include "proto/oper.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
+#include "proto/link.h"
 
 #define MODES_PER_LINE 4
 #define KEYLEN 23 /* a key is one word without commas or colons, at most 23 bytes */
 
 static void
-line_add(struct mode_line *line, char dir, char letter, const char *param)
+params_add(char *buf, size_t size, size_t *len, const char *param)
+{
+	int n = snprintf(buf + *len, size - *len, " %s", param);
+
+	if (n > 0 && *len + (size_t)n < size)
+		*len += (size_t)n;
+}
+
+/* uid_param: the same parameter as links name it (a member's UID), or NULL: param. */
+static void
+line_add_as(struct mode_line *line, char dir, char letter, const char *param,
+            const char *uid_param)
 {
 	if (line->nletters + 3 >= sizeof(line->letters))
 		return;
@@ -30,11 +42,16 @@ line_add(struct mode_line *line, char dir, char letter, const char *param)
 	line->letters[line->nletters++] = letter;
 	line->letters[line->nletters] = '\0';
 	if (param != NULL) {
-		int n = snprintf(line->params + line->nparams_len,
-		                 sizeof(line->params) - line->nparams_len, " %s", param);
-		if (n > 0 && line->nparams_len + (size_t)n < sizeof(line->params))
-			line->nparams_len += (size_t)n;
+		params_add(line->params, sizeof(line->params), &line->nparams_len, param);
+		params_add(line->uid_params, sizeof(line->uid_params), &line->nuid_params_len,
+		           uid_param != NULL ? uid_param : param);
 	}
+}
+
+static void
+line_add(struct mode_line *line, char dir, char letter, const char *param)
+{
+	line_add_as(line, dir, letter, param, NULL);
 }
 
 static uint32_t
@@ -269,7 +286,7 @@ mode_proceed_status(struct channel *ch, const struct mode_change *mc, uint8_t fl
 		tm->flags |= flag;
 	else
 		tm->flags &= (uint8_t)~flag;
-	line_add(line, mc->dir, mc->letter, mc->member->nick);
+	line_add_as(line, mc->dir, mc->letter, mc->member->nick, mc->member->uid);
 	return 1;
 }
 
@@ -575,4 +592,62 @@ HANDLER(m_mode)
 	}
 	user_mode(c, m);
 	return IRC_OK;
+}
+
+/* The parameter a TS6 mode letter takes in this direction: 1 or 0 (-1: not ours). */
+static int
+ts6_takes_param(char dir, char letter)
+{
+	switch (letter) {
+	case 'b': case 'e': case 'I': case 'o': case 'v': case 'k': return 1;
+	case 'l': return dir == '+';
+	case 'h': case 'q': case 'a': return 1; /* statuses we do not have */
+	default: return flag_mode(letter) != 0 ? 0 : -1;
+	}
+}
+
+static int
+ts6_change(char dir, char letter, const char *param, struct mode_change *mc)
+{
+	mc->dir = dir;
+	mc->letter = letter;
+	switch (letter) {
+	case 'o':
+	case 'v': mc->member = client_find(param); return mc->member != NULL;
+	case 'b':
+	case 'e':
+	case 'I': mc->arg = param; return param[0] != '\0';
+	case 'k': mc->arg = param; return dir == '-' || param[0] != '\0';
+	case 'l':
+		mc->limit = dir == '+' ? (uint32_t)strtoul(param, NULL, 10) : 0;
+		return dir == '-' || mc->limit > 0;
+	default: return flag_mode(letter) != 0;
+	}
+}
+
+void
+mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes,
+                 char **params, int nparams, struct mode_line *line)
+{
+	char dir = '+';
+	int next = 0;
+
+	for (const char *p = modes; *p != '\0'; p++) {
+		struct mode_change mc = {0};
+		const char *param = "";
+		int takes;
+		if (*p == '+' || *p == '-') {
+			dir = *p;
+			continue;
+		}
+		if ((takes = ts6_takes_param(dir, *p)) < 0)
+			continue;
+		if (takes) {
+			if (next >= nparams)
+				return;
+			param = params[next++];
+		}
+		if (ts6_change(dir, *p, param, &mc))
+			mode_proceed_change(src, ch, &mc, line);
+	}
 }

@@ -187,6 +187,8 @@ struct mode_line {
 	char dir; /* the last direction written */
 	char params[400];
 	size_t nparams_len;
+	char uid_params[400]; /* the same, members by UID: for TMODE to links */
+	size_t nuid_params_len;
 };
 /*
  * Apply mc to ch, src setting it (the setter of a ban); 1 when it changed
@@ -204,6 +206,14 @@ void mode_proceed_channel(const struct source *src, struct channel *ch,
  * this server has a cloak key.  1 when it changed something, added to line.
  */
 int umode_proceed(struct client *c, char dir, char letter, struct mode_line *line);
+/*
+ * A TS6 mode string from a link ("+ov-b uid uid mask", members by UID or
+ * nick) applied to ch as src's changes (TMODE, BMASK, SJOIN's modes);
+ * line gets what changed.  Letters we do not have are skipped with their
+ * parameter.
+ */
+void mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes,
+                      char **params, int nparams, struct mode_line *line);
 /*
  * c's shown host becomes host: users sharing a channel with c (and
  * extended-monitor watchers) that have chghost see CHGHOST; the others
