@@ -18,6 +18,8 @@ Fixtures:
                 started ircd-hybrid (ts6.Hybrid), stopped at the end of the
                 test; skipped, with the reason, where it cannot run (no root
                 or no mount namespaces). ts6.py has the TS6 harness.
+  ts6_peer      factory: ts6_peer(name=, sid=, dialect=, ...) -> ts6.Ts6Peer,
+                closed at the end of the test
 
 Stopping a server sends SIGTERM to the PID we started, waits up to 10 s
 (SIGKILL only as a fallback), and asserts exit code 0 and no
@@ -714,3 +716,18 @@ def hybrid(_hybrid_dns, tmp_path):
                         % (h.name, h.proc.returncode, h.log()))
     if died:
         pytest.fail("\n\n".join(died))
+
+
+@pytest.fixture
+def ts6_peer():
+    """ts6_peer(name="peer.test", sid="9PE", dialect="hybrid", ...) -> Ts6Peer, closed at teardown."""
+    made = []
+
+    def make(*args, **kw):
+        peer = ts6.Ts6Peer(*args, **kw)
+        made.append(peer)
+        return peer
+
+    yield make
+    for peer in made:
+        peer.close()

@@ -195,6 +195,7 @@ class Ts6Peer:
     After connect() or accept(), a reader thread parses every line into
     self.lines, answers PINGs addressed to us and tracks the far side's
     users and servers (self.users: uid -> nick, self.servers: sid -> name).
+    Tag values in Line.tags are kept as sent (escaped).
     """
 
     def __init__(self, name="peer.test", sid="9PE", password="linkpass", dialect="hybrid",
@@ -215,8 +216,10 @@ class Ts6Peer:
         self.remote = {}     # what the far side said in PASS/CAPAB/SERVER/SVINFO
         self.users = {}      # far side's users: uid -> nick
         self.servers = {}    # far side's servers: sid -> name
+        self.uplinks = {}    # sid -> the sid that introduced it (for SQUIT)
         self.auto_pong = True
         self._cond = threading.Condition()
+        self._send_lock = threading.Lock()  # the reader thread PONGs too
         self._reader = None
         self.initiator = None  # True: we dialled; False: we accepted
 
@@ -297,6 +300,9 @@ class Ts6Peer:
             self.remote["svinfo"] = p
         elif c == "SID" and len(p) >= 3:
             self.servers[p[2]] = p[0]
+            self.uplinks[p[2]] = l.source
+        elif c == "SQUIT" and p:
+            self._forget_server(p[0])
         elif c == "UID" and len(p) >= 8:
             self.users[p[7] if len(p) < 11 else p[8]] = p[0]
         elif c == "EUID" and len(p) >= 8:
@@ -308,11 +314,21 @@ class Ts6Peer:
         elif c == "KILL" and p:
             self.users.pop(p[0], None)
 
+    def _forget_server(self, sid):
+        """A split: the server, the servers behind it and all their users."""
+        for behind in [s for s, up in self.uplinks.items() if up == sid]:
+            self._forget_server(behind)
+        self.servers.pop(sid, None)
+        self.uplinks.pop(sid, None)
+        for uid in [u for u in self.users if u.startswith(sid)]:
+            del self.users[uid]
+
     def send(self, line):
         """Send one line (CRLF added)."""
-        self.sent.append(line)
         try:
-            self.sock.sendall(line.encode("utf-8") + b"\r\n")
+            with self._send_lock:
+                self.sent.append(line)
+                self.sock.sendall(line.encode("utf-8") + b"\r\n")
         except OSError as e:
             raise LinkError("%s: send failed (%s): %s" % (self.name, e, line)) from None
 
@@ -734,6 +750,7 @@ class Hybrid:
         self.proc = None
         self.rundir = None
         self.final_log = ""
+        self.ready = False  # it listened: from then on, exiting is dying
         self.died = False
         self.clients = []
 
@@ -751,7 +768,6 @@ class Hybrid:
                                   rundir=self.rundir, connect=connect, service=service,
                                   connectfreq=self.connectfreq, oper_name=self.oper_name,
                                   oper_password=self.oper_password)
-
 
     def start(self, timeout=10):
         """Render the config and start hybrid; returns once it listens."""
@@ -796,6 +812,7 @@ class Hybrid:
                 self.stop()
                 raise RuntimeError("ircd-hybrid %s:\n%s" % (why, text))
             time.sleep(0.02)
+        self.ready = True
         return self
 
     def running(self):
@@ -839,7 +856,7 @@ class Hybrid:
         died: it had exited before (not by our hand)."""
         for c in self.clients:
             c.close()
-        if self.proc is not None and self.rundir is not None and self.proc.poll() is not None:
+        if self.ready and self.rundir is not None and self.proc.poll() is not None:
             self.died = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -7,15 +7,15 @@ what arrives at the peer, in both directions of dialling. evircd is not used.
 import threading
 import time
 
-from ts6 import Channel, Ts6Peer
+from ts6 import Channel, Server, User
 
 
-def test_peer_dials_hybrid_users_meet_and_split(hybrid):
+def test_peer_dials_hybrid_users_meet_and_split(hybrid, ts6_peer):
     h = hybrid(name="hub.test", sid="1HY", connect={"name": "leaf.test", "port": 1})
     alice = h.client().register("alice")
     alice.join("#both")  # created on hybrid: its TS is the older, so ours loses status
 
-    peer = Ts6Peer("leaf.test", "9LF", dialect="hybrid")
+    peer = ts6_peer("leaf.test", "9LF", dialect="hybrid")
     bob = peer.user("bob", user="bobu", host="bob.leaf.example", gecos="Bob on the leaf")
     carol = peer.user("carol")
     peer.connect(h.port).link(users=[bob, carol], channels=[
@@ -67,8 +67,8 @@ def test_peer_dials_hybrid_users_meet_and_split(hybrid):
     assert "Remote SQUIT leaf.test from leaf.test (harness done)" in h.log()
 
 
-def test_hybrid_dials_peer_and_its_death_is_seen(hybrid):
-    peer = Ts6Peer("leaf.test", "9LF", dialect="hybrid", password="sendpw", accept_password="acceptpw")
+def test_hybrid_dials_peer_and_its_death_is_seen(hybrid, ts6_peer):
+    peer = ts6_peer("leaf.test", "9LF", dialect="hybrid", password="sendpw", accept_password="acceptpw")
     port = peer.listen()
     # autoconn is rendered as asked, but hybrid first tries it 15 s after
     # start: an operator's CONNECT brings the link up now
@@ -92,10 +92,10 @@ def test_hybrid_dials_peer_and_its_death_is_seen(hybrid):
     assert any(l.command == "ERROR" and "Server Terminating" in l.params[-1] for l in peer.lines)
 
 
-def test_charybdis_dialect_is_refused_by_hybrid(hybrid):
+def test_charybdis_dialect_is_refused_by_hybrid(hybrid, ts6_peer):
     # dialects.md section 0: hybrid reads SERVER's 3 params as too few
     h = hybrid(connect={"name": "chary.test", "port": 1})
-    peer = Ts6Peer("chary.test", "8CH", dialect="charybdis")
+    peer = ts6_peer("chary.test", "8CH", dialect="charybdis")
     peer.connect(h.port)
     peer.intro()
     assert peer.sent[0] == "PASS linkpass TS 6 :8CH"
@@ -113,19 +113,21 @@ def test_charybdis_dialect_is_refused_by_hybrid(hybrid):
     c = h.client().register("watcher")
     c.send("LINKS")
     assert [m.params[1] for m in c.collect_until("365") if m.command == "364"] == ["hybrid.test"]
-    peer.close()
 
 
-def test_charybdis_dialect_between_two_peers():
+def test_charybdis_dialect_between_two_peers(ts6_peer):
     # No charybdis server here: the dialect's lines are checked against the
     # solanum/Atheme capture, and the two ends of the harness link each other.
-    up = Ts6Peer("up.test", "1EV", dialect="charybdis")
-    down = Ts6Peer("down.test", "0AT", dialect="charybdis")
+    up = ts6_peer("up.test", "1EV", dialect="charybdis")
+    down = ts6_peer("down.test", "0AT", dialect="charybdis")
     port = up.listen()
     erin = up.user("ath02016", user="~ath02016", host="127.0.0.1", ts=1796520201, gecos="atheme check")
     frank = down.user("frank")
+    services = Server("svc.test", "0SV")
+    nickserv = User("NickServ", sid="0SV", hops=2, uid="0SVAAAAAG")
     chan = Channel("#tb", ts=1796520000, members={erin: "@"}, topic="t", topic_setter="erin", topic_ts=1796520100)
-    accepted = threading.Thread(target=lambda: up.accept().link(users=[erin], channels=[chan]))
+    accepted = threading.Thread(target=lambda: up.accept().link(
+        servers=[services], users=[erin, nickserv], channels=[chan]))
     accepted.start()
     down.connect(port).link(users=[frank])
     accepted.join(5)
@@ -143,6 +145,11 @@ def test_charybdis_dialect_between_two_peers():
     assert [l.raw for l in down.lines if l.command in ("SJOIN", "TB")] == [
         ":1EV SJOIN 1796520000 #tb +nt :@%s" % erin.uid, ":1EV TB #tb 1796520100 erin :t"]
     assert not any(l.command == "EOB" for l in down.lines + up.lines)  # burst end is the PONG
+    assert down.servers == {"1EV": "up.test", "0SV": "svc.test"}
+
+    # a split behind the far side takes its users from the tracker
+    up.send(":1EV SQUIT 0SV :svc.test gone")
+    down.expect("SQUIT")
+    assert down.servers == {"1EV": "up.test"} and "0SVAAAAAG" not in down.users
     up.close()
     down.wait_closed()
-    down.close()
