@@ -1,43 +1,50 @@
 """TS6 link test harness: a fake TS6 server (Ts6Peer) and a real ircd-hybrid (Hybrid).
 
-Linking tests put evircd on one side of a server link and, on the other, either
-a Ts6Peer, which the test scripts line by line, or a real ircd-hybrid 8.2 from
-Debian. Both dialects of ../shared/ts6/dialects.md are spoken by Ts6Peer:
-"hybrid" (PASS pw / 5-param SERVER / UID / TBURST / EOB) and "charybdis"
-(PASS pw TS 6 :SID / 3-param SERVER / EUID / TB, burst end by PONG).
+A linking test puts evircd on one side of a server link and, on the other,
+either a Ts6Peer, which the test drives line by line, or a real ircd-hybrid
+8.2 from Debian. Ts6Peer speaks both dialects of ../shared/ts6/dialects.md:
+"hybrid" (PASS pw / CAPAB / 5-param SERVER / SVINFO / UID / TBURST / EOB) and
+"charybdis" (PASS pw TS 6 :SID / CAPAB with EUID / 3-param SERVER / EUID / TB,
+burst end by the PONG). Fixtures (conftest.py): ts6_peer, hybrid; evircd is
+make_server's, with the [listen servers] and [link] sections of issue 10.
 
-    from ts6 import Ts6Peer, User, Channel
-
-    # evircd (or hybrid) listens for servers on `port`; the peer dials it.
-    peer = Ts6Peer("peer.test", "9PE", password="linkpass", dialect="hybrid")
-    bob = User("bob")                          # uid 9PEAA0001, TS now
-    peer.connect(port).link(users=[bob], channels=[Channel("#c", members={bob.uid: "@"})])
-    alice = peer.uid_of("alice")               # the far side's burst is tracked
+    # evircd listens for servers on `port`; a peer dials it
+    peer = ts6_peer("peer.test", "9PE", password="linkpass", dialect="hybrid")
+    bob = peer.user("bob")                     # a User with a UID (9PEAA0001...)
+    peer.connect(port).link(users=[bob], channels=[Channel("#c", members={bob: "@"})])
+    alice = peer.uid_of("alice")               # evircd's burst, tracked
+    c.send("PRIVMSG bob :hi")                  # c: a Client on evircd
     peer.expect("PRIVMSG", source=alice, params=[bob.uid, "hi"])
     peer.send(":%s PRIVMSG %s :hello" % (bob.uid, alice))
-    peer.squit("bye")                          # the far side shows a netsplit
+    peer.squit("bye")                          # evircd's users see the netsplit
 
-    # or the far side dials the peer: peer.listen() -> port for its [link] /
-    # connect {} block, then peer.accept().link(...)
+    # or evircd dials the peer: port = peer.listen() goes in its [link]
+    # block, then peer.accept().link(...)
 
-`link()` is handshake + burst + end of burst and returns once both bursts are
-done (the far side answered the PING sent after ours, so it has read all of
-it). Every received line is kept in `peer.lines` (parsed: Line); `expect()`
-moves a cursor over them and fails with what it saw instead. PINGs are
-answered by a reader thread, so a peer left idle stays linked.
+link() is handshake + burst + end of burst; it returns once both bursts are
+done (the far side answered the PING sent after our burst, so it read it
+all). Every received line is kept in peer.lines (parsed: Line); expect() moves
+a cursor over them and fails listing what came instead; sync() round-trips a
+PING. A reader thread answers PINGs, so an idle peer stays linked. Lines in
+either dialect are built by server_line/user_line/channel_lines, anything else
+goes through send().
 
-    h = hybrid(connect={"name": "irc.test", "port": p, "autoconn": True},
-               service="services.test")        # the pytest fixture
-    c = h.client().register("alice")           # conftest.Client on hybrid
-    h.oper(c); c.send("CONNECT irc.test")      # or wait for autoconn
-    h.log()                                    # hybrid's ircd.log
+    h = hybrid(name="hybrid.test", sid="1HY",  # a real hybrid for the test
+               connect={"name": "irc.test", "port": evircd_link_port},
+               service="services.test")
+    h.connect_now("irc.test")                  # an oper's CONNECT: hybrid dials
+    # ...or evircd dials h.port (hybrid's one listener takes clients and servers)
+    c = h.client().register("alice")           # a conftest Client on hybrid
+    h.log()                                    # its output and ircd.log
 
-Hybrid is Debian's ircd-hybrid, fetched with `apt-get download` and unpacked
-with `dpkg -x` into tests/.cache/ (it conflicts with ngircd; tests-load/.peers
-is reused when compare has unpacked it already). It refuses root and always
-resolves client hosts, so it runs as nobody in a private mount namespace where
-/etc/resolv.conf names a loopback NXDOMAIN responder run by this module.
-Everything is on 127.0.0.0/8; processes are stopped by PID; waits are bounded.
+connect {} with "autoconn": True is rendered, but hybrid first tries it 15 s
+after start (then every 15 s): tests that need a link at once use
+connect_now(). Hybrid is Debian's package, fetched with `apt-get download`
+and unpacked with `dpkg -x` into tests/.cache/ (it conflicts with ngircd;
+tests-load/.peers is reused when compare unpacked it already). It refuses
+root and always resolves client hosts, so it runs as nobody in a private mount
+namespace whose /etc/resolv.conf names a loopback NXDOMAIN responder of ours.
+Everything stays on 127.0.0.0/8; processes are stopped by PID; waits are bounded.
 """
 import itertools
 import os
