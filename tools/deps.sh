@@ -1,12 +1,15 @@
 #!/bin/sh
 # tools/deps.sh - install the Debian packages evircd needs, when missing.
 # Usage: tools/deps.sh [test]   ("test" adds what the test suite needs)
+# The linking tests run Debian's ircd-hybrid, which conflicts with ngircd:
+# tests/protocol/ts6.py fetches and unpacks it privately (apt-get download,
+# dpkg -x); only its libraries and util-linux's unshare/setpriv come from here.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
 libc-ares-dev libsqlite3-dev libinih-dev openssl"
 if [ "${1:-}" = test ]; then
-	pkgs="$pkgs check python3 python3-pytest"
+	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux"
 fi
 
 missing=""

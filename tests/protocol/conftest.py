@@ -14,6 +14,12 @@ Fixtures:
   user          factory: user("prefix", **register_kw) -> registered Client
   uniq          uniq("prefix") -> a name unique in the session ("#x" works)
   evircd_bin    path of the binary; write_config / base_sections for -t tests
+  hybrid        factory: hybrid(name=, sid=, connect={...}, service=...) -> a
+                started ircd-hybrid (ts6.Hybrid), stopped at the end of the
+                test; skipped, with the reason, where it cannot run (no root
+                or no mount namespaces). ts6.py has the TS6 harness.
+  ts6_peer      factory: ts6_peer(name=, sid=, dialect=, ...) -> ts6.Ts6Peer,
+                closed at the end of the test
 
 Stopping a server sends SIGTERM to the PID we started, waits up to 10 s
 (SIGKILL only as a fallback), and asserts exit code 0 and no
@@ -27,6 +33,8 @@ import subprocess
 import time
 
 import pytest
+
+import ts6
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -676,3 +684,58 @@ def _server_still_running(request):
     srv = request.getfixturevalue("server")
     if srv.proc is not None and srv.proc.poll() is not None:
         pytest.fail("evircd died during this test (exit %s):\n%s" % (srv.proc.returncode, srv.stderr_text()))
+
+
+# --------------------------------------------------------------------------
+# TS6 linking: ircd-hybrid (see ts6.py)
+
+
+@pytest.fixture(scope="session")
+def _hybrid_dns():
+    """The loopback NXDOMAIN responder every hybrid of the session resolves with."""
+    problem = ts6.namespace_problem()
+    if problem:
+        pytest.skip("ircd-hybrid cannot run here: " + problem)
+    dns = ts6.DnsResponder()
+    yield dns
+    dns.stop()
+
+
+@pytest.fixture
+def hybrid(_hybrid_dns, tmp_path):
+    """hybrid(name="hybrid.test", sid="1HY", connect=None, service=None) -> started Hybrid.
+
+    Each is stopped by its PID at the end of the test (its log is kept in the
+    test's tmp_path); one that died during the test fails it.
+    """
+    started = []
+
+    def make(**kw):
+        h = ts6.Hybrid(_hybrid_dns.addr, client_class=Client, keep_dir=tmp_path, **kw)
+        started.append(h)
+        return h.start()
+
+    yield make
+    died = []
+    for h in started:
+        h.stop()
+        if h.died:
+            died.append("ircd-hybrid %s died during the test (exit %s):\n%s"
+                        % (h.name, h.proc.returncode, h.log()))
+    if died:
+        pytest.fail("\n\n".join(died))
+
+
+@pytest.fixture
+def ts6_peer():
+    """ts6_peer(name="peer.test", sid="9PE", dialect="hybrid", ...) -> Ts6Peer, closed at teardown."""
+    made = []
+
+    def make(*args, **kw):
+        peer = ts6.Ts6Peer(*args, **kw)
+        made.append(peer)
+        return peer
+
+    yield make
+    for peer in made:
+        peer.close()
