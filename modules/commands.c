@@ -17,15 +17,22 @@
 	}
 
 /* Only servers send it: the server slot alone. */
-#define SERVER(name, handler) {name, NULL, NULL, handler, 0, 0, 0, 0, 0}
+#define SERVER(name, handler)                                                                  \
+	{                                                                                      \
+		name, NULL, NULL, handler, 0, 0, 0, 0, 0                                       \
+	}
 
 /* A command from clients here and from servers. */
-#define BOTH(name, local, server, allowed, min, penalty)                                      \
-	{name, local, NULL, server, allowed, min, penalty, 0, 0}
+#define BOTH(name, local, server, allowed, min, penalty)                                       \
+	{                                                                                      \
+		name, local, NULL, server, allowed, min, penalty, 0, 0                         \
+	}
 
 /* From clients here, users behind links and servers: every slot. */
-#define ALL(name, local, remote, server, allowed, min, penalty)                               \
-	{name, local, remote, server, allowed, min, penalty, 0, 0}
+#define ALL(name, local, remote, server, allowed, min, penalty)                                \
+	{                                                                                      \
+		name, local, remote, server, allowed, min, penalty, 0, 0                       \
+	}
 
 /* Sorted by name. */
 static struct command commands[] = {
@@ -34,6 +41,7 @@ static struct command commands[] = {
     LOCAL("AUTHENTICATE", m_authenticate, U | R, 1, 1),
     ALL("AWAY", m_away, mr_away, NULL, R, 0, 1),
     LOCAL("BATCH", m_batch, R, 1, 1),
+    SERVER("BMASK", ms_bmask),
     LOCAL("CAP", m_cap, U | R, 1, 1),
     LOCAL("CHATHISTORY", m_chathistory, R, 1, 2),
     LOCAL("DIE", m_die, O, 0, 1),
@@ -43,24 +51,24 @@ static struct command commands[] = {
     SERVER("EUID", ms_euid),
     LOCAL("HELP", m_help, R, 0, 2),
     LOCAL("INFO", m_info, R, 0, 2),
-    LOCAL("INVITE", m_invite, R, 2, 1),
+    ALL("INVITE", m_invite, mr_invite, NULL, R, 2, 1),
     LOCAL("ISON", m_ison, R, 1, 1),
-    LOCAL("JOIN", m_join, R, 1, 2),
-    LOCAL("KICK", m_kick, R, 2, 1),
+    ALL("JOIN", m_join, mr_join, NULL, R, 1, 2),
+    ALL("KICK", m_kick, mr_kick, ms_kick, R, 2, 1),
     ALL("KILL", m_kill, mr_kill, ms_kill, O, 1, 1),
     LOCAL("KLINE", m_kline, O, 1, 1),
     LOCAL("LIST", m_list, R, 0, 2),
     LOCAL("LUSERS", m_lusers, R, 0, 2),
     LOCAL("MARKREAD", m_markread, R, 1, 1),
     LOCAL("METADATA", m_metadata, U | R, 0, 1),
-    LOCAL("MODE", m_mode, R, 1, 1),
+    ALL("MODE", m_mode, mr_mode, NULL, R, 1, 1),
     LOCAL("MONITOR", m_monitor, R, 1, 1),
     LOCAL("MOTD", m_motd, R, 0, 2),
     LOCAL("NAMES", m_names, R, 0, 2),
     ALL("NICK", m_nick, mr_nick, NULL, U | R, 0, 2),
     ALL("NOTICE", m_notice, mr_notice, NULL, R, 0, 1),
     LOCAL("OPER", m_oper, R, 1, 3),
-    LOCAL("PART", m_part, R, 1, 2),
+    ALL("PART", m_part, mr_part, NULL, R, 1, 2),
     LOCAL("PASS", m_pass, U | R, 1, 0),
     BOTH("PING", m_ping, ms_ping, U | R, 0, 0),
     BOTH("PONG", m_pong, ms_pong, U | R, 0, 0),
@@ -72,11 +80,15 @@ static struct command commands[] = {
     LOCAL("RESTART", m_restart, O, 0, 1),
     LOCAL("SETNAME", m_setname, R, 1, 1),
     SERVER("SID", ms_sid),
+    SERVER("SJOIN", ms_sjoin),
     SERVER("SQUIT", ms_squit),
     LOCAL("STATS", m_stats, R, 0, 2),
     LOCAL("TAGMSG", m_tagmsg, R, 1, 1),
+    SERVER("TB", ms_tb),
+    SERVER("TBURST", ms_tburst),
     LOCAL("TIME", m_time, R, 0, 1),
-    LOCAL("TOPIC", m_topic, R, 1, 1),
+    {"TMODE", NULL, mr_tmode, ms_tmode, 0, 0, 0, 0, 0},
+    ALL("TOPIC", m_topic, mr_topic, NULL, R, 1, 1),
     SERVER("UID", ms_uid),
     LOCAL("UNDLINE", m_undline, O, 1, 1),
     LOCAL("UNKLINE", m_unkline, O, 1, 1),

@@ -1,9 +1,12 @@
 /* m_invite.c - INVITE: let a user past +i (and +k, +l, +b) once. */
 #include "proto/cap.h"
+#include <stdlib.h>
+
 #include "state/channel.h"
 #include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 
 /* check: may c invite target (from argv[0]) into ch (argv[1])?  Replies when not. */
@@ -44,6 +47,10 @@ invite_proceed(struct client *from, struct client *target, struct channel *ch)
 
 	invite_add(ch, target);
 	send_msg(target, mb);
+	/* A target behind a link hears it from its own server. */
+	if (link_of_client(target) != NULL)
+		link_send(link_of_client(target), ":%s INVITE %s %s %lld", from->uid,
+		          target->uid, ch->name, (long long)ch->ts);
 	/* invite-notify: the channel's operators see who was let in. */
 	send_channel_filtered(ch, from, mb, MEMBER_OP, CAP_INVITE_NOTIFY, 0);
 	msg_release(mb);
@@ -60,5 +67,20 @@ HANDLER(m_invite)
 	reply(c, RPL_INVITING, "%s %s", target->nick, ch->name);
 	if (target->away != NULL)
 		reply(c, RPL_AWAY, "%s :%s", target->nick, target->away);
+	return IRC_OK;
+}
+
+/* ":<UID> INVITE <UID> <#chan> <chanTS>" from a link, on its way to its target. */
+HANDLER(mr_invite)
+{
+	struct client *target;
+	struct channel *ch;
+
+	if (m->argc < 2 || (target = client_find(m->argv[0])) == NULL ||
+	    (ch = channel_find(m->argv[1])) == NULL)
+		return IRC_OK;
+	if (m->argc > 2 && atoll(m->argv[2]) > ch->ts)
+		return IRC_OK; /* for a newer channel of that name: not ours */
+	invite_proceed(c, target, ch);
 	return IRC_OK;
 }

@@ -1,16 +1,19 @@
 /* m_join.c - JOIN: channel lists with keys, JOIN 0, every entry check. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/cap.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "state/local.h"
 #include "base/conf.h"
 #include "proto/history_record.h"
 #include "proto/metasync.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "base/stats.h"
 
@@ -109,6 +112,7 @@ join_one(struct client *c, const char *name, const char *key)
 		flags = MEMBER_OP;
 	}
 	join_proceed(c, ch, flags);
+	link_relay_join(c, ch, flags == MEMBER_OP);
 	join_welcome(c, ch);
 }
 
@@ -142,6 +146,34 @@ HANDLER(m_join)
 			continue;
 		}
 		join_one(c, name, key);
+	}
+	return IRC_OK;
+}
+
+/* ":<UID> JOIN <ts> <#chan> +" (or "JOIN 0") from a link: channel TS rules apply. */
+HANDLER(mr_join)
+{
+	struct channel *ch;
+	time_t ts;
+
+	if (m->argc == 1 && strcmp(m->argv[0], "0") == 0) {
+		join_zero(c);
+		return IRC_OK;
+	}
+	if (m->argc < 2 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX))
+		return IRC_OK;
+	ts = atoll(m->argv[0]);
+	ch = channel_find(m->argv[1]);
+	if (ch == NULL) {
+		ch = channel_create(m->argv[1]);
+		ch->ts = ts;
+	} else if (ts > 0 && ts < ch->ts) {
+		struct source src = {ORIGIN_REMOTE, c, c->server, c->server->via};
+		channel_ts_lower(&src, ch, ts);
+	}
+	if (channel_member(ch, c) == NULL) {
+		join_proceed(c, ch, 0);
+		link_relay_join(c, ch, 0);
 	}
 	return IRC_OK;
 }

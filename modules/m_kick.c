@@ -1,11 +1,13 @@
 /* m_kick.c - KICK: a channel operator removes members. */
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "base/conf.h"
 #include <stdio.h>
 
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "base/stats.h"
 
@@ -23,6 +25,8 @@ kick_proceed(const struct source *src, struct channel *ch, struct client *victim
 	send_channel(ch, NULL, mb, 0);
 	source_history(ch, src, "KICK", mb);
 	msg_release(mb);
+	links_send_channel(source_link(src), ch, ":%s KICK %s %s :%.*s", source_id(src),
+	                   ch->name, victim->uid, (int)conf->limits.kicklen, reason);
 	channel_remove(vm);
 	stats.parts++;
 }
@@ -92,4 +96,31 @@ HANDLER(m_kick)
 			kick_proceed(&src, ch, victim, reason);
 	}
 	return IRC_OK;
+}
+
+static irc_result_t
+kick_remote(struct source *src, struct irc_msg *m)
+{
+	struct channel *ch;
+	struct client *victim;
+
+	if (m->argc < 2 || (ch = channel_find(m->argv[0])) == NULL ||
+	    (victim = client_find(m->argv[1])) == NULL)
+		return IRC_OK;
+	kick_proceed(src, ch, victim, m->argc > 2 ? m->argv[2] : "");
+	return IRC_OK;
+}
+
+/* ":<UID> KICK <#chan> <UID> :reason" from a link. */
+HANDLER(mr_kick)
+{
+	struct source src = {ORIGIN_REMOTE, c, c->server, c->server->via};
+
+	return kick_remote(&src, m);
+}
+
+/* ":<SID> KICK <#chan> <UID> :reason": a server's (services') kick. */
+SERVER_HANDLER(ms_kick)
+{
+	return kick_remote(src, m);
 }

@@ -6,6 +6,7 @@
 #include "state/channel.h"
 #include "proto/cap.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "state/cloak.h"
 #include "base/conf.h"
 #include "base/match.h"
@@ -412,6 +413,7 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 	x.next_param = 2;
 	mode_apply(&x, m->argv[1]);
 	mode_proceed_channel(&x.src, ch, &x.out);
+	link_relay_tmode(&x.src, ch, &x.out);
 }
 
 static void
@@ -599,9 +601,16 @@ static int
 ts6_takes_param(char dir, char letter)
 {
 	switch (letter) {
-	case 'b': case 'e': case 'I': case 'o': case 'v': case 'k': return 1;
+	case 'b':
+	case 'e':
+	case 'I':
+	case 'o':
+	case 'v':
+	case 'k': return 1;
 	case 'l': return dir == '+';
-	case 'h': case 'q': case 'a': return 1; /* statuses we do not have */
+	case 'h':
+	case 'q':
+	case 'a': return 1; /* statuses we do not have */
 	default: return flag_mode(letter) != 0 ? 0 : -1;
 	}
 }
@@ -626,8 +635,8 @@ ts6_change(char dir, char letter, const char *param, struct mode_change *mc)
 }
 
 void
-mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes,
-                 char **params, int nparams, struct mode_line *line)
+mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
+                 int nparams, struct mode_line *line)
 {
 	char dir = '+';
 	int next = 0;
@@ -650,4 +659,84 @@ mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes
 		if (ts6_change(dir, *p, param, &mc))
 			mode_proceed_change(src, ch, &mc, line);
 	}
+}
+
+void
+link_relay_tmode(const struct source *src, const struct channel *ch,
+                 const struct mode_line *line)
+{
+	if (line->nletters == 0)
+		return;
+	links_send_channel(source_link(src), ch, ":%s TMODE %lld %s %s%s", source_id(src),
+	                   (long long)ch->ts, ch->name, line->letters, line->uid_params);
+}
+
+/* :<src> TMODE <chanTS> <#chan> <modes> [params]: dropped for a newer channel. */
+static irc_result_t
+tmode_remote(struct source *src, struct irc_msg *m)
+{
+	struct mode_line line = {0};
+	struct channel *ch;
+
+	if (m->argc < 3 || (ch = channel_find(m->argv[1])) == NULL ||
+	    atoll(m->argv[0]) > ch->ts)
+		return IRC_OK;
+	mode_proceed_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 3, &line);
+	mode_proceed_channel(src, ch, &line);
+	link_relay_tmode(src, ch, &line);
+	return IRC_OK;
+}
+
+HANDLER(mr_tmode)
+{
+	struct source src = {ORIGIN_REMOTE, c, c->server, c->server->via};
+
+	return tmode_remote(&src, m);
+}
+
+SERVER_HANDLER(ms_tmode)
+{
+	return tmode_remote(src, m);
+}
+
+/* :<sid> BMASK <chanTS> <#chan> <b|e|I> :<masks> */
+SERVER_HANDLER(ms_bmask)
+{
+	struct mode_line line = {0};
+	struct channel *ch;
+	char *masks, *mask;
+
+	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL ||
+	    atoll(m->argv[0]) > ch->ts || strchr("beI", m->argv[2][0]) == NULL)
+		return IRC_OK;
+	masks = m->argv[3];
+	while ((mask = strsep(&masks, " ")) != NULL) {
+		struct mode_change mc = {'+', m->argv[2][0], mask, 0, NULL};
+		if (*mask != '\0')
+			mode_proceed_change(src, ch, &mc, &line);
+	}
+	mode_proceed_channel(src, ch, &line);
+	if (line.nletters > 0)
+		links_send(src->link->link, ":%s BMASK %lld %s %c :%s", src->server->sid,
+		           (long long)ch->ts, ch->name, m->argv[2][0], line.params + 1);
+	return IRC_OK;
+}
+
+/* ":<UID> MODE <UID> :+modes" from a link: the user's own modes. */
+HANDLER(mr_mode)
+{
+	struct mode_line line = {0};
+	char dir = '+';
+
+	if (m->argc < 2 || client_find(m->argv[0]) != c)
+		return IRC_OK;
+	for (const char *p = m->argv[1]; *p != '\0'; p++) {
+		if (*p == '+' || *p == '-')
+			dir = *p;
+		else if (strchr("iwo", *p) != NULL)
+			umode_proceed(c, dir, *p, &line);
+	}
+	if (line.nletters > 0)
+		links_send(link_of_client(c), ":%s MODE %s :%s", c->uid, c->uid, line.letters);
+	return IRC_OK;
 }

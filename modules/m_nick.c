@@ -180,8 +180,8 @@ HANDLER(mr_nick)
 		/* The newer nick loses; equal TS: both (TS6 nick TS rules). */
 		time_t ts = atoll(m->argv[1]);
 		if (ts >= holder->nick_ts) {
-			links_send(NULL, ":%s KILL %s :%s (Nick collision (new))", me.sid, c->uid,
-			           me.name);
+			links_send(NULL, ":%s KILL %s :%s (Nick collision (new))", me.sid,
+			           c->uid, me.name);
 			c->killed = 1;
 			client_end(c, "Nick collision (new)");
 			return IRC_OK;

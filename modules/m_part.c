@@ -1,12 +1,14 @@
 /* m_part.c - PART: leave channels, with an optional reason. */
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "base/conf.h"
 #include <stdio.h>
 
 #include "proto/history_record.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "base/stats.h"
 
@@ -25,6 +27,11 @@ part_proceed(struct client *c, struct channel *ch, const char *reason)
 	send_channel(ch, NULL, mb, 0);
 	history_record_channel(ch, c, "PART", mb);
 	msg_release(mb);
+	if (reason != NULL && *reason != '\0')
+		links_send_channel(link_of_client(c), ch, ":%s PART %s :%s", c->uid, ch->name,
+		                   reason);
+	else
+		links_send_channel(link_of_client(c), ch, ":%s PART %s", c->uid, ch->name);
 	channel_remove(m);
 	stats.parts++;
 }
@@ -53,6 +60,21 @@ HANDLER(m_part)
 		struct channel *ch = part_check(c, name);
 		if (ch != NULL)
 			part_proceed(c, ch, reason);
+	}
+	return IRC_OK;
+}
+
+/* ":<UID> PART <#chan>[,...] [:reason]" from a link. */
+HANDLER(mr_part)
+{
+	char *names = m->argv[0], *name;
+
+	if (m->argc < 1)
+		return IRC_OK;
+	while ((name = list_next(&names)) != NULL) {
+		struct channel *ch = channel_find(name);
+		if (ch != NULL)
+			part_proceed(c, ch, m->argc > 1 ? m->argv[1] : NULL);
 	}
 	return IRC_OK;
 }

@@ -106,7 +106,8 @@ introduce(struct source *src, struct client_intro *in, uint32_t modes)
 {
 	struct client *c;
 
-	if (strncmp(in->uid, src->server->sid, SIDLEN) != 0 || !nick_valid(in->nick, NICKLEN_MAX)) {
+	if (strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
+	    !nick_valid(in->nick, NICKLEN_MAX)) {
 		kill_back(src, in->uid, "Bad UID or nick");
 		return;
 	}
@@ -132,13 +133,21 @@ SERVER_HANDLER(ms_uid)
 	char **a = m->argv;
 
 	if (m->argc == 11) {
-		in = (struct client_intro){.nick = a[0], .user = a[4], .host = a[5],
-		                           .realhost = a[6], .ip = a[7], .uid = a[8],
+		in = (struct client_intro){.nick = a[0],
+		                           .user = a[4],
+		                           .host = a[5],
+		                           .realhost = a[6],
+		                           .ip = a[7],
+		                           .uid = a[8],
 		                           .account = strcmp(a[9], "*") ? a[9] : NULL,
 		                           .realname = a[10]};
 	} else if (m->argc == 9) {
-		in = (struct client_intro){.nick = a[0], .user = a[4], .host = a[5], .ip = a[6],
-		                           .uid = a[7], .realname = a[8]};
+		in = (struct client_intro){.nick = a[0],
+		                           .user = a[4],
+		                           .host = a[5],
+		                           .ip = a[6],
+		                           .uid = a[7],
+		                           .realname = a[8]};
 	} else {
 		return IRC_OK;
 	}
@@ -155,8 +164,12 @@ SERVER_HANDLER(ms_euid)
 
 	if (m->argc < 11)
 		return IRC_OK;
-	in = (struct client_intro){.nick = a[0], .user = a[4], .host = a[5], .ip = a[6],
-	                           .uid = a[7], .realhost = strcmp(a[8], "*") ? a[8] : NULL,
+	in = (struct client_intro){.nick = a[0],
+	                           .user = a[4],
+	                           .host = a[5],
+	                           .ip = a[6],
+	                           .uid = a[7],
+	                           .realhost = strcmp(a[8], "*") ? a[8] : NULL,
 	                           .account = strcmp(a[9], "*") ? a[9] : NULL,
 	                           .realname = a[10]};
 	in.nick_ts = atoll(a[2]);

@@ -4,11 +4,13 @@
 
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "base/conf.h"
 #include <stdio.h>
 
 #include "modules/modules.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/send.h"
 
 void
@@ -41,6 +43,10 @@ topic_proceed(const struct source *src, struct channel *ch, const char *text,
 	send_channel(ch, NULL, mb, 0);
 	source_history(ch, src, "TOPIC", mb);
 	msg_release(mb);
+	/* A server's topic (TB, TBURST) is passed on by its handler, in each dialect. */
+	if (src->client != NULL)
+		links_send(source_link(src), ":%s TOPIC %s :%s", src->client->uid, ch->name,
+		           ch->topic ? ch->topic : "");
 }
 
 /*
@@ -87,5 +93,55 @@ HANDLER(m_topic)
 		return IRC_OK;
 	}
 	topic_proceed(&src, ch, m->argv[1], client_mask(c, setter, sizeof(setter)), now);
+	return IRC_OK;
+}
+
+/* ":<UID> TOPIC <#chan> :text" from a link. */
+HANDLER(mr_topic)
+{
+	struct source src = {ORIGIN_REMOTE, c, c->server, c->server->via};
+	char setter[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
+	struct channel *ch;
+
+	if (m->argc < 2 || (ch = channel_find(m->argv[0])) == NULL)
+		return IRC_OK;
+	topic_proceed(&src, ch, m->argv[1], client_mask(c, setter, sizeof(setter)), now);
+	return IRC_OK;
+}
+
+/* A burst's topic wins when its channel is older, or newer when the TSes are equal. */
+static void
+topic_burst(struct source *src, struct channel *ch, time_t chan_ts, time_t topic_ts,
+            const char *setter, const char *text)
+{
+	if (chan_ts > ch->ts)
+		return;
+	if (chan_ts == ch->ts && ch->topic != NULL && topic_ts <= ch->topic_time)
+		return;
+	if (ch->topic != NULL && strcmp(ch->topic, text) == 0)
+		return;
+	topic_proceed(src, ch, text, setter, topic_ts);
+}
+
+/* hybrid: :<SID> TBURST <chanTS> <#chan> <topicTS> <setter> :<topic> */
+SERVER_HANDLER(ms_tburst)
+{
+	struct channel *ch;
+
+	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL)
+		return IRC_OK;
+	topic_burst(src, ch, atoll(m->argv[0]), atoll(m->argv[2]), m->argv[3], m->argv[4]);
+	return IRC_OK;
+}
+
+/* charybdis: :<SID> TB <#chan> <topicTS> [<setter>] :<topic> */
+SERVER_HANDLER(ms_tb)
+{
+	struct channel *ch;
+
+	if (m->argc < 3 || (ch = channel_find(m->argv[0])) == NULL)
+		return IRC_OK;
+	topic_burst(src, ch, ch->ts, atoll(m->argv[1]),
+	            m->argc > 3 ? m->argv[2] : src->server->name, m->argv[m->argc - 1]);
 	return IRC_OK;
 }

@@ -13,12 +13,25 @@
 #define SERVER_HANDLER(name) irc_result_t name(struct source *src, struct irc_msg *m)
 
 HANDLER(mr_away);
+HANDLER(mr_invite);
+HANDLER(mr_join);
+HANDLER(mr_kick);
+HANDLER(mr_mode);
+HANDLER(mr_part);
+HANDLER(mr_tmode);
+HANDLER(mr_topic);
 HANDLER(mr_kill);
 HANDLER(mr_nick);
 HANDLER(mr_notice);
 HANDLER(mr_privmsg);
 HANDLER(mr_quit);
+SERVER_HANDLER(ms_bmask);
 SERVER_HANDLER(ms_eob);
+SERVER_HANDLER(ms_kick);
+SERVER_HANDLER(ms_sjoin);
+SERVER_HANDLER(ms_tb);
+SERVER_HANDLER(ms_tburst);
+SERVER_HANDLER(ms_tmode);
 SERVER_HANDLER(ms_kill);
 SERVER_HANDLER(ms_error);
 SERVER_HANDLER(ms_euid);
@@ -139,6 +152,9 @@ struct outmsg;
 struct outmsg *source_msg(const struct source *src, const char *fmt, ...) PRINTF(2, 3);
 /* nick!user@host of a user, or a server's name: who set a ban or a topic. */
 const char *source_mask(const struct source *src, char *buf, size_t size);
+/* How links name the source (its UID or SID), and the link it came through (NULL: here). */
+const char *source_id(const struct source *src);
+struct link *source_link(const struct source *src);
 /* Event history keeps a user's changes; a server's are not recorded (no client to name). */
 void source_history(const struct channel *ch, const struct source *src, const char *cmd,
                     struct outmsg *om);
@@ -212,6 +228,11 @@ int umode_proceed(struct client *c, char dir, char letter, struct mode_line *lin
  * line gets what changed.  Letters we do not have are skipped with their
  * parameter.
  */
+/* What changed in ch, as TMODE to the links with members (not where src came from). */
+void link_relay_tmode(const struct source *src, const struct channel *ch,
+                      const struct mode_line *line);
+/* A channel's TS goes down to ts (a link's older channel): our modes and statuses go. */
+void channel_ts_lower(const struct source *src, struct channel *ch, time_t ts);
 void mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes,
                       char **params, int nparams, struct mode_line *line);
 /*

@@ -7,6 +7,7 @@
 #include "state/server.h"
 #include "proto/history_record.h"
 #include "modules/modules.h"
+#include "proto/link.h"
 #include "proto/send.h"
 
 struct outmsg *
@@ -39,4 +40,16 @@ source_history(const struct channel *ch, const struct source *src, const char *c
 	/* A history entry names a client (its UID): a server has none. */
 	if (src->client != NULL)
 		history_record_channel(ch, src->client, cmd, om);
+}
+
+const char *
+source_id(const struct source *src)
+{
+	return src->client != NULL ? src->client->uid : src->server->sid;
+}
+
+struct link *
+source_link(const struct source *src)
+{
+	return src->client != NULL ? link_of_client(src->client) : link_of_server(src->server);
 }

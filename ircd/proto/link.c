@@ -53,10 +53,12 @@ static const struct {
 	const char *token;
 	uint32_t bit;
 } capab_tokens[] = {
-    {"EOB", LCAP_EOB},   {"TBURST", LCAP_TBURST}, {"TB", LCAP_TB},
-    {"ENCAP", LCAP_ENCAP}, {"EUID", LCAP_EUID},   {"HOP", LCAP_HOP},
-    {"QS", LCAP_QS},     {"EX", LCAP_EX},         {"IE", LCAP_IE},
-    {"SERVICES", LCAP_SERVICES}, {"MLOCK", LCAP_MLOCK}, {"RHOST", LCAP_RHOST},
+    {"EOB", LCAP_EOB},     {"TBURST", LCAP_TBURST},
+    {"TB", LCAP_TB},       {"ENCAP", LCAP_ENCAP},
+    {"EUID", LCAP_EUID},   {"HOP", LCAP_HOP},
+    {"QS", LCAP_QS},       {"EX", LCAP_EX},
+    {"IE", LCAP_IE},       {"SERVICES", LCAP_SERVICES},
+    {"MLOCK", LCAP_MLOCK}, {"RHOST", LCAP_RHOST},
 };
 
 /* ---- Sending. */
@@ -437,19 +439,19 @@ send_user(struct link *l, const struct client *c)
 
 	umodes_of(c, modes);
 	if (l->dialect == DIALECT_HYBRID)
-		link_send(l, ":%s UID %s %u %lld %s %s %s %s %s %s %s :%s", c->server->sid, c->nick,
-		          c->server->hopcount + 1, (long long)c->nick_ts, modes, c->user, c->host,
-		          c->realhost, ip, c->uid, c->account ? c->account : "*",
-		          c->realname ? c->realname : "");
+		link_send(l, ":%s UID %s %u %lld %s %s %s %s %s %s %s :%s", c->server->sid,
+		          c->nick, c->server->hopcount + 1, (long long)c->nick_ts, modes,
+		          c->user, c->host, c->realhost, ip, c->uid,
+		          c->account ? c->account : "*", c->realname ? c->realname : "");
 	else if (l->caps & LCAP_EUID)
 		link_send(l, ":%s EUID %s %u %lld %s %s %s %s %s %s %s :%s", c->server->sid,
-		          c->nick, c->server->hopcount + 1, (long long)c->nick_ts, modes, c->user,
-		          c->host, ip, c->uid, c->realhost, c->account ? c->account : "*",
-		          c->realname ? c->realname : "");
+		          c->nick, c->server->hopcount + 1, (long long)c->nick_ts, modes,
+		          c->user, c->host, ip, c->uid, c->realhost,
+		          c->account ? c->account : "*", c->realname ? c->realname : "");
 	else
 		link_send(l, ":%s UID %s %u %lld %s %s %s %s %s :%s", c->server->sid, c->nick,
-		          c->server->hopcount + 1, (long long)c->nick_ts, modes, c->user, c->host,
-		          ip, c->uid, c->realname ? c->realname : "");
+		          c->server->hopcount + 1, (long long)c->nick_ts, modes, c->user,
+		          c->host, ip, c->uid, c->realname ? c->realname : "");
 	if (c->away != NULL)
 		link_send(l, ":%s AWAY :%s", c->uid, c->away);
 }
@@ -463,8 +465,8 @@ send_servers(struct link *l, const struct server *parent)
 	LIST_FOREACH (s, &parent->children, sibling) {
 		if (s->via == l->server)
 			continue;
-		link_send(l, ":%s SID %s %u %s %s:%s", parent->sid, s->name, s->hopcount + 1, s->sid,
-		          l->dialect == DIALECT_HYBRID ? "+ " : "",
+		link_send(l, ":%s SID %s %u %s %s:%s", parent->sid, s->name, s->hopcount + 1,
+		          s->sid, l->dialect == DIALECT_HYBRID ? "+ " : "",
 		          s->description ? s->description : "");
 		send_servers(l, s);
 	}
@@ -473,8 +475,7 @@ send_servers(struct link *l, const struct server *parent)
 static void
 send_users(struct link *l)
 {
-	strmap_foreach(&clients_by_uid, slot)
-	{
+	strmap_foreach (&clients_by_uid, slot) {
 		const struct client *c = slot->value;
 		if (c->registered && c->server->via != l->server)
 			send_user(l, c);
@@ -529,8 +530,8 @@ send_bans(struct link *l, const struct channel *ch)
 			size_t len = strlen(b->mask);
 			if (n > 0 && n + len + 1 > 400) {
 				masks[n] = '\0';
-				link_send(l, ":%s BMASK %lld %s %c :%s", me.sid, (long long)ch->ts,
-				          ch->name, letters[i], masks);
+				link_send(l, ":%s BMASK %lld %s %c :%s", me.sid,
+				          (long long)ch->ts, ch->name, letters[i], masks);
 				n = 0;
 			}
 			if (n > 0)
@@ -539,8 +540,8 @@ send_bans(struct link *l, const struct channel *ch)
 		}
 		masks[n] = '\0';
 		if (n > 0)
-			link_send(l, ":%s BMASK %lld %s %c :%s", me.sid, (long long)ch->ts, ch->name,
-			          letters[i], masks);
+			link_send(l, ":%s BMASK %lld %s %c :%s", me.sid, (long long)ch->ts,
+			          ch->name, letters[i], masks);
 	}
 }
 
@@ -550,19 +551,19 @@ send_topic(struct link *l, const struct channel *ch)
 	if (ch->topic == NULL)
 		return;
 	if (l->dialect == DIALECT_HYBRID)
-		link_send(l, ":%s TBURST %lld %s %lld %s :%s", me.sid, (long long)ch->ts, ch->name,
-		          (long long)ch->topic_time, ch->topic_setter ? ch->topic_setter : me.name,
-		          ch->topic);
+		link_send(l, ":%s TBURST %lld %s %lld %s :%s", me.sid, (long long)ch->ts,
+		          ch->name, (long long)ch->topic_time,
+		          ch->topic_setter ? ch->topic_setter : me.name, ch->topic);
 	else if (l->caps & LCAP_TB)
-		link_send(l, ":%s TB %s %lld %s :%s", me.sid, ch->name, (long long)ch->topic_time,
+		link_send(l, ":%s TB %s %lld %s :%s", me.sid, ch->name,
+		          (long long)ch->topic_time,
 		          ch->topic_setter ? ch->topic_setter : me.name, ch->topic);
 }
 
 static void
 send_channels(struct link *l)
 {
-	strmap_foreach(&channels, slot)
-	{
+	strmap_foreach (&channels, slot) {
 		const struct channel *ch = slot->value;
 		send_channel_burst(l, ch);
 		send_bans(l, ch);
@@ -603,8 +604,25 @@ link_relay_server(const struct server *s)
 	LIST_FOREACH (l, &links, entry)
 		if (l->server != NULL && s->via != l->server)
 			link_send(l, ":%s SID %s %u %s %s:%s", s->uplink->sid, s->name,
-			          s->hopcount + 1, s->sid, l->dialect == DIALECT_HYBRID ? "+ " : "",
+			          s->hopcount + 1, s->sid,
+			          l->dialect == DIALECT_HYBRID ? "+ " : "",
 			          s->description ? s->description : "");
+}
+
+void
+link_relay_join(struct client *c, const struct channel *ch, int created)
+{
+	char modes[128];
+
+	if (!created) {
+		links_send(link_of_client(c), ":%s JOIN %lld %s +", c->uid, (long long)ch->ts,
+		           ch->name);
+		return;
+	}
+	/* A new channel travels as SJOIN: its TS, its modes and its creator's @. */
+	channel_mode_string(ch, 1, modes, sizeof(modes));
+	links_send(link_of_client(c), ":%s SJOIN %lld %s %s :@%s", c->server->sid,
+	           (long long)ch->ts, ch->name, modes, c->uid);
 }
 
 void

@@ -77,6 +77,8 @@ void links_send_channel(struct link *skip, const struct channel *ch, const char 
 
 /* A user (local, or new behind a link) is introduced to every other link. */
 void link_introduce(struct client *c);
+/* c joined ch (created: it made the channel, as its op): JOIN, or SJOIN, to links. */
+void link_relay_join(struct client *c, const struct channel *ch, int created);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */

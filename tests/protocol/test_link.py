@@ -143,3 +143,91 @@ def test_wrong_password_is_refused(make_server):
     bob = b.client().register("bob")
     alice.send("WHOIS bob")
     assert any(m.command == "401" for m in alice.collect_until("318"))
+
+
+def wait_member(observer, channel, nick, timeout=10):
+    """NAMES channel from observer until nick is listed (the link carried the join)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        observer.send("NAMES %s" % channel)
+        listed = " ".join(m.params[-1] for m in observer.collect_until("366") if m.command == "353")
+        if nick in listed.replace("@", " ").replace("+", " ").split():
+            return listed
+        time.sleep(0.05)
+    raise AssertionError("%s never seen in %s by %s" % (nick, channel, observer.nick))
+
+
+def join_both(alice, bob, channel):
+    """alice (on a) creates channel, bob (on b) joins it; both see both."""
+    alice.send("JOIN %s" % channel)
+    alice.expect("366")
+    wait_member(bob, channel, "alice")
+    bob.send("JOIN %s" % channel)
+    names = bob.collect_until("366")
+    listed = " ".join(m.params[-1] for m in names if m.command == "353")
+    assert "@alice" in listed and "bob" in listed, listed
+    joined = alice.expect("JOIN")
+    assert joined.source.startswith("bob!") and joined.params[0] == channel
+
+
+def test_channel_life_across_the_link(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    join_both(alice, bob, "#both")
+    alice.send("PRIVMSG #both :hi bob")
+    got = bob.expect("PRIVMSG")
+    assert got.source.startswith("alice!") and got.params == ["#both", "hi bob"]
+    bob.send("PRIVMSG #both :hi alice")
+    assert alice.expect("PRIVMSG").params == ["#both", "hi alice"]
+    alice.send("TOPIC #both :linked topic")
+    topic = bob.expect("TOPIC")
+    assert topic.source.startswith("alice!") and topic.params == ["#both", "linked topic"]
+    alice.send("MODE #both +v bob")
+    mode = bob.expect("MODE")
+    assert mode.source.startswith("alice!") and mode.params == ["#both", "+v", "bob"]
+    bob.send("PART #both :see you")
+    part = alice.expect("PART")
+    assert part.source.startswith("bob!") and part.params == ["#both", "see you"]
+    bob.send("JOIN #both")
+    alice.expect("JOIN")
+    alice.send("KICK #both bob :out")
+    kick = bob.expect("KICK")
+    assert kick.source.startswith("alice!") and kick.params == ["#both", "bob", "out"]
+
+
+def test_netsplit_quits_show_both_servers(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    join_both(alice, bob, "#split")
+    b.crash()
+    quit = alice.expect("QUIT")
+    assert quit.source.startswith("bob!") and quit.params == ["a.test b.test"]
+
+
+def test_burst_carries_channels_topics_and_bans(make_server):
+    port_a, port_b = free_port(), free_port()
+    a = make_server(link_sections("a.test", "1AA", port_a, "b.test", port_b,
+                                  LINK_PASS_AB, LINK_PASS_BA, False))
+    alice = a.client().register("alice")
+    alice.send("JOIN #old")
+    alice.expect("366")
+    alice.send("TOPIC #old :set before the link")
+    alice.expect("TOPIC")
+    alice.send("MODE #old +b *!*@banned.example")
+    alice.expect("MODE")
+    b = make_server(link_sections("b.test", "2BB", port_b, "a.test", port_a,
+                                  LINK_PASS_BA, LINK_PASS_AB, True))
+    bob = b.client().register("bob")
+    wait_visible(bob, "alice")
+    bob.send("JOIN #old")
+    lines = bob.collect_until("366")
+    assert [m.params[-1] for m in lines if m.command == "332"] == ["set before the link"]
+    listed = " ".join(m.params[-1] for m in lines if m.command == "353")
+    assert "@alice" in listed and "bob" in listed
+    bob.send("MODE #old +b")
+    bans = [m.params[2] for m in bob.collect_until("368") if m.command == "367"]
+    assert bans == ["*!*@banned.example"]
