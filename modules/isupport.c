@@ -5,9 +5,9 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
-#include "store/history.h"
-#include "state/monitor.h"
 #include "proto/send.h"
+#include "state/monitor.h"
+#include "store/history.h"
 
 #define TOKENS_PER_LINE 13
 #define MODES_PER_LINE 4

@@ -4,15 +4,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/login.h"
-#include "store/account.h"
-#include "state/client.h"
 #include "base/conf.h"
-#include "net/conn.h"
-#include "store/history.h"
 #include "modules/modules.h"
-#include "proto/send.h"
+#include "net/conn.h"
 #include "net/worker.h"
+#include "proto/login.h"
+#include "proto/send.h"
+#include "state/client.h"
+#include "store/account.h"
+#include "store/history.h"
 
 /* A password change: new credentials are made on the worker. */
 struct password_change {

@@ -1,9 +1,9 @@
 /* m_admin.c - ADMIN: who runs this server, from [admin]. */
-#include "state/client.h"
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/server.h"
 
 HANDLER(m_admin)

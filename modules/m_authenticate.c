@@ -1,12 +1,12 @@
 /* m_authenticate.c - AUTHENTICATE: SASL, before or after registration. */
-#include "proto/cap.h"
-#include "state/client.h"
-#include "state/local.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/cap.h"
 #include "proto/numeric.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
+#include "state/client.h"
+#include "state/local.h"
 
 HANDLER(m_authenticate)
 {

@@ -1,13 +1,13 @@
 /* m_away.c - AWAY: set or clear an away message. */
 #include <stdlib.h>
 
-#include "proto/cap.h"
-#include "state/client.h"
 #include "base/conf.h"
 #include "modules/modules.h"
-#include "proto/numeric.h"
+#include "proto/cap.h"
 #include "proto/link.h"
+#include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 
 /* away-notify: channel neighbours with the capability learn of it. */
 static void

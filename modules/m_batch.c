@@ -4,18 +4,18 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/cap.h"
 #include "base/casemap.h"
+#include "modules/modules.h"
+#include "proto/batch.h"
+#include "proto/cap.h"
+#include "proto/history_record.h"
+#include "proto/multiline.h"
+#include "proto/numeric.h"
+#include "proto/ratelimit.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "proto/history_record.h"
-#include "proto/ratelimit.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/multiline.h"
-#include "proto/send.h"
 #include "state/local.h"
-#include "proto/batch.h"
 #include "state/server.h"
 
 /* Everyone who should see it, by whether they speak multiline. */

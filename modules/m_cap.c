@@ -3,17 +3,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/cap.h"
-#include "state/client.h"
-#include "state/local.h"
 #include "base/conf.h"
-#include "net/conn.h"
-#include "state/metadata.h"
-#include "proto/metasync.h"
 #include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/cap.h"
+#include "proto/metasync.h"
 #include "proto/numeric.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
+#include "state/client.h"
+#include "state/local.h"
+#include "state/metadata.h"
 #include "state/server.h"
 
 struct capability {

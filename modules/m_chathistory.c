@@ -2,16 +2,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "state/channel.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/cap.h"
+#include "proto/history_replay.h"
+#include "proto/send.h"
+#include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
-#include "base/conf.h"
-#include "net/conn.h"
-#include "proto/history_replay.h"
 #include "store/history.h"
-#include "modules/modules.h"
-#include "proto/send.h"
 
 static const struct {
 	const char *name;

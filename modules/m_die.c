@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "state/client.h"
 #include "base/conf.h"
-#include "proto/control.h"
 #include "modules/modules.h"
+#include "proto/control.h"
 #include "proto/oper.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/server.h"
 
 HANDLER(m_die)

@@ -1,9 +1,9 @@
 /* m_dline.c - DLINE [minutes] <ip[/bits]|nick> :<reason>, and UNDLINE. */
-#include "state/client.h"
 #include "base/conf.h"
+#include "base/util.h"
 #include "modules/modules.h"
 #include "proto/oper.h"
-#include "base/util.h"
+#include "state/client.h"
 #include "store/xline.h"
 
 /* A nick stands for its IP address. */

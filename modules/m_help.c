@@ -4,11 +4,11 @@
 
 #include <stdio.h>
 
-#include "state/client.h"
-#include "proto/command.h"
 #include "modules/modules.h"
+#include "proto/command.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 
 struct help_entry {
 	const char *topic;

@@ -1,10 +1,10 @@
 /* m_info.c - INFO: about this software. */
 #include <time.h>
 
-#include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/server.h"
 
 static const char *const info_text[] = {

@@ -2,12 +2,12 @@
 #include "proto/cap.h"
 #include <stdlib.h>
 
+#include "modules/modules.h"
+#include "proto/link.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/link.h"
-#include "proto/send.h"
 
 /* check: may c invite target (from argv[0]) into ch (argv[1])?  Replies when not. */
 static int

@@ -1,10 +1,10 @@
 /* m_ison.c - ISON: which of these nicks are online. */
 #include <string.h>
 
-#include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 
 HANDLER(m_ison)
 {

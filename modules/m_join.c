@@ -3,19 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
+#include "base/stats.h"
+#include "modules/modules.h"
 #include "proto/cap.h"
+#include "proto/history_record.h"
+#include "proto/link.h"
+#include "proto/metasync.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "state/server.h"
 #include "state/local.h"
-#include "base/conf.h"
-#include "proto/history_record.h"
-#include "proto/metasync.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/link.h"
-#include "proto/send.h"
-#include "base/stats.h"
+#include "state/server.h"
 
 /* The checks of an existing channel, in the order users expect. */
 static int

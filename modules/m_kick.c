@@ -1,15 +1,15 @@
 /* m_kick.c - KICK: a channel operator removes members. */
+#include "base/conf.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/conf.h"
 #include <stdio.h>
 
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/link.h"
-#include "proto/send.h"
 #include "base/stats.h"
+#include "modules/modules.h"
+#include "proto/link.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 void
 kick_proceed(const struct source *src, struct channel *ch, struct client *victim,

@@ -1,16 +1,16 @@
 /* m_kill.c - KILL: an operator disconnects a user. */
 #include <stdio.h>
 
-#include "state/client.h"
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/exit.h"
+#include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
-#include "proto/link.h"
 #include "proto/send.h"
-#include "state/server.h"
 #include "proto/snomask.h"
+#include "state/client.h"
+#include "state/server.h"
 
 /* check: may local c kill target?  The victim, or NULL once c has been told why not. */
 static struct client *

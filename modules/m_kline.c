@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state/client.h"
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "store/xline.h"
 
 /* A nick stands for "*@its host"; a bare host for "*@host". */

@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/channel.h"
-#include "state/client.h"
 #include "base/match.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/channel.h"
+#include "state/client.h"
 
 struct list_filter {
 	long min_users, max_users;     /* U: >n <n */

@@ -1,10 +1,10 @@
 /* m_lusers.c - LUSERS: user, operator, channel and server counts. */
-#include "state/channel.h"
-#include "state/client.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/channel.h"
+#include "state/client.h"
 #include "state/server.h"
 
 void

@@ -5,15 +5,15 @@
 #include <time.h>
 
 #include "base/casemap.h"
-#include "state/channel.h"
+#include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/cap.h"
+#include "proto/send.h"
+#include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
-#include "net/conn.h"
-#include "store/history_query.h"
-#include "modules/modules.h"
-#include "proto/send.h"
 #include "state/server.h"
+#include "store/history_query.h"
 #include "store/store.h"
 
 /* The stored marker in ms, or -1. */

@@ -4,20 +4,20 @@
 #include <strings.h>
 
 #include "base/casemap.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/batch.h"
+#include "proto/metasync.h"
+#include "proto/numeric.h"
+#include "proto/ratelimit.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "proto/ratelimit.h"
 #include "state/local.h"
-#include "base/conf.h"
-#include "net/conn.h"
 #include "state/metadata.h"
-#include "store/metastore.h"
-#include "proto/metasync.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/batch.h"
-#include "proto/send.h"
 #include "state/server.h"
+#include "store/metastore.h"
 
 /* The object a target names. */
 struct meta_target {

@@ -3,19 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/channel.h"
-#include "proto/cap.h"
-#include "state/client.h"
-#include "state/server.h"
-#include "state/cloak.h"
 #include "base/conf.h"
 #include "base/match.h"
 #include "modules/modules.h"
+#include "proto/cap.h"
+#include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
-#include "proto/link.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/cloak.h"
+#include "state/server.h"
 
 #define MODES_PER_LINE 4
 #define KEYLEN 23 /* a key is one word without commas or colons, at most 23 bytes */

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state/client.h"
 #include "base/conf.h"
-#include "proto/metasync.h"
 #include "modules/modules.h"
-#include "state/monitor.h"
+#include "proto/metasync.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
+#include "state/monitor.h"
 
 /* Batches nicks into as few 730/731/732 lines as fit. */
 struct nick_batch {

@@ -3,14 +3,14 @@
 
 #include <stdio.h>
 
-#include "state/channel.h"
-#include "proto/cap.h"
-#include "state/client.h"
-#include "state/local.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/cap.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/local.h"
 #include "state/server.h"
 
 static char

@@ -4,23 +4,23 @@
 
 #include <stdio.h>
 
-#include "store/account.h"
 #include "base/casemap.h"
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/exit.h"
+#include "proto/history_record.h"
+#include "proto/link.h"
+#include "proto/monitor_notify.h"
+#include "proto/numeric.h"
+#include "proto/ratelimit.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "state/server.h"
-#include "proto/ratelimit.h"
 #include "state/local.h"
-#include "base/conf.h"
-#include "net/conn.h"
-#include "proto/history_record.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/monitor_notify.h"
-#include "proto/exit.h"
-#include "proto/link.h"
-#include "proto/send.h"
+#include "state/server.h"
 #include "state/whowas.h"
+#include "store/account.h"
 
 /* check: a nick anyone may take: given, valid, and free (or c's own). */
 static int

@@ -4,18 +4,18 @@
 #include <string.h>
 #include <strings.h>
 
-#include "state/client.h"
-#include "state/local.h"
 #include "base/conf.h"
-#include "net/conn.h"
 #include "base/match.h"
+#include "base/passwd.h"
 #include "modules/modules.h"
+#include "net/conn.h"
+#include "net/worker.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
-#include "base/passwd.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
-#include "net/worker.h"
+#include "state/client.h"
+#include "state/local.h"
 
 /* A password check in flight: it names its client by UID. */
 struct oper_check {

@@ -1,16 +1,16 @@
 /* m_part.c - PART: leave channels, with an optional reason. */
+#include "base/conf.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/conf.h"
 #include <stdio.h>
 
-#include "proto/history_record.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/link.h"
-#include "proto/send.h"
 #include "base/stats.h"
+#include "modules/modules.h"
+#include "proto/history_record.h"
+#include "proto/link.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 
 void
 part_proceed(struct client *c, struct channel *ch, const char *reason)

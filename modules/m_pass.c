@@ -1,12 +1,12 @@
 /* m_pass.c - PASS: the connection password, checked at registration. */
 #include <stdlib.h>
 
-#include "state/client.h"
-#include "state/local.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
+#include "state/local.h"
 
 HANDLER(m_pass)
 {

@@ -1,9 +1,9 @@
 /* m_ping.c - PING and PONG: liveness in both directions. */
-#include "state/client.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/server.h"
 
 HANDLER(m_ping)

@@ -1,18 +1,18 @@
 /* m_privmsg.c - PRIVMSG and NOTICE to users, channels and @#channels. */
 #include <string.h>
 
+#include "base/conf.h"
+#include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/cap.h"
+#include "proto/history_record.h"
+#include "proto/link.h"
+#include "proto/numeric.h"
+#include "proto/ratelimit.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
-#include "proto/ratelimit.h"
 #include "state/local.h"
-#include "base/conf.h"
-#include "net/conn.h"
-#include "proto/history_record.h"
-#include "proto/cap.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/link.h"
-#include "proto/send.h"
 
 static unsigned
 status_prefix(const char **target)

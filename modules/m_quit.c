@@ -1,11 +1,11 @@
 /* m_quit.c - QUIT: leave with a reason, shown as "Quit: reason". */
 #include <stdio.h>
 
-#include "state/client.h"
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/exit.h"
 #include "proto/link.h"
+#include "state/client.h"
 
 void
 quit_proceed(struct client *c, const char *reason)

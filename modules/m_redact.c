@@ -3,13 +3,13 @@
 #include <stdlib.h>
 
 #include "base/conf.h"
+#include "modules/modules.h"
 #include "proto/cap.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
 #include "store/history.h"
-#include "modules/modules.h"
 
 /* A REDACT waiting for the history lane's look at the line. */
 struct redact_request {

@@ -10,17 +10,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proto/login.h"
-#include "store/account.h"
-#include "state/client.h"
-#include "state/local.h"
 #include "base/conf.h"
-#include "net/conn.h"
 #include "base/log.h"
 #include "modules/modules.h"
-#include "proto/send.h"
-#include "state/server.h"
+#include "net/conn.h"
 #include "net/worker.h"
+#include "proto/login.h"
+#include "proto/send.h"
+#include "state/client.h"
+#include "state/local.h"
+#include "state/server.h"
+#include "store/account.h"
 
 extern char **environ;
 

@@ -1,12 +1,12 @@
 /* m_rehash.c - REHASH: reload the configuration, TLS and MOTD. */
-#include "state/client.h"
 #include "base/conf.h"
-#include "proto/control.h"
 #include "modules/modules.h"
+#include "proto/control.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
+#include "state/client.h"
 
 HANDLER(m_rehash)
 {

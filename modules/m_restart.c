@@ -1,11 +1,11 @@
 /* m_restart.c - RESTART: re-exec the server (operator, confirmed). */
 #include <stdio.h>
 
-#include "state/client.h"
 #include "base/conf.h"
-#include "proto/control.h"
 #include "modules/modules.h"
+#include "proto/control.h"
 #include "proto/oper.h"
+#include "state/client.h"
 
 HANDLER(m_restart)
 {

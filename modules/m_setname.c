@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/cap.h"
-#include "state/client.h"
 #include "modules/modules.h"
+#include "proto/cap.h"
 #include "proto/send.h"
+#include "state/client.h"
 
 /* check: a realname local c may take; FAIL and 0 when not. */
 static int

@@ -1,10 +1,10 @@
 /* m_time.c - TIME: the server's clock. */
 #include <time.h>
 
-#include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/server.h"
 
 HANDLER(m_time)

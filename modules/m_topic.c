@@ -2,15 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/conf.h"
 #include <stdio.h>
 
 #include "modules/modules.h"
-#include "proto/numeric.h"
 #include "proto/link.h"
+#include "proto/numeric.h"
 #include "proto/send.h"
 
 void

@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/client.h"
-#include "state/local.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
+#include "state/local.h"
 
 /* Keep the characters a username may hold; '~' marks it unverified. */
 static void

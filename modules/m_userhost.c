@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 
 #define USERHOST_MAX 5
 

@@ -1,8 +1,8 @@
 /* m_version.c - VERSION: the software and its ISUPPORT tokens. */
-#include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/server.h"
 
 HANDLER(m_version)

@@ -1,10 +1,10 @@
 /* m_wallops.c - WALLOPS: an operator's message to every +w user. */
-#include "state/client.h"
 #include "base/conf.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/oper.h"
 #include "proto/send.h"
+#include "state/client.h"
 
 HANDLER(m_wallops)
 {

@@ -2,15 +2,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state/channel.h"
-#include "proto/cap.h"
-#include "state/client.h"
-#include "state/local.h"
-#include "net/conn.h"
 #include "base/match.h"
 #include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/cap.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/local.h"
 #include "state/server.h"
 
 /* A WHO request: the classic form, or WHOX fields ("%tcuihsnfdlaor,token"). */

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "modules/modules.h"
+#include "net/conn.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
-#include "net/conn.h"
-#include "modules/modules.h"
-#include "proto/numeric.h"
-#include "proto/send.h"
 #include "state/server.h"
 
 static void

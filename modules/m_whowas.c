@@ -1,10 +1,10 @@
 /* m_whowas.c - WHOWAS: who used a nick before, newest first. */
 #include <string.h>
 
-#include "state/client.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "state/client.h"
 #include "state/whowas.h"
 
 static void

@@ -3,12 +3,12 @@
 #include <stdio.h>
 
 #include "base/bounds.h"
-#include "state/client.h"
-#include "state/server.h"
-#include "proto/history_record.h"
 #include "modules/modules.h"
+#include "proto/history_record.h"
 #include "proto/link.h"
 #include "proto/send.h"
+#include "state/client.h"
+#include "state/server.h"
 
 struct outmsg *
 source_msg(const struct source *src, const char *fmt, ...)

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state/client.h"
 #include "base/conf.h"
-#include "net/conn.h"
 #include "modules/modules.h"
+#include "net/conn.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
+#include "state/client.h"
 #include "store/xline.h"
 
 /* Disconnect every local user the ban matches; returns how many. */

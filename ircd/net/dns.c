@@ -7,11 +7,11 @@
 #include <sys/queue.h>
 
 #include "base/conf.h"
-#include "net/dns.h"
 #include "base/hash.h"
 #include "base/log.h"
-#include "net/reactor.h"
 #include "base/util.h"
+#include "net/dns.h"
+#include "net/reactor.h"
 
 #define MAX_SOCKETS 16
 #define NEGATIVE_TTL 300 /* seconds a "no name" answer is remembered */

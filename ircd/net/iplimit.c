@@ -3,8 +3,8 @@
 
 #include "base/conf.h"
 #include "base/hash.h"
-#include "net/iplimit.h"
 #include "base/util.h"
+#include "net/iplimit.h"
 
 struct ip_entry {
 	char ip[46]; /* the key */

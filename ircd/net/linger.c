@@ -5,9 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "net/linger.h"
 #include "net/reactor.h"
-#include "base/util.h"
 
 #define LINGER_SECONDS 2.0
 #define LINGER_MAX 4096 /* beyond this many, close at once */

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "base/conf.h"
-#include "net/conn.h"
-#include "net/listener.h"
 #include "base/log.h"
-#include "net/reactor.h"
 #include "base/stats.h"
 #include "base/util.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "net/reactor.h"
 
 struct listener {
 	struct rio io;

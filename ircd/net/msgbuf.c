@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/msgbuf.h"
 #include "base/util.h"
+#include "net/msgbuf.h"
 
 /* Private buffers start big enough for a typical burst of replies. */
 #define PRIVATE_MIN 1024

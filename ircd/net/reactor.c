@@ -3,8 +3,8 @@
 #include <stddef.h>
 
 #include "base/log.h"
-#include "net/reactor.h"
 #include "base/util.h"
+#include "net/reactor.h"
 
 #define MAX_SIGNALS 8
 

@@ -9,8 +9,8 @@
 
 #include "base/conf.h"
 #include "base/log.h"
-#include "net/tls.h"
 #include "base/util.h"
+#include "net/tls.h"
 
 #define TLS_RECORD 16384
 

@@ -2,8 +2,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "net/reactor.h"
 #include "base/util.h"
+#include "net/reactor.h"
 #include "net/worker.h"
 
 struct job {

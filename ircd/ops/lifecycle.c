@@ -1,27 +1,27 @@
 /* lifecycle.c - rehash, shutdown and restart. */
 #include <stdio.h>
 
-#include "state/cloak.h"
 #include "base/conf.h"
 #include "net/conn.h"
 #include "net/dns.h"
+#include "net/listener.h"
 #include "ops/lifecycle.h"
 #include "proto/control.h"
-#include "store/history.h"
-#include "net/listener.h"
 #include "proto/oper.h"
 #include "proto/send.h"
 #include "state/client.h"
+#include "state/cloak.h"
+#include "store/history.h"
 #include <string.h>
 #include "base/log.h"
-#include "ops/metrics.h"
-#include "net/reactor.h"
-#include "state/server.h"
-#include "store/store.h"
-#include "net/tls.h"
-#include "state/whowas.h"
-#include "net/worker.h"
 #include "modules/modules.h"
+#include "net/reactor.h"
+#include "net/tls.h"
+#include "net/worker.h"
+#include "ops/metrics.h"
+#include "state/server.h"
+#include "state/whowas.h"
+#include "store/store.h"
 
 static int restart_requested;
 

@@ -10,18 +10,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "state/channel.h"
-#include "state/client.h"
 #include "base/conf.h"
+#include "base/log.h"
+#include "base/stats.h"
+#include "base/util.h"
 #include "net/conn.h"
 #include "net/dns.h"
-#include "base/log.h"
-#include "ops/metrics.h"
 #include "net/reactor.h"
-#include "state/server.h"
-#include "base/stats.h"
 #include "net/tls.h"
-#include "base/util.h"
+#include "ops/metrics.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/server.h"
 
 #define REQUEST_MAX 4096
 #define SCRAPERS_MAX 16

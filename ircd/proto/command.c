@@ -6,18 +6,18 @@
 #include <strings.h>
 
 #include "base/casemap.h"
-#include "state/client.h"
-#include "proto/command.h"
 #include "base/conf.h"
+#include "base/log.h"
+#include "base/stats.h"
 #include "net/conn.h"
 #include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/command.h"
 #include "proto/multiline.h"
-#include "state/local.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
-#include "base/stats.h"
-#include "base/log.h"
+#include "state/client.h"
+#include "state/local.h"
 #include "state/server.h"
 
 static struct command *commands;

@@ -1,15 +1,15 @@
 /* exit.c - the one path by which a client record ends. */
 
-#include "state/channel.h"
-#include "state/client.h"
-#include "state/local.h"
-#include "proto/history_record.h"
-#include "proto/exit.h"
 #include "base/log.h"
 #include "net/conn.h"
+#include "proto/exit.h"
+#include "proto/history_record.h"
 #include "proto/monitor_notify.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/local.h"
 #include "state/whowas.h"
 
 void

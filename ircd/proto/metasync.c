@@ -1,19 +1,19 @@
 /* metasync.c - metadata notifications and synchronization batches. */
 #include <string.h>
 
+#include "base/util.h"
+#include "net/conn.h"
+#include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/metasync.h"
+#include "proto/numeric.h"
+#include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
-#include "net/conn.h"
 #include "state/metadata.h"
-#include "proto/metasync.h"
 #include "state/monitor.h"
-#include "proto/numeric.h"
-#include "proto/batch.h"
-#include "proto/send.h"
 #include "state/server.h"
-#include "base/util.h"
 
 int
 metadata_aware(const struct client *c)

@@ -2,14 +2,14 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "state/client.h"
 #include "base/conf.h"
-#include "proto/numeric.h"
 #include "net/conn.h"
+#include "proto/numeric.h"
 #include "proto/oper.h"
 #include "proto/parse.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
+#include "state/client.h"
 #include "state/local.h"
 #include "state/server.h"
 

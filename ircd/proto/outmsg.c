@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/util.h"
 #include "proto/outmsg.h"
 #include "state/server.h"
-#include "base/util.h"
 
 static uint64_t msgid_counter;
 

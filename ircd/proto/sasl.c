@@ -9,17 +9,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/login.h"
-#include "store/account.h"
-#include "state/client.h"
-#include "state/local.h"
-#include "net/conn.h"
-#include "proto/numeric.h"
 #include "base/passwd.h"
+#include "base/util.h"
+#include "net/conn.h"
+#include "net/worker.h"
+#include "proto/login.h"
+#include "proto/numeric.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
-#include "base/util.h"
-#include "net/worker.h"
+#include "state/client.h"
+#include "state/local.h"
+#include "store/account.h"
 
 #define CHUNK 400         /* AUTHENTICATE carries at most this much at once */
 #define SASL_BUF_MAX 8192 /* a whole client response, base64 */

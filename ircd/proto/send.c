@@ -4,18 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/channel.h"
-#include "proto/cap.h"
-#include "state/client.h"
-#include "net/conn.h"
 #include "base/bounds.h"
+#include "base/stats.h"
+#include "net/conn.h"
 #include "net/line.h"
 #include "proto/batch.h"
+#include "proto/cap.h"
 #include "proto/monitor_notify.h"
-#include "state/local.h"
 #include "proto/send.h"
+#include "state/channel.h"
+#include "state/client.h"
+#include "state/local.h"
 #include "state/server.h"
-#include "base/stats.h"
 
 static const struct link_ops *links;
 

@@ -2,9 +2,9 @@
 #ifndef EVIRCD_SEND_H
 #define EVIRCD_SEND_H
 
+#include "base/util.h"
 #include "net/msgbuf.h"
 #include "proto/outmsg.h"
-#include "base/util.h"
 
 struct client;
 struct channel;

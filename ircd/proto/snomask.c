@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state/client.h"
-#include "state/local.h"
 #include "base/hash.h"
 #include "proto/send.h"
-#include "state/server.h"
 #include "proto/snomask.h"
+#include "state/client.h"
+#include "state/local.h"
+#include "state/server.h"
 
 static const struct {
 	char letter;

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "base/casemap.h"
-#include "state/channel.h"
-#include "state/client.h"
 #include "base/match.h"
 #include "base/util.h"
+#include "state/channel.h"
+#include "state/client.h"
 
 struct strmap channels;
 uint32_t ban_serial_global = 1;

@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/casemap.h"
+#include "base/util.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
-#include "base/casemap.h"
 #include "state/monitor.h"
 #include "state/server.h"
-#include "base/util.h"
 
 struct strmap clients_by_nick;
 struct strmap clients_by_uid;

@@ -6,9 +6,9 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "base/bounds.h"
 #include "base/hash.h"
 #include "state/metadata.h"
-#include "base/bounds.h"
 
 struct conn;
 struct local;

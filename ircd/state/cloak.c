@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state/cloak.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "state/cloak.h"
 
 #define KEY_MAX 128
 

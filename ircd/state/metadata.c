@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state/metadata.h"
 #include "base/util.h"
+#include "state/metadata.h"
 
 int
 metadata_key_valid(const char *key)

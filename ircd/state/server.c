@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/util.h"
 
 struct server me;
 struct strmap servers_by_name;

@@ -5,8 +5,8 @@
 #include <sys/queue.h>
 #include <time.h>
 
-#include "base/hash.h"
 #include "base/bounds.h"
+#include "base/hash.h"
 
 struct client;
 struct link;

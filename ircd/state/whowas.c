@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "base/casemap.h"
+#include "base/util.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/util.h"
 #include "state/whowas.h"
 
 static struct whowas *ring;

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/account.h"
 #include "base/casemap.h"
-#include "state/client.h"
 #include "base/log.h"
 #include "base/passwd.h"
-#include "store/store.h"
 #include "base/util.h"
+#include "state/client.h"
+#include "store/account.h"
+#include "store/store.h"
 
 size_t
 b64_encode(const unsigned char *in, size_t len, char *out, size_t size)

@@ -2,11 +2,11 @@
 #include <sqlite3.h>
 #include <string.h>
 
-#include "store/account.h"
 #include "base/casemap.h"
-#include "state/client.h"
 #include "base/log.h"
+#include "state/client.h"
 #include "state/metadata.h"
+#include "store/account.h"
 #include "store/metastore.h"
 #include "store/store.h"
 

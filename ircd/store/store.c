@@ -8,10 +8,10 @@
 
 #include <stdio.h>
 
-#include "state/client.h"
 #include "base/log.h"
-#include "store/store.h"
 #include "base/util.h"
+#include "state/client.h"
+#include "store/store.h"
 
 #define SCHEMA_VERSION 7
 

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "base/casemap.h"
-#include "state/client.h"
 #include "base/log.h"
 #include "base/match.h"
-#include "store/store.h"
 #include "base/util.h"
+#include "state/client.h"
+#include "store/store.h"
 #include "store/xline.h"
 
 static struct xline_list klines = TAILQ_HEAD_INITIALIZER(klines);

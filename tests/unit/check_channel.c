@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/util.h"
 
 static struct client *
 mkclient(const char *nick, const char *user)

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/util.h"
 
 static struct server *
 mkserver(struct server *uplink, const char *name, const char *sid)

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "state/client.h"
 #include "state/server.h"
-#include "base/util.h"
 #include "state/whowas.h"
 
 static struct server srv = {.name = "irc.test", .sid = "0TS"};
