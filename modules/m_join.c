@@ -10,6 +10,7 @@
 #include "proto/history_record.h"
 #include "proto/link.h"
 #include "proto/metasync.h"
+#include "proto/netsplit.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "state/channel.h"
@@ -65,8 +66,11 @@ join_proceed_announce(struct client *c, struct channel *ch)
 	    msg_from(c, "JOIN %s %s :%s", ch->name, c->account ? c->account : "*",
 	             c->realname ? c->realname : "");
 
-	send_channel_filtered(ch, NULL, plain, 0, 0, CAP_EXTENDED_JOIN);
-	send_channel_filtered(ch, NULL, ext, 0, CAP_EXTENDED_JOIN, 0);
+	/* A user back from a netsplit joins inside the relink's netjoin batch. */
+	if (!netjoin_announce(c, ch, plain, ext)) {
+		send_channel_filtered(ch, NULL, plain, 0, 0, CAP_EXTENDED_JOIN);
+		send_channel_filtered(ch, NULL, ext, 0, CAP_EXTENDED_JOIN, 0);
+	}
 	history_record_channel(ch, c, "JOIN", plain);
 	msg_release(plain);
 	msg_release(ext);

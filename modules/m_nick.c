@@ -12,6 +12,7 @@
 #include "proto/history_record.h"
 #include "proto/link.h"
 #include "proto/monitor_notify.h"
+#include "proto/netsplit.h"
 #include "proto/numeric.h"
 #include "proto/ratelimit.h"
 #include "proto/send.h"
@@ -39,6 +40,12 @@ nick_check(struct client *c, const char *nick)
 	holder = client_find_nick(nick);
 	if (holder != NULL && holder != c) {
 		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", param_word(nick));
+		return 0;
+	}
+	/* A user split away may come back to it (hybrid and solanum answer so too). */
+	if (holder == NULL && netsplit_nick_held(nick)) {
+		reply(c, ERR_UNAVAILRESOURCE, "%s :Nick/channel is temporarily unavailable",
+		      param_word(nick));
 		return 0;
 	}
 	return 1;

@@ -17,6 +17,7 @@
 #include "proto/exit.h"
 #include "proto/link.h"
 #include "proto/monitor_notify.h"
+#include "proto/netsplit.h"
 #include "proto/snomask.h"
 #include "state/client.h"
 #include "state/server.h"
@@ -119,6 +120,7 @@ introduce(struct source *src, struct client_intro *in, uint32_t modes)
 		kill_back(src, in->uid, "UID in use");
 		return;
 	}
+	netsplit_user_back(c);
 	monitor_signon(c);
 	link_introduce(c);
 }

@@ -12,22 +12,24 @@
 #include "state/local.h"
 #include "state/whowas.h"
 
-void
-client_exit(struct client *c, const char *reason)
+/* What a registered user leaves behind once its QUIT went out: history, whowas, monitors. */
+static void
+exit_record(struct client *c, const char *reason, struct outmsg *quit)
 {
-	if (c->registered) {
-		struct outmsg *mb = msg_from(c, "QUIT :%s", reason);
-		struct membership *m;
-		send_common(c, mb, 0);
-		LIST_FOREACH (m, &c->channels, client_link)
-			history_record_channel(m->channel, c, "QUIT", mb);
-		msg_release(mb);
-		whowas_add(c);
-		monitor_signoff(c, c->nick);
-		if (c->local != NULL)
-			snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]",
-			             c->nick, c->user, c->realhost, reason, c->ip);
-	}
+	struct membership *m;
+
+	LIST_FOREACH (m, &c->channels, client_link)
+		history_record_channel(m->channel, c, "QUIT", quit);
+	whowas_add(c);
+	monitor_signoff(c, c->nick);
+	if (c->local != NULL)
+		snomask_send(SNO_CONNECT, "Client exiting: %s (%s@%s) [%s] [%s]", c->nick,
+		             c->user, c->realhost, reason, c->ip);
+}
+
+static void
+exit_free(struct client *c, const char *reason)
+{
 	if (c->local != NULL)
 		log_msg(c->registered ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG,
 		        "exit: %s!%s@%s [%s]: %s", client_name(c), c->user, c->realhost, c->ip,
@@ -35,6 +37,26 @@ client_exit(struct client *c, const char *reason)
 	if (c->snomask != 0)
 		snomask_set(c, 0);
 	client_free(c);
+}
+
+void
+client_exit(struct client *c, const char *reason)
+{
+	if (c->registered) {
+		struct outmsg *mb = msg_from(c, "QUIT :%s", reason);
+		send_common(c, mb, 0);
+		exit_record(c, reason, mb);
+		msg_release(mb);
+	}
+	exit_free(c, reason);
+}
+
+void
+client_exit_sent(struct client *c, const char *reason, struct outmsg *quit)
+{
+	if (c->registered)
+		exit_record(c, reason, quit);
+	exit_free(c, reason);
 }
 
 void

@@ -3,9 +3,15 @@
 #define EVIRCD_EXIT_H
 
 struct client;
+struct outmsg;
 
 /* The end of a record: QUIT to those sharing a channel, whowas, history; c is freed. */
 void client_exit(struct client *c, const char *reason);
+/*
+ * The same when the QUIT (quit, its message) was already sent to those
+ * sharing a channel, as a netsplit sends it: the rest of client_exit.
+ */
+void client_exit_sent(struct client *c, const char *reason, struct outmsg *quit);
 /*
  * c is to go (QUIT, KILL, a link's word): a local client's connection
  * closes, and its session calls client_exit at the end of the tick; a

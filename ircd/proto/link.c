@@ -16,6 +16,7 @@
 #include "proto/command.h"
 #include "proto/exit.h"
 #include "proto/link.h"
+#include "proto/netsplit.h"
 #include "proto/parse.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
@@ -140,24 +141,16 @@ link_drop(struct link *l, const char *reason)
 	conn_close(l->conn, reason);
 }
 
-/* A user behind a split server leaves: "near far", as every ircd shows it. */
-static void
-split_visit(struct client *c, void *arg)
-{
-	client_exit(c, arg);
-}
-
+/* Every user behind s leaves with "near far", as every ircd shows it (proto/netsplit.c). */
 void
 link_split(struct server *s, const char *reason)
 {
-	char quit[2 * SERVLEN + 2];
 	const char *near = s->uplink != NULL ? s->uplink->name : me.name;
 
-	snprintf(quit, sizeof(quit), "%s %s", near, s->name);
 	snomask_send(SNO_LINK, "Server %s split from %s (%s): %u users", s->name, near, reason,
 	             s->users);
 	log_info("link: %s split from %s: %s", s->name, near, reason);
-	server_split(s, split_visit, quit);
+	netsplit_run(s, near);
 }
 
 /* ---- Dialling and redialling. */
@@ -590,6 +583,7 @@ link_burst_done(struct link *l)
 		return;
 	l->state = LINK_ACTIVE;
 	l->server->eob = 1;
+	netjoin_end(l);
 	snomask_send(SNO_LINK, "End of burst from %s (%llu ms, %u users)", l->name,
 	             (unsigned long long)(now_ms - l->burst_started_ms), l->server->users);
 	log_info("link: %s synchronised in %llu ms", l->name,
@@ -721,6 +715,7 @@ link_exit(struct conn *cn)
 	struct server *s = l->server;
 
 	LIST_REMOVE(l, entry);
+	netjoin_end(l);
 	if (s != NULL) {
 		/* The rest of the network hears it as a SQUIT of the peer. */
 		links_send(l, ":%s SQUIT %s :%s", me.sid, s->sid, cn->close_reason);
@@ -748,5 +743,6 @@ void
 link_init(void)
 {
 	conn_set_hooks(CONN_KIND_SERVER, &hooks);
+	netsplit_init();
 	rtimer_start(&autoconnect_timer, 1.0, 1.0, autoconnect_tick);
 }

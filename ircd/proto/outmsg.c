@@ -208,6 +208,25 @@ outmsg_set_batch(struct outmsg *om, const char *ref)
 	om->available |= TAG_BATCH;
 }
 
+struct outmsg *
+outmsg_batched(const struct outmsg *om, const char *ref)
+{
+	struct outmsg *b = outmsg_new();
+
+	b->available = om->available;
+	b->when = om->when;
+	b->serial = om->serial;
+	memcpy(b->time, om->time, sizeof(b->time));
+	memcpy(b->msgid, om->msgid, sizeof(b->msgid));
+	b->account = om->account != NULL ? xstrdup(om->account) : NULL;
+	b->client_tags = om->client_tags != NULL ? xstrdup(om->client_tags) : NULL;
+	b->body_len = om->body_len;
+	memcpy(b->body, om->body, om->body_len);
+	b->body[b->body_len] = '\0';
+	outmsg_set_batch(b, ref);
+	return b;
+}
+
 struct msgbuf *
 outmsg_flavour(struct outmsg *om, unsigned tags)
 {

@@ -45,6 +45,11 @@ void outmsg_free(struct outmsg *om);
 struct msgbuf *outmsg_flavour(struct outmsg *om, unsigned tags);
 /* Make the line part of batch ref (every recipient gets the batch tag). */
 void outmsg_set_batch(struct outmsg *om, const char *ref);
+/*
+ * A copy of om (body, time, msgid, account, client tags) in batch ref: the
+ * same message for recipients inside the batch, om stays for the others.
+ */
+struct outmsg *outmsg_batched(const struct outmsg *om, const char *ref);
 /* Give it a time (now) and a fresh msgid. */
 void outmsg_stamp(struct outmsg *om);
 /* The msgid, formatted on first use (history and echo need it too). */
