@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/conf.h"
 #include "base/log.h"
@@ -141,16 +142,31 @@ link_drop(struct link *l, const char *reason)
 	conn_close(l->conn, reason);
 }
 
+static uint64_t
+monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* Every user behind s leaves with "near far", as every ircd shows it (proto/netsplit.c). */
 void
 link_split(struct server *s, const char *reason)
 {
 	const char *near = s->uplink != NULL ? s->uplink->name : me.name;
+	char name[SERVLEN + 1];
+	unsigned users = s->users;
+	uint64_t start = monotonic_us();
 
+	str_copy(name, s->name, sizeof(name));
 	snomask_send(SNO_LINK, "Server %s split from %s (%s): %u users", s->name, near, reason,
 	             s->users);
-	log_info("link: %s split from %s: %s", s->name, near, reason);
 	netsplit_run(s, near);
+	/* The time is that of the cleanup and every local QUIT queued (doc/performance.md). */
+	log_info("link: %s split from %s: %s (%u users, %llu us)", name, near, reason, users,
+	         (unsigned long long)(monotonic_us() - start));
 }
 
 /* ---- Dialling and redialling. */
