@@ -183,6 +183,7 @@ SERVER_HANDLER(ms_euid)
 SERVER_HANDLER(ms_eob)
 {
 	src->server->eob = 1;
+	netjoin_end(src->server);
 	if (src->server == src->link)
 		link_burst_done(src->link->link);
 	links_send(src->link->link, ":%s EOB", src->server->sid);

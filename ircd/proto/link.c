@@ -601,7 +601,7 @@ link_burst_done(struct link *l)
 		return;
 	l->state = LINK_ACTIVE;
 	l->server->eob = 1;
-	netjoin_end(l);
+	netjoin_end(l->server);
 	snomask_send(SNO_LINK, "End of burst from %s (%llu ms, %u users)", l->name,
 	             (unsigned long long)(now_ms - l->burst_started_ms), l->server->users);
 	log_info("link: %s synchronised in %llu ms", l->name,
@@ -733,7 +733,6 @@ link_exit(struct conn *cn)
 	struct server *s = l->server;
 
 	LIST_REMOVE(l, entry);
-	netjoin_end(l);
 	if (s != NULL) {
 		/* The rest of the network hears it as a SQUIT of the peer. */
 		links_send(l, ":%s SQUIT %s :%s", me.sid, s->sid, cn->close_reason);

@@ -14,7 +14,6 @@
 #include "proto/batch.h"
 #include "proto/cap.h"
 #include "proto/exit.h"
-#include "proto/link.h"
 #include "proto/netsplit.h"
 #include "proto/outmsg.h"
 #include "proto/send.h"
@@ -61,11 +60,14 @@ holds_expire(void)
 		hold_free(h);
 }
 
+static void netjoins_expire(void);
+
 static void
 hold_tick(struct rtimer *t)
 {
 	(void)t;
 	holds_expire();
+	netjoins_expire();
 }
 
 static void
@@ -114,14 +116,21 @@ netsplit_init(void)
 	rtimer_start(&hold_timer, 1.0, 1.0, hold_tick);
 }
 
-/* ---- netjoin: one batch per link's burst, opened to each recipient at its first JOIN. */
+/*
+ * ---- netjoin: one batch per joining server (a direct link's peer while it
+ * bursts, or a server new behind a link until its EOB), opened to each
+ * recipient at its first JOIN from it, closed at the end of that burst.
+ */
+
+#define NETJOIN_SECONDS 30 /* a burst with no end (no EOB) is over by then */
 
 struct uid_entry {
 	char uid[UIDLEN + 1];
 };
 
 struct netjoin {
-	struct link *link;
+	struct server *server; /* the server joining */
+	time_t started;
 	char ref[REF_MAX];
 	struct outmsg *open;  /* "BATCH +ref netjoin near far", built once */
 	struct strmap back;   /* the UIDs of the users back in this burst */
@@ -132,25 +141,47 @@ struct netjoin {
 static LIST_HEAD(, netjoin) netjoins = LIST_HEAD_INITIALIZER(netjoins);
 
 static struct netjoin *
-netjoin_of(struct link *l, int create)
+netjoin_of(const struct server *s)
 {
-	char params[2 * SERVLEN + 2];
 	struct netjoin *nj;
 
 	LIST_FOREACH (nj, &netjoins, entry)
-		if (nj->link == l)
+		if (nj->server == s)
 			return nj;
-	if (!create)
-		return NULL;
-	nj = xcalloc(1, sizeof(*nj));
-	nj->link = l;
+	return NULL;
+}
+
+static struct netjoin *
+netjoin_new(struct server *s)
+{
+	char params[2 * SERVLEN + 2];
+	struct netjoin *nj = xcalloc(1, sizeof(*nj));
+
+	nj->server = s;
+	nj->started = now;
 	batch_ref_new(nj->ref, sizeof(nj->ref));
-	snprintf(params, sizeof(params), "%s %s", me.name, l->name);
+	snprintf(params, sizeof(params), "%s %s", s->uplink != NULL ? s->uplink->name : me.name,
+	         s->name);
 	nj->open = batch_shared_open(NULL, nj->ref, "netjoin", params);
 	strmap_init(&nj->back, 16);
 	strmap_init(&nj->opened, 16);
 	LIST_INSERT_HEAD(&netjoins, nj, entry);
 	return nj;
+}
+
+/*
+ * The server whose burst brings c: the one nearest us on c's path that has
+ * not ended its burst, if it linked lately; NULL when c is no burst's.
+ */
+static struct server *
+joining_server(const struct client *c)
+{
+	struct server *top = NULL;
+
+	for (struct server *s = c->server; s != NULL && s != &me; s = s->uplink)
+		if (!s->eob && now - s->linked_at <= NETJOIN_SECONDS)
+			top = s;
+	return top;
 }
 
 static void
@@ -177,26 +208,31 @@ void
 netsplit_user_back(struct client *c)
 {
 	struct hold *h = hold_find(c->nick);
-	struct link *l;
+	struct server *s;
+	struct netjoin *nj;
 	int same;
 
 	if (h == NULL)
 		return;
 	same = strcmp(h->user, c->user) == 0 && strcasecmp(h->host, c->host) == 0;
 	hold_free(h);
-	l = link_of_client(c);
-	if (same && l != NULL && l->state == LINK_BURSTING)
-		uid_add(&netjoin_of(l, 1)->back, c->uid);
+	if (!same || (s = joining_server(c)) == NULL)
+		return;
+	if ((nj = netjoin_of(s)) == NULL)
+		nj = netjoin_new(s);
+	uid_add(&nj->back, c->uid);
 }
 
 int
 netjoin_announce(struct client *c, struct channel *ch, struct outmsg *plain, struct outmsg *ext)
 {
-	struct link *l = link_of_client(c);
-	struct netjoin *nj = l != NULL ? netjoin_of(l, 0) : NULL;
 	struct outmsg *framed[2] = {NULL, NULL};
+	struct netjoin *nj;
 
-	if (nj == NULL || strmap_get(&nj->back, c->uid) == NULL)
+	LIST_FOREACH (nj, &netjoins, entry)
+		if (strmap_get(&nj->back, c->uid) != NULL)
+			break;
+	if (nj == NULL)
 		return 0;
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
 		struct client *to = ch->members[i]->client;
@@ -222,15 +258,11 @@ netjoin_announce(struct client *c, struct channel *ch, struct outmsg *plain, str
 	return 1;
 }
 
-void
-netjoin_end(struct link *l)
+static void
+netjoin_close(struct netjoin *nj)
 {
-	struct netjoin *nj = netjoin_of(l, 0);
-	struct outmsg *close;
+	struct outmsg *close = batch_shared_close(NULL, nj->ref);
 
-	if (nj == NULL)
-		return;
-	close = batch_shared_close(NULL, nj->ref);
 	strmap_foreach (&nj->opened, slot) {
 		struct client *to = client_find_uid(slot->key);
 		if (to != NULL && to->local != NULL)
@@ -242,6 +274,44 @@ netjoin_end(struct link *l)
 	uid_set_free(&nj->opened);
 	LIST_REMOVE(nj, entry);
 	free(nj);
+}
+
+void
+netjoin_end(const struct server *s)
+{
+	struct netjoin *nj = netjoin_of(s);
+
+	if (nj != NULL)
+		netjoin_close(nj);
+}
+
+/* s, or a server behind it, is leaving: the netjoins of those end first. */
+static void
+netjoin_end_behind(const struct server *s)
+{
+	struct netjoin *nj, *next;
+
+	for (nj = LIST_FIRST(&netjoins); nj != NULL; nj = next) {
+		next = LIST_NEXT(nj, entry);
+		for (const struct server *p = nj->server; p != NULL; p = p->uplink)
+			if (p == s) {
+				netjoin_close(nj);
+				break;
+			}
+	}
+}
+
+/* Bursts that never said they ended (charybdis servers behind a link send no EOB). */
+static void
+netjoins_expire(void)
+{
+	struct netjoin *nj, *next;
+
+	for (nj = LIST_FIRST(&netjoins); nj != NULL; nj = next) {
+		next = LIST_NEXT(nj, entry);
+		if (now - nj->started > NETJOIN_SECONDS)
+			netjoin_close(nj);
+	}
 }
 
 /* ---- netsplit: every QUIT queued in one pass, one batch per recipient. */
@@ -370,6 +440,7 @@ netsplit_run(struct server *s, const char *near)
 	if (s == &me)
 		return;
 	snprintf(quit, sizeof(quit), "%s %s", near, s->name);
+	netjoin_end_behind(s);
 	ptrmap_init(&sp.chans);
 	collect_server(&sp, s, send_serial());
 	batch_ref_new(sp.ref, sizeof(sp.ref));

@@ -10,7 +10,6 @@
 
 struct channel;
 struct client;
-struct link;
 struct outmsg;
 struct server;
 
@@ -27,8 +26,9 @@ void netsplit_run(struct server *s, const char *near);
 int netsplit_nick_held(const char *nick);
 /*
  * c (new behind a link) takes a held nick back, if it is held: the hold
- * ends; when c is the same user@host and its link is bursting, c is a
- * returning user and its JOINs of that burst go in the link's netjoin batch.
+ * ends; when c is the same user@host and comes in a burst (a direct link's,
+ * or that of a server new behind one), c is a returning user and its JOINs
+ * of that burst go in that server's netjoin batch.
  */
 void netsplit_user_back(struct client *c);
 /*
@@ -38,8 +38,8 @@ void netsplit_user_back(struct client *c);
  */
 int netjoin_announce(struct client *c, struct channel *ch, struct outmsg *plain,
                      struct outmsg *ext);
-/* Link l's burst is over (or l is gone): its netjoin batch closes. */
-void netjoin_end(struct link *l);
+/* Server s ended its burst (EOB, or a direct link's PONG): its netjoin batch closes. */
+void netjoin_end(const struct server *s);
 
 /* Start the hold table's expiry. */
 void netsplit_init(void);

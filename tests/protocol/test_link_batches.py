@@ -169,3 +169,49 @@ def test_held_nick_released_after_grace_period(make_server):
     taker.send("NICK fa2")
     changed = taker.expect(("437", "NICK"))
     assert changed.command == "NICK" and changed.params == ["fa2"], changed
+
+
+def test_netsplit_and_netjoin_behind_a_hub(make_server):
+    """a.test - b.test - c.test: b dials both. c goes and comes back; a's
+    users see the split and the join through b, in batches named b and c."""
+    port_a, port_b, port_c = free_port(), free_port(), free_port()
+    a = make_server(link_sections("a.test", "1AA", port_a, "b.test", port_b,
+                                  LINK_PASS_AB, LINK_PASS_BA, False))
+    c_conf = link_sections("c.test", "3CC", port_c, "b.test", port_b, "c-to-b", "b-to-c", False)
+    c = make_server(c_conf)
+    b_conf = link_sections("b.test", "2BB", port_b, "a.test", port_a,
+                           LINK_PASS_BA, LINK_PASS_AB, True)
+    b_conf["link c.test"] = {"host": "127.0.0.1", "port": str(port_c), "send_password": "b-to-c",
+                             "accept_password": "c-to-b", "autoconnect": "yes"}
+    b = make_server(b_conf)
+    far = [c.client().register("fc1"), c.client().register("fc2")]
+    for u in far:
+        join(u, "#one")
+    near_batch = batch_client(a, "nb")
+    near_plain = a.client().register("np")
+    wait_visible(near_batch, "fc2")
+    join(near_batch, "#one")
+    join(near_plain, "#one")
+    wait_member(near_batch, "#one", "fc2")
+    near_batch.sync()
+    near_plain.sync()
+    failed = r"link: (c\.test not established|cannot dial c\.test)"
+    redials = len(re.findall(failed, b.stderr_text()))
+    c.crash()
+    lines = lines_until_count(near_batch, "BATCH", 2)
+    opened, inner, _ = batch_lines(lines, "netsplit")
+    assert opened.params[2:] == ["b.test", "c.test"]
+    assert sorted(m.nick for m in inner) == ["fc1", "fc2"]
+    assert all(m.params == ["b.test c.test"] for m in inner)
+    lines = lines_until_count(near_plain, "QUIT", 2)
+    assert not any(m.command == "BATCH" or "batch" in m.tags for m in lines)
+    wait_log(b, failed, after=redials)
+    c.start()
+    for nick in ("fc1", "fc2"):
+        join(c.client().register(nick), "#one")
+    lines = lines_until_count(near_batch, "BATCH", 2)
+    opened, inner, _ = batch_lines(lines, "netjoin")
+    assert opened.params[2:] == ["b.test", "c.test"]
+    assert sorted((m.command, m.nick) for m in inner) == [("JOIN", "fc1"), ("JOIN", "fc2")]
+    lines = lines_until_count(near_plain, "JOIN", 2)
+    assert not any(m.command == "BATCH" or "batch" in m.tags for m in lines)
