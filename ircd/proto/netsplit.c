@@ -37,7 +37,7 @@ struct hold {
 
 static struct strmap holds;
 static TAILQ_HEAD(, hold) hold_order = TAILQ_HEAD_INITIALIZER(hold_order);
-static struct rtimer hold_timer;
+static struct rtimer tick_timer;
 
 static void
 hold_free(struct hold *h)
@@ -63,7 +63,7 @@ holds_expire(void)
 static void netjoins_expire(void);
 
 static void
-hold_tick(struct rtimer *t)
+netsplit_tick(struct rtimer *t)
 {
 	(void)t;
 	holds_expire();
@@ -113,7 +113,7 @@ void
 netsplit_init(void)
 {
 	strmap_init(&holds, 64);
-	rtimer_start(&hold_timer, 1.0, 1.0, hold_tick);
+	rtimer_start(&tick_timer, 1.0, 1.0, netsplit_tick);
 }
 
 /*

@@ -41,7 +41,7 @@ int netjoin_announce(struct client *c, struct channel *ch, struct outmsg *plain,
 /* Server s ended its burst (EOB, or a direct link's PONG): its netjoin batch closes. */
 void netjoin_end(const struct server *s);
 
-/* Start the hold table's expiry. */
+/* Start the expiry of held nicks and of netjoin batches left open. */
 void netsplit_init(void);
 
 #endif

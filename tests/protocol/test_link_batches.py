@@ -3,7 +3,9 @@ and the nicks of split users held for [netsplit] split_user_grace_period.
 
 Two evircd servers: a.test listens, b.test dials it (autoconnect). The users
 who stay are on b.test, one with the batch capability and one without; a.test
-is the far side, killed and started again with the same config.
+is the far side, killed and started again with the same config (after b's
+first redial failed, so its users are back before b's next try: they come in
+the burst). The last test does the same behind a hub: a - b - c.
 """
 
 import re
