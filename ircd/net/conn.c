@@ -150,7 +150,7 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 }
 
 struct conn *
-conn_connect(const char *ip, int port, enum conn_kind kind, struct conf_class *class,
+conn_connect(const char *ip, int port, int tls, enum conn_kind kind, struct conf_class *class,
              void *owner, const char **err)
 {
 	struct addrinfo hints, *ai = NULL;
@@ -183,9 +183,12 @@ conn_connect(const char *ip, int port, enum conn_kind kind, struct conf_class *c
 	cn = conn_alloc(fd, NULL, kind, class);
 	cn->owner = owner;
 	cn->state = CONN_CONNECTING;
+	cn->flags |= tls ? CONN_DIAL_TLS : 0;
 	rio_set(&cn->io, RIO_WRITE);
 	return cn;
 }
+
+static void conn_handshake(struct conn *cn);
 
 /* A dialled socket became writable: connected, or refused. */
 static void
@@ -198,6 +201,15 @@ conn_connected(struct conn *cn)
 		error = errno;
 	if (error != 0) {
 		conn_close(cn, strerror(error));
+		return;
+	}
+	if (cn->flags & CONN_DIAL_TLS) {
+		if ((cn->ssl = tls_connect(cn->fd)) == NULL) {
+			conn_close(cn, "TLS not available: no [tls] certificate");
+			return;
+		}
+		conn_enter_state(cn, CONN_TLS_HANDSHAKE);
+		conn_handshake(cn);
 		return;
 	}
 	conn_enter_state(cn, CONN_REGISTERING);

@@ -13,6 +13,7 @@
 #include "net/conn.h"
 #include "net/line.h"
 #include "net/reactor.h"
+#include "net/tls.h"
 #include "proto/command.h"
 #include "proto/exit.h"
 #include "proto/link.h"
@@ -225,7 +226,7 @@ link_connect(const struct conf_link *cl, const char **err)
 		*err = "already linked";
 		return -1;
 	}
-	cn = conn_connect(cl->host, cl->port, CONN_KIND_SERVER, class, NULL, err);
+	cn = conn_connect(cl->host, cl->port, cl->tls, CONN_KIND_SERVER, class, NULL, err);
 	if (cn == NULL)
 		return -1;
 	link_new(cn, cl->name, cl->host, cl->dialect, 1);
@@ -306,6 +307,18 @@ got_capab(struct link *l, struct irc_msg *m)
 				l->caps |= capab_tokens[i].bit;
 }
 
+/* The peer's certificate is the one pinned ([link] fingerprint). */
+static int
+fingerprint_matches(struct link *l, const char *pinned)
+{
+	char fp[2 * 64 + 1];
+
+	if (l->conn->ssl == NULL)
+		return 0;
+	tls_certfp(l->conn->ssl, fp, sizeof(fp));
+	return fp[0] != '\0' && strcasecmp(fp, pinned) == 0;
+}
+
 /* Why the peer's SERVER is refused, or NULL. */
 static const char *
 server_refusal(struct link *l, const char *name, const char *sid)
@@ -316,6 +329,10 @@ server_refusal(struct link *l, const char *name, const char *sid)
 		return "No link block for this server";
 	if (strcmp(cl->host, l->ip) != 0)
 		return "Not from the address its link block names";
+	if (cl->tls && l->conn->ssl == NULL)
+		return "TLS required by its link block";
+	if (cl->fingerprint != NULL && !fingerprint_matches(l, cl->fingerprint))
+		return "Certificate fingerprint mismatch";
 	if (l->password == NULL || strcmp(l->password, cl->accept_password) != 0)
 		return "Password incorrect";
 	if (!sid_valid(sid))

@@ -231,3 +231,55 @@ def test_burst_carries_channels_topics_and_bans(make_server):
     bob.send("MODE #old +b")
     bans = [m.params[2] for m in bob.collect_until("368") if m.command == "367"]
     assert bans == ["*!*@banned.example"]
+
+
+def make_cert(directory):
+    """A self-signed certificate (tools/mkcert) and its SHA-256 fingerprint."""
+    import hashlib
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.check_call(["sh", os.path.join(root, "tools", "mkcert"), str(directory)],
+                          stderr=subprocess.DEVNULL)
+    der = subprocess.check_output(["openssl", "x509", "-in", str(directory / "cert.pem"),
+                                   "-outform", "DER"])
+    return {"certificate": str(directory / "cert.pem"), "key": str(directory / "key.pem")}, \
+        hashlib.sha256(der).hexdigest()
+
+
+def tls_pair(make_server, tmp_path, pin_a, pin_b):
+    """a and b linked over TLS; each pins the fingerprint given (None: none)."""
+    port_a, port_b = free_port(), free_port()
+    tls_a, fp_a = make_cert(tmp_path / "a")
+    tls_b, fp_b = make_cert(tmp_path / "b")
+    sa = link_sections("a.test", "1AA", port_a, "b.test", port_b, LINK_PASS_AB, LINK_PASS_BA, False)
+    sa["listen servers"]["tls"] = "yes"
+    sa["tls"] = tls_a
+    sa["link b.test"]["tls"] = "yes"
+    sa["link b.test"]["fingerprint"] = pin_a(fp_b)
+    sb = link_sections("b.test", "2BB", port_b, "a.test", port_a, LINK_PASS_BA, LINK_PASS_AB, True)
+    sb["tls"] = tls_b
+    sb["link a.test"]["tls"] = "yes"
+    sb["link a.test"]["fingerprint"] = pin_b(fp_a)
+    return make_server(sa), make_server(sb)
+
+
+def test_tls_link_with_pinned_certificates(make_server, tmp_path):
+    a, b = tls_pair(make_server, tmp_path, lambda fp: fp, lambda fp: fp.upper())
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    alice.send("PRIVMSG bob :over tls")
+    assert bob.expect("PRIVMSG").params == ["bob", "over tls"]
+
+
+def test_tls_link_with_the_wrong_pin_is_refused(make_server, tmp_path):
+    a, b = tls_pair(make_server, tmp_path, lambda fp: "0" * 64, lambda fp: fp)
+    deadline = time.monotonic() + 10
+    while "Certificate fingerprint mismatch" not in a.stderr_text():
+        assert time.monotonic() < deadline, a.stderr_text()
+        time.sleep(0.05)
+    alice = a.client().register("alice")
+    b.client().register("bob")
+    alice.send("WHOIS bob")
+    assert any(m.command == "401" for m in alice.collect_until("318"))
