@@ -524,6 +524,13 @@ flood_blocked(const struct conn *cn)
 	return cn->flood_clock - now_ms > burst_ms;
 }
 
+/* Lines wait: the flood clock, or the owner holds them (conn_hold_input). */
+static int
+input_held(const struct conn *cn)
+{
+	return (cn->flags & CONN_HOLD) || flood_blocked(cn);
+}
+
 /* One complete line (CR/LF stripped, NUL-terminated in place); -1: stop reading. */
 static int
 conn_handle_line(struct conn *cn, char *line, size_t len)
@@ -543,7 +550,7 @@ conn_on_line(void *arg, char *line, size_t len)
 {
 	struct conn *cn = arg;
 
-	if (flood_blocked(cn))
+	if (input_held(cn))
 		return LINE_DEFER;
 	/* A close deeper down (SendQ exceeded) counts as much as the handler's word. */
 	if (conn_handle_line(cn, line, len) < 0 || cn->state == CONN_CLOSING)
@@ -618,7 +625,7 @@ throttle_tick(struct rtimer *t)
 		cn->flags &= ~CONN_THROTTLED;
 		if (cn->state == CONN_CLOSING || cn->rlen == 0)
 			continue;
-		if (flood_blocked(cn)) {
+		if (input_held(cn)) {
 			throttled_add(cn);
 			continue;
 		}
@@ -630,6 +637,22 @@ throttle_tick(struct rtimer *t)
 		rtimer_stop(&throttle_timer);
 		throttle_timer_on = 0;
 	}
+}
+
+void
+conn_hold_input(struct conn *cn, int hold)
+{
+	if (hold) {
+		cn->flags |= CONN_HOLD;
+		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_READ);
+		return;
+	}
+	cn->flags &= ~CONN_HOLD;
+	if (cn->state == CONN_CLOSING)
+		return;
+	rio_set(&cn->io, rio_events(&cn->io) | RIO_READ);
+	if (cn->rlen > 0)
+		throttled_add(cn); /* lines read before the hold run at the next tick */
 }
 
 static void

@@ -1,5 +1,6 @@
 /* link.c - a TS6 link's session: handshake, burst, keepalive, split. */
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +9,14 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/passwd.h"
 #include "base/stats.h"
 #include "base/util.h"
 #include "net/conn.h"
 #include "net/line.h"
 #include "net/reactor.h"
 #include "net/tls.h"
+#include "net/worker.h"
 #include "proto/command.h"
 #include "proto/exit.h"
 #include "proto/link.h"
@@ -333,7 +336,8 @@ server_refusal(struct link *l, const char *name, const char *sid)
 		return "TLS required by its link block";
 	if (cl->fingerprint != NULL && !fingerprint_matches(l, cl->fingerprint))
 		return "Certificate fingerprint mismatch";
-	if (l->password == NULL || strcmp(l->password, cl->accept_password) != 0)
+	if (l->password == NULL || (!passwd_is_hash(cl->accept_password) &&
+	                            strcmp(l->password, cl->accept_password) != 0))
 		return "Password incorrect";
 	if (!sid_valid(sid))
 		return "Invalid SID";
@@ -348,28 +352,22 @@ server_refusal(struct link *l, const char *name, const char *sid)
 
 static void link_send_burst(struct link *l);
 
-/* hybrid: SERVER name 1 SID +flags :desc; charybdis: SERVER name 1 :desc. */
 static void
-got_server(struct link *l, struct irc_msg *m)
+refuse(struct link *l, const char *name, const char *why)
 {
-	const char *name, *sid, *desc, *why;
+	snomask_send(SNO_LINK, "Link with %s[%s] refused: %s", name, l->ip, why);
+	log_warn("link: %s[%s] refused: %s", name, l->ip, why);
+	link_drop(l, why);
+}
+
+/* Every check passed: the peer is a server of ours now; answer and burst. */
+static void
+accept_server(struct link *l, const char *name, const char *sid, const char *desc)
+{
 	struct server *s = NULL;
 
-	if (m->argc < 3) {
-		link_drop(l, "Malformed SERVER");
-		return;
-	}
-	name = m->argv[0];
-	sid = m->argc >= 5 ? m->argv[2] : l->sid;
-	desc = m->argv[m->argc - 1];
-	if ((why = server_refusal(l, name, sid)) != NULL) {
-		snomask_send(SNO_LINK, "Link with %s[%s] refused: %s", name, l->ip, why);
-		log_warn("link: %s[%s] refused: %s", name, l->ip, why);
-		link_drop(l, why);
-		return;
-	}
 	if (server_new_remote(&me, name, sid, 1, desc, &s) != SERVER_OK) {
-		link_drop(l, "Server already exists");
+		refuse(l, name, "Server already exists");
 		return;
 	}
 	str_copy(l->name, name, sizeof(l->name));
@@ -389,6 +387,87 @@ got_server(struct link *l, struct irc_msg *m)
 	snomask_send(SNO_LINK, "Link with %s[%s] established (%s)", name, l->ip,
 	             l->dialect == DIALECT_CHARYBDIS ? "charybdis" : "hybrid");
 	log_info("link: %s[%s] established, SID %s", name, l->ip, sid);
+}
+
+/* A hashed accept_password is checked on the crypto lane; the link's input waits. */
+struct pass_check {
+	struct link *link; /* NULL once the link is gone */
+	char password[256];
+	char hash[256];
+	char name[SERVLEN + 1];
+	char sid[SIDLEN + 1];
+	char desc[REALLEN + 1];
+	int ok;
+};
+
+static void
+pass_check_work(void *arg)
+{
+	struct pass_check *pc = arg;
+
+	pc->ok = passwd_verify(pc->password, pc->hash);
+}
+
+static void
+pass_check_done(void *arg)
+{
+	struct pass_check *pc = arg;
+	struct link *l = pc->link;
+
+	if (l != NULL && l->conn->state != CONN_CLOSING) {
+		l->pass_check = NULL;
+		conn_hold_input(l->conn, 0);
+		if (pc->ok)
+			accept_server(l, pc->name, pc->sid, pc->desc);
+		else
+			refuse(l, pc->name, "Password incorrect");
+	} else if (l != NULL) {
+		l->pass_check = NULL;
+	}
+	OPENSSL_cleanse(pc, sizeof(*pc));
+	free(pc);
+}
+
+static void
+pass_check_start(struct link *l, const char *hash, const char *name, const char *sid,
+                 const char *desc)
+{
+	struct pass_check *pc = xcalloc(1, sizeof(*pc));
+
+	pc->link = l;
+	str_copy(pc->password, l->password, sizeof(pc->password));
+	str_copy(pc->hash, hash, sizeof(pc->hash));
+	str_copy(pc->name, name, sizeof(pc->name));
+	str_copy(pc->sid, sid, sizeof(pc->sid));
+	str_copy(pc->desc, desc, sizeof(pc->desc));
+	l->pass_check = pc;
+	conn_hold_input(l->conn, 1);
+	worker_submit(pass_check_work, pass_check_done, pc);
+}
+
+/* hybrid: SERVER name 1 SID +flags :desc; charybdis: SERVER name 1 :desc. */
+static void
+got_server(struct link *l, struct irc_msg *m)
+{
+	const struct conf_link *cl;
+	const char *name, *sid, *desc, *why;
+
+	if (m->argc < 3) {
+		link_drop(l, "Malformed SERVER");
+		return;
+	}
+	name = m->argv[0];
+	sid = m->argc >= 5 ? m->argv[2] : l->sid;
+	desc = m->argv[m->argc - 1];
+	if ((why = server_refusal(l, name, sid)) != NULL) {
+		refuse(l, name, why);
+		return;
+	}
+	cl = config_find_link(conf, name);
+	if (passwd_is_hash(cl->accept_password))
+		pass_check_start(l, cl->accept_password, name, sid, desc);
+	else
+		accept_server(l, name, sid, desc);
 }
 
 /* SVINFO <current> <min> 0 :<time> */
@@ -738,6 +817,8 @@ link_exit(struct conn *cn)
 	struct server *s = l->server;
 
 	LIST_REMOVE(l, entry);
+	if (l->pass_check != NULL)
+		((struct pass_check *)l->pass_check)->link = NULL;
 	if (s != NULL) {
 		/* The rest of the network hears it as a SQUIT of the peer. */
 		links_send(l, ":%s SQUIT %s :%s", me.sid, s->sid, cn->close_reason);

@@ -51,6 +51,7 @@ struct link {
 	unsigned sent_intro : 1; /* our PASS/CAPAB/SERVER went */
 	unsigned got_capab : 1;
 	char *password;        /* from PASS, until SERVER checks it */
+	void *pass_check;      /* a hashed password check in flight (link.c) */
 	struct server *server; /* the peer, once its SERVER is accepted */
 	uint64_t burst_started_ms;
 	LIST_ENTRY(link) entry;

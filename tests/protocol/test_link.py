@@ -283,3 +283,24 @@ def test_tls_link_with_the_wrong_pin_is_refused(make_server, tmp_path):
     b.client().register("bob")
     alice.send("WHOIS bob")
     assert any(m.command == "401" for m in alice.collect_until("318"))
+
+
+def test_hashed_accept_password(make_server):
+    """accept_password may be a tools/mkpasswd hash: checked off the loop, burst intact."""
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    hashed = subprocess.run([os.path.join(root, "tools", "mkpasswd")], input=LINK_PASS_BA,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    port_a, port_b = free_port(), free_port()
+    a = make_server(link_sections("a.test", "1AA", port_a, "b.test", port_b,
+                                  LINK_PASS_AB, hashed, False))
+    b = make_server(link_sections("b.test", "2BB", port_b, "a.test", port_a,
+                                  LINK_PASS_BA, LINK_PASS_AB, True))
+    # b dials within a second: bob's channel rides its burst or follows it
+    bob = b.client().register("bob")
+    bob.send("JOIN #early")
+    bob.expect("366")
+    alice = a.client().register("alice")
+    wait_visible(alice, "bob")
+    assert "bob" in wait_member(alice, "#early", "bob")
