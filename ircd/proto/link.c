@@ -158,10 +158,17 @@ link_split(struct server *s, const char *reason)
 	const char *near = s->uplink != NULL ? s->uplink->name : me.name;
 
 	snprintf(quit, sizeof(quit), "%s %s", near, s->name);
+	unsigned users = s->users;
+	struct timespec t0, t1;
+
 	snomask_send(SNO_LINK, "Server %s split from %s (%s): %u users", s->name, near, reason,
 	             s->users);
-	log_info("link: %s split from %s: %s", s->name, near, reason);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	server_split(s, split_visit, quit);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("link: %s split from %s: %s (%u users gone in %.2f ms)", quit + strlen(near) + 1,
+	         near, reason, users,
+	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 /* ---- Dialling and redialling. */
