@@ -19,6 +19,7 @@
 #include "net/worker.h"
 #include "proto/command.h"
 #include "proto/exit.h"
+#include "proto/outmsg.h"
 #include "proto/link.h"
 #include "proto/parse.h"
 #include "proto/snomask.h"
@@ -49,20 +50,21 @@ static const char *
 dialect_capab(int dialect)
 {
 	if (dialect == DIALECT_CHARYBDIS)
-		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB";
-	return "ENCAP TBURST EOB RHOST HOP";
+		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB EVIRCD";
+	return "ENCAP TBURST EOB RHOST HOP EVIRCD";
 }
 
 static const struct {
 	const char *token;
 	uint32_t bit;
 } capab_tokens[] = {
-    {"EOB", LCAP_EOB},     {"TBURST", LCAP_TBURST},
-    {"TB", LCAP_TB},       {"ENCAP", LCAP_ENCAP},
-    {"EUID", LCAP_EUID},   {"HOP", LCAP_HOP},
-    {"QS", LCAP_QS},       {"EX", LCAP_EX},
-    {"IE", LCAP_IE},       {"SERVICES", LCAP_SERVICES},
-    {"MLOCK", LCAP_MLOCK}, {"RHOST", LCAP_RHOST},
+    {"EOB", LCAP_EOB},       {"TBURST", LCAP_TBURST},
+    {"TB", LCAP_TB},         {"ENCAP", LCAP_ENCAP},
+    {"EUID", LCAP_EUID},     {"HOP", LCAP_HOP},
+    {"QS", LCAP_QS},         {"EX", LCAP_EX},
+    {"IE", LCAP_IE},         {"SERVICES", LCAP_SERVICES},
+    {"MLOCK", LCAP_MLOCK},   {"RHOST", LCAP_RHOST},
+    {"EVIRCD", LCAP_EVIRCD},
 };
 
 /* ---- Sending. */
@@ -121,6 +123,52 @@ links_send_channel(struct link *skip, const struct channel *ch, const char *fmt,
 	}
 }
 
+static void
+link_send_line_msg(struct link *l, struct outmsg *om, const char *line, size_t len)
+{
+	char tags[IRC_TAGS_MAX + 1];
+
+	if (l->caps & LCAP_EVIRCD)
+		conn_send_bytes(l->conn, tags, outmsg_link_tags(om, tags, sizeof(tags)));
+	conn_send_bytes(l->conn, line, len);
+}
+
+void
+link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...)
+{
+	char line[OUT_LINE_MAX + 1];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = line_vformat(line, NULL, fmt, ap);
+	va_end(ap);
+	link_send_line_msg(l, om, line, n);
+}
+
+void
+links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
+                       const char *fmt, ...)
+{
+	char line[OUT_LINE_MAX + 1];
+	struct link *l;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = line_vformat(line, NULL, fmt, ap);
+	va_end(ap);
+	LIST_FOREACH (l, &links, entry) {
+		int has_member = 0;
+		if (l == skip || l->server == NULL)
+			continue;
+		for (uint32_t i = 0; i < ch->nmembers && !has_member; i++)
+			has_member = link_of_client(ch->members[i]->client) == l;
+		if (has_member)
+			link_send_line_msg(l, om, line, n);
+	}
+}
+
 struct link *
 link_of_server(const struct server *s)
 {
@@ -166,9 +214,10 @@ link_split(struct server *s, const char *reason)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	server_split(s, split_visit, quit);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("link: %s split from %s: %s (%u users gone in %.2f ms)", quit + strlen(near) + 1,
-	         near, reason, users,
-	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	log_info("link: %s split from %s: %s (%u users gone in %.2f ms)",
+	         quit + strlen(near) + 1, near, reason, users,
+	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	             (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 /* ---- Dialling and redialling. */

@@ -38,6 +38,7 @@ enum link_state {
 #define LCAP_SERVICES 0x0200
 #define LCAP_MLOCK 0x0400
 #define LCAP_RHOST 0x0800
+#define LCAP_EVIRCD 0x1000 /* another evircd: messages carry their time and msgid */
 
 struct link {
 	struct conn *conn;
@@ -72,6 +73,14 @@ struct link *link_of_client(const struct client *c);
 void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
 /* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */
 void links_send(struct link *skip, const char *fmt, ...) PRINTF(2, 3);
+/*
+ * A message line (PRIVMSG, NOTICE) for links: evircd peers get it behind
+ * om's time and msgid (and client tags), so every server shows the same.
+ */
+struct outmsg;
+void link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...) PRINTF(3, 4);
+void links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
+                            const char *fmt, ...) PRINTF(4, 5);
 /* To every link with a member of ch, but skip. */
 void links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
     PRINTF(3, 4);

@@ -311,3 +311,30 @@ def test_hashed_accept_password(make_server):
     alice = a.client().register("alice")
     wait_visible(alice, "bob")
     assert "bob" in wait_member(alice, "#early", "bob")
+
+
+def with_caps(client, caps):
+    """CAP REQ before registration; registration ends the negotiation."""
+    client.send("CAP REQ :%s" % caps)
+    assert client.expect("CAP").params[1] == "ACK"
+    client.send("CAP END")
+    return client
+
+
+def test_msgid_and_time_are_the_same_on_both_servers(pair):
+    """Between evircd servers a message keeps its msgid, time and client tags."""
+    a, b = pair
+    alice = with_caps(a.client(), "message-tags server-time echo-message").register("alice")
+    bob = with_caps(b.client(), "message-tags server-time").register("bob")
+    wait_visible(alice, "bob")
+    join_both(alice, bob, "#tags")
+    alice.send("@+example.org/tone=warm PRIVMSG #tags :same everywhere")
+    echo = alice.expect("PRIVMSG")
+    got = bob.expect("PRIVMSG")
+    assert got.params == ["#tags", "same everywhere"]
+    assert got.tags["msgid"] == echo.tags["msgid"] and echo.tags["msgid"].startswith("1AA")
+    assert got.tags["time"] == echo.tags["time"]
+    assert got.tags["+example.org/tone"] == "warm"
+    bob.send("PRIVMSG alice :and back")
+    back = alice.expect("PRIVMSG")
+    assert back.tags["msgid"].startswith("2BB")
