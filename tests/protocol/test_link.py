@@ -338,3 +338,20 @@ def test_msgid_and_time_are_the_same_on_both_servers(pair):
     bob.send("PRIVMSG alice :and back")
     back = alice.expect("PRIVMSG")
     assert back.tags["msgid"].startswith("2BB")
+
+
+def test_user_modes_travel(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    bob.send("MODE bob +i")
+    assert bob.expect("MODE").params == ["bob", "+i"]
+    deadline = time.monotonic() + 10
+    while True:  # LUSERS on a counts bob as invisible once the MODE crossed
+        alice.send("LUSERS")
+        line = alice.expect("251").params[-1]
+        if "1 invisible" in line or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert "1 users and 1 invisible on 2 servers" in line
