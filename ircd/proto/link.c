@@ -520,6 +520,9 @@ got_server(struct link *l, struct irc_msg *m)
 		return;
 	}
 	cl = config_find_link(conf, name);
+	/* An incoming link speaks its block's dialect, or charybdis' if that is what came. */
+	if (!l->outgoing)
+		l->dialect = m->argc >= 5 ? cl->dialect : DIALECT_CHARYBDIS;
 	if (passwd_is_hash(cl->accept_password))
 		pass_check_start(l, cl->accept_password, name, sid, desc);
 	else
