@@ -739,6 +739,19 @@ link_send_burst(struct link *l)
 }
 
 void
+link_pong(struct link *l)
+{
+	/* Our burst ended with a PING: its PONG says the peer has taken all of it. */
+	if (!l->burst_acked) {
+		l->burst_acked = 1;
+		l->burst_acked_ms = now_ms - l->burst_started_ms;
+		log_info("link: %s took our burst in %llu ms", l->name,
+		         (unsigned long long)l->burst_acked_ms);
+	}
+	link_burst_done(l);
+}
+
+void
 link_burst_done(struct link *l)
 {
 	if (l->state != LINK_BURSTING)

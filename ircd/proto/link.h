@@ -51,10 +51,12 @@ struct link {
 	unsigned outgoing : 1;
 	unsigned sent_intro : 1; /* our PASS/CAPAB/SERVER went */
 	unsigned got_capab : 1;
-	char *password;        /* from PASS, until SERVER checks it */
-	void *pass_check;      /* a hashed password check in flight (link.c) */
-	struct server *server; /* the peer, once its SERVER is accepted */
+	unsigned burst_acked : 1; /* the PONG to our burst's PING came */
+	char *password;           /* from PASS, until SERVER checks it */
+	void *pass_check;         /* a hashed password check in flight (link.c) */
+	struct server *server;    /* the peer, once its SERVER is accepted */
 	uint64_t burst_started_ms;
+	uint64_t burst_acked_ms; /* how long the peer took to answer our burst's PING */
 	LIST_ENTRY(link) entry;
 };
 
@@ -91,6 +93,8 @@ void link_introduce(struct client *c);
 void link_relay_join(struct client *c, const struct channel *ch, int created);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
+/* The peer answered a PING of ours (after our burst: it has taken the burst). */
+void link_pong(struct link *l);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
 /* Close a link with an ERROR; its servers and users split away at the end of the tick. */
