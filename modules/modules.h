@@ -95,6 +95,13 @@ HANDLER(m_who);
 HANDLER(m_whois);
 HANDLER(m_whowas);
 
+/*
+ * A query naming a server, or a user on it (target), is sent there when
+ * that is another server (with arg after it, as WHOIS has its nick): 1
+ * when sent, or when refused with 402; 0 when it is ours to answer.
+ */
+int route_query(struct client *c, const char *cmd, const char *target, const char *arg);
+
 /* The command table and the modules' session listeners, at start-up. */
 void modules_init(void);
 

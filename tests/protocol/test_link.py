@@ -355,3 +355,23 @@ def test_user_modes_travel(pair):
             break
         time.sleep(0.05)
     assert "1 users and 1 invisible on 2 servers" in line
+
+
+def test_queries_travel_to_the_server_they_name(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    # "WHOIS bob bob" asks bob's own server, which knows his idle time
+    alice.send("WHOIS bob bob")
+    lines = alice.collect_until("318")
+    idle = [m for m in lines if m.command == "317"]
+    assert idle and idle[0].params[1] == "bob", [m.line for m in lines]
+    assert [m.source for m in lines if m.command == "311"] == ["b.test"]
+    alice.send("VERSION b.test")
+    version = alice.expect("351")
+    assert version.source == "b.test" and "b.test" in version.params
+    alice.send("TIME b.test")
+    assert alice.expect("391").params[1] == "b.test"
+    alice.send("ADMIN nosuch.server")
+    assert alice.expect("402").params[1] == "nosuch.server"
