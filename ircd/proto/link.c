@@ -823,11 +823,12 @@ route_line(struct client *to, const char *line, size_t len)
 	if (l == NULL || len < 2 || sscanf(p, "%64s %31s %64s %n", src, cmd, target, &n) != 3 ||
 	    n == 0)
 		return;
+	/* Numerics and notices from us to that user travel; anything else stays here. */
 	if (strcmp(src + 1, me.name) == 0 && irc_strcmp(target, to->nick) == 0)
 		link_send(l, ":%s %s %s %.*s", me.sid, cmd, to->uid, (int)(len - (size_t)n - 2),
 		          p + n);
 	else
-		conn_send_bytes(l->conn, line, len);
+		log_debug("link: a line for %s not routed: %.*s", to->nick, (int)len - 2, line);
 }
 
 static const struct link_ops link_routes = {.line = route_line};
