@@ -268,6 +268,8 @@ struct delivery {
 struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
                                        const char *target, unsigned status);
 struct outmsg *privmsg_proceed_user(const struct delivery *d, struct client *to);
+/* To every user here on a server ($$mask) or host ($#mask) matching, and to every link. */
+struct outmsg *privmsg_proceed_mass(const struct delivery *d, const char *target);
 
 /*
  * NICK, QUIT, KILL, AWAY and SETNAME (m_nick.c, m_quit.c, m_kill.c,
