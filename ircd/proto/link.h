@@ -53,6 +53,7 @@ struct link {
 	char *password;        /* from PASS, until SERVER checks it */
 	struct server *server; /* the peer, once its SERVER is accepted */
 	uint64_t burst_started_ms;
+	uint64_t burst_ms; /* how long its burst took to arrive, once LINK_ACTIVE */
 	LIST_ENTRY(link) entry;
 };
 
@@ -83,6 +84,8 @@ void link_relay_join(struct client *c, const struct channel *ch, int created);
 void link_relay_server(const struct server *s);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
+/* Links whose SERVER was accepted (bursting or synchronised). */
+unsigned links_up(void);
 /* Close a link with an ERROR; its servers and users split away at the end of the tick. */
 void link_drop(struct link *l, const char *reason);
 /* Remove server s (behind a link) and everything behind it: QUITs to locals. */
