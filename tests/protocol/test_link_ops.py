@@ -1,0 +1,268 @@
+"""What operators use to run links: CONNECT, SQUIT, LINKS, MAP, STATS c and l,
+LUSERS and /metrics, with evircd servers linked on loopback.
+
+a.test (1AA) and b.test (2BB) both listen for servers and neither dials by
+itself: an operator on b CONNECTs the link and SQUITs it again.
+"""
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+PASS_AB = "a-to-b"
+PASS_BA = "b-to-a"
+
+
+@pytest.fixture(scope="module")
+def oper_hash():
+    return subprocess.check_output([os.path.join(ROOT, "tools", "mkpasswd"), "sekrit"]) \
+        .decode().strip()
+
+
+def server_sections(name, sid, port, links, oper_hash, metrics_port=None):
+    """links: [(peer name, peer port, send password, accept password, autoconnect)]."""
+    sections = {
+        "server": {"name": name, "sid": sid, "description": "%s server" % name},
+        "listen servers": {"host": "127.0.0.1", "port": str(port), "type": "servers"},
+        "oper admin": {"password": oper_hash, "mask": "*@127.0.0.1",
+                       "privileges": "all", "snomask": "+ckorl"},
+    }
+    for peer, peer_port, send, accept, auto in links:
+        sections["link %s" % peer] = {
+            "host": "127.0.0.1",
+            "port": str(peer_port),
+            "send_password": send,
+            "accept_password": accept,
+            "autoconnect": "yes" if auto else "no",
+        }
+    if metrics_port is not None:
+        sections["metrics"] = {"enabled": "yes", "host": "127.0.0.1",
+                               "port": str(metrics_port)}
+    return sections
+
+
+@pytest.fixture
+def unlinked(make_server, oper_hash):
+    """a.test and b.test, each with a [link] block for the other, autoconnect off."""
+    port_a, port_b, mport = free_port(), free_port(), free_port()
+    a = make_server(server_sections("a.test", "1AA", port_a,
+                                    [("b.test", port_b, PASS_AB, PASS_BA, False)], oper_hash))
+    b = make_server(server_sections("b.test", "2BB", port_b,
+                                    [("a.test", port_a, PASS_BA, PASS_AB, False)], oper_hash,
+                                    metrics_port=mport))
+    b.metrics_port = mport
+    b.link_port_a = port_a
+    return a, b
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_visible(observer, nick, timeout=10):
+    """WHOIS nick from observer until it answers 311 (the link carried it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        observer.send("WHOIS %s" % nick)
+        if any(m.command == "311" for m in observer.collect_until("318")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("%s never became visible to %s" % (nick, observer.nick))
+
+
+def wait_gone(observer, nick, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        observer.send("WHOIS %s" % nick)
+        if any(m.command == "401" for m in observer.collect_until("318")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("%s still visible to %s" % (nick, observer.nick))
+
+
+def wait_member(observer, channel, nick, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        observer.send("NAMES %s" % channel)
+        listed = " ".join(m.params[-1] for m in observer.collect_until("366")
+                          if m.command == "353")
+        if nick in listed.replace("@", " ").replace("+", " ").split():
+            return
+        time.sleep(0.05)
+    raise AssertionError("%s never seen in %s by %s" % (nick, channel, observer.nick))
+
+
+def oper_up(srv, nick):
+    c = srv.client().register(nick)
+    c.send("OPER admin sekrit")
+    c.expect("381")
+    return c
+
+
+def notice(c, text):
+    return c.expect(lambda m: m.command == "NOTICE" and text in m.params[-1])
+
+
+def scrape(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def wait_metric(port, name, want, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        values = scrape(port)
+        if values.get(name) == want:
+            return values
+        assert time.monotonic() < deadline, (name, values.get(name), want)
+        time.sleep(0.05)
+
+
+def replies(c, command, numeric, end):
+    c.send(command)
+    return [m for m in c.collect_until(end) if m.command == numeric]
+
+
+def test_non_operators_get_481(unlinked):
+    a, b = unlinked
+    user = b.client().register("plain")
+    for line in ("CONNECT a.test", "SQUIT a.test :no"):
+        user.send(line)
+        assert "not an IRC operator" in user.expect("481").params[-1]
+
+
+def test_connect_refusals(unlinked):
+    a, b = unlinked
+    op = oper_up(b, "op")
+    op.send("CONNECT nowhere.test")
+    notice(op, "no [link] block for nowhere.test")
+    op.send("CONNECT a.test notaport")
+    notice(op, "notaport is not a port")
+    op.send("SQUIT nowhere.test")
+    assert op.expect("402").params[1] == "nowhere.test"
+    op.send("SQUIT b.test")
+    notice(op, "is this server")
+
+
+def test_connect_links_show_then_squit_splits(unlinked):
+    a, b = unlinked
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    op = oper_up(b, "op")
+    alice.send("WHOIS bob")
+    assert any(m.command == "401" for m in alice.collect_until("318"))
+    assert scrape(b.metrics_port)["evircd_links"] == 0
+
+    op.send("CONNECT a.test %d" % b.link_port_a)
+    notice(op, "Connecting to a.test[127.0.0.1] port %d" % b.link_port_a)
+    notice(op, "Link with a.test[127.0.0.1] established")
+    wait_visible(alice, "bob")
+    wait_visible(op, "alice")
+    op.send("CONNECT a.test")
+    notice(op, "a.test is already linked")
+
+    # LINKS: both servers, in tree order, with uplink and hops.
+    links = replies(alice, "LINKS", "364", "365")
+    assert [m.params[1:3] for m in links] == [["a.test", "a.test"], ["b.test", "a.test"]]
+    assert links[0].params[3] == "0 a.test server"
+    assert links[1].params[3] == "1 b.test server"
+    assert [m.params[1] for m in replies(bob, "LINKS b.*", "364", "365")] == ["b.test"]
+
+    # MAP: b at the root here, a below it; one user on a, two on b.
+    lines = replies(bob, "MAP", "015", "017")
+    assert len(lines) == 2
+    assert lines[0].params[-1].startswith("b.test[2BB] ---")
+    assert lines[0].params[-1].endswith("| Users:     2 (66.7%)")
+    assert lines[1].params[-1].startswith("`- a.test[1AA] ---")
+    assert lines[1].params[-1].endswith("| Users:     1 (33.3%)")
+
+    # STATS c: the [link] block; STATS l: the link's counters.
+    blocks = replies(op, "STATS c", "213", "219")
+    assert [m.params[1:7] for m in blocks] == [
+        ["C", "127.0.0.1", "*", "a.test", str(b.link_port_a), "server"]]
+    assert blocks[0].params[-1] == "hybrid, linked"
+    conns = [m for m in replies(op, "STATS l", "211", "219")
+             if m.params[1].startswith("a.test[")]
+    assert len(conns) == 1 and conns[0].params[1] == "a.test[127.0.0.1]"
+    assert int(conns[0].params[3]) > 0 and int(conns[0].params[5]) > 0  # messages out, in
+    one = replies(op, "STATS l a.test", "211", "219")
+    assert [m.params[1] for m in one] == ["a.test[127.0.0.1]"]
+
+    # LUSERS: the network's servers, and the one linked here.
+    lusers = replies(alice, "LUSERS", "255", "255")
+    assert lusers[0].params[-1] == "I have 1 clients and 1 servers"
+    alice.send("LUSERS")
+    assert alice.expect("251").params[-1].endswith("on 2 servers")
+
+    # /metrics on b: one link, one remote user, its burst duration.
+    values = wait_metric(b.metrics_port, "evircd_links", 1)
+    assert values["evircd_clients_remote"] == 1
+    assert values["evircd_servers"] == 2
+    deadline = time.monotonic() + 10
+    while 'evircd_link_burst_seconds{link="a.test"}' not in values:
+        assert time.monotonic() < deadline, values
+        time.sleep(0.05)
+        values = scrape(b.metrics_port)
+    assert values['evircd_link_burst_seconds{link="a.test"}'] >= 0
+
+    # SQUIT: both sides see the netsplit, and the far user is gone.
+    alice.send("JOIN #ops")
+    alice.expect("366")
+    wait_member(bob, "#ops", "alice")
+    bob.send("JOIN #ops")
+    bob.expect("366")
+    alice.expect("JOIN")
+    op.send("SQUIT a.test :maintenance")
+    quit = bob.expect("QUIT")
+    assert quit.source.startswith("alice!") and quit.params == ["b.test a.test"]
+    quit = alice.expect("QUIT")
+    assert quit.source.startswith("bob!") and quit.params == ["a.test b.test"]
+    notice(op, "SQUIT a.test from op (maintenance)")
+    op.send("WHOIS alice")
+    assert any(m.command == "401" for m in op.collect_until("318"))
+    wait_gone(alice, "bob")
+    wait_metric(b.metrics_port, "evircd_links", 0)
+    assert "a.test split from b.test: maintenance" in b.stderr_text()
+
+
+def test_squit_of_a_far_server_travels_towards_it(make_server, oper_hash):
+    """a.test - b.test - c.test: an operator on a SQUITs c; b drops it."""
+    port_a, port_b, port_c = free_port(), free_port(), free_port()
+    b = make_server(server_sections("b.test", "2BB", port_b,
+                                    [("a.test", port_a, "ba", "ab", False),
+                                     ("c.test", port_c, "bc", "cb", False)], oper_hash))
+    a = make_server(server_sections("a.test", "1AA", port_a,
+                                    [("b.test", port_b, "ab", "ba", True)], oper_hash))
+    c = make_server(server_sections("c.test", "3CC", port_c,
+                                    [("b.test", port_b, "cb", "bc", True)], oper_hash))
+    op = oper_up(a, "op")
+    carol = c.client().register("carol")
+    wait_visible(op, "carol")
+    wait_visible(carol, "op")
+    links = replies(op, "LINKS", "364", "365")
+    assert [m.params[1:3] + [m.params[3].split()[0]] for m in links] == [
+        ["a.test", "a.test", "0"], ["b.test", "a.test", "1"], ["c.test", "b.test", "2"]]
+    lines = [m.params[-1] for m in replies(op, "MAP", "015", "017")]
+    assert lines[0].startswith("a.test[1AA] ")
+    assert lines[1].startswith("`- b.test[2BB] ")
+    assert lines[2].startswith("   `- c.test[3CC] ")
+    op.send("SQUIT c.test :far away")
+    notice(op, "SQUIT c.test sent towards b.test")
+    wait_gone(op, "carol")
+    # c was split at b, its direct uplink; a and b stay linked.
+    assert "c.test split from b.test: far away" in b.stderr_text()
+    assert [m.params[1] for m in replies(op, "LINKS", "364", "365")] == ["a.test", "b.test"]
