@@ -13,7 +13,8 @@ lusers_send(struct client *c)
 {
 	unsigned global = client_count_global();
 	unsigned direct = links_up();
-	unsigned unknown = conns_count - me.users - direct;
+	unsigned known = me.users + direct;
+	unsigned unknown = conns_count > known ? conns_count - known : 0;
 
 	reply(c, RPL_LUSERCLIENT, ":There are %u users and %u invisible on %u servers",
 	      global - clients_invisible, clients_invisible, server_count());

@@ -152,13 +152,14 @@ link_metrics(struct text *t)
 {
 	const struct link *l;
 	char name[2 * SERVLEN + 1];
+	unsigned global = client_count_global();
 
 	metric(t, "evircd_links", "gauge", "Server links up (bursting or synchronised).",
 	       links_up());
 	metric(t, "evircd_servers", "gauge", "Servers on the network, this one included.",
 	       server_count());
 	metric(t, "evircd_clients_remote", "gauge", "Registered users on other servers.",
-	       client_count_global() - me.users);
+	       global > me.users ? global - me.users : 0);
 	text_add(t, "# HELP evircd_link_burst_seconds How long each link's last burst took to "
 	            "arrive.\n# TYPE evircd_link_burst_seconds gauge\n");
 	LIST_FOREACH (l, &links, entry) {
