@@ -36,6 +36,8 @@ delivery_msg(const struct delivery *d, const char *target)
 	                        ? msg_from(d->from, "%s %s :%s", d->cmd, target, d->text)
 	                        : msg_from(d->from, "%s %s", d->cmd, target);
 	msg_set_client_tags(om, d->client_tags);
+	if (d->time != NULL || d->msgid != NULL)
+		outmsg_adopt(om, d->time, d->msgid);
 	return om;
 }
 
@@ -96,8 +98,8 @@ privmsg_proceed_channel(const struct delivery *d, struct channel *ch, const char
 		history_record_channel(ch, d->from, d->cmd, om);
 	/* TS6 has no TAGMSG: links hear only what carries text. */
 	if (d->text != NULL)
-		links_send_channel(link_of_client(d->from), ch, ":%s %s %s :%s", d->from->uid,
-		                   d->cmd, target, d->text);
+		links_send_channel_msg(link_of_client(d->from), ch, om, ":%s %s %s :%s",
+		                       d->from->uid, d->cmd, target, d->text);
 	return om;
 }
 
@@ -125,7 +127,7 @@ privmsg_proceed_user(const struct delivery *d, struct client *to)
 	struct link *via = link_of_client(to);
 
 	if (via != NULL && d->text != NULL)
-		link_send(via, ":%s %s %s :%s", d->from->uid, d->cmd, to->uid, d->text);
+		link_send_msg(via, om, ":%s %s %s :%s", d->from->uid, d->cmd, to->uid, d->text);
 	else if (d->text != NULL || client_has_cap(to, CAP_MESSAGE_TAGS))
 		send_msg(to, om);
 	if (d->text != NULL)
@@ -182,7 +184,7 @@ static irc_result_t
 message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int tagmsg)
 {
 	char client_tags[IRC_CLIENT_TAGS_MAX + 1];
-	struct delivery d = {c, cmd, NULL, NULL, notice};
+	struct delivery d = {c, cmd, NULL, NULL, notice, NULL, NULL};
 	char *targets, *target;
 	unsigned n = 0;
 
@@ -241,15 +243,35 @@ HANDLER(m_tagmsg)
  * From a user behind a link: ":<UID> PRIVMSG <#chan|@#chan|UID> :text".
  * Its server checked it; we deliver here and pass it on where it leads.
  */
+/* An evircd peer's tags: the message's time and msgid, and its client tags. */
+static void
+link_tags_take(char *tags, struct delivery *d, char *client, size_t size)
+{
+	char *tag;
+
+	client_only_tags(tags, client, size);
+	d->client_tags = client[0] != '\0' ? client : NULL;
+	while (tags != NULL && (tag = strsep(&tags, ";")) != NULL) {
+		if (strncmp(tag, "time=", 5) == 0)
+			d->time = tag + 5;
+		else if (strncmp(tag, "msgid=", 6) == 0)
+			d->msgid = tag + 6;
+	}
+}
+
 static irc_result_t
 message_remote(struct client *c, struct irc_msg *m, const char *cmd)
 {
-	struct delivery d = {c, cmd, NULL, NULL, 1};
+	char client_tags[IRC_CLIENT_TAGS_MAX + 1];
+	struct delivery d = {c, cmd, NULL, NULL, 1, NULL, NULL};
 	const char *target, *name;
 	struct outmsg *om = NULL;
+	struct link *via = link_of_client(c);
 
 	if (m->argc < 2)
 		return IRC_OK;
+	if (m->tags != NULL && via != NULL && (via->caps & LCAP_EVIRCD))
+		link_tags_take(m->tags, &d, client_tags, sizeof(client_tags));
 	target = name = m->argv[0];
 	d.text = m->argv[1];
 	if (strchr(target, '#') != NULL) {

@@ -260,6 +260,8 @@ struct delivery {
 	const char *text;        /* NULL for TAGMSG */
 	const char *client_tags; /* the sender's "+tags", or NULL */
 	int quiet;               /* NOTICE: no error replies */
+	const char *time;        /* from an evircd link: the message's own time... */
+	const char *msgid;       /* ...and msgid; NULL: stamped here */
 };
 struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
                                        const char *target, unsigned status);

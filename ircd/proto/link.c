@@ -1,5 +1,6 @@
 /* link.c - a TS6 link's session: handshake, burst, keepalive, split. */
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +9,17 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/passwd.h"
 #include "base/stats.h"
 #include "base/util.h"
 #include "net/conn.h"
 #include "net/line.h"
 #include "net/reactor.h"
+#include "net/tls.h"
+#include "net/worker.h"
 #include "proto/command.h"
 #include "proto/exit.h"
+#include "proto/outmsg.h"
 #include "proto/link.h"
 #include "proto/parse.h"
 #include "proto/snomask.h"
@@ -45,20 +50,21 @@ static const char *
 dialect_capab(int dialect)
 {
 	if (dialect == DIALECT_CHARYBDIS)
-		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB";
-	return "ENCAP TBURST EOB RHOST HOP";
+		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB EVIRCD";
+	return "ENCAP TBURST EOB RHOST HOP EVIRCD";
 }
 
 static const struct {
 	const char *token;
 	uint32_t bit;
 } capab_tokens[] = {
-    {"EOB", LCAP_EOB},     {"TBURST", LCAP_TBURST},
-    {"TB", LCAP_TB},       {"ENCAP", LCAP_ENCAP},
-    {"EUID", LCAP_EUID},   {"HOP", LCAP_HOP},
-    {"QS", LCAP_QS},       {"EX", LCAP_EX},
-    {"IE", LCAP_IE},       {"SERVICES", LCAP_SERVICES},
-    {"MLOCK", LCAP_MLOCK}, {"RHOST", LCAP_RHOST},
+    {"EOB", LCAP_EOB},       {"TBURST", LCAP_TBURST},
+    {"TB", LCAP_TB},         {"ENCAP", LCAP_ENCAP},
+    {"EUID", LCAP_EUID},     {"HOP", LCAP_HOP},
+    {"QS", LCAP_QS},         {"EX", LCAP_EX},
+    {"IE", LCAP_IE},         {"SERVICES", LCAP_SERVICES},
+    {"MLOCK", LCAP_MLOCK},   {"RHOST", LCAP_RHOST},
+    {"EVIRCD", LCAP_EVIRCD},
 };
 
 /* ---- Sending. */
@@ -117,6 +123,52 @@ links_send_channel(struct link *skip, const struct channel *ch, const char *fmt,
 	}
 }
 
+static void
+link_send_line_msg(struct link *l, struct outmsg *om, const char *line, size_t len)
+{
+	char tags[IRC_TAGS_MAX + 1];
+
+	if (l->caps & LCAP_EVIRCD)
+		conn_send_bytes(l->conn, tags, outmsg_link_tags(om, tags, sizeof(tags)));
+	conn_send_bytes(l->conn, line, len);
+}
+
+void
+link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...)
+{
+	char line[OUT_LINE_MAX + 1];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = line_vformat(line, NULL, fmt, ap);
+	va_end(ap);
+	link_send_line_msg(l, om, line, n);
+}
+
+void
+links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
+                       const char *fmt, ...)
+{
+	char line[OUT_LINE_MAX + 1];
+	struct link *l;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = line_vformat(line, NULL, fmt, ap);
+	va_end(ap);
+	LIST_FOREACH (l, &links, entry) {
+		int has_member = 0;
+		if (l == skip || l->server == NULL)
+			continue;
+		for (uint32_t i = 0; i < ch->nmembers && !has_member; i++)
+			has_member = link_of_client(ch->members[i]->client) == l;
+		if (has_member)
+			link_send_line_msg(l, om, line, n);
+	}
+}
+
 unsigned
 links_up(void)
 {
@@ -166,10 +218,18 @@ link_split(struct server *s, const char *reason)
 	const char *near = s->uplink != NULL ? s->uplink->name : me.name;
 
 	snprintf(quit, sizeof(quit), "%s %s", near, s->name);
+	unsigned users = s->users;
+	struct timespec t0, t1;
+
 	snomask_send(SNO_LINK, "Server %s split from %s (%s): %u users", s->name, near, reason,
 	             s->users);
-	log_info("link: %s split from %s: %s", s->name, near, reason);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	server_split(s, split_visit, quit);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("link: %s split from %s: %s (%u users gone in %.2f ms)",
+	         quit + strlen(near) + 1, near, reason, users,
+	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	             (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 /* ---- Dialling and redialling. */
@@ -237,7 +297,7 @@ link_connect(const struct conf_link *cl, const char **err)
 		*err = "already linked";
 		return -1;
 	}
-	cn = conn_connect(cl->host, cl->port, CONN_KIND_SERVER, class, NULL, err);
+	cn = conn_connect(cl->host, cl->port, cl->tls, CONN_KIND_SERVER, class, NULL, err);
 	if (cn == NULL)
 		return -1;
 	link_new(cn, cl->name, cl->host, cl->dialect, 1);
@@ -318,6 +378,18 @@ got_capab(struct link *l, struct irc_msg *m)
 				l->caps |= capab_tokens[i].bit;
 }
 
+/* The peer's certificate is the one pinned ([link] fingerprint). */
+static int
+fingerprint_matches(struct link *l, const char *pinned)
+{
+	char fp[2 * 64 + 1];
+
+	if (l->conn->ssl == NULL)
+		return 0;
+	tls_certfp(l->conn->ssl, fp, sizeof(fp));
+	return fp[0] != '\0' && strcasecmp(fp, pinned) == 0;
+}
+
 /* Why the peer's SERVER is refused, or NULL. */
 static const char *
 server_refusal(struct link *l, const char *name, const char *sid)
@@ -328,7 +400,12 @@ server_refusal(struct link *l, const char *name, const char *sid)
 		return "No link block for this server";
 	if (strcmp(cl->host, l->ip) != 0)
 		return "Not from the address its link block names";
-	if (l->password == NULL || strcmp(l->password, cl->accept_password) != 0)
+	if (cl->tls && l->conn->ssl == NULL)
+		return "TLS required by its link block";
+	if (cl->fingerprint != NULL && !fingerprint_matches(l, cl->fingerprint))
+		return "Certificate fingerprint mismatch";
+	if (l->password == NULL || (!passwd_is_hash(cl->accept_password) &&
+	                            strcmp(l->password, cl->accept_password) != 0))
 		return "Password incorrect";
 	if (!sid_valid(sid))
 		return "Invalid SID";
@@ -343,28 +420,22 @@ server_refusal(struct link *l, const char *name, const char *sid)
 
 static void link_send_burst(struct link *l);
 
-/* hybrid: SERVER name 1 SID +flags :desc; charybdis: SERVER name 1 :desc. */
 static void
-got_server(struct link *l, struct irc_msg *m)
+refuse(struct link *l, const char *name, const char *why)
 {
-	const char *name, *sid, *desc, *why;
+	snomask_send(SNO_LINK, "Link with %s[%s] refused: %s", name, l->ip, why);
+	log_warn("link: %s[%s] refused: %s", name, l->ip, why);
+	link_drop(l, why);
+}
+
+/* Every check passed: the peer is a server of ours now; answer and burst. */
+static void
+accept_server(struct link *l, const char *name, const char *sid, const char *desc)
+{
 	struct server *s = NULL;
 
-	if (m->argc < 3) {
-		link_drop(l, "Malformed SERVER");
-		return;
-	}
-	name = m->argv[0];
-	sid = m->argc >= 5 ? m->argv[2] : l->sid;
-	desc = m->argv[m->argc - 1];
-	if ((why = server_refusal(l, name, sid)) != NULL) {
-		snomask_send(SNO_LINK, "Link with %s[%s] refused: %s", name, l->ip, why);
-		log_warn("link: %s[%s] refused: %s", name, l->ip, why);
-		link_drop(l, why);
-		return;
-	}
 	if (server_new_remote(&me, name, sid, 1, desc, &s) != SERVER_OK) {
-		link_drop(l, "Server already exists");
+		refuse(l, name, "Server already exists");
 		return;
 	}
 	str_copy(l->name, name, sizeof(l->name));
@@ -384,6 +455,90 @@ got_server(struct link *l, struct irc_msg *m)
 	snomask_send(SNO_LINK, "Link with %s[%s] established (%s)", name, l->ip,
 	             l->dialect == DIALECT_CHARYBDIS ? "charybdis" : "hybrid");
 	log_info("link: %s[%s] established, SID %s", name, l->ip, sid);
+}
+
+/* A hashed accept_password is checked on the crypto lane; the link's input waits. */
+struct pass_check {
+	struct link *link; /* NULL once the link is gone */
+	char password[256];
+	char hash[256];
+	char name[SERVLEN + 1];
+	char sid[SIDLEN + 1];
+	char desc[REALLEN + 1];
+	int ok;
+};
+
+static void
+pass_check_work(void *arg)
+{
+	struct pass_check *pc = arg;
+
+	pc->ok = passwd_verify(pc->password, pc->hash);
+}
+
+static void
+pass_check_done(void *arg)
+{
+	struct pass_check *pc = arg;
+	struct link *l = pc->link;
+
+	if (l != NULL && l->conn->state != CONN_CLOSING) {
+		l->pass_check = NULL;
+		conn_hold_input(l->conn, 0);
+		if (pc->ok)
+			accept_server(l, pc->name, pc->sid, pc->desc);
+		else
+			refuse(l, pc->name, "Password incorrect");
+	} else if (l != NULL) {
+		l->pass_check = NULL;
+	}
+	OPENSSL_cleanse(pc, sizeof(*pc));
+	free(pc);
+}
+
+static void
+pass_check_start(struct link *l, const char *hash, const char *name, const char *sid,
+                 const char *desc)
+{
+	struct pass_check *pc = xcalloc(1, sizeof(*pc));
+
+	pc->link = l;
+	str_copy(pc->password, l->password, sizeof(pc->password));
+	str_copy(pc->hash, hash, sizeof(pc->hash));
+	str_copy(pc->name, name, sizeof(pc->name));
+	str_copy(pc->sid, sid, sizeof(pc->sid));
+	str_copy(pc->desc, desc, sizeof(pc->desc));
+	l->pass_check = pc;
+	conn_hold_input(l->conn, 1);
+	worker_submit(pass_check_work, pass_check_done, pc);
+}
+
+/* hybrid: SERVER name 1 SID +flags :desc; charybdis: SERVER name 1 :desc. */
+static void
+got_server(struct link *l, struct irc_msg *m)
+{
+	const struct conf_link *cl;
+	const char *name, *sid, *desc, *why;
+
+	if (m->argc < 3) {
+		link_drop(l, "Malformed SERVER");
+		return;
+	}
+	name = m->argv[0];
+	sid = m->argc >= 5 ? m->argv[2] : l->sid;
+	desc = m->argv[m->argc - 1];
+	if ((why = server_refusal(l, name, sid)) != NULL) {
+		refuse(l, name, why);
+		return;
+	}
+	cl = config_find_link(conf, name);
+	/* An incoming link speaks its block's dialect, or charybdis' if that is what came. */
+	if (!l->outgoing)
+		l->dialect = m->argc >= 5 ? cl->dialect : DIALECT_CHARYBDIS;
+	if (passwd_is_hash(cl->accept_password))
+		pass_check_start(l, cl->accept_password, name, sid, desc);
+	else
+		accept_server(l, name, sid, desc);
 }
 
 /* SVINFO <current> <min> 0 :<time> */
@@ -596,6 +751,19 @@ link_send_burst(struct link *l)
 }
 
 void
+link_pong(struct link *l)
+{
+	/* Our burst ended with a PING: its PONG says the peer has taken all of it. */
+	if (!l->burst_acked) {
+		l->burst_acked = 1;
+		l->burst_acked_ms = now_ms - l->burst_started_ms;
+		log_info("link: %s took our burst in %llu ms", l->name,
+		         (unsigned long long)l->burst_acked_ms);
+	}
+	link_burst_done(l);
+}
+
+void
 link_burst_done(struct link *l)
 {
 	if (l->state != LINK_BURSTING)
@@ -733,6 +901,8 @@ link_exit(struct conn *cn)
 	struct server *s = l->server;
 
 	LIST_REMOVE(l, entry);
+	if (l->pass_check != NULL)
+		((struct pass_check *)l->pass_check)->link = NULL;
 	if (s != NULL) {
 		/* The rest of the network hears it as a SQUIT of the peer. */
 		links_send(l, ":%s SQUIT %s :%s", me.sid, s->sid, cn->close_reason);
