@@ -266,3 +266,76 @@ def test_squit_of_a_far_server_travels_towards_it(make_server, oper_hash):
     # c was split at b, its direct uplink; a and b stay linked.
     assert "c.test split from b.test: far away" in b.stderr_text()
     assert [m.params[1] for m in replies(op, "LINKS", "364", "365")] == ["a.test", "b.test"]
+
+
+# -- Against a Ts6Peer (ts6.py): what travels on the link.
+
+from ts6 import Channel, Server  # noqa: E402
+
+
+@pytest.fixture
+def peer_linked(make_server, ts6_peer, oper_hash):
+    """evircd (irc.test, 0TS) with a local operator, linked to peer.test (9PE,
+    hybrid dialect) which has far.test (8FA) behind it, an operator "rop" and a
+    plain user "plain"."""
+    port = free_port()
+    srv = make_server({
+        "listen servers": {"host": "127.0.0.1", "port": str(port), "type": "servers"},
+        "link peer.test": {"host": "127.0.0.1", "port": "1", "send_password": "linkpass",
+                           "accept_password": "linkpass", "autoconnect": "no"},
+        "oper admin": {"password": oper_hash, "mask": "*@127.0.0.1",
+                       "privileges": "all", "snomask": "+l"},
+    })
+    op = oper_up(srv, "op")
+    peer = ts6_peer("peer.test", "9PE", dialect="hybrid")
+    rop = peer.user("rop", umodes="+o")
+    plain = peer.user("plain")
+    far = Server("far.test", "8FA")
+    peer.connect(port).link(servers=[far], users=[rop, plain])
+    wait_visible(op, "plain")
+    return srv, op, peer, rop, plain
+
+
+def test_operator_squit_as_the_link_sees_it(peer_linked):
+    srv, op, peer, rop, plain = peer_linked
+    op_uid = peer.uid_of("op")
+    # A server behind the peer: the SQUIT is sent towards it, nothing splits here.
+    op.send("SQUIT 8FA :too far")
+    notice(op, "SQUIT far.test sent towards peer.test")
+    peer.expect("SQUIT", source=op_uid, params=["8FA", "too far"])
+    op.send("LINKS far.test")
+    assert [m.params[1] for m in op.collect_until("365") if m.command == "364"] == ["far.test"]
+    # The peer itself: told that we leave it, then the ERROR.
+    op.send("SQUIT peer.test :bye peer")
+    peer.expect("SQUIT", source=op_uid, params=["0TS", "bye peer"])
+    peer.expect("ERROR")
+    peer.wait_closed()
+    notice(op, "Server peer.test split from irc.test (bye peer)")
+    wait_gone(op, "plain")
+
+
+def test_remote_operator_squit(peer_linked):
+    srv, op, peer, rop, plain = peer_linked
+    # From a user who is not an operator: ignored, the link stays.
+    peer.send(":%s SQUIT 0TS :not yours" % plain.uid)
+    peer.sync()
+    assert not peer.closed
+    assert "not an operator: ignored" in srv.stderr_text()
+    # From an operator, naming us: the link it came over goes.
+    peer.send(":%s SQUIT irc.test :remote bye" % rop.uid)
+    notice(op, "Remote SQUIT peer.test from rop (remote bye)")
+    peer.wait_closed()
+    wait_gone(op, "rop")
+
+
+def test_ts_change_is_a_server_notice(peer_linked):
+    srv, op, peer, rop, plain = peer_linked
+    op.send("JOIN #older")
+    op.expect("366")
+    op.send("MODE #older")
+    ours = int(op.expect("329").params[-1])
+    peer.send(peer.channel_lines(Channel("#older", ts=ours - 100, members={plain: "@"}))[0])
+    # The members hear it in the channel; an operator with snomask l also as a server notice.
+    text = "TS for #older changed from %d to %d" % (ours, ours - 100)
+    op.expect(lambda m: m.command == "NOTICE" and m.params[0] == "#older" and text in m.params[-1])
+    op.expect(lambda m: m.command == "NOTICE" and m.params[0] == "op" and text in m.params[-1])
