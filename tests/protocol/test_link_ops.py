@@ -339,3 +339,62 @@ def test_ts_change_is_a_server_notice(peer_linked):
     text = "TS for #older changed from %d to %d" % (ours, ours - 100)
     op.expect(lambda m: m.command == "NOTICE" and m.params[0] == "#older" and text in m.params[-1])
     op.expect(lambda m: m.command == "NOTICE" and m.params[0] == "op" and text in m.params[-1])
+
+
+# -- Against the real ircd-hybrid 8.2 (the hybrid fixture; skipped where it cannot run).
+
+
+def test_connect_and_squit_with_hybrid_both_ways(hybrid, make_server, oper_hash):
+    """ev.test (2EV, autoconnect off) and hub.test (hybrid, 1HY): the evircd
+    operator CONNECTs and SQUITs; after a second CONNECT, hybrid's operator
+    SQUITs evircd, which hears it as a remote SQUIT."""
+    ev_port = free_port()
+    h = hybrid(name="hub.test", sid="1HY",
+               connect={"name": "ev.test", "port": ev_port,
+                        "send_password": "hub-to-ev", "accept_password": "ev-to-hub"})
+    ev = make_server({
+        "server": {"name": "ev.test", "sid": "2EV"},
+        "listen servers": {"host": "127.0.0.1", "port": str(ev_port), "type": "servers"},
+        "link hub.test": {"host": "127.0.0.1", "port": str(h.port), "dialect": "hybrid",
+                          "send_password": "ev-to-hub", "accept_password": "hub-to-ev",
+                          "autoconnect": "no"},
+        "oper admin": {"password": oper_hash, "mask": "*@127.0.0.1",
+                       "privileges": "all", "snomask": "+l"},
+    })
+    op = oper_up(ev, "evop")
+    bob = ev.client().register("bob")
+    alice = h.client().register("alice")
+
+    op.send("CONNECT hub.test")
+    notice(op, "End of burst from hub.test")
+    wait_visible(bob, "alice")
+    links = replies(op, "LINKS", "364", "365")
+    assert [m.params[1:3] for m in links] == [["ev.test", "ev.test"], ["hub.test", "ev.test"]]
+    lines = [m.params[-1] for m in replies(op, "MAP", "015", "017")]
+    assert lines[1].startswith("`- hub.test[1HY] ") and "| Users:     1 " in lines[1]
+    blocks = replies(op, "STATS c", "213", "219")
+    assert blocks[0].params[1:5] == ["C", "127.0.0.1", "*", "hub.test"]
+    assert blocks[0].params[-1] == "hybrid, linked"
+
+    # evircd's operator splits hybrid away: both sides see the netsplit.
+    bob.send("JOIN #ops")
+    bob.expect("366")
+    alice.send("JOIN #ops")
+    bob.expect("JOIN")
+    op.send("SQUIT hub.test :ev says bye")
+    quit = bob.expect("QUIT")
+    assert quit.source.startswith("alice!") and quit.params == ["ev.test hub.test"]
+    quit = alice.expect(lambda m: m.command == "QUIT" and m.source.startswith("bob!"))
+    assert quit.params == ["hub.test ev.test"]
+    wait_gone(bob, "alice")
+
+    # Linked again; now hybrid's operator SQUITs evircd.
+    op.send("CONNECT hub.test")
+    notice(op, "End of burst from hub.test")
+    wait_visible(bob, "alice")
+    hoper = h.oper(h.client().register("hoper"))
+    wait_visible(bob, "hoper")
+    hoper.send("SQUIT ev.test :hub says bye")
+    notice(op, "Remote SQUIT hub.test from hoper (hub says bye)")
+    wait_gone(bob, "alice")
+    assert "hub.test split from ev.test: hub says bye" in ev.stderr_text()
