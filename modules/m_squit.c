@@ -4,6 +4,9 @@
  * further away is asked for by a SQUIT sent towards it.  SQUIT from a server
  * is m_server.c's ms_squit.
  */
+#include <strings.h>
+#include <sys/queue.h>
+
 #include "base/conf.h"
 #include "base/log.h"
 #include "modules/modules.h"
@@ -46,6 +49,14 @@ HANDLER(m_squit)
 	if (!oper_require(c, PRIV_CONNECT))
 		return IRC_OK;
 	if ((s = server_find(m->argv[0])) == NULL) {
+		struct link *l;
+		LIST_FOREACH (l, &links, entry) /* a CONNECT not answered yet: abort it */
+			if (l->server == NULL && strcasecmp(l->name, m->argv[0]) == 0) {
+				send_notice(c, "*** SQUIT: link to %s dropped in its handshake",
+				            l->name);
+				link_drop(l, reason);
+				return IRC_OK;
+			}
 		reply(c, ERR_NOSUCHSERVER, "%s :No such server", param_word(m->argv[0]));
 		return IRC_OK;
 	}

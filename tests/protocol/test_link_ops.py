@@ -268,6 +268,38 @@ def test_squit_of_a_far_server_travels_towards_it(make_server, oper_hash):
     assert [m.params[1] for m in replies(op, "LINKS", "364", "365")] == ["a.test", "b.test"]
 
 
+def test_squit_aborts_a_connect_in_its_handshake(make_server, oper_hash):
+    """The peer accepts the connection but never answers: SQUIT drops it."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        srv = make_server(server_sections(
+            "a.test", "1AA", free_port(),
+            [("quiet.test", silent.getsockname()[1], "x", "y", False)], oper_hash))
+        op = oper_up(srv, "op")
+        op.send("CONNECT quiet.test")
+        notice(op, "Connecting to quiet.test")
+        silent.settimeout(5)
+        conn, _ = silent.accept()
+        with conn:
+            conn.settimeout(5)
+            got = b""
+            while b"SERVER a.test" not in got:  # our intro came: the handshake waits
+                chunk = conn.recv(4096)
+                assert chunk, got
+                got += chunk
+            op.send("CONNECT quiet.test")
+            notice(op, "cannot dial quiet.test: already linked")
+            op.send("SQUIT quiet.test :give up")
+            notice(op, "link to quiet.test dropped in its handshake")
+            while True:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            assert b"ERROR :Closing Link: 127.0.0.1 (give up)" in got
+
+
 # -- Against a Ts6Peer (ts6.py): what travels on the link.
 
 from ts6 import Channel, Server  # noqa: E402
