@@ -37,7 +37,7 @@
 /* Sorted by name. */
 static struct command commands[] = {
     LOCAL("ACCOUNT", m_account, R, 1, 1),
-    LOCAL("ADMIN", m_admin, R, 0, 2),
+    ALL("ADMIN", m_admin, m_admin, NULL, R, 0, 2),
     LOCAL("AUTHENTICATE", m_authenticate, U | R, 1, 1),
     ALL("AWAY", m_away, mr_away, NULL, R, 0, 1),
     LOCAL("BATCH", m_batch, R, 1, 1),
@@ -51,7 +51,7 @@ static struct command commands[] = {
     SERVER("ERROR", ms_error),
     SERVER("EUID", ms_euid),
     LOCAL("HELP", m_help, R, 0, 2),
-    LOCAL("INFO", m_info, R, 0, 2),
+    ALL("INFO", m_info, m_info, NULL, R, 0, 2),
     ALL("INVITE", m_invite, mr_invite, NULL, R, 2, 1),
     LOCAL("ISON", m_ison, R, 1, 1),
     ALL("JOIN", m_join, mr_join, NULL, R, 1, 2),
@@ -66,7 +66,7 @@ static struct command commands[] = {
     LOCAL("METADATA", m_metadata, U | R, 0, 1),
     ALL("MODE", m_mode, mr_mode, NULL, R, 1, 1),
     LOCAL("MONITOR", m_monitor, R, 1, 1),
-    LOCAL("MOTD", m_motd, R, 0, 2),
+    ALL("MOTD", m_motd, m_motd, NULL, R, 0, 2),
     LOCAL("NAMES", m_names, R, 0, 2),
     ALL("NICK", m_nick, mr_nick, NULL, U | R, 0, 2),
     ALL("NOTICE", m_notice, mr_notice, NULL, R, 0, 1),
@@ -89,7 +89,7 @@ static struct command commands[] = {
     LOCAL("TAGMSG", m_tagmsg, R, 1, 1),
     SERVER("TB", ms_tb),
     SERVER("TBURST", ms_tburst),
-    LOCAL("TIME", m_time, R, 0, 1),
+    ALL("TIME", m_time, m_time, NULL, R, 0, 1),
     {"TMODE", NULL, mr_tmode, ms_tmode, 0, 0, 0, 0, 0},
     ALL("TOPIC", m_topic, mr_topic, NULL, R, 1, 1),
     SERVER("UID", ms_uid),
@@ -98,10 +98,10 @@ static struct command commands[] = {
     LOCAL("USER", m_user, U | R, 4, 0),
     LOCAL("USERHOST", m_userhost, R, 1, 1),
     LOCAL("VERIFY", m_verify, U | R, 2, 5),
-    LOCAL("VERSION", m_version, R, 0, 2),
+    ALL("VERSION", m_version, m_version, NULL, R, 0, 2),
     LOCAL("WALLOPS", m_wallops, O, 1, 1),
     LOCAL("WHO", m_who, R, 0, 2),
-    LOCAL("WHOIS", m_whois, R, 0, 2),
+    ALL("WHOIS", m_whois, m_whois, NULL, R, 0, 2),
     LOCAL("WHOWAS", m_whowas, R, 0, 2),
 };
 

@@ -2,17 +2,20 @@
 #include <string.h>
 
 #include "base/conf.h"
+#include "base/match.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "proto/cap.h"
 #include "proto/history_record.h"
 #include "proto/link.h"
 #include "proto/numeric.h"
+#include "proto/oper.h"
 #include "proto/ratelimit.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
+#include "state/server.h"
 
 static unsigned
 status_prefix(const char **target)
@@ -135,6 +138,44 @@ privmsg_proceed_user(const struct delivery *d, struct client *to)
 	return om;
 }
 
+/* "$$server.mask" or "$#host.mask": who a mass message reaches. */
+static int
+mass_matches(const char *target, const struct client *u)
+{
+	if (target[1] == '$')
+		return mask_match(target + 2, u->server->name);
+	return target[1] == '#' && mask_match(target + 2, u->host);
+}
+
+struct outmsg *
+privmsg_proceed_mass(const struct delivery *d, const char *target)
+{
+	struct outmsg *om = delivery_msg(d, target);
+	struct conn *cn;
+
+	TAILQ_FOREACH (cn, &conns, link) {
+		struct client *u = cn->client;
+		if (u != NULL && u->registered && u != d->from && mass_matches(target, u))
+			send_msg(u, om);
+	}
+	links_send(link_of_client(d->from), ":%s %s %s :%s", d->from->uid, d->cmd, target,
+	           d->text);
+	return om;
+}
+
+/* check: mass messages are for operators, with a server or host mask after $$ or $#. */
+static int
+privmsg_check_mass(const struct delivery *d, const char *target)
+{
+	if ((target[1] != '$' && target[1] != '#') || target[2] == '\0' || d->text == NULL) {
+		if (!d->quiet)
+			reply(d->from, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			      param_word(target));
+		return 0;
+	}
+	return oper_require(d->from, PRIV_WALLOPS);
+}
+
 /* One target of a local client's message: check, proceed, echo. */
 static void
 message_target(const struct delivery *d, const char *target)
@@ -142,8 +183,11 @@ message_target(const struct delivery *d, const char *target)
 	struct outmsg *om = NULL;
 	unsigned status;
 
-	if (target[0] == '#' ||
-	    ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL)) {
+	if (target[0] == '$') {
+		if (privmsg_check_mass(d, target))
+			om = privmsg_proceed_mass(d, target);
+	} else if (target[0] == '#' ||
+	           ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL)) {
 		struct channel *ch = privmsg_check_channel(d, target, &status);
 		if (ch != NULL)
 			om = privmsg_proceed_channel(d, ch, target, status);
@@ -274,7 +318,9 @@ message_remote(struct client *c, struct irc_msg *m, const char *cmd)
 		link_tags_take(m->tags, &d, client_tags, sizeof(client_tags));
 	target = name = m->argv[0];
 	d.text = m->argv[1];
-	if (strchr(target, '#') != NULL) {
+	if (target[0] == '$' && (target[1] == '$' || target[1] == '#')) {
+		om = privmsg_proceed_mass(&d, target);
+	} else if (strchr(target, '#') != NULL) {
 		unsigned status = status_prefix(&name);
 		struct channel *ch = channel_find(name);
 		if (status & MEMBER_VOICE)

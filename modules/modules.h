@@ -100,6 +100,13 @@ HANDLER(m_who);
 HANDLER(m_whois);
 HANDLER(m_whowas);
 
+/*
+ * A query naming a server, or a user on it (target), is sent there when
+ * that is another server (with arg after it, as WHOIS has its nick): 1
+ * when sent, or when refused with 402; 0 when it is ours to answer.
+ */
+int route_query(struct client *c, const char *cmd, const char *target, const char *arg);
+
 /* The command table and the modules' session listeners, at start-up. */
 void modules_init(void);
 
@@ -266,6 +273,8 @@ struct delivery {
 struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
                                        const char *target, unsigned status);
 struct outmsg *privmsg_proceed_user(const struct delivery *d, struct client *to);
+/* To every user here on a server ($$mask) or host ($#mask) matching, and to every link. */
+struct outmsg *privmsg_proceed_mass(const struct delivery *d, const char *target);
 
 /*
  * NICK, QUIT, KILL, AWAY and SETNAME (m_nick.c, m_quit.c, m_kill.c,

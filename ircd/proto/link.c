@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/passwd.h"
@@ -22,9 +23,11 @@
 #include "proto/outmsg.h"
 #include "proto/link.h"
 #include "proto/parse.h"
+#include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "state/server.h"
 
 #define TS_CURRENT 6
@@ -815,6 +818,58 @@ link_introduce(struct client *c)
 			send_user(l, c);
 }
 
+/* ---- Replies to users behind links, and numerics from links. */
+
+/*
+ * A line built for a client (":ourname NNN nick text") going to a user
+ * behind a link: links name us by SID and the user by UID.
+ */
+static void
+route_line(struct client *to, const char *line, size_t len)
+{
+	struct link *l = link_of_client(to);
+	char src[SERVLEN + 2], cmd[32], target[NICKLEN_MAX + 1];
+	const char *p = line;
+	int n = 0;
+
+	if (l == NULL || len < 2 || sscanf(p, "%64s %31s %64s %n", src, cmd, target, &n) != 3 ||
+	    n == 0)
+		return;
+	/* Numerics and notices from us to that user travel; anything else stays here. */
+	if (strcmp(src + 1, me.name) == 0 && irc_strcmp(target, to->nick) == 0)
+		link_send(l, ":%s %s %s %.*s", me.sid, cmd, to->uid, (int)(len - (size_t)n - 2),
+		          p + n);
+	else
+		log_debug("link: a line for %s not routed: %.*s", to->nick, (int)len - 2, line);
+}
+
+static const struct link_ops link_routes = {.line = route_line};
+
+void
+link_numeric(struct source *src, struct irc_msg *m)
+{
+	struct client *to = m->argc > 0 ? client_find(m->argv[0]) : NULL;
+	char rest[OUT_LINE_MAX];
+	size_t n = 0;
+
+	if (to == NULL || !to->registered)
+		return;
+	for (int i = 1; i < m->argc && n < sizeof(rest); i++)
+		n += (size_t)snprintf(rest + n, sizeof(rest) - n, "%s%s%s", i > 1 ? " " : "",
+		                      i == m->argc - 1 ? ":" : "", m->argv[i]);
+	rest[MIN(n, sizeof(rest) - 1)] = '\0';
+	if (to->local != NULL) {
+		send_line(to, ":%s %s %s %s",
+		          src->client != NULL ? src->client->nick : src->server->name,
+		          m->command, to->nick, rest);
+		return;
+	}
+	if (link_of_client(to) != src->link->link)
+		link_send(link_of_client(to), ":%s %s %s %s",
+		          src->client != NULL ? src->client->uid : src->server->sid, m->command,
+		          to->uid, rest);
+}
+
 /* ---- The transport's hooks for server connections. */
 
 /* Only addresses some [link] block names may even try. */
@@ -930,5 +985,6 @@ void
 link_init(void)
 {
 	conn_set_hooks(CONN_KIND_SERVER, &hooks);
+	send_set_link_ops(&link_routes);
 	rtimer_start(&autoconnect_timer, 1.0, 1.0, autoconnect_tick);
 }

@@ -94,6 +94,10 @@ void link_introduce(struct client *c);
 void link_relay_join(struct client *c, const struct channel *ch, int created);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
+struct source;
+struct irc_msg;
+/* A numeric from a link: to its target here, or on towards it. */
+void link_numeric(struct source *src, struct irc_msg *m);
 /* The peer answered a PING of ours (after our burst: it has taken the burst). */
 void link_pong(struct link *l);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */

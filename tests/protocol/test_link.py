@@ -355,3 +355,51 @@ def test_user_modes_travel(pair):
             break
         time.sleep(0.05)
     assert "1 users and 1 invisible on 2 servers" in line
+
+
+def test_queries_travel_to_the_server_they_name(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    # "WHOIS bob bob" asks bob's own server, which knows his idle time
+    alice.send("WHOIS bob bob")
+    lines = alice.collect_until("318")
+    idle = [m for m in lines if m.command == "317"]
+    assert idle and idle[0].params[1] == "bob", [m.line for m in lines]
+    assert [m.source for m in lines if m.command == "311"] == ["b.test"]
+    alice.send("VERSION b.test")
+    version = alice.expect("351")
+    assert version.source == "b.test" and "b.test" in version.params
+    alice.send("TIME b.test")
+    assert alice.expect("391").params[1] == "b.test"
+    alice.send("ADMIN nosuch.server")
+    assert alice.expect("402").params[1] == "nosuch.server"
+
+
+def test_mass_messages_by_server_mask(make_server):
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    hashed = subprocess.run([os.path.join(root, "tools", "mkpasswd")], input="sekrit",
+                            capture_output=True, text=True, check=True).stdout.strip()
+    port_a, port_b = free_port(), free_port()
+    sa = link_sections("a.test", "1AA", port_a, "b.test", port_b, LINK_PASS_AB, LINK_PASS_BA, False)
+    sa["oper admin"] = {"password": hashed, "mask": "*@127.0.0.1", "privileges": "all"}
+    a = make_server(sa)
+    b = make_server(link_sections("b.test", "2BB", port_b, "a.test", port_a,
+                                  LINK_PASS_BA, LINK_PASS_AB, True))
+    oper = a.client().register("oper")
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(oper, "bob")
+    alice.send("PRIVMSG $$*.test :not for you")
+    assert alice.expect("481").params[0] == "alice"
+    oper.send("OPER admin sekrit")
+    oper.expect("381")
+    oper.send("NOTICE $$b.test :maintenance on b at noon")
+    got = bob.expect("NOTICE")
+    assert got.source.startswith("oper!") and got.params == ["$$b.test", "maintenance on b at noon"]
+    oper.send("NOTICE $$*.test :everyone")
+    assert bob.expect("NOTICE").params[-1] == "everyone"
+    assert alice.expect("NOTICE").params[-1] == "everyone"
