@@ -172,6 +172,18 @@ links_send_channel_msg(struct link *skip, const struct channel *ch, struct outms
 	}
 }
 
+unsigned
+links_up(void)
+{
+	const struct link *l;
+	unsigned n = 0;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l->server != NULL)
+			n++;
+	return n;
+}
+
 struct link *
 link_of_server(const struct server *s)
 {
@@ -761,10 +773,10 @@ link_burst_done(struct link *l)
 		return;
 	l->state = LINK_ACTIVE;
 	l->server->eob = 1;
+	l->burst_ms = now_ms - l->burst_started_ms;
 	snomask_send(SNO_LINK, "End of burst from %s (%llu ms, %u users)", l->name,
-	             (unsigned long long)(now_ms - l->burst_started_ms), l->server->users);
-	log_info("link: %s synchronised in %llu ms", l->name,
-	         (unsigned long long)(now_ms - l->burst_started_ms));
+	             (unsigned long long)l->burst_ms, l->server->users);
+	log_info("link: %s synchronised in %llu ms", l->name, (unsigned long long)l->burst_ms);
 }
 
 void

@@ -57,6 +57,7 @@ struct link {
 	struct server *server;    /* the peer, once its SERVER is accepted */
 	uint64_t burst_started_ms;
 	uint64_t burst_acked_ms; /* how long the peer took to answer our burst's PING */
+	uint64_t burst_ms;       /* how long its burst took to arrive, once LINK_ACTIVE */
 	LIST_ENTRY(link) entry;
 };
 
@@ -101,6 +102,8 @@ void link_numeric(struct source *src, struct irc_msg *m);
 void link_pong(struct link *l);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
+/* Links whose SERVER was accepted (bursting or synchronised). */
+unsigned links_up(void);
 /* Close a link with an ERROR; its servers and users split away at the end of the tick. */
 void link_drop(struct link *l, const char *reason);
 /* Remove server s (behind a link) and everything behind it: QUITs to locals. */
