@@ -8,6 +8,8 @@
 
 HANDLER(m_admin)
 {
+	if (m->argc > 0 && route_query(c, "ADMIN", m->argv[0], NULL))
+		return IRC_OK;
 	if (conf->admin_name == NULL && conf->admin_location == NULL &&
 	    conf->admin_email == NULL) {
 		reply(c, ERR_NOADMININFO, "%s :No administrative info available", me.name);

@@ -22,6 +22,8 @@ HANDLER(m_info)
 	char started[64];
 	struct tm tm;
 
+	if (m->argc > 0 && route_query(c, "INFO", m->argv[0], NULL))
+		return IRC_OK;
 	for (size_t i = 0; i < ARRAY_LEN(info_text); i++)
 		reply(c, RPL_INFO, ":%s", info_text[i]);
 	gmtime_r(&server_started, &tm);

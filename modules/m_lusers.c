@@ -1,6 +1,7 @@
 /* m_lusers.c - LUSERS: user, operator, channel and server counts. */
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "state/channel.h"
@@ -11,7 +12,9 @@ void
 lusers_send(struct client *c)
 {
 	unsigned global = client_count_global();
-	unsigned unknown = conns_count - me.users;
+	unsigned direct = links_up();
+	unsigned known = me.users + direct;
+	unsigned unknown = conns_count > known ? conns_count - known : 0;
 
 	reply(c, RPL_LUSERCLIENT, ":There are %u users and %u invisible on %u servers",
 	      global - clients_invisible, clients_invisible, server_count());
@@ -21,8 +24,8 @@ lusers_send(struct client *c)
 		reply(c, RPL_LUSERUNKNOWN, "%u :unknown connection(s)", unknown);
 	if (channels.count > 0)
 		reply(c, RPL_LUSERCHANNELS, "%zu :channels formed", channels.count);
-	reply(c, RPL_LUSERME, ":I have %u clients and %u servers", me.users,
-	      server_count() - 1);
+	/* As hybrid counts them: the servers linked directly to this one. */
+	reply(c, RPL_LUSERME, ":I have %u clients and %u servers", me.users, direct);
 	reply(c, RPL_LOCALUSERS, "%u %u :Current local users %u, max %u", me.users,
 	      clients_max_local, me.users, clients_max_local);
 	reply(c, RPL_GLOBALUSERS, "%u %u :Current global users %u, max %u", global,

@@ -536,6 +536,29 @@ umode_check(char dir, char letter, int *unknown)
 	}
 }
 
+/* The modes other servers know of a user (i w o) go to the links; the rest stay here. */
+static void
+umode_relay(struct client *c, const char *letters)
+{
+	char out[32], dir = 0, want = '+';
+	size_t n = 0;
+
+	for (const char *p = letters; *p != '\0' && n + 3 < sizeof(out); p++) {
+		if (*p == '+' || *p == '-') {
+			want = *p;
+			continue;
+		}
+		if (strchr("iwo", *p) == NULL)
+			continue;
+		if (dir != want)
+			out[n++] = dir = want;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	if (n > 0)
+		links_send(NULL, ":%s MODE %s :%s", c->uid, c->uid, out);
+}
+
 static void
 user_mode(struct client *c, struct irc_msg *m)
 {
@@ -556,9 +579,11 @@ user_mode(struct client *c, struct irc_msg *m)
 	if (unknown)
 		reply(c, ERR_UMODEUNKNOWNFLAG, ":Unknown MODE flag");
 	/* The echo goes to the user alone: a peer's user hears of it from its server. */
-	if (out.nletters > 0)
+	if (out.nletters > 0) {
 		send_line(c, ":%s!%s@%s MODE %s :%s", c->nick, c->user, c->host, c->nick,
 		          out.letters);
+		umode_relay(c, out.letters);
+	}
 }
 
 HANDLER(m_mode)

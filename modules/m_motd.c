@@ -54,6 +54,8 @@ motd_send(struct client *c)
 
 HANDLER(m_motd)
 {
+	if (m->argc > 0 && route_query(c, "MOTD", m->argv[0], NULL))
+		return IRC_OK;
 	motd_send(c);
 	return IRC_OK;
 }

@@ -2,17 +2,20 @@
 #include <string.h>
 
 #include "base/conf.h"
+#include "base/match.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "proto/cap.h"
 #include "proto/history_record.h"
 #include "proto/link.h"
 #include "proto/numeric.h"
+#include "proto/oper.h"
 #include "proto/ratelimit.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
+#include "state/server.h"
 
 static unsigned
 status_prefix(const char **target)
@@ -36,6 +39,8 @@ delivery_msg(const struct delivery *d, const char *target)
 	                        ? msg_from(d->from, "%s %s :%s", d->cmd, target, d->text)
 	                        : msg_from(d->from, "%s %s", d->cmd, target);
 	msg_set_client_tags(om, d->client_tags);
+	if (d->time != NULL || d->msgid != NULL)
+		outmsg_adopt(om, d->time, d->msgid);
 	return om;
 }
 
@@ -96,8 +101,8 @@ privmsg_proceed_channel(const struct delivery *d, struct channel *ch, const char
 		history_record_channel(ch, d->from, d->cmd, om);
 	/* TS6 has no TAGMSG: links hear only what carries text. */
 	if (d->text != NULL)
-		links_send_channel(link_of_client(d->from), ch, ":%s %s %s :%s", d->from->uid,
-		                   d->cmd, target, d->text);
+		links_send_channel_msg(link_of_client(d->from), ch, om, ":%s %s %s :%s",
+		                       d->from->uid, d->cmd, target, d->text);
 	return om;
 }
 
@@ -125,12 +130,50 @@ privmsg_proceed_user(const struct delivery *d, struct client *to)
 	struct link *via = link_of_client(to);
 
 	if (via != NULL && d->text != NULL)
-		link_send(via, ":%s %s %s :%s", d->from->uid, d->cmd, to->uid, d->text);
+		link_send_msg(via, om, ":%s %s %s :%s", d->from->uid, d->cmd, to->uid, d->text);
 	else if (d->text != NULL || client_has_cap(to, CAP_MESSAGE_TAGS))
 		send_msg(to, om);
 	if (d->text != NULL)
 		history_record_private(d->from, to, d->cmd, om);
 	return om;
+}
+
+/* "$$server.mask" or "$#host.mask": who a mass message reaches. */
+static int
+mass_matches(const char *target, const struct client *u)
+{
+	if (target[1] == '$')
+		return mask_match(target + 2, u->server->name);
+	return target[1] == '#' && mask_match(target + 2, u->host);
+}
+
+struct outmsg *
+privmsg_proceed_mass(const struct delivery *d, const char *target)
+{
+	struct outmsg *om = delivery_msg(d, target);
+	struct conn *cn;
+
+	TAILQ_FOREACH (cn, &conns, link) {
+		struct client *u = cn->client;
+		if (u != NULL && u->registered && u != d->from && mass_matches(target, u))
+			send_msg(u, om);
+	}
+	links_send(link_of_client(d->from), ":%s %s %s :%s", d->from->uid, d->cmd, target,
+	           d->text);
+	return om;
+}
+
+/* check: mass messages are for operators, with a server or host mask after $$ or $#. */
+static int
+privmsg_check_mass(const struct delivery *d, const char *target)
+{
+	if ((target[1] != '$' && target[1] != '#') || target[2] == '\0' || d->text == NULL) {
+		if (!d->quiet)
+			reply(d->from, ERR_NOSUCHNICK, "%s :No such nick/channel",
+			      param_word(target));
+		return 0;
+	}
+	return oper_require(d->from, PRIV_WALLOPS);
 }
 
 /* One target of a local client's message: check, proceed, echo. */
@@ -140,8 +183,11 @@ message_target(const struct delivery *d, const char *target)
 	struct outmsg *om = NULL;
 	unsigned status;
 
-	if (target[0] == '#' ||
-	    ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL)) {
+	if (target[0] == '$') {
+		if (privmsg_check_mass(d, target))
+			om = privmsg_proceed_mass(d, target);
+	} else if (target[0] == '#' ||
+	           ((target[0] == '@' || target[0] == '+') && strchr(target, '#') != NULL)) {
 		struct channel *ch = privmsg_check_channel(d, target, &status);
 		if (ch != NULL)
 			om = privmsg_proceed_channel(d, ch, target, status);
@@ -182,7 +228,7 @@ static irc_result_t
 message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int tagmsg)
 {
 	char client_tags[IRC_CLIENT_TAGS_MAX + 1];
-	struct delivery d = {c, cmd, NULL, NULL, notice};
+	struct delivery d = {c, cmd, NULL, NULL, notice, NULL, NULL};
 	char *targets, *target;
 	unsigned n = 0;
 
@@ -241,18 +287,40 @@ HANDLER(m_tagmsg)
  * From a user behind a link: ":<UID> PRIVMSG <#chan|@#chan|UID> :text".
  * Its server checked it; we deliver here and pass it on where it leads.
  */
+/* An evircd peer's tags: the message's time and msgid, and its client tags. */
+static void
+link_tags_take(char *tags, struct delivery *d, char *client, size_t size)
+{
+	char *tag;
+
+	client_only_tags(tags, client, size);
+	d->client_tags = client[0] != '\0' ? client : NULL;
+	while (tags != NULL && (tag = strsep(&tags, ";")) != NULL) {
+		if (strncmp(tag, "time=", 5) == 0)
+			d->time = tag + 5;
+		else if (strncmp(tag, "msgid=", 6) == 0)
+			d->msgid = tag + 6;
+	}
+}
+
 static irc_result_t
 message_remote(struct client *c, struct irc_msg *m, const char *cmd)
 {
-	struct delivery d = {c, cmd, NULL, NULL, 1};
+	char client_tags[IRC_CLIENT_TAGS_MAX + 1];
+	struct delivery d = {c, cmd, NULL, NULL, 1, NULL, NULL};
 	const char *target, *name;
 	struct outmsg *om = NULL;
+	struct link *via = link_of_client(c);
 
 	if (m->argc < 2)
 		return IRC_OK;
+	if (m->tags != NULL && via != NULL && (via->caps & LCAP_EVIRCD))
+		link_tags_take(m->tags, &d, client_tags, sizeof(client_tags));
 	target = name = m->argv[0];
 	d.text = m->argv[1];
-	if (strchr(target, '#') != NULL) {
+	if (target[0] == '$' && (target[1] == '$' || target[1] == '#')) {
+		om = privmsg_proceed_mass(&d, target);
+	} else if (strchr(target, '#') != NULL) {
 		unsigned status = status_prefix(&name);
 		struct channel *ch = channel_find(name);
 		if (status & MEMBER_VOICE)

@@ -233,7 +233,7 @@ SERVER_HANDLER(ms_pong)
 
 	if (dest == &me || dest == NULL) {
 		if (src->server == src->link)
-			link_burst_done(src->link->link);
+			link_pong(src->link->link);
 		return IRC_OK;
 	}
 	if (dest->via != NULL && dest->via != src->link)

@@ -12,6 +12,7 @@
 #include "modules/modules.h"
 #include "proto/link.h"
 #include "proto/send.h"
+#include "proto/snomask.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
@@ -67,6 +68,8 @@ channel_ts_lower(const struct source *src, struct channel *ch, time_t ts)
 	(void)src;
 	send_channel(ch, NULL, om, 0);
 	msg_release(om);
+	snomask_send(SNO_LINK, "TS for %s changed from %lld to %lld", ch->name,
+	             (long long)ch->ts, (long long)ts);
 	channel_strip(ch);
 	ch->ts = ts;
 }

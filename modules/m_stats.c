@@ -11,6 +11,7 @@
 #include "net/dns.h"
 #include "net/tls.h"
 #include "net/worker.h"
+#include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
 #include "proto/send.h"
@@ -41,7 +42,18 @@ static void
 stats_link_one(struct client *c, const struct conn *cn)
 {
 	const struct client *u = cn->client;
+	const struct link *l = cn->owner;
 
+	if (u == NULL && l != NULL) {
+		/* A server link: its name and address, the same counters. */
+		reply(c, RPL_STATSLINKINFO, "%s[%s] %zu %llu %llu %llu %llu :%lld", l->name,
+		      l->ip, cn->sendq.bytes, (unsigned long long)cn->msgs_out,
+		      (unsigned long long)(cn->bytes_out / 1024),
+		      (unsigned long long)cn->msgs_in,
+		      (unsigned long long)(cn->bytes_in / 1024),
+		      (long long)(now - cn->connected_at));
+		return;
+	}
 	reply(c, RPL_STATSLINKINFO, "%s[%s@%s] %zu %llu %llu %llu %llu :%lld",
 	      u ? client_name(u) : "*", u ? u->user : "*", u ? u->ip : "*", cn->sendq.bytes,
 	      (unsigned long long)cn->msgs_out, (unsigned long long)(cn->bytes_out / 1024),
@@ -49,7 +61,7 @@ stats_link_one(struct client *c, const struct conn *cn)
 	      (long long)(now - cn->connected_at));
 }
 
-/* STATS l [nick]: one user's link, or (opers) every connection. */
+/* STATS l [nick|server]: one user's or server's link, or (opers) every connection. */
 static void
 stats_links(struct client *c, const char *target)
 {
@@ -57,8 +69,11 @@ stats_links(struct client *c, const char *target)
 
 	if (target != NULL) {
 		struct client *u = client_find_nick(target);
+		struct server *s = server_find(target);
 		if (u != NULL && u->local != NULL && (u == c || (c->umodes & UMODE_OPER)))
 			stats_link_one(c, u->local->conn);
+		else if (s != NULL && s->link != NULL && (c->umodes & UMODE_OPER))
+			stats_link_one(c, s->link->conn);
 		return;
 	}
 	if (!(c->umodes & UMODE_OPER)) {
@@ -67,6 +82,28 @@ stats_links(struct client *c, const char *target)
 	}
 	TAILQ_FOREACH (cn, &conns, link)
 		stats_link_one(c, cn);
+}
+
+/* STATS c: the [link] blocks, flags A (autoconnect) and S (TLS), linked or not. */
+static void
+stats_link_blocks(struct client *c)
+{
+	const struct conf_link *cl;
+
+	TAILQ_FOREACH (cl, &conf->links, link) {
+		char flags[4], *f = flags;
+		if (cl->autoconnect)
+			*f++ = 'A';
+		if (cl->tls)
+			*f++ = 'S';
+		if (f == flags)
+			*f++ = '*';
+		*f = '\0';
+		reply(c, RPL_STATSCLINE, "C %s %s %s %d %s :%s, %s", cl->host, flags, cl->name,
+		      cl->port, cl->class ? cl->class->name : "server",
+		      cl->dialect == DIALECT_CHARYBDIS ? "charybdis" : "hybrid",
+		      server_find(cl->name) != NULL ? "linked" : "not linked");
+	}
 }
 
 static void
@@ -233,7 +270,7 @@ HANDLER(m_stats)
 	case 't':
 	case 'T': stats_traffic(c); break;
 	case 'c':
-	case 'C': break; /* no server links are configured */
+	case 'C': stats_link_blocks(c); break;
 	default: break;
 	}
 	reply(c, RPL_ENDOFSTATS, "%c :End of /STATS report", letter);

@@ -7,6 +7,8 @@
 
 HANDLER(m_version)
 {
+	if (m->argc > 0 && route_query(c, "VERSION", m->argv[0], NULL))
+		return IRC_OK;
 	reply(c, RPL_VERSION, "evircd-%s. %s :libev, OpenSSL, c-ares, sqlite3, inih",
 	      PACKAGE_VERSION, me.name);
 	isupport_send(c);

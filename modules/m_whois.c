@@ -82,6 +82,9 @@ HANDLER(m_whois)
 		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
 		return IRC_OK;
 	}
+	/* The idle time is the user's own server's to tell. */
+	if (m->argc > 1 && route_query(c, "WHOIS", m->argv[0], target))
+		return IRC_OK;
 	/* TARGMAX WHOIS:1 - the first nick of a list. */
 	str_copy(first, target, sizeof(first));
 	first[strcspn(first, ",")] = '\0';

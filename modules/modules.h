@@ -25,6 +25,7 @@ HANDLER(mr_nick);
 HANDLER(mr_notice);
 HANDLER(mr_privmsg);
 HANDLER(mr_quit);
+HANDLER(mr_squit);
 SERVER_HANDLER(ms_bmask);
 SERVER_HANDLER(ms_eob);
 SERVER_HANDLER(ms_kick);
@@ -48,6 +49,7 @@ HANDLER(m_away);
 HANDLER(m_batch);
 HANDLER(m_cap);
 HANDLER(m_chathistory);
+HANDLER(m_connect);
 HANDLER(m_die);
 HANDLER(m_dline);
 HANDLER(m_help);
@@ -58,7 +60,9 @@ HANDLER(m_join);
 HANDLER(m_kick);
 HANDLER(m_kill);
 HANDLER(m_kline);
+HANDLER(m_links);
 HANDLER(m_list);
+HANDLER(m_map);
 HANDLER(m_markread);
 HANDLER(m_metadata);
 HANDLER(m_lusers);
@@ -80,6 +84,7 @@ HANDLER(m_register);
 HANDLER(m_rehash);
 HANDLER(m_restart);
 HANDLER(m_setname);
+HANDLER(m_squit);
 HANDLER(m_stats);
 HANDLER(m_tagmsg);
 HANDLER(m_time);
@@ -94,6 +99,13 @@ HANDLER(m_wallops);
 HANDLER(m_who);
 HANDLER(m_whois);
 HANDLER(m_whowas);
+
+/*
+ * A query naming a server, or a user on it (target), is sent there when
+ * that is another server (with arg after it, as WHOIS has its nick): 1
+ * when sent, or when refused with 402; 0 when it is ours to answer.
+ */
+int route_query(struct client *c, const char *cmd, const char *target, const char *arg);
 
 /* The command table and the modules' session listeners, at start-up. */
 void modules_init(void);
@@ -255,10 +267,14 @@ struct delivery {
 	const char *text;        /* NULL for TAGMSG */
 	const char *client_tags; /* the sender's "+tags", or NULL */
 	int quiet;               /* NOTICE: no error replies */
+	const char *time;        /* from an evircd link: the message's own time... */
+	const char *msgid;       /* ...and msgid; NULL: stamped here */
 };
 struct outmsg *privmsg_proceed_channel(const struct delivery *d, struct channel *ch,
                                        const char *target, unsigned status);
 struct outmsg *privmsg_proceed_user(const struct delivery *d, struct client *to);
+/* To every user here on a server ($$mask) or host ($#mask) matching, and to every link. */
+struct outmsg *privmsg_proceed_mass(const struct delivery *d, const char *target);
 
 /*
  * NICK, QUIT, KILL, AWAY and SETNAME (m_nick.c, m_quit.c, m_kill.c,

@@ -141,7 +141,8 @@ static inline uint32_t rng_below(uint32_t n) { return n ? (uint32_t)((rng() >> 3
 static struct opts {
 	const char *scenario;
 	const char *host;
-	int port;
+	int port, port2;
+	double split;
 	double duration, warmup;
 	int pid;
 	int clients, pairs, inflight, channels, upc, senders, members, iterations;
@@ -179,6 +180,7 @@ static void usage(void)
 	    "  (traffic) --ack all|first   what acknowledges a message in the closed loop\n"
 	    "  (join_storm) --gap-ms MS    pause between iterations\n"
 	    "common: --host 127.0.0.1 --port 6667 --duration S --warmup S --pid PID --size BYTES\n"
+	    "        --port2 P --split F   (channel_load) a fraction F of the members on a linked server\n"
 	    "        --sample N --pending N --drain S --reg-timeout S --setup-timeout S --pace-us US\n"
 	    "        --quickack 0|1 --caps CAP1,CAP2 --caps-fraction F\n"
 	    "See tests-load/README.md.\n",
@@ -196,6 +198,8 @@ static void parse_opts(int argc, char **argv)
 	} tab[] = {
 		{"--host", 's', &O.host, NULL},
 		{"--port", 'i', &O.port, NULL},
+		{"--port2", 'i', &O.port2, NULL},
+		{"--split", 'd', &O.split, NULL},
 		{"--duration", 'd', &O.duration, &O.duration_set},
 		{"--warmup", 'd', &O.warmup, NULL},
 		{"--pid", 'i', &O.pid, NULL},
@@ -501,6 +505,7 @@ struct client {
 	uint32_t gen; /* bumped at each (re)connect */
 	uint8_t state, dirty, want_write, quitting, got_error, in_pending, nick_tries, role;
 	uint8_t write_dead, nicklen, reconnecting, away;
+	uint8_t alt; /* connects to --port2 (a second, linked server) */
 	int8_t prio;
 	uint16_t err_reason;
 	uint16_t carry_len, n_ts;
@@ -596,7 +601,7 @@ static struct {
 	uint64_t read_ns; /* clock at the most recent read(): receipt time of its lines */
 	char tag[3];
 	char letter;
-	struct sockaddr_storage dst, src;
+	struct sockaddr_storage dst, dst2, src;
 	socklen_t dstlen, srclen;
 	int have_src;
 	uint64_t bytes_in, bytes_out, lines_in, reads, writes;
@@ -941,7 +946,7 @@ static void cl_start(client_t *c)
 		}
 	}
 	c->fd = fd;
-	int r = connect(fd, (struct sockaddr *)&G.dst, G.dstlen);
+	int r = connect(fd, (struct sockaddr *)(c->alt ? &G.dst2 : &G.dst), G.dstlen);
 	if (r < 0 && errno != EINPROGRESS) {
 		char why[96];
 		snprintf(why, sizeof why, "connect(): %s", strerror(errno));
@@ -1873,6 +1878,8 @@ static int run_channel_load(void)
 			c->role = ROLE_SENDER;
 			c->sid = ch * K + j;
 			T.senders[c->sid] = c;
+		} else if (O.port2 > 0 && (double)(j - K) < O.split * (double)(U - K)) {
+			c->alt = 1; /* a member on the linked server: the fan-out crosses the link */
 		}
 	}
 	T.join_target = G.ncl;
@@ -1890,6 +1897,8 @@ static int run_channel_load(void)
 	kv("channels", "%u", C);
 	kv("users_per_channel", "%u", U);
 	kv("senders_per_channel", "%u", K);
+	if (O.port2 > 0)
+		kv("members_on_port2", "%.0f%%", O.split * 100);
 	kv("clients", "%u", G.ncl);
 	return t_report();
 }
@@ -3471,6 +3480,12 @@ static void resolve_target(void)
 	} else {
 		die("--host must be a numeric loopback address");
 	}
+	/* --port2: the same host, another (linked) server's port. */
+	G.dst2 = G.dst;
+	if (O.port2 > 0 && G.dst.ss_family == AF_INET)
+		((struct sockaddr_in *)&G.dst2)->sin_port = htons((uint16_t)O.port2);
+	else if (O.port2 > 0)
+		((struct sockaddr_in6 *)&G.dst2)->sin6_port = htons((uint16_t)O.port2);
 	if (O.source) {
 		struct in_addr a;
 		if (inet_pton(AF_INET, O.source, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)

@@ -138,7 +138,7 @@ static const struct {
 } privilege_names[] = {
     {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
     {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
-    {"wallops", PRIV_WALLOPS},
+    {"wallops", PRIV_WALLOPS}, {"connect", PRIV_CONNECT},
 };
 
 static void
@@ -161,7 +161,7 @@ set_privileges(struct conf_parse *ctx, const char *key, const char *value, uint3
 		if (i == ARRAY_LEN(privilege_names)) {
 			conf_error(ctx, key,
 			           "unknown privilege '%s' (kill rehash die restart "
-			           "kline dline wallops all)",
+			           "kline dline wallops connect all)",
 			           word);
 			continue;
 		}

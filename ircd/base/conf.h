@@ -74,7 +74,8 @@ struct conf_auth {
 #define PRIV_KLINE 0x10
 #define PRIV_DLINE 0x20
 #define PRIV_WALLOPS 0x40
-#define PRIV_ALL 0x7f
+#define PRIV_CONNECT 0x80 /* CONNECT, SQUIT */
+#define PRIV_ALL 0xff
 
 struct conf_oper {
 	char *name;

@@ -150,7 +150,7 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 }
 
 struct conn *
-conn_connect(const char *ip, int port, enum conn_kind kind, struct conf_class *class,
+conn_connect(const char *ip, int port, int tls, enum conn_kind kind, struct conf_class *class,
              void *owner, const char **err)
 {
 	struct addrinfo hints, *ai = NULL;
@@ -183,9 +183,12 @@ conn_connect(const char *ip, int port, enum conn_kind kind, struct conf_class *c
 	cn = conn_alloc(fd, NULL, kind, class);
 	cn->owner = owner;
 	cn->state = CONN_CONNECTING;
+	cn->flags |= tls ? CONN_DIAL_TLS : 0;
 	rio_set(&cn->io, RIO_WRITE);
 	return cn;
 }
+
+static void conn_handshake(struct conn *cn);
 
 /* A dialled socket became writable: connected, or refused. */
 static void
@@ -198,6 +201,15 @@ conn_connected(struct conn *cn)
 		error = errno;
 	if (error != 0) {
 		conn_close(cn, strerror(error));
+		return;
+	}
+	if (cn->flags & CONN_DIAL_TLS) {
+		if ((cn->ssl = tls_connect(cn->fd)) == NULL) {
+			conn_close(cn, "TLS not available: no [tls] certificate");
+			return;
+		}
+		conn_enter_state(cn, CONN_TLS_HANDSHAKE);
+		conn_handshake(cn);
 		return;
 	}
 	conn_enter_state(cn, CONN_REGISTERING);
@@ -512,6 +524,13 @@ flood_blocked(const struct conn *cn)
 	return cn->flood_clock - now_ms > burst_ms;
 }
 
+/* Lines wait: the flood clock, or the owner holds them (conn_hold_input). */
+static int
+input_held(const struct conn *cn)
+{
+	return (cn->flags & CONN_HOLD) || flood_blocked(cn);
+}
+
 /* One complete line (CR/LF stripped, NUL-terminated in place); -1: stop reading. */
 static int
 conn_handle_line(struct conn *cn, char *line, size_t len)
@@ -531,7 +550,7 @@ conn_on_line(void *arg, char *line, size_t len)
 {
 	struct conn *cn = arg;
 
-	if (flood_blocked(cn))
+	if (input_held(cn))
 		return LINE_DEFER;
 	/* A close deeper down (SendQ exceeded) counts as much as the handler's word. */
 	if (conn_handle_line(cn, line, len) < 0 || cn->state == CONN_CLOSING)
@@ -606,7 +625,7 @@ throttle_tick(struct rtimer *t)
 		cn->flags &= ~CONN_THROTTLED;
 		if (cn->state == CONN_CLOSING || cn->rlen == 0)
 			continue;
-		if (flood_blocked(cn)) {
+		if (input_held(cn)) {
 			throttled_add(cn);
 			continue;
 		}
@@ -618,6 +637,22 @@ throttle_tick(struct rtimer *t)
 		rtimer_stop(&throttle_timer);
 		throttle_timer_on = 0;
 	}
+}
+
+void
+conn_hold_input(struct conn *cn, int hold)
+{
+	if (hold) {
+		cn->flags |= CONN_HOLD;
+		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_READ);
+		return;
+	}
+	cn->flags &= ~CONN_HOLD;
+	if (cn->state == CONN_CLOSING)
+		return;
+	rio_set(&cn->io, rio_events(&cn->io) | RIO_READ);
+	if (cn->rlen > 0)
+		throttled_add(cn); /* lines read before the hold run at the next tick */
 }
 
 static void

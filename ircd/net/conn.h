@@ -28,6 +28,8 @@ enum conn_state {
 #define CONN_THROTTLED 0x08    /* complete lines wait for the flood clock */
 #define CONN_FLOOD_EXEMPT 0x10 /* no fake lag, no spam limits (operators) */
 #define CONN_OUTPUT_HOOK 0x20  /* output passes the owner's filter first (labels, batches) */
+#define CONN_DIAL_TLS 0x40     /* dialled: start TLS once connected */
+#define CONN_HOLD 0x80         /* the owner holds input back (conn_hold_input) */
 
 /* Who is on the other end: each kind has its owner's hooks. */
 enum conn_kind { CONN_KIND_CLIENT, CONN_KIND_SERVER, CONN_KINDS };
@@ -94,11 +96,12 @@ void conn_set_hooks(enum conn_kind kind, const struct conn_hooks *hooks);
 /* Take an accepted socket; returns NULL (socket closed) when refused. */
 struct conn *conn_new(int fd, const char *ip, int tls, enum conn_kind kind);
 /*
- * Dial ip:port (numeric) without blocking; the kind's ready hook runs once
- * connected, and a failure closes the connection with the reason.  NULL
+ * Dial ip:port (numeric) without blocking, with TLS when asked; the kind's
+ * ready hook runs once connected (and the TLS handshake is done), and a
+ * failure closes the connection with the reason.  NULL
  * (and *err) when the socket cannot even be made.
  */
-struct conn *conn_connect(const char *ip, int port, enum conn_kind kind,
+struct conn *conn_connect(const char *ip, int port, int tls, enum conn_kind kind,
                           struct conf_class *class, void *owner, const char **err);
 void conn_enter_state(struct conn *cn, enum conn_state state);
 /*
@@ -115,6 +118,12 @@ void conn_send_final(struct conn *cn, const char *data, size_t len);
 int conn_flood_exempt(const struct conn *cn);
 /* Bytes that may still be queued before SendQ exceeded. */
 size_t conn_sendq_room(const struct conn *cn);
+/*
+ * Hold (1) or release (0) input: while held, no more is read from the
+ * socket and no line is handed on, so an answer that waits for a worker
+ * keeps the lines after it waiting too.
+ */
+void conn_hold_input(struct conn *cn, int hold);
 /* Charge penalty lines to the flood clock (the dispatcher calls this). */
 void conn_charge(struct conn *cn, unsigned penalty);
 /* Close every connection with an ERROR (shutdown) and flush. */

@@ -1,4 +1,4 @@
-/* tls.c - OpenSSL server context, non-blocking handshake, read, write. */
+/* tls.c - OpenSSL contexts (serving, and dialling links), handshake, read, write. */
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -15,6 +15,7 @@
 #define TLS_RECORD 16384
 
 static SSL_CTX *server_ctx;
+static SSL_CTX *client_ctx; /* dialling out: server links */
 static unsigned long handshakes_full, handshakes_resumed;
 static char last_error[256];
 
@@ -101,20 +102,53 @@ fail:
 	return NULL;
 }
 
+/*
+ * For links we dial: our certificate (so the peer can pin it), and any
+ * certificate from the peer, since links pin fingerprints instead of
+ * trusting a CA ([link] fingerprint).
+ */
+static SSL_CTX *
+client_ctx_build(const struct config *c)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL) {
+		remember_error("SSL_CTX_new");
+		return NULL;
+	}
+	if (ctx_set_protocols(ctx, c) != 0 ||
+	    SSL_CTX_use_certificate_chain_file(ctx, c->tls.certificate) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, c->tls.key, SSL_FILETYPE_PEM) != 1) {
+		remember_error(c->tls.certificate);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	                          SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_cert);
+	return ctx;
+}
+
 int
 tls_configure(const struct config *c)
 {
-	SSL_CTX *ctx;
+	SSL_CTX *ctx, *cctx;
 
 	if (c->tls.certificate == NULL)
 		return 0;
 	ctx = ctx_build(c);
-	if (ctx == NULL) {
+	cctx = ctx != NULL ? client_ctx_build(c) : NULL;
+	if (ctx == NULL || cctx == NULL) {
+		SSL_CTX_free(ctx);
 		log_error("TLS: %s", last_error);
 		return -1;
 	}
 	SSL_CTX_free(server_ctx); /* live sessions hold their own reference */
 	server_ctx = ctx;
+	SSL_CTX_free(client_ctx);
+	client_ctx = cctx;
 	return 0;
 }
 
@@ -133,6 +167,18 @@ tls_accept(int fd)
 		return NULL;
 	SSL_set_fd(ssl, fd);
 	SSL_set_accept_state(ssl);
+	return ssl;
+}
+
+SSL *
+tls_connect(int fd)
+{
+	SSL *ssl = client_ctx != NULL ? SSL_new(client_ctx) : NULL;
+
+	if (ssl == NULL)
+		return NULL;
+	SSL_set_fd(ssl, fd);
+	SSL_set_connect_state(ssl);
 	return ssl;
 }
 

@@ -25,6 +25,8 @@ enum tls_status {
 int tls_configure(const struct config *c);
 int tls_available(void);
 struct ssl_st *tls_accept(int fd);
+/* The client side of a session, for a link we dial; NULL without [tls]. */
+struct ssl_st *tls_connect(int fd);
 void tls_free(struct ssl_st *ssl);
 enum tls_status tls_handshake(struct ssl_st *ssl);
 /* *n is the byte count on TLS_OK. */
@@ -33,7 +35,7 @@ enum tls_status tls_read(struct ssl_st *ssl, char *buf, size_t len, size_t *n);
 int tls_pending(struct ssl_st *ssl);
 /* Coalesce the iovecs into TLS records (up to 16 KiB per call). */
 enum tls_status tls_writev(struct ssl_st *ssl, const struct iovec *iov, int iovcnt, size_t *n);
-/* SHA-256 fingerprint of the client certificate in hex, or "" if none. */
+/* SHA-256 fingerprint of the peer's certificate in hex, or "" if none. */
 void tls_certfp(struct ssl_st *ssl, char *out, size_t size);
 const char *tls_describe(struct ssl_st *ssl);
 /* Sessions resumed / full handshakes since start (for STATS). */

@@ -19,6 +19,7 @@
 #include "net/reactor.h"
 #include "net/tls.h"
 #include "ops/metrics.h"
+#include "proto/link.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
@@ -131,6 +132,45 @@ fanout_histogram(struct text *t)
 	         (unsigned long long)stats.fanout_sum, cumulative);
 }
 
+/* A label value: backslash, quote and newline escaped. */
+static void
+label_value(char *out, size_t size, const char *in)
+{
+	size_t n = 0;
+
+	for (; *in != '\0' && n + 3 < size; in++) {
+		if (*in == '\\' || *in == '"' || *in == '\n')
+			out[n++] = '\\';
+		out[n++] = *in == '\n' ? 'n' : *in;
+	}
+	out[n] = '\0';
+}
+
+/* Server links: how many are up, and how long each one's burst took. */
+static void
+link_metrics(struct text *t)
+{
+	const struct link *l;
+	char name[2 * SERVLEN + 1];
+	unsigned global = client_count_global();
+
+	metric(t, "evircd_links", "gauge", "Server links up (bursting or synchronised).",
+	       links_up());
+	metric(t, "evircd_servers", "gauge", "Servers on the network, this one included.",
+	       server_count());
+	metric(t, "evircd_clients_remote", "gauge", "Registered users on other servers.",
+	       global > me.users ? global - me.users : 0);
+	text_add(t, "# HELP evircd_link_burst_seconds How long each link's last burst took to "
+	            "arrive.\n# TYPE evircd_link_burst_seconds gauge\n");
+	LIST_FOREACH (l, &links, entry) {
+		if (l->server == NULL || l->state != LINK_ACTIVE)
+			continue;
+		label_value(name, sizeof(name), l->name);
+		text_add(t, "evircd_link_burst_seconds{link=\"%s\"} %.3f\n", name,
+		         (double)l->burst_ms / 1000.0);
+	}
+}
+
 static char *
 exposition(size_t *len)
 {
@@ -147,6 +187,7 @@ exposition(size_t *len)
 	metric(&t, "evircd_clients_global", "gauge", "Registered users network-wide.",
 	       client_count_global());
 	metric(&t, "evircd_channels", "gauge", "Channels.", channels.count);
+	link_metrics(&t);
 	metric(&t, "evircd_messages_received_total", "counter", "Lines received from clients.",
 	       stats.msgs_in);
 	metric(&t, "evircd_messages_sent_total", "counter", "Lines queued to clients.",

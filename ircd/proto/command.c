@@ -13,6 +13,7 @@
 #include "proto/batch.h"
 #include "proto/cap.h"
 #include "proto/command.h"
+#include "proto/link.h"
 #include "proto/multiline.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
@@ -234,6 +235,12 @@ command_dispatch_link(struct server *link, char *line, size_t len)
 	if (source_resolve(link, m.source, &src) != 0) {
 		log_debug("link %s: %s from unknown or wrong-way source %s dropped", link->name,
 		          m.command, m.source);
+		return IRC_OK;
+	}
+	/* A numeric answers one of our users' queries: it goes to that user. */
+	if (strlen(m.command) == 3 && isdigit((unsigned char)m.command[0]) &&
+	    isdigit((unsigned char)m.command[1]) && isdigit((unsigned char)m.command[2])) {
+		link_numeric(&src, &m);
 		return IRC_OK;
 	}
 	cmd = command_find(m.command);

@@ -38,6 +38,7 @@ enum link_state {
 #define LCAP_SERVICES 0x0200
 #define LCAP_MLOCK 0x0400
 #define LCAP_RHOST 0x0800
+#define LCAP_EVIRCD 0x1000 /* another evircd: messages carry their time and msgid */
 
 struct link {
 	struct conn *conn;
@@ -50,9 +51,13 @@ struct link {
 	unsigned outgoing : 1;
 	unsigned sent_intro : 1; /* our PASS/CAPAB/SERVER went */
 	unsigned got_capab : 1;
-	char *password;        /* from PASS, until SERVER checks it */
-	struct server *server; /* the peer, once its SERVER is accepted */
+	unsigned burst_acked : 1; /* the PONG to our burst's PING came */
+	char *password;           /* from PASS, until SERVER checks it */
+	void *pass_check;         /* a hashed password check in flight (link.c) */
+	struct server *server;    /* the peer, once its SERVER is accepted */
 	uint64_t burst_started_ms;
+	uint64_t burst_acked_ms; /* how long the peer took to answer our burst's PING */
+	uint64_t burst_ms;       /* how long its burst took to arrive, once LINK_ACTIVE */
 	LIST_ENTRY(link) entry;
 };
 
@@ -71,6 +76,14 @@ struct link *link_of_client(const struct client *c);
 void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
 /* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */
 void links_send(struct link *skip, const char *fmt, ...) PRINTF(2, 3);
+/*
+ * A message line (PRIVMSG, NOTICE) for links: evircd peers get it behind
+ * om's time and msgid (and client tags), so every server shows the same.
+ */
+struct outmsg;
+void link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...) PRINTF(3, 4);
+void links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
+                            const char *fmt, ...) PRINTF(4, 5);
 /* To every link with a member of ch, but skip. */
 void links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
     PRINTF(3, 4);
@@ -81,8 +94,16 @@ void link_introduce(struct client *c);
 void link_relay_join(struct client *c, const struct channel *ch, int created);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
+struct source;
+struct irc_msg;
+/* A numeric from a link: to its target here, or on towards it. */
+void link_numeric(struct source *src, struct irc_msg *m);
+/* The peer answered a PING of ours (after our burst: it has taken the burst). */
+void link_pong(struct link *l);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
+/* Links whose SERVER was accepted (bursting or synchronised). */
+unsigned links_up(void);
 /* Close a link with an ERROR; its servers and users split away at the end of the tick. */
 void link_drop(struct link *l, const char *reason);
 /* Remove server s (behind a link) and everything behind it: QUITs to locals. */

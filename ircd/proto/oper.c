@@ -5,6 +5,7 @@
 #include "base/conf.h"
 #include "net/conn.h"
 #include "proto/numeric.h"
+#include "proto/link.h"
 #include "proto/oper.h"
 #include "proto/parse.h"
 #include "proto/send.h"
@@ -28,6 +29,7 @@ oper_up(struct client *c, const struct conf_oper *o)
 	c->oper_name = xstrdup(o->name);
 	snomask_set(c, snomask_parse(o->snomask, 0));
 	send_line(c, ":%s!%s@%s MODE %s :+os", c->nick, c->user, c->host, c->nick);
+	links_send(NULL, ":%s MODE %s :+o", c->uid, c->uid);
 	config_privileges_string(o->privileges, privs, sizeof(privs));
 	reply(c, RPL_YOUREOPER, ":You are now an IRC operator (%s)", privs);
 	snomask_send(SNO_OPER, "%s (%s@%s) is now an operator (%s)", c->nick, c->user, c->host,

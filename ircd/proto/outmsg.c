@@ -244,3 +244,38 @@ outmsg_flavour(struct outmsg *om, unsigned tags)
 	om->built |= 1ULL << tags;
 	return om->flavour[tags];
 }
+
+void
+outmsg_adopt(struct outmsg *om, const char *time, const char *msgid)
+{
+	struct tm tm;
+	const char *rest;
+
+	memset(&tm, 0, sizeof(tm));
+	if (time != NULL && (rest = strptime(time, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL) {
+		long ms = rest[0] == '.' ? strtol(rest + 1, NULL, 10) % 1000 : 0;
+		om->when.tv_sec = timegm(&tm);
+		om->when.tv_nsec = ms * 1000000;
+		om->time[0] = '\0'; /* formatted again from when, in our own form */
+	}
+	if (msgid != NULL && *msgid != '\0' && strlen(msgid) < sizeof(om->msgid))
+		str_copy(om->msgid, msgid, sizeof(om->msgid));
+}
+
+size_t
+outmsg_link_tags(struct outmsg *om, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[n++] = '@';
+	out[n] = '\0';
+	n = append_tag(out, n, size, "time", outmsg_time(om));
+	n = append_tag(out, n, size, "msgid", outmsg_msgid(om));
+	if (om->available & TAG_CLIENT)
+		n = append_tag(out, n, size, om->client_tags, NULL);
+	if (n + 1 < size) {
+		out[n++] = ' ';
+		out[n] = '\0';
+	}
+	return n;
+}

@@ -61,4 +61,12 @@ const char *outmsg_msgid(struct outmsg *om);
 struct outmsg *outmsg_replayed(const char *body, int64_t time_ms, const char *msgid,
                                const char *account, int bot);
 
+/*
+ * Between evircd servers a message keeps its time and msgid: adopt those
+ * a link sent (ISO time, msgid; either may be NULL), and write ours as a
+ * tag section ("@time=..;msgid=..[;+client tags] ") for a link.
+ */
+void outmsg_adopt(struct outmsg *om, const char *time, const char *msgid);
+size_t outmsg_link_tags(struct outmsg *om, char *out, size_t size);
+
 #endif

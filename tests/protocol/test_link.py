@@ -107,11 +107,12 @@ def test_nick_away_and_quit_travel(pair):
     alice.expect(lambda m: m.command == "730" and m.params[-1].startswith("robert!"))
     bob.send("AWAY :out to lunch")
     bob.expect("306")
-    # The AWAY crosses the link on its own: ask until a has it.
     deadline = time.monotonic() + 10
-    while True:
+    while True:  # the AWAY crosses the link on its own time
         alice.send("PRIVMSG robert :are you there?")
-        away = [m for m in alice.sync() if m.command == "301"]
+        alice.send("PING :sync")
+        lines = alice.collect_until("PONG")
+        away = [m for m in lines if m.command == "301"]
         if away or time.monotonic() > deadline:
             break
         time.sleep(0.05)
@@ -237,3 +238,168 @@ def test_burst_carries_channels_topics_and_bans(make_server):
     bob.send("MODE #old +b")
     bans = [m.params[2] for m in bob.collect_until("368") if m.command == "367"]
     assert bans == ["*!*@banned.example"]
+
+
+def make_cert(directory):
+    """A self-signed certificate (tools/mkcert) and its SHA-256 fingerprint."""
+    import hashlib
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.check_call(["sh", os.path.join(root, "tools", "mkcert"), str(directory)],
+                          stderr=subprocess.DEVNULL)
+    der = subprocess.check_output(["openssl", "x509", "-in", str(directory / "cert.pem"),
+                                   "-outform", "DER"])
+    return {"certificate": str(directory / "cert.pem"), "key": str(directory / "key.pem")}, \
+        hashlib.sha256(der).hexdigest()
+
+
+def tls_pair(make_server, tmp_path, pin_a, pin_b):
+    """a and b linked over TLS; each pins the fingerprint given (None: none)."""
+    port_a, port_b = free_port(), free_port()
+    tls_a, fp_a = make_cert(tmp_path / "a")
+    tls_b, fp_b = make_cert(tmp_path / "b")
+    sa = link_sections("a.test", "1AA", port_a, "b.test", port_b, LINK_PASS_AB, LINK_PASS_BA, False)
+    sa["listen servers"]["tls"] = "yes"
+    sa["tls"] = tls_a
+    sa["link b.test"]["tls"] = "yes"
+    sa["link b.test"]["fingerprint"] = pin_a(fp_b)
+    sb = link_sections("b.test", "2BB", port_b, "a.test", port_a, LINK_PASS_BA, LINK_PASS_AB, True)
+    sb["tls"] = tls_b
+    sb["link a.test"]["tls"] = "yes"
+    sb["link a.test"]["fingerprint"] = pin_b(fp_a)
+    return make_server(sa), make_server(sb)
+
+
+def test_tls_link_with_pinned_certificates(make_server, tmp_path):
+    a, b = tls_pair(make_server, tmp_path, lambda fp: fp, lambda fp: fp.upper())
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    alice.send("PRIVMSG bob :over tls")
+    assert bob.expect("PRIVMSG").params == ["bob", "over tls"]
+
+
+def test_tls_link_with_the_wrong_pin_is_refused(make_server, tmp_path):
+    a, b = tls_pair(make_server, tmp_path, lambda fp: "0" * 64, lambda fp: fp)
+    deadline = time.monotonic() + 10
+    while "Certificate fingerprint mismatch" not in a.stderr_text():
+        assert time.monotonic() < deadline, a.stderr_text()
+        time.sleep(0.05)
+    alice = a.client().register("alice")
+    b.client().register("bob")
+    alice.send("WHOIS bob")
+    assert any(m.command == "401" for m in alice.collect_until("318"))
+
+
+def test_hashed_accept_password(make_server):
+    """accept_password may be a tools/mkpasswd hash: checked off the loop, burst intact."""
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    hashed = subprocess.run([os.path.join(root, "tools", "mkpasswd")], input=LINK_PASS_BA,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    port_a, port_b = free_port(), free_port()
+    a = make_server(link_sections("a.test", "1AA", port_a, "b.test", port_b,
+                                  LINK_PASS_AB, hashed, False))
+    b = make_server(link_sections("b.test", "2BB", port_b, "a.test", port_a,
+                                  LINK_PASS_BA, LINK_PASS_AB, True))
+    # b dials within a second: bob's channel rides its burst or follows it
+    bob = b.client().register("bob")
+    bob.send("JOIN #early")
+    bob.expect("366")
+    alice = a.client().register("alice")
+    wait_visible(alice, "bob")
+    assert "bob" in wait_member(alice, "#early", "bob")
+
+
+def with_caps(client, caps):
+    """CAP REQ before registration; registration ends the negotiation."""
+    client.send("CAP REQ :%s" % caps)
+    assert client.expect("CAP").params[1] == "ACK"
+    client.send("CAP END")
+    return client
+
+
+def test_msgid_and_time_are_the_same_on_both_servers(pair):
+    """Between evircd servers a message keeps its msgid, time and client tags."""
+    a, b = pair
+    alice = with_caps(a.client(), "message-tags server-time echo-message").register("alice")
+    bob = with_caps(b.client(), "message-tags server-time").register("bob")
+    wait_visible(alice, "bob")
+    join_both(alice, bob, "#tags")
+    alice.send("@+example.org/tone=warm PRIVMSG #tags :same everywhere")
+    echo = alice.expect("PRIVMSG")
+    got = bob.expect("PRIVMSG")
+    assert got.params == ["#tags", "same everywhere"]
+    assert got.tags["msgid"] == echo.tags["msgid"] and echo.tags["msgid"].startswith("1AA")
+    assert got.tags["time"] == echo.tags["time"]
+    assert got.tags["+example.org/tone"] == "warm"
+    bob.send("PRIVMSG alice :and back")
+    back = alice.expect("PRIVMSG")
+    assert back.tags["msgid"].startswith("2BB")
+
+
+def test_user_modes_travel(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    bob.send("MODE bob +i")
+    assert bob.expect("MODE").params == ["bob", "+i"]
+    deadline = time.monotonic() + 10
+    while True:  # LUSERS on a counts bob as invisible once the MODE crossed
+        alice.send("LUSERS")
+        line = alice.expect("251").params[-1]
+        if "1 invisible" in line or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert "1 users and 1 invisible on 2 servers" in line
+
+
+def test_queries_travel_to_the_server_they_name(pair):
+    a, b = pair
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(alice, "bob")
+    # "WHOIS bob bob" asks bob's own server, which knows his idle time
+    alice.send("WHOIS bob bob")
+    lines = alice.collect_until("318")
+    idle = [m for m in lines if m.command == "317"]
+    assert idle and idle[0].params[1] == "bob", [m.line for m in lines]
+    assert [m.source for m in lines if m.command == "311"] == ["b.test"]
+    alice.send("VERSION b.test")
+    version = alice.expect("351")
+    assert version.source == "b.test" and "b.test" in version.params
+    alice.send("TIME b.test")
+    assert alice.expect("391").params[1] == "b.test"
+    alice.send("ADMIN nosuch.server")
+    assert alice.expect("402").params[1] == "nosuch.server"
+
+
+def test_mass_messages_by_server_mask(make_server):
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    hashed = subprocess.run([os.path.join(root, "tools", "mkpasswd")], input="sekrit",
+                            capture_output=True, text=True, check=True).stdout.strip()
+    port_a, port_b = free_port(), free_port()
+    sa = link_sections("a.test", "1AA", port_a, "b.test", port_b, LINK_PASS_AB, LINK_PASS_BA, False)
+    sa["oper admin"] = {"password": hashed, "mask": "*@127.0.0.1", "privileges": "all"}
+    a = make_server(sa)
+    b = make_server(link_sections("b.test", "2BB", port_b, "a.test", port_a,
+                                  LINK_PASS_BA, LINK_PASS_AB, True))
+    oper = a.client().register("oper")
+    alice = a.client().register("alice")
+    bob = b.client().register("bob")
+    wait_visible(oper, "bob")
+    alice.send("PRIVMSG $$*.test :not for you")
+    assert alice.expect("481").params[0] == "alice"
+    oper.send("OPER admin sekrit")
+    oper.expect("381")
+    oper.send("NOTICE $$b.test :maintenance on b at noon")
+    got = bob.expect("NOTICE")
+    assert got.source.startswith("oper!") and got.params == ["$$b.test", "maintenance on b at noon"]
+    oper.send("NOTICE $$*.test :everyone")
+    assert bob.expect("NOTICE").params[-1] == "everyone"
+    assert alice.expect("NOTICE").params[-1] == "everyone"

@@ -126,7 +126,7 @@ def test_hybrid_going_away_is_a_netsplit(linked):
     wait_until(lambda: "bob" in " ".join(names(alice, "#split")), "#split to reach hybrid")
     alice.send("JOIN #split")
     bob.expect("JOIN")
-    h.stop()
+    h.terminate()
     quit = bob.expect("QUIT")
     assert quit.source.startswith("alice!") and quit.params == ["ev.test hub.test"]
     wait_until(lambda: "401" in whois(bob, "alice"), "alice to be gone")

@@ -858,6 +858,17 @@ class Hybrid:
         c.send("CONNECT %s" % name)
         return c
 
+    def terminate(self):
+        """SIGTERM now, its clients left open: the server going away as a test's event
+        (its own users' connections must not close first). stop() still cleans up."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.ready = False  # ended by our hand: not a death
+
     def stop(self):
         """SIGTERM by PID, wait up to 10 s (then SIGKILL); keep the log.
         died: it had exited before (not by our hand)."""
