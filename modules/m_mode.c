@@ -428,6 +428,8 @@ umode_string(const struct client *c, char *buf)
 		*p++ = 'B';
 	if (c->umodes & UMODE_OPER)
 		*p++ = 'o';
+	if (c->umodes & UMODE_REGNICK)
+		*p++ = 'r';
 	if (c->umodes & UMODE_SNOTICE)
 		*p++ = 's';
 	if (c->umodes & UMODE_WALLOPS)
@@ -472,6 +474,7 @@ umode_bit(char letter)
 	case 'B': return UMODE_BOT;
 	case 'o': return UMODE_OPER;
 	case 'x': return UMODE_CLOAK;
+	case 'r': return UMODE_REGNICK;
 	default: return 0;
 	}
 }
@@ -532,6 +535,7 @@ umode_check(char dir, char letter, int *unknown)
 	case 'B': return 1;
 	case 'x': return cloak_enabled();
 	case 'o': return dir == '-'; /* only OPER grants +o */
+	case 'r': return 0;          /* services' alone */
 	default: *unknown = 1; return 0;
 	}
 }
@@ -733,7 +737,7 @@ HANDLER(mr_mode)
 	for (const char *p = m->argv[1]; *p != '\0'; p++) {
 		if (*p == '+' || *p == '-')
 			dir = *p;
-		else if (strchr("iwo", *p) != NULL)
+		else if (strchr("iwor", *p) != NULL)
 			umode_proceed(c, dir, *p, &line);
 	}
 	if (line.nletters > 0)

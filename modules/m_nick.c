@@ -97,6 +97,9 @@ nick_proceed(struct client *c, const char *nick, time_t ts)
 	whowas_add(c); /* the old nick is history too */
 	links_send(link_of_client(c), ":%s NICK %s :%lld", c->uid, nick, (long long)ts);
 	str_copy(old, c->nick, sizeof(old));
+	/* +r says identified to this nick: a new nick (not a new case) is not. */
+	if (irc_strcmp(old, nick) != 0)
+		client_set_umode(c, UMODE_REGNICK, 0);
 	client_set_nick(c, nick, ts);
 	monitor_nick_changed(c, old);
 }

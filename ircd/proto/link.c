@@ -424,6 +424,8 @@ umodes_of(const struct client *c, char *buf)
 		*p++ = 'i';
 	if (c->umodes & UMODE_OPER)
 		*p++ = 'o';
+	if (c->umodes & UMODE_REGNICK)
+		*p++ = 'r';
 	if (c->umodes & UMODE_WALLOPS)
 		*p++ = 'w';
 	*p = '\0';
@@ -623,6 +625,52 @@ link_relay_join(struct client *c, const struct channel *ch, int created)
 	channel_mode_string(ch, 1, modes, sizeof(modes));
 	links_send(link_of_client(c), ":%s SJOIN %lld %s %s :@%s", c->server->sid,
 	           (long long)ch->ts, ch->name, modes, c->uid);
+}
+
+void
+link_relay_account(struct link *skip, const char *src_id, const struct client *c)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry) {
+		if (l == skip || l->server == NULL)
+			continue;
+		if (l->dialect == DIALECT_HYBRID)
+			link_send(l, ":%s SVSACCOUNT %s %lld %s", src_id, c->uid,
+			          (long long)c->nick_ts, c->account ? c->account : "*");
+		else if (c->account != NULL)
+			link_send(l, ":%s ENCAP * SU %s %s", src_id, c->uid, c->account);
+		else
+			link_send(l, ":%s ENCAP * SU %s", src_id, c->uid);
+	}
+}
+
+void
+link_relay_host(struct link *skip, const char *src_id, const struct client *c)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry) {
+		if (l == skip || l->server == NULL)
+			continue;
+		if (l->dialect == DIALECT_HYBRID)
+			link_send(l, ":%s SVSHOST %s %lld %s", src_id, c->uid,
+			          (long long)c->nick_ts, c->host);
+		else
+			link_send(l, ":%s ENCAP * CHGHOST %s %s", src_id, c->uid, c->host);
+	}
+}
+
+void
+link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
+                   const char *modes)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l != skip && l->server != NULL && l->dialect == DIALECT_HYBRID)
+			link_send(l, ":%s SVSMODE %s %lld %s", src_id, c->uid,
+			          (long long)c->nick_ts, modes);
 }
 
 void

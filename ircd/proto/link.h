@@ -81,6 +81,16 @@ void link_introduce(struct client *c);
 void link_relay_join(struct client *c, const struct channel *ch, int created);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
+/*
+ * Services changed what every server knows of c, src_id (a SID or UID)
+ * sending it: the account (hybrid SVSACCOUNT, charybdis ENCAP * SU), the
+ * shown host (SVSHOST, ENCAP * CHGHOST) or user modes (SVSMODE, hybrid
+ * only), to every link but skip.
+ */
+void link_relay_account(struct link *skip, const char *src_id, const struct client *c);
+void link_relay_host(struct link *skip, const char *src_id, const struct client *c);
+void link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
+                        const char *modes);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
 /* Close a link with an ERROR; its servers and users split away at the end of the tick. */

@@ -1,0 +1,218 @@
+"""Services over TS6: a Ts6Peer plays the services server (services.test).
+
+evircd (ev.test, 2EV) trusts services.test in [services] servers. In the
+hybrid dialect services send SVSACCOUNT, SVSMODE, SVSNICK, SVSJOIN,
+SVSPART, SVSHOST and SVSKILL; in the charybdis dialect ENCAP SU, RSFNC,
+CHGHOST and SVSLOGIN. Account changes reach local users (account-notify,
+WHOIS 330) and the other links in their dialect; ENCAP is routed by its
+server mask. A server not in [services] servers is ignored and logged.
+"""
+import socket
+import time
+
+import pytest
+
+from ts6 import Ts6Peer
+
+PASS = "svcpass"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ev_sections(port, links, services="services.test"):
+    sections = {
+        "server": {"name": "ev.test", "sid": "2EV"},
+        "listen servers": {"host": "127.0.0.1", "port": str(port), "type": "servers"},
+        "services": {"servers": services, "accounts": "services"},
+    }
+    for name, block in links.items():
+        sections["link %s" % name] = dict({"host": "127.0.0.1", "send_password": PASS,
+                                           "accept_password": PASS, "port": "1"}, **block)
+    return sections
+
+
+def link_services(make_server, ts6_peer, dialect, name="services.test", sid="9SV",
+                  services="services.test"):
+    """(evircd, peer): the peer, as name, dials evircd and both bursts finish."""
+    port = free_port()
+    ev = make_server(ev_sections(port, {name: {"dialect": dialect}}, services))
+    peer = ts6_peer(name, sid, password=PASS, dialect=dialect)
+    nickserv = peer.user("NickServ", user="services", host="services.test", umodes="+io")
+    peer.connect(port).link(users=[nickserv])
+    return ev, peer, nickserv
+
+
+def uid_line(peer, nick):
+    """The UID/EUID evircd sent for nick: (uid, nick TS)."""
+    uid = wait_for(lambda: _try_uid(peer, nick), "%s introduced to the peer" % nick)
+    for l in peer.lines:
+        if l.command in ("UID", "EUID") and l.params[0] == nick:
+            return uid, int(l.params[2])
+    raise AssertionError("no UID line for %s" % nick)
+
+
+def _try_uid(peer, nick):
+    try:
+        return peer.uid_of(nick)
+    except AssertionError:
+        return None
+
+
+def wait_for(check, what, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def whois(observer, nick):
+    observer.send("WHOIS %s" % nick)
+    return {m.command: m for m in observer.collect_until("318")}
+
+
+def two_in_a_channel(ev, channel="#svc"):
+    """alice, and bob (account-notify, chghost) watching her in channel."""
+    bob = ev.client()
+    bob.send("CAP REQ :account-notify chghost")
+    bob.expect("CAP")
+    bob.send("CAP END")
+    bob.register("bob")
+    alice = ev.client().register("alice")
+    alice.send("JOIN %s" % channel)
+    alice.expect("366")
+    bob.send("JOIN %s" % channel)
+    bob.expect("366")
+    return alice, bob
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+def test_services_log_a_user_in_and_out(make_server, ts6_peer, dialect):
+    ev, peer, nickserv = link_services(make_server, ts6_peer, dialect)
+    alice, bob = two_in_a_channel(ev)
+    uid, ts = uid_line(peer, "alice")
+    if dialect == "hybrid":
+        peer.send(":9SV SVSACCOUNT %s %d alice" % (uid, ts))
+        peer.send(":%s SVSMODE %s %d +r" % (nickserv.uid, uid, ts))
+    else:
+        peer.send(":9SV ENCAP * SU %s :alice" % uid)
+    acct = bob.expect("ACCOUNT")
+    assert acct.nick == "alice" and acct.params == ["alice"]
+    seen = whois(bob, "alice")
+    assert seen["330"].params[1:3] == ["alice", "alice"]
+    if dialect == "hybrid":
+        assert alice.expect("MODE").params == ["alice", "+r"]
+        # a TS that is not the nick's: the command is not for this user
+        peer.send(":9SV SVSACCOUNT %s %d mallory" % (uid, ts + 1))
+        peer.send(":9SV SVSACCOUNT %s %d *" % (uid, ts))
+    else:
+        peer.send(":9SV ENCAP * SU %s" % uid)
+    assert bob.expect("ACCOUNT").params == ["*"]
+    assert "330" not in whois(bob, "alice")
+    peer.sync()
+    assert not [l for l in peer.lines if "mallory" in l.raw]
+
+
+def test_hybrid_forced_nick_join_part_host_kill(make_server, ts6_peer):
+    ev, peer, nickserv = link_services(make_server, ts6_peer, "hybrid")
+    alice, bob = two_in_a_channel(ev)
+    uid, ts = uid_line(peer, "alice")
+    peer.send(":9SV SVSNICK %s %d Guest123 %d" % (uid, ts, ts + 5))
+    assert bob.expect("NICK").params == ["Guest123"]
+    peer.expect("NICK", source=uid, params=["Guest123"])
+    ts += 5
+    peer.send(":9SV SVSHOST %s %d vhost.example" % (uid, ts))
+    chg = bob.expect("CHGHOST")
+    assert chg.nick == "Guest123" and chg.params[1] == "vhost.example"
+    peer.send(":9SV SVSJOIN %s #forced" % uid)
+    alice.expect(lambda m: m.command == "JOIN" and m.params[0] == "#forced")
+    alice.expect("366")
+    peer.expect("SJOIN", params=[None, "#forced"])
+    peer.send(":9SV SVSPART %s #forced :services say so" % uid)
+    part = alice.expect("PART")
+    assert part.params == ["#forced", "services say so"]
+    peer.send(":9SV SVSKILL %s %d :Services kill" % (uid, ts))
+    quit = bob.expect("QUIT")
+    assert quit.nick == "Guest123" and "Services kill" in quit.params[0]
+    peer.expect("QUIT", source=uid)
+
+
+def test_charybdis_rsfnc_chghost_svslogin(make_server, ts6_peer):
+    ev, peer, nickserv = link_services(make_server, ts6_peer, "charybdis")
+    alice, bob = two_in_a_channel(ev)
+    uid, ts = uid_line(peer, "alice")
+    peer.send(":9SV ENCAP ev.test RSFNC %s Renamed %d %d" % (uid, ts + 1, ts))
+    assert bob.expect("NICK").params == ["Renamed"]
+    peer.send(":9SV ENCAP * CHGHOST %s cloak.example" % uid)
+    assert bob.expect("CHGHOST").params[1] == "cloak.example"
+    peer.send(":9SV ENCAP ev.test SVSLOGIN %s * * * acct1" % uid)
+    assert alice.expect("900").params[2] == "acct1"
+    assert bob.expect("ACCOUNT").params == ["acct1"]
+
+
+def test_services_commands_from_others_are_ignored_and_logged(make_server, ts6_peer):
+    ev, peer, nickserv = link_services(make_server, ts6_peer, "hybrid", name="rogue.test",
+                                       sid="8RG", services="services.test")
+    alice, bob = two_in_a_channel(ev)
+    uid, ts = uid_line(peer, "alice")
+    peer.send(":8RG SVSACCOUNT %s %d stolen" % (uid, ts))
+    peer.send(":8RG SVSNICK %s %d Stolen %d" % (uid, ts, ts))
+    peer.send(":8RG ENCAP * SU %s :stolen" % uid)
+    peer.send(":8RG SVSKILL %s %d :gone" % (uid, ts))
+    peer.sync()
+    bob.send("PING :x")
+    bob.expect("PONG")
+    assert "330" not in whois(bob, "alice")
+    assert "311" in whois(bob, "alice")
+    assert not [m for m in bob.seen if " ACCOUNT " in m or " NICK " in m]
+    wait_for(lambda: "not a [services] server" in ev.stderr_text(), "the log line")
+    # bad input from a trusted server does not crash either
+    for line in ("SVSACCOUNT", "SVSMODE x", "SVSNICK %s" % uid, "ENCAP", "ENCAP *",
+                 "SVSJOIN %s" % uid, "SVSHOST %s %d :" % (uid, ts), "ENCAP * SU",
+                 "ENCAP * RSFNC %s" % uid, "ENCAP * SVSLOGIN %s" % uid):
+        peer.send(":8RG " + line)
+    peer.sync()
+
+
+def test_encap_routing_and_dialects_across_links(make_server, ts6_peer):
+    """services.test (charybdis, dials in) and hub.test (hybrid, evircd dials)."""
+    port = free_port()
+    hub = Ts6Peer("hub.test", "1HB", password=PASS, dialect="hybrid")
+    hub_port = hub.listen()
+    ev = make_server(ev_sections(port, {
+        "services.test": {"dialect": "charybdis"},
+        "hub.test": {"dialect": "hybrid", "port": str(hub_port), "autoconnect": "yes"},
+    }))
+    try:
+        hub.accept(timeout=10).link()
+        svc = ts6_peer("services.test", "9SV", password=PASS, dialect="charybdis")
+        svc.connect(port).link()
+        hubuser = hub.user("carol")
+        hub.introduce(hubuser)
+        svc.expect("EUID", params=["carol"])
+        alice = ev.client().register("alice")
+        a_uid, a_ts = uid_line(hub, "alice")
+        # ENCAP * SU: applied here, to the hybrid hub as SVSACCOUNT
+        svc.send(":9SV ENCAP * SU %s :alice" % a_uid)
+        hub.expect("SVSACCOUNT", source="9SV", params=[a_uid, str(a_ts), "alice"])
+        svc.send(":9SV ENCAP * SU %s :carol" % hubuser.uid)
+        hub.expect("SVSACCOUNT", params=[hubuser.uid, str(hubuser.ts), "carol"])
+        assert whois(alice, "carol")["330"].params[2] == "carol"
+        # an ENCAP for the hub alone goes there as it came, not back
+        svc.send(":9SV ENCAP hub.test SOMETHING a :b c")
+        hub.expect("ENCAP", source="9SV", params=["hub.test", "SOMETHING", "a", "b c"])
+        svc.send(":9SV ENCAP *.test OTHER x")
+        hub.expect("ENCAP", params=["*.test", "OTHER", "x"])
+        # hybrid SVSNICK for the hub's user from services is routed to the hub
+        svc.send(":9SV ENCAP hub.test RSFNC %s Carla %d %d" % (hubuser.uid, hubuser.ts + 1, hubuser.ts))
+        hub.expect("ENCAP", params=["hub.test", "RSFNC", hubuser.uid, "Carla"])
+        svc.sync()
+        assert not [l for l in svc.lines if l.command == "ENCAP"]
+    finally:
+        hub.close()
