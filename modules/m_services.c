@@ -90,8 +90,11 @@ svs_account(const struct source *src, struct client *c, const char *name)
 	if ((c->account == NULL) != (name == NULL) ||
 	    (name != NULL && strcmp(c->account, name) != 0))
 		account_proceed(c, name);
-	if (name == NULL)
+	if (name == NULL && (c->umodes & UMODE_REGNICK)) {
 		client_set_umode(c, UMODE_REGNICK, 0);
+		if (c->local != NULL)
+			send_line(c, ":%s MODE %s :-r", src->server->name, c->nick);
+	}
 	link_relay_account(source_link(src), source_id(src), c);
 }
 
