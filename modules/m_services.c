@@ -25,6 +25,7 @@
 #include "proto/exit.h"
 #include "proto/link.h"
 #include "proto/login.h"
+#include "proto/sasl.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
@@ -387,17 +388,37 @@ svslogin(const struct source *src, struct irc_msg *m)
 {
 	struct client *c;
 
-	if (!svs_trusted(src, "SVSLOGIN") || m->argc < 5 ||
-	    (c = svs_target(m->argv[0], NULL)) == NULL)
+	if (!svs_trusted(src, "SVSLOGIN") || m->argc < 5)
 		return;
-	if (strcmp(m->argv[3], "*") != 0)
+	/* a client of ours in the middle of SASL may not be registered yet */
+	if ((c = svs_target(m->argv[0], NULL)) == NULL &&
+	    (c = sasl_relay_client(m->argv[0])) == NULL)
+		return;
+	if (strcmp(m->argv[3], "*") != 0 && c->registered)
 		svs_host(src, c, m->argv[3]);
+	else if (strcmp(m->argv[3], "*") != 0 && host_valid(m->argv[3]))
+		str_copy(c->host, m->argv[3], sizeof(c->host));
 	if (c->local != NULL && strcmp(m->argv[4], "*") != 0) {
 		account_login(c, m->argv[4]); /* 900 to the user */
-		link_relay_account(NULL, source_id(src), c);
+		if (c->registered)
+			link_relay_account(NULL, source_id(src), c);
 	} else {
 		svs_account(src, c, m->argv[4]);
 	}
+}
+
+/*
+ * SASL <agent> <UID> <C|D|M> [data]: the services' SASL agent answers a
+ * client of ours (the relay is proto/sasl.c's).
+ */
+static void
+encap_sasl(const struct source *src, struct irc_msg *m)
+{
+	if (!svs_trusted(src, "SASL") || m->argc < 3)
+		return;
+	if (strncmp(m->argv[1], me.sid, SIDLEN) != 0)
+		return; /* not ours: routed by the ENCAP mask already */
+	sasl_relay_reply(m->argv[1], m->argv[2], m->argc > 3 ? m->argv[3] : "");
 }
 
 /*
@@ -410,8 +431,9 @@ static const struct {
 	int relays;
 } encaps[] = {
     {"CHGHOST", encap_chghost, 1}, {"LOGIN", encap_login, 1}, {"RSFNC", encap_rsfnc, 1},
-    {"SU", encap_su, 1},           {"SVSJOIN", svsjoin, 1},   {"SVSKILL", svskill, 1},
-    {"SVSLOGIN", svslogin, 1},     {"SVSNICK", svsnick, 1},   {"SVSPART", svspart, 1},
+    {"SASL", encap_sasl, 0},       {"SU", encap_su, 1},       {"SVSJOIN", svsjoin, 1},
+    {"SVSKILL", svskill, 1},       {"SVSLOGIN", svslogin, 1}, {"SVSNICK", svsnick, 1},
+    {"SVSPART", svspart, 1},
 };
 
 static int

@@ -216,3 +216,71 @@ def test_encap_routing_and_dialects_across_links(make_server, ts6_peer):
         assert not [l for l in svc.lines if l.command == "ENCAP"]
     finally:
         hub.close()
+
+
+# --------------------------------------------------------------------------
+# SASL relayed to services ([services] accounts = services), as section 10
+# of dialects.md shows it between solanum and Atheme.
+
+
+def sasl_client(ev, nick="sasluser"):
+    c = ev.client()
+    c.send("CAP REQ :sasl")
+    c.expect("CAP")
+    c.send("NICK %s" % nick)
+    c.send("USER s 0 * :SASL user")
+    c.send("AUTHENTICATE PLAIN")
+    return c
+
+
+def test_sasl_is_relayed_to_the_services_agent(make_server, ts6_peer):
+    import base64
+    port = free_port()
+    ev = make_server(ev_sections(port, {"services.test": {"dialect": "charybdis"}}))
+    peer = ts6_peer("services.test", "9SV", password=PASS, dialect="charybdis")
+    saslserv = peer.user("SaslServ", user="SaslServ", host="services.int", umodes="+ioS")
+    peer.connect(port).link(users=[saslserv])
+    c = sasl_client(ev)
+    h = peer.expect("ENCAP", source="2EV", params=["services.test", "SASL"])
+    uid = h.params[2]
+    assert uid.startswith("2EV") and h.params[3:] == [saslserv.uid, "H", "127.0.0.1", "127.0.0.1", "P"]
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "S", "PLAIN"])
+    peer.send(":9SV ENCAP ev.test SASL %s %s C +" % (saslserv.uid, uid))
+    assert c.expect("AUTHENTICATE").params == ["+"]
+    blob = base64.b64encode(b"acct9\0acct9\0pw").decode()
+    c.send("AUTHENTICATE %s" % blob)
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "C", blob])
+    peer.send(":9SV ENCAP ev.test SVSLOGIN %s * * * acct9" % uid)
+    peer.send(":9SV ENCAP ev.test SASL %s %s D S" % (saslserv.uid, uid))
+    assert c.expect("900").params[2] == "acct9"
+    c.expect("903")
+    c.send("CAP END")
+    c.expect("001")
+    peer.expect("EUID", params=["sasluser"])
+    assert peer.lines[peer.cursor - 1].params[9] == "acct9"  # the account rides in EUID
+
+
+def test_sasl_failure_abort_and_no_agent(make_server, ts6_peer):
+    port = free_port()
+    ev = make_server(ev_sections(port, {"services.test": {"dialect": "charybdis"}}))
+    # no services linked yet: no agent to ask
+    c = sasl_client(ev, "early")
+    assert "unavailable" in c.expect("904").params[-1]
+    peer = ts6_peer("services.test", "9SV", password=PASS, dialect="charybdis")
+    saslserv = peer.user("SaslServ", user="SaslServ", host="services.int", umodes="+ioS")
+    peer.connect(port).link(users=[saslserv])
+    c = sasl_client(ev)
+    uid = peer.expect("ENCAP", params=["services.test", "SASL"]).params[2]
+    peer.send(":9SV ENCAP ev.test SASL %s %s D F" % (saslserv.uid, uid))
+    c.expect("904")
+    c.send("AUTHENTICATE PLAIN")
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "S", "PLAIN"])
+    c.send("AUTHENTICATE *")
+    c.expect("906")
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "D", "A"])
+    # a reply for a client that is not in SASL is ignored
+    peer.send(":9SV ENCAP ev.test SASL %s %s C +" % (saslserv.uid, uid))
+    peer.send(":9SV ENCAP ev.test SASL %s 2EVZZZZZZ D S" % saslserv.uid)
+    peer.sync()
+    c.send("CAP END")
+    c.expect("001")
