@@ -14,6 +14,7 @@
 #include "proto/monitor_notify.h"
 #include "proto/numeric.h"
 #include "proto/ratelimit.h"
+#include "proto/sasl.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
@@ -118,7 +119,9 @@ nick_protect_check(struct client *c)
 	struct account a;
 
 	c->local->nick_deadline = 0;
-	if (conf->accounts.nick_protection == NICKPROT_OFF || account_find(c->nick, &a) != 0)
+	/* With services keeping accounts, NickServ protects nicks, not we. */
+	if (conf->accounts.nick_protection == NICKPROT_OFF || sasl_relaying() ||
+	    account_find(c->nick, &a) != 0)
 		return;
 	if (c->account != NULL && irc_strcmp(c->account, a.name) == 0)
 		return;

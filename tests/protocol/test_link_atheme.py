@@ -113,8 +113,8 @@ def test_sasl_plain_completes_through_atheme(services):
     c.expect("903")
     c.send("CAP END")
     c.expect("001")
-    assert whois(owner, "bobsasl")["330"].params[2] == "bob"
     # Atheme saw the session complete when the user was introduced with it
     assert "has just authenticated as you" in owner.expect(notice_from("SaslServ")).params[1]
+    assert whois(owner, "bobsasl")["330"].params[2] == "bob"
     bad = sasl_plain(ev, "badsasl", "bob", "wrongpass")
     bad.expect("904")

@@ -284,3 +284,12 @@ def test_sasl_failure_abort_and_no_agent(make_server, ts6_peer):
     peer.sync()
     c.send("CAP END")
     c.expect("001")
+
+
+def test_embedded_register_steps_aside_for_services(make_server):
+    ev = make_server(ev_sections(free_port(), {"services.test": {"dialect": "charybdis"}}))
+    c = ev.client().register("newbie")
+    c.send("REGISTER newbie * longpassword1")
+    fail = c.expect("FAIL")
+    assert fail.params[:3] == ["REGISTER", "TEMPORARILY_UNAVAILABLE", "newbie"]
+    assert "NickServ" in fail.params[-1]
