@@ -177,7 +177,7 @@ params_join(struct irc_msg *m, int first, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int i = first; i < m->argc && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s%s", i > first ? " " : "",
-		                      i == m->argc - 1 ? ":" : "", m->argv[i]);
+		                      i == m->argc - 1 && i > first ? ":" : "", m->argv[i]);
 }
 
 /*
@@ -421,6 +421,15 @@ encap_sasl(const struct source *src, struct irc_msg *m)
 	sasl_relay_reply(m->argv[1], m->argv[2], m->argc > 3 ? m->argv[3] : "");
 }
 
+/* MECHLIST :<mechanisms>: what the services' SASL agent offers (CAP LS sasl=). */
+static void
+encap_mechlist(const struct source *src, struct irc_msg *m)
+{
+	if (!svs_trusted(src, "MECHLIST") || m->argc < 1)
+		return;
+	sasl_set_mechanisms(m->argv[0]);
+}
+
 /*
  * What ENCAP runs here.  relays: the handler tells every other link itself
  * (in its dialect), so a wildcard ENCAP of it is not passed on as it came.
@@ -430,10 +439,10 @@ static const struct {
 	void (*run)(const struct source *src, struct irc_msg *m);
 	int relays;
 } encaps[] = {
-    {"CHGHOST", encap_chghost, 1}, {"LOGIN", encap_login, 1}, {"RSFNC", encap_rsfnc, 1},
-    {"SASL", encap_sasl, 0},       {"SU", encap_su, 1},       {"SVSJOIN", svsjoin, 1},
-    {"SVSKILL", svskill, 1},       {"SVSLOGIN", svslogin, 1}, {"SVSNICK", svsnick, 1},
-    {"SVSPART", svspart, 1},
+    {"CHGHOST", encap_chghost, 1}, {"LOGIN", encap_login, 1}, {"MECHLIST", encap_mechlist, 0},
+    {"RSFNC", encap_rsfnc, 1},     {"SASL", encap_sasl, 0},   {"SU", encap_su, 1},
+    {"SVSJOIN", svsjoin, 1},       {"SVSKILL", svskill, 1},   {"SVSLOGIN", svslogin, 1},
+    {"SVSNICK", svsnick, 1},       {"SVSPART", svspart, 1},
 };
 
 static int

@@ -56,6 +56,8 @@ struct sasl_session {
 
 /* Sessions relayed to services, for their answers to find (by UID). */
 static LIST_HEAD(, sasl_session) relays = LIST_HEAD_INITIALIZER(relays);
+/* The mechanisms the services announced (ENCAP * MECHLIST), "" until then. */
+static char services_mechs[128];
 
 /* A PLAIN check in flight; client becomes NULL if the client goes first. */
 struct sasl_check {
@@ -88,11 +90,15 @@ sasl_in_progress(const struct client *c)
 	return c->local->sasl != NULL;
 }
 
+static int relay_send(struct client *c, const struct sasl_session *s, const char *step);
+
 void
 sasl_abort(struct client *c, int tell)
 {
 	if (c->local->sasl == NULL)
 		return;
+	if (c->local->sasl->relayed)
+		relay_send(c, c->local->sasl, "D A"); /* the agent forgets it too */
 	session_free(c);
 	if (tell)
 		reply(c, ERR_SASLABORTED, ":SASL authentication aborted");
@@ -344,6 +350,25 @@ sasl_relaying(void)
 	return conf->services.accounts == ACCOUNTS_SERVICES && conf->services.servers != NULL;
 }
 
+void
+sasl_set_mechanisms(const char *list)
+{
+	size_t n = strspn(list, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_,");
+
+	/* a value in CAP LS: only what a mechanism name may hold */
+	if (n >= sizeof(services_mechs) || list[n] != '\0')
+		return;
+	str_copy(services_mechs, list, sizeof(services_mechs));
+}
+
+const char *
+sasl_mechanisms(void)
+{
+	if (!sasl_relaying())
+		return SASL_MECHS;
+	return services_mechs[0] != '\0' ? services_mechs : "PLAIN";
+}
+
 /* The services' SASL agent: SaslServ on a [services] server, or NULL. */
 static struct client *
 sasl_agent(void)
@@ -404,7 +429,6 @@ relay_data(struct client *c, struct sasl_session *s, const char *param)
 	char step[CHUNK + 8];
 
 	if (strcmp(param, "*") == 0) {
-		relay_send(c, s, "D A");
 		sasl_abort(c, 1);
 		return;
 	}
@@ -445,7 +469,8 @@ sasl_relay_reply(const char *uid, const char *mode, const char *data)
 			session_free(c);
 			reply(c, RPL_SASLSUCCESS, ":SASL authentication successful");
 		} else if (data[0] == 'A') {
-			sasl_abort(c, 1);
+			session_free(c);
+			reply(c, ERR_SASLABORTED, ":SASL authentication aborted");
 		} else {
 			sasl_fail(c, NULL);
 		}

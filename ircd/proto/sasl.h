@@ -21,5 +21,8 @@ int sasl_in_progress(const struct client *c);
 int sasl_relaying(void);
 struct client *sasl_relay_client(const char *uid);
 void sasl_relay_reply(const char *uid, const char *mode, const char *data);
+/* The services' mechanisms (ENCAP * MECHLIST); what CAP LS shows as sasl=. */
+void sasl_set_mechanisms(const char *list);
+const char *sasl_mechanisms(void);
 
 #endif

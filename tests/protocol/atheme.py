@@ -9,9 +9,9 @@
 Its protocol module is `charybdis` (dialects.md section 10): the link is
 charybdis-dialect, logins come as ENCAP * SU and SASL is relayed to its
 SaslServ. The config below is written whole (a few modules: NickServ
-register/identify/logout, SaslServ PLAIN). Atheme needs none of root's
-rights: when we are root it runs as nobody (setpriv execs, so the PID we
-hold is Atheme's), in the foreground (-n).
+register/identify/logout, SaslServ PLAIN and AUTHCOOKIE). Atheme needs none
+of root's rights: when we are root it runs as nobody (setpriv execs, so the
+PID we hold is Atheme's), in the foreground (-n).
 """
 import os
 import pwd
@@ -33,6 +33,7 @@ loadmodule "modules/nickserv/identify";
 loadmodule "modules/nickserv/logout";
 loadmodule "modules/saslserv/main";
 loadmodule "modules/saslserv/plain";
+loadmodule "modules/saslserv/authcookie";
 
 serverinfo {{
 	name = "{name}";

@@ -105,8 +105,22 @@ def sasl_plain(ev, nick, account, password):
     return c
 
 
+def cap_ls(ev):
+    """The CAP LS 302 values of a new client, as one string."""
+    c = ev.client()
+    c.send("CAP LS 302")
+    out = []
+    while True:
+        m = c.expect("CAP")
+        out.append(m.params[-1])
+        if m.params[2] != "*":
+            return " ".join(out)
+
+
 def test_sasl_plain_completes_through_atheme(services):
     ev, _ = services
+    # CAP LS offers what Atheme announced (ENCAP * MECHLIST)
+    assert "sasl=PLAIN,AUTHCOOKIE" in cap_ls(ev).split()
     owner = register_account(ev, "bob", "bobpass1234")
     c = sasl_plain(ev, "bobsasl", "bob", "bobpass1234")
     assert c.expect("900").params[2] == "bob"

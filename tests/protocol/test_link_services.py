@@ -240,6 +240,11 @@ def test_sasl_is_relayed_to_the_services_agent(make_server, ts6_peer):
     peer = ts6_peer("services.test", "9SV", password=PASS, dialect="charybdis")
     saslserv = peer.user("SaslServ", user="SaslServ", host="services.int", umodes="+ioS")
     peer.connect(port).link(users=[saslserv])
+    peer.send(":9SV ENCAP * MECHLIST :PLAIN,EXTERNAL")
+    peer.sync()
+    ls = ev.client()
+    ls.send("CAP LS 302")
+    assert "sasl=PLAIN,EXTERNAL" in ls.expect(lambda m: m.command == "CAP" and "sasl" in m.line).line
     c = sasl_client(ev)
     h = peer.expect("ENCAP", source="2EV", params=["services.test", "SASL"])
     uid = h.params[2]
