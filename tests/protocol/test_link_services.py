@@ -172,12 +172,44 @@ def test_services_commands_from_others_are_ignored_and_logged(make_server, ts6_p
     assert "311" in whois(bob, "alice")
     assert not [m for m in bob.seen if " ACCOUNT " in m or " NICK " in m]
     wait_for(lambda: "not a [services] server" in ev.stderr_text(), "the log line")
-    # bad input from a trusted server does not crash either
-    for line in ("SVSACCOUNT", "SVSMODE x", "SVSNICK %s" % uid, "ENCAP", "ENCAP *",
-                 "SVSJOIN %s" % uid, "SVSHOST %s %d :" % (uid, ts), "ENCAP * SU",
-                 "ENCAP * RSFNC %s" % uid, "ENCAP * SVSLOGIN %s" % uid):
-        peer.send(":8RG " + line)
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+def test_malformed_services_lines_are_dropped(make_server, ts6_peer, dialect):
+    """From a trusted server: short, unknown, out-of-range; evircd stays up."""
+    ev, peer, nickserv = link_services(make_server, ts6_peer, dialect)
+    alice, bob = two_in_a_channel(ev)
+    uid, ts = uid_line(peer, "alice")
+    bob_uid = peer.uid_of("bob")
+    lines = [
+        "SVSACCOUNT", "SVSACCOUNT %s" % uid, "SVSACCOUNT %s x y" % uid,
+        "SVSACCOUNT 2EVZZZZZZ %d acct" % ts, "SVSACCOUNT %s %d :" % (uid, ts),
+        "SVSMODE x", "SVSMODE %s %d" % (uid, ts), "SVSMODE %s %d +zq-+r+o" % (uid, ts),
+        "SVSNICK %s" % uid, "SVSNICK %s %d" % (uid, ts), "SVSNICK %s %d bad!nick %d" % (uid, ts, ts),
+        "SVSNICK %s %d bob %d" % (uid, ts, ts), "SVSNICK %s %d %s %d" % (uid, ts, "n" * 300, ts),
+        "SVSNICK %s %d :" % (uid, ts), "SVSNICK %s %d NickServ x" % (nickserv.uid, nickserv.ts),
+        "SVSJOIN %s" % uid, "SVSJOIN %s 0" % uid, "SVSJOIN %s :" % uid, "SVSJOIN %s notachannel" % uid,
+        "SVSJOIN %s #%s" % (uid, "c" * 400), "SVSJOIN %s %d" % (uid, ts), "SVSJOIN %s ,,,#," % uid,
+        "SVSPART %s" % uid, "SVSPART %s #nochan" % uid, "SVSPART %s ,,," % uid,
+        "SVSHOST %s %d :" % (uid, ts), "SVSHOST %s %d bad host" % (uid, ts),
+        "SVSHOST %s %d %s" % (uid, ts, "h" * 300), "SVSHOST %s %d :lead" % (uid, ts),
+        "SVSKILL", "SVSKILL 2EVZZZZZZ", "SVSKILL %s 1" % nickserv.uid, "SVSKILL %s %d :wrong TS" % (bob_uid, ts - 99),
+        "ENCAP", "ENCAP *", "ENCAP * SU", "ENCAP * SU 2EVZZZZZZ acct", "ENCAP * LOGIN",
+        "ENCAP * RSFNC %s" % uid, "ENCAP * RSFNC %s a b c" % uid, "ENCAP ev.test RSFNC %s bob 1 %d" % (uid, ts),
+        "ENCAP * CHGHOST %s" % uid, "ENCAP * CHGHOST %s :" % uid,
+        "ENCAP * SVSLOGIN %s" % uid, "ENCAP * SVSLOGIN 2EVZZZZZZ * * * a",
+        "ENCAP * SASL", "ENCAP * SASL a b", "ENCAP * SASL x 2EVZZZZZZ C", "ENCAP * SASL x %s D S" % uid,
+        "ENCAP * MECHLIST", "ENCAP * MECHLIST :bad mech list", "ENCAP %s FOO" % ("*" * 400),
+        "ENCAP ev.test UNKNOWNCMD a b c", "SVSLOGIN", "SVSLOGIN %s * * * *" % uid,
+    ]
+    for line in lines:
+        peer.send(":9SV " + line)
+        peer.send(":%s %s" % (nickserv.uid, line))
     peer.sync()
+    seen = whois(bob, "alice")
+    assert "311" in seen and "330" not in seen
+    alice.send("PING :still")
+    assert alice.expect("PONG").params[-1] == "still"
 
 
 def test_encap_routing_and_dialects_across_links(make_server, ts6_peer):
