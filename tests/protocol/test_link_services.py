@@ -330,3 +330,35 @@ def test_embedded_register_steps_aside_for_services(make_server):
     fail = c.expect("FAIL")
     assert fail.params[:3] == ["REGISTER", "TEMPORARILY_UNAVAILABLE", "newbie"]
     assert "NickServ" in fail.params[-1]
+
+
+def test_hybrid_services_reach_a_charybdis_link(make_server, ts6_peer):
+    """services.test (hybrid, dials in) and hub.test (charybdis, evircd dials)."""
+    port = free_port()
+    hub = Ts6Peer("hub.test", "1HB", password=PASS, dialect="charybdis")
+    hub_port = hub.listen()
+    ev = make_server(ev_sections(port, {
+        "services.test": {"dialect": "hybrid"},
+        "hub.test": {"dialect": "charybdis", "port": str(hub_port), "autoconnect": "yes"},
+    }))
+    try:
+        hub.accept(timeout=10).link()
+        svc = ts6_peer("services.test", "9SV", password=PASS, dialect="hybrid")
+        svc.connect(port).link()
+        carol = hub.introduce(hub.user("carol"))
+        svc.expect("UID", params=["carol"])
+        # global state: applied here, passed on as the charybdis link speaks
+        svc.send(":9SV SVSACCOUNT %s %d carol" % (carol.uid, carol.ts))
+        hub.expect("ENCAP", source="9SV", params=["*", "SU", carol.uid, "carol"])
+        svc.send(":9SV SVSHOST %s %d vhost.example" % (carol.uid, carol.ts))
+        hub.expect("ENCAP", source="9SV", params=["*", "CHGHOST", carol.uid, "vhost.example"])
+        # one user's business: routed to its server, in ENCAP
+        svc.send(":9SV SVSNICK %s %d Caro %d" % (carol.uid, carol.ts, carol.ts + 1))
+        hub.expect("ENCAP", params=["hub.test", "SVSNICK", carol.uid, str(carol.ts), "Caro"])
+        svc.send(":9SV SVSJOIN %s #help" % carol.uid)
+        hub.expect("ENCAP", params=["hub.test", "SVSJOIN", carol.uid, "#help"])
+        # and nothing comes back to the services link
+        svc.sync()
+        assert not [l for l in svc.lines if l.command in ("SVSACCOUNT", "SVSHOST", "ENCAP")]
+    finally:
+        hub.close()
