@@ -68,6 +68,7 @@ static struct command commands[] = {
     LOCAL("LUSERS", m_lusers, R, 0, 2),
     LOCAL("MARKREAD", m_markread, R, 1, 1),
     LOCAL("METADATA", m_metadata, U | R, 0, 1),
+    LINKS("MLOCK", mr_mlock, ms_mlock),
     ALL("MODE", m_mode, mr_mode, NULL, R, 1, 1),
     LOCAL("MONITOR", m_monitor, R, 1, 1),
     LOCAL("MOTD", m_motd, R, 0, 2),

@@ -237,11 +237,27 @@ mode_check_limit(struct mode_ctx *x, struct mode_change *mc)
 }
 
 /* check: one letter of a local MODE, its parameter taken; 1 when mc may be applied. */
+/* Services locked this letter (MLOCK): an operator may not change it here. */
+static int
+mode_mlocked(struct mode_ctx *x, struct mode_change *mc)
+{
+	if (x->ch->mlock == NULL || strchr(x->ch->mlock, mc->letter) == NULL ||
+	    (flag_mode(mc->letter) == 0 && mc->letter != 'k' && mc->letter != 'l'))
+		return 0;
+	reply(x->c, ERR_MLOCKRESTRICTED,
+	      "%s %c %s :MODE cannot be set due to channel having an active MLOCK "
+	      "restriction policy",
+	      x->ch->name, mc->letter, x->ch->mlock);
+	return 1;
+}
+
 static int
 mode_check(struct mode_ctx *x, struct mode_change *mc)
 {
 	enum ban_list list = list_mode(mc->letter);
 
+	if (mode_mlocked(x, mc))
+		return 0;
 	if (list != BAN_LISTS)
 		return mode_check_list(x, mc, list);
 	switch (mc->letter) {

@@ -166,6 +166,33 @@ svshost(const struct source *src, struct irc_msg *m)
 		svs_host(src, c, m->argv[2]);
 }
 
+/*
+ * ":<src> MLOCK <chanTS> <#chan> [<mlockTS>] :<letters>" (hybrid has the
+ * mlockTS, charybdis not): the modes local operators may not change.
+ */
+static void
+mlock(const struct source *src, struct irc_msg *m)
+{
+	struct channel *ch;
+	const char *letters;
+	char keep[64];
+	size_t n = 0;
+
+	if (!svs_trusted(src, "MLOCK") || m->argc < 3 ||
+	    (ch = channel_find(m->argv[1])) == NULL)
+		return;
+	if (strtoll(m->argv[0], NULL, 10) > (long long)ch->ts)
+		return; /* for a newer channel of that name: not ours */
+	for (letters = m->argv[m->argc - 1]; *letters != '\0' && n < sizeof(keep) - 1;
+	     letters++)
+		if (isalpha((unsigned char)*letters) && memchr(keep, *letters, n) == NULL)
+			keep[n++] = *letters;
+	keep[n] = '\0';
+	free(ch->mlock);
+	ch->mlock = n > 0 ? xstrdup(keep) : NULL;
+	link_relay_mlock(source_link(src), source_id(src), ch);
+}
+
 /* ---- One user's business: done on its server, routed towards it. */
 
 /* The rest of a routed line: params from first on, the last as trailing. */
@@ -513,6 +540,7 @@ encap(const struct source *src, struct irc_msg *m)
 	}
 
 SERVICES_COMMAND(encap)
+SERVICES_COMMAND(mlock)
 SERVICES_COMMAND(svsaccount)
 SERVICES_COMMAND(svshost)
 SERVICES_COMMAND(svsjoin)

@@ -68,6 +68,8 @@ channel_ts_lower(const struct source *src, struct channel *ch, time_t ts)
 	send_channel(ch, NULL, om, 0);
 	msg_release(om);
 	channel_strip(ch);
+	free(ch->mlock); /* the older channel's services set their own */
+	ch->mlock = NULL;
 	ch->ts = ts;
 }
 

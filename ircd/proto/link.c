@@ -45,8 +45,8 @@ static const char *
 dialect_capab(int dialect)
 {
 	if (dialect == DIALECT_CHARYBDIS)
-		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB";
-	return "ENCAP TBURST EOB RHOST HOP";
+		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB MLOCK";
+	return "ENCAP TBURST EOB RHOST HOP MLOCK";
 }
 
 static const struct {
@@ -562,6 +562,30 @@ send_topic(struct link *l, const struct channel *ch)
 		          ch->topic_setter ? ch->topic_setter : me.name, ch->topic);
 }
 
+/* hybrid: MLOCK chanTS chan mlockTS :modes; charybdis: MLOCK chanTS chan :modes */
+static void
+send_mlock(struct link *l, const char *src_id, const struct channel *ch)
+{
+	if (!(l->caps & LCAP_MLOCK))
+		return;
+	if (l->dialect == DIALECT_HYBRID)
+		link_send(l, ":%s MLOCK %lld %s %lld :%s", src_id, (long long)ch->ts, ch->name,
+		          (long long)now, ch->mlock ? ch->mlock : "");
+	else
+		link_send(l, ":%s MLOCK %lld %s :%s", src_id, (long long)ch->ts, ch->name,
+		          ch->mlock ? ch->mlock : "");
+}
+
+void
+link_relay_mlock(struct link *skip, const char *src_id, const struct channel *ch)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l != skip && l->server != NULL)
+			send_mlock(l, src_id, ch);
+}
+
 static void
 send_channels(struct link *l)
 {
@@ -570,6 +594,8 @@ send_channels(struct link *l)
 		send_channel_burst(l, ch);
 		send_bans(l, ch);
 		send_topic(l, ch);
+		if (ch->mlock != NULL)
+			send_mlock(l, me.sid, ch);
 	}
 }
 

@@ -91,6 +91,8 @@ void link_relay_account(struct link *skip, const char *src_id, const struct clie
 void link_relay_host(struct link *skip, const char *src_id, const struct client *c);
 void link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
                         const char *modes);
+/* Services' MLOCK of ch (ch->mlock, NULL: none) to every link with MLOCK but skip. */
+void link_relay_mlock(struct link *skip, const char *src_id, const struct channel *ch);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
 /* Close a link with an ERROR; its servers and users split away at the end of the tick. */

@@ -58,7 +58,8 @@ class Anope:
         checks = [
             (r'uplink\n\{.*?\n\}', uplink),
             (r'serverinfo\n\{.*?\n\}', serverinfo),
-            (r'module\n\{\n\tname = "inspircd3".*?\n\}', 'module\n{\n\tname = "hybrid"\n}'),
+            (r'module\n\{\n\tname = "inspircd3".*?\n\}',
+             'module\n{\n\tname = "hybrid"\n\tuse_server_side_mlock = yes\n}'),
             (r'usemail = yes', 'usemail = no'),
         ]
         for pattern, repl in checks:

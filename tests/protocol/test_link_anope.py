@@ -111,3 +111,9 @@ def test_chanserv_register_keeps_the_ops(services):
     names = " ".join(m.params[-1] for m in w.collect_until("366") if m.command == "353").split()
     assert "@alice" in names
     assert not [l for l in w.seen if " MODE #kept " in l and "-o" in l]
+    # ChanServ's mode lock (+nt by default) is held here: MLOCK
+    alice.send("MODE #kept -t")
+    locked = alice.expect("742")
+    assert locked.params[1:3] == ["#kept", "t"]
+    alice.send("MODE #kept +m")
+    assert alice.expect("MODE").params == ["#kept", "+m"]

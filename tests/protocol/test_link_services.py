@@ -362,3 +362,38 @@ def test_hybrid_services_reach_a_charybdis_link(make_server, ts6_peer):
         assert not [l for l in svc.lines if l.command in ("SVSACCOUNT", "SVSHOST", "ENCAP")]
     finally:
         hub.close()
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+def test_mlock_holds_modes_against_local_ops(make_server, ts6_peer, dialect):
+    ev, peer, nickserv = link_services(make_server, ts6_peer, dialect)
+    alice, bob = two_in_a_channel(ev, "#locked")
+    sjoin = peer.expect("SJOIN", params=[None, "#locked"])
+    ts = int(sjoin.params[0])
+    if dialect == "hybrid":
+        peer.send(":9SV MLOCK %d #locked %d :nt" % (ts, ts))
+    else:
+        peer.send(":9SV MLOCK %d #locked :nt" % ts)
+    peer.sync()
+    alice.send("MODE #locked -t")
+    assert alice.expect("742").params[1:4] == ["#locked", "t", "nt"]
+    alice.send("MODE #locked +m")
+    assert alice.expect("MODE").params == ["#locked", "+m"]
+    # a newer channel's MLOCK is not for this one; an empty one unlocks
+    peer.send(":9SV MLOCK %d #locked %s:" % (ts + 10, "%d " % ts if dialect == "hybrid" else ""))
+    alice.send("MODE #locked -n")
+    alice.expect("742")
+    peer.send(":9SV MLOCK %d #locked %s:" % (ts, "%d " % ts if dialect == "hybrid" else ""))
+    peer.sync()
+    alice.send("MODE #locked -t")
+    assert alice.expect("MODE").params == ["#locked", "-t"]
+
+
+def test_mlock_from_others_is_ignored(make_server, ts6_peer):
+    ev, peer, _ = link_services(make_server, ts6_peer, "hybrid", name="rogue.test", sid="8RG")
+    alice, bob = two_in_a_channel(ev, "#open")
+    ts = int(peer.expect("SJOIN", params=[None, "#open"]).params[0])
+    peer.send(":8RG MLOCK %d #open %d :nt" % (ts, ts))
+    peer.sync()
+    alice.send("MODE #open -t")
+    assert alice.expect("MODE").params == ["#open", "-t"]
