@@ -96,7 +96,8 @@ svs_account(const struct source *src, struct client *c, const char *name)
 		if (c->local != NULL)
 			send_line(c, ":%s MODE %s :-r", src->server->name, c->nick);
 	}
-	link_relay_account(source_link(src), source_id(src), c);
+	if (c->registered) /* else its UID/EUID will carry the account */
+		link_relay_account(source_link(src), source_id(src), c);
 }
 
 static void
@@ -480,7 +481,8 @@ mask_has_wildcard(const char *mask)
 
 /*
  * :<src> ENCAP <servermask> <CMD> [args]: run here when the mask matches
- * our name, pass on to the links behind which a matching server sits.
+ * our name; pass on to the named server's link, or, for a mask with a
+ * wildcard, to every other link.
  */
 static void
 encap(const struct source *src, struct irc_msg *m)

@@ -107,6 +107,11 @@ def test_nick_away_and_quit_travel(pair):
     alice.expect(lambda m: m.command == "730" and m.params[-1].startswith("robert!"))
     bob.send("AWAY :out to lunch")
     bob.expect("306")
+    # the AWAY crosses the link after b's 306: wait until a has it
+    deadline = time.monotonic() + 5
+    while not any(m.command == "301" for m in wait_visible(alice, "robert")):
+        assert time.monotonic() < deadline, "robert's AWAY never reached a.test"
+        time.sleep(0.05)
     alice.send("PRIVMSG robert :are you there?")
     away = alice.expect("301")
     assert away.params[1:] == ["robert", "out to lunch"]

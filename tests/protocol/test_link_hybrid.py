@@ -126,7 +126,11 @@ def test_hybrid_going_away_is_a_netsplit(linked):
     wait_until(lambda: "bob" in " ".join(names(alice, "#split")), "#split to reach hybrid")
     alice.send("JOIN #split")
     bob.expect("JOIN")
+    # stop() closes hybrid's clients first: alice's own QUIT could win the
+    # race with the split, so her connection stays open until hybrid is gone
+    h.clients.remove(alice)
     h.stop()
+    alice.close()
     quit = bob.expect("QUIT")
     assert quit.source.startswith("alice!") and quit.params == ["ev.test hub.test"]
     wait_until(lambda: "401" in whois(bob, "alice"), "alice to be gone")
