@@ -90,7 +90,9 @@ def test_nickserv_register_and_identify_give_the_account(services):
     assert "accepted" in alice.expect(notice_from("NickServ")).params[1]
     assert w.expect("ACCOUNT").params == ["alice"]
     assert alice.expect(lambda m: m.command == "MODE" and m.params == ["alice", "+r"])
-    assert whois(w, "alice")["330"].params[2] == "alice"
+    seen = whois(w, "alice")
+    assert seen["330"].params[2] == "alice"
+    assert seen["307"].params[1:] == ["alice", "has identified for this nick"]
     alice.send("MODE alice")
     assert "r" in alice.expect("221").params[1]
 

@@ -397,3 +397,27 @@ def test_mlock_from_others_is_ignored(make_server, ts6_peer):
     peer.sync()
     alice.send("MODE #open -t")
     assert alice.expect("MODE").params == ["#open", "-t"]
+
+
+def test_identified_users_keep_plus_r_across_the_burst(make_server, ts6_peer):
+    """+r and the account ride in UID both ways (hybrid dialect)."""
+    port = free_port()
+    ev = make_server(ev_sections(port, {"services.test": {"dialect": "hybrid"},
+                                        "second.test": {"dialect": "hybrid"}}))
+    peer = ts6_peer("services.test", "9SV", password=PASS, dialect="hybrid")
+    dave = peer.user("dave", umodes="+ir", account="dave")
+    peer.connect(port).link(users=[dave])
+    watcher = ev.client().register("watcher")
+    seen = whois(watcher, "dave")
+    assert seen["330"].params[2] == "dave" and "307" in seen
+    alice = ev.client().register("alice")
+    uid, ts = uid_line(peer, "alice")
+    peer.send(":9SV SVSACCOUNT %s %d alice" % (uid, ts))
+    peer.send(":9SV SVSMODE %s %d +r" % (uid, ts))
+    alice.expect("MODE")
+    # a second hybrid server gets both with +r and their accounts in its burst
+    second = ts6_peer("second.test", "7SE", password=PASS, dialect="hybrid")
+    second.connect(port).link()
+    for nick, account in (("alice", "alice"), ("dave", "dave")):
+        line = [l for l in second.lines if l.command == "UID" and l.params[0] == nick][0]
+        assert "r" in line.params[3] and line.params[9] == account, line
