@@ -105,8 +105,9 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 			if (!values)
 				item[3] = '\0';
 			len = (int)strlen(item);
-		} else if (!(caps[i].bit & mask)) {
-			continue;
+		} else if (!(caps[i].bit & mask) ||
+		           (mask == ~0u && caps[i].bit == CAP_SASL && !sasl_available())) {
+			continue; /* sasl: not while the services to relay to are away */
 		} else {
 			/* sasl=: our mechanisms, or those of the services relayed to */
 			const char *value =

@@ -380,6 +380,12 @@ sasl_agent(void)
 	return a;
 }
 
+int
+sasl_available(void)
+{
+	return !sasl_relaying() || sasl_agent() != NULL;
+}
+
 /* One step of c's session to the agent; 0, or -1 when the agent is gone. */
 static int
 relay_send(struct client *c, const struct sasl_session *s, const char *step)

@@ -24,5 +24,7 @@ void sasl_relay_reply(const char *uid, const char *mode, const char *data);
 /* The services' mechanisms (ENCAP * MECHLIST); what CAP LS shows as sasl=. */
 void sasl_set_mechanisms(const char *list);
 const char *sasl_mechanisms(void);
+/* SASL can be done: here, or relayed to an agent on the network (CAP LS). */
+int sasl_available(void);
 
 #endif

@@ -300,7 +300,14 @@ def test_sasl_is_relayed_to_the_services_agent(make_server, ts6_peer):
 def test_sasl_failure_abort_and_no_agent(make_server, ts6_peer):
     port = free_port()
     ev = make_server(ev_sections(port, {"services.test": {"dialect": "charybdis"}}))
-    # no services linked yet: no agent to ask
+    # no services linked yet: no agent to ask, and CAP LS does not offer sasl
+    ls = ev.client()
+    ls.send("CAP LS 302")
+    offered = []
+    while not offered or offered[-1].params[2] == "*":
+        offered.append(ls.expect("CAP"))
+    items = " ".join(m.params[-1] for m in offered).split()
+    assert "server-time" in items and not [i for i in items if i.startswith("sasl")]
     c = sasl_client(ev, "early")
     assert "unavailable" in c.expect("904").params[-1]
     peer = ts6_peer("services.test", "9SV", password=PASS, dialect="charybdis")
