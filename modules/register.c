@@ -23,7 +23,7 @@
 #include "state/server.h"
 #include "store/xline.h"
 
-#define USER_MODES "Biosxw"
+#define USER_MODES "Biorsxw"
 #define CHAN_MODES "beIiklmnopstv"
 #define CHAN_MODES_PARAM "beIklov"
 
