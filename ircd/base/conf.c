@@ -54,17 +54,36 @@ conf_error(struct conf_parse *ctx, const char *key, const char *fmt, ...)
 
 /* ---- Values: one setter per enum conf_type. */
 
+/*
+ * A relative path, against the config's folder (made absolute without
+ * symlinks when it is read): leading "./" and "../" are resolved here, so
+ * messages name "/srv/evircd/var/x", not "conf/../var/x".
+ */
 static char *
 resolve_path(const struct config *c, const char *value)
 {
+	size_t dirlen = strlen(c->dir), n;
 	char *out;
-	size_t n;
 
 	if (value[0] == '/')
 		return xstrdup(value);
-	n = strlen(c->dir) + strlen(value) + 2;
+	for (;;) {
+		if (strncmp(value, "./", 2) == 0) {
+			value += 2;
+		} else if (strncmp(value, "../", 3) == 0 && c->dir[0] == '/') {
+			while (dirlen > 1 && c->dir[dirlen - 1] != '/')
+				dirlen--;
+			if (dirlen > 1)
+				dirlen--; /* the slash, unless it is the root */
+			value += 3;
+		} else {
+			break;
+		}
+	}
+	n = dirlen + strlen(value) + 2;
 	out = xmalloc(n);
-	snprintf(out, n, "%s/%s", c->dir, value);
+	snprintf(out, n, "%.*s%s%s", (int)dirlen, c->dir,
+	         dirlen > 0 && c->dir[dirlen - 1] == '/' ? "" : "/", value);
 	return out;
 }
 
@@ -1003,10 +1022,11 @@ static struct config *
 config_new(struct conf_parse *ctx, const char *path)
 {
 	struct config *c = xcalloc(1, sizeof(*c));
-	char *tmp = xstrdup(path);
+	char *tmp = xstrdup(path), *dir = dirname(tmp), *real = realpath(dir, NULL);
 
 	c->path = xstrdup(path);
-	c->dir = xstrdup(dirname(tmp));
+	c->dir = xstrdup(real != NULL ? real : dir);
+	free(real);
 	free(tmp);
 	TAILQ_INIT(&c->classes);
 	TAILQ_INIT(&c->listens);
