@@ -14,8 +14,8 @@ s|^; TLS: tools/run makes a self-signed certificate here on first run\.|; TLS: m
 /^\[listen tls4\]/i\
 ; TLS listeners: uncomment once [tls] below has a certificate.
 /^\[listen tls4\]/,/^min_version/s|^\([^;]\)|;\1|
-$a\
-\
+/^; Local settings (operators/i\
 ; The log file, reopened on SIGUSR1 (the logrotate snippet sends it).\
 [log]\
-file = @logdir@/evircd.log
+file = @logdir@/evircd.log\
+
