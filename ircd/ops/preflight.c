@@ -78,7 +78,10 @@ made_file(struct preflight *p, const char *key, const char *path, int mode, cons
 	if (stat(path, &st) == 0) {
 		if (access(path, mode) != 0)
 			problem(p, key, "%s: cannot %s it: %s", path,
-			        mode & W_OK ? "read and write" : "read", strerror(errno));
+			        mode == W_OK    ? "write"
+			        : (mode & W_OK) ? "read and write"
+			                        : "read",
+			        strerror(errno));
 		return;
 	}
 	dir = folder_of(path);
