@@ -192,6 +192,8 @@ def test_make_install_destdir(evircd_bin, tmp_path):
         f = f if f.startswith(root) else root + f
         assert os.access(f, os.X_OK), f
     assert os.path.exists(root + sysconfdir + "/evircd/ircd.motd")
+    # the service's user must read the configuration it starts with
+    assert os.stat(root + sysconfdir + "/evircd/ircd.conf").st_mode & 0o004
 
     # The installed server accepts the installed configuration as it is.
     r = run([evircd, "-t", "-c", conf])
