@@ -1010,6 +1010,9 @@ maybe_include(struct conf_parse *ctx, char *line, int num)
 	str_copy(line, ";\n", (size_t)num); /* inih sees a comment */
 	if (pattern[0] == '\0')
 		conf_error(ctx, "include", "include needs a file name or pattern");
+	else if (pattern[0] == '=' || pattern[0] == ':')
+		conf_error(ctx, "include", "write \"include PATTERN\", without '%c'",
+		           pattern[0]);
 	else
 		include_files(ctx, pattern);
 }

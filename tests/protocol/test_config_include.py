@@ -72,6 +72,11 @@ def test_missing_file_and_loop(evircd_bin, tmp_path):
     assert r.returncode == 1
     assert "%s:12: include: %s: cannot open" % (main, tmp_path / "nothere.conf") in r.stderr
 
+    main.write_text(BASE + "include = local.conf\n")
+    r = check(evircd_bin, main)
+    assert r.returncode == 1
+    assert "%s:12: include: write \"include PATTERN\", without '='" % main in r.stderr
+
     (tmp_path / "loop.conf").write_text("include loop.conf\n")
     main.write_text(BASE + "include loop.conf\n")
     r = check(evircd_bin, main)
