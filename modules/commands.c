@@ -34,6 +34,12 @@
 		name, local, remote, server, allowed, min, penalty, 0, 0                       \
 	}
 
+/* Only over links: from users behind them and from servers. */
+#define LINKS(name, remote, server)                                                            \
+	{                                                                                      \
+		name, NULL, remote, server, 0, 0, 0, 0, 0                                      \
+	}
+
 /* Sorted by name. */
 static struct command commands[] = {
     LOCAL("ACCOUNT", m_account, R, 1, 1),
@@ -47,6 +53,7 @@ static struct command commands[] = {
     LOCAL("CONNECT", m_connect, O, 1, 1),
     LOCAL("DIE", m_die, O, 0, 1),
     LOCAL("DLINE", m_dline, O, 1, 1),
+    LINKS("ENCAP", mr_encap, ms_encap),
     SERVER("EOB", ms_eob),
     SERVER("ERROR", ms_error),
     SERVER("EUID", ms_euid),
@@ -64,6 +71,7 @@ static struct command commands[] = {
     LOCAL("MAP", m_map, R, 0, 2),
     LOCAL("MARKREAD", m_markread, R, 1, 1),
     LOCAL("METADATA", m_metadata, U | R, 0, 1),
+    LINKS("MLOCK", mr_mlock, ms_mlock),
     ALL("MODE", m_mode, mr_mode, NULL, R, 1, 1),
     LOCAL("MONITOR", m_monitor, R, 1, 1),
     ALL("MOTD", m_motd, m_motd, NULL, R, 0, 2),
@@ -86,6 +94,14 @@ static struct command commands[] = {
     SERVER("SJOIN", ms_sjoin),
     ALL("SQUIT", m_squit, mr_squit, ms_squit, O, 1, 1),
     LOCAL("STATS", m_stats, R, 0, 2),
+    LINKS("SVSACCOUNT", mr_svsaccount, ms_svsaccount),
+    LINKS("SVSHOST", mr_svshost, ms_svshost),
+    LINKS("SVSJOIN", mr_svsjoin, ms_svsjoin),
+    LINKS("SVSKILL", mr_svskill, ms_svskill),
+    LINKS("SVSLOGIN", mr_svslogin, ms_svslogin),
+    LINKS("SVSMODE", mr_svsmode, ms_svsmode),
+    LINKS("SVSNICK", mr_svsnick, ms_svsnick),
+    LINKS("SVSPART", mr_svspart, ms_svspart),
     LOCAL("TAGMSG", m_tagmsg, R, 1, 1),
     SERVER("TB", ms_tb),
     SERVER("TBURST", ms_tburst),

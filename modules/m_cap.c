@@ -105,12 +105,16 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 			if (!values)
 				item[3] = '\0';
 			len = (int)strlen(item);
-		} else if (!(caps[i].bit & mask)) {
-			continue;
+		} else if (!(caps[i].bit & mask) ||
+		           (mask == ~0u && caps[i].bit == CAP_SASL && !sasl_available())) {
+			continue; /* sasl: not while the services to relay to are away */
 		} else {
-			len = snprintf(item, sizeof(item), "%s%s%s", caps[i].name,
-			               values && caps[i].value ? "=" : "",
-			               values && caps[i].value ? caps[i].value : "");
+			/* sasl=: our mechanisms, or those of the services relayed to */
+			const char *value =
+			    caps[i].bit == CAP_SASL ? sasl_mechanisms() : caps[i].value;
+			len =
+			    snprintf(item, sizeof(item), "%s%s%s", caps[i].name,
+			             values && value ? "=" : "", values && value ? value : "");
 		}
 		if (n > 0 && n + 1 + (size_t)len > CAP_LINE_ROOM) {
 			/* Pre-302 clients cannot take continuation lines. */

@@ -237,11 +237,27 @@ mode_check_limit(struct mode_ctx *x, struct mode_change *mc)
 }
 
 /* check: one letter of a local MODE, its parameter taken; 1 when mc may be applied. */
+/* Services locked this letter (MLOCK): an operator may not change it here. */
+static int
+mode_mlocked(struct mode_ctx *x, struct mode_change *mc)
+{
+	if (x->ch->mlock == NULL || strchr(x->ch->mlock, mc->letter) == NULL ||
+	    (flag_mode(mc->letter) == 0 && mc->letter != 'k' && mc->letter != 'l'))
+		return 0;
+	reply(x->c, ERR_MLOCKRESTRICTED,
+	      "%s %c %s :MODE cannot be set due to channel having an active MLOCK "
+	      "restriction policy",
+	      x->ch->name, mc->letter, x->ch->mlock);
+	return 1;
+}
+
 static int
 mode_check(struct mode_ctx *x, struct mode_change *mc)
 {
 	enum ban_list list = list_mode(mc->letter);
 
+	if (mode_mlocked(x, mc))
+		return 0;
 	if (list != BAN_LISTS)
 		return mode_check_list(x, mc, list);
 	switch (mc->letter) {
@@ -428,6 +444,8 @@ umode_string(const struct client *c, char *buf)
 		*p++ = 'B';
 	if (c->umodes & UMODE_OPER)
 		*p++ = 'o';
+	if (c->umodes & UMODE_REGNICK)
+		*p++ = 'r';
 	if (c->umodes & UMODE_SNOTICE)
 		*p++ = 's';
 	if (c->umodes & UMODE_WALLOPS)
@@ -472,6 +490,7 @@ umode_bit(char letter)
 	case 'B': return UMODE_BOT;
 	case 'o': return UMODE_OPER;
 	case 'x': return UMODE_CLOAK;
+	case 'r': return UMODE_REGNICK;
 	default: return 0;
 	}
 }
@@ -532,6 +551,7 @@ umode_check(char dir, char letter, int *unknown)
 	case 'B': return 1;
 	case 'x': return cloak_enabled();
 	case 'o': return dir == '-'; /* only OPER grants +o */
+	case 'r': return 0;          /* services' alone */
 	default: *unknown = 1; return 0;
 	}
 }
@@ -758,7 +778,7 @@ HANDLER(mr_mode)
 	for (const char *p = m->argv[1]; *p != '\0'; p++) {
 		if (*p == '+' || *p == '-')
 			dir = *p;
-		else if (strchr("iwo", *p) != NULL)
+		else if (strchr("iwor", *p) != NULL)
 			umode_proceed(c, dir, *p, &line);
 	}
 	if (line.nletters > 0)

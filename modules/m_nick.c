@@ -15,6 +15,7 @@
 #include "proto/netsplit.h"
 #include "proto/numeric.h"
 #include "proto/ratelimit.h"
+#include "proto/sasl.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
@@ -104,6 +105,9 @@ nick_proceed(struct client *c, const char *nick, time_t ts)
 	whowas_add(c); /* the old nick is history too */
 	links_send(link_of_client(c), ":%s NICK %s :%lld", c->uid, nick, (long long)ts);
 	str_copy(old, c->nick, sizeof(old));
+	/* +r says identified to this nick: a new nick (not a new case) is not. */
+	if (irc_strcmp(old, nick) != 0)
+		client_set_umode(c, UMODE_REGNICK, 0);
 	client_set_nick(c, nick, ts);
 	monitor_nick_changed(c, old);
 }
@@ -122,7 +126,9 @@ nick_protect_check(struct client *c)
 	struct account a;
 
 	c->local->nick_deadline = 0;
-	if (conf->accounts.nick_protection == NICKPROT_OFF || account_find(c->nick, &a) != 0)
+	/* With services keeping accounts, NickServ protects nicks, not we. */
+	if (conf->accounts.nick_protection == NICKPROT_OFF || sasl_relaying() ||
+	    account_find(c->nick, &a) != 0)
 		return;
 	if (c->account != NULL && irc_strcmp(c->account, a.name) == 0)
 		return;

@@ -16,6 +16,7 @@
 #include "net/conn.h"
 #include "net/worker.h"
 #include "proto/login.h"
+#include "proto/sasl.h"
 #include "proto/send.h"
 #include "state/client.h"
 #include "state/local.h"
@@ -194,6 +195,11 @@ HANDLER(m_register)
 	struct registration *r;
 	unsigned char raw[4];
 
+	if (sasl_relaying()) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
+		          "Accounts are kept by services here: register with NickServ");
+		return IRC_OK;
+	}
 	if (c->local->flags & LOCAL_REGISTER_PENDING) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "A registration is already in progress");
@@ -234,6 +240,11 @@ HANDLER(m_verify)
 {
 	struct account a;
 
+	if (sasl_relaying()) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
+		          "Accounts are kept by services here");
+		return IRC_OK;
+	}
 	if (account_find(m->argv[0], &a) != 0) {
 		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0],
 		          "No such account awaits verification");

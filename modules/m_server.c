@@ -56,6 +56,8 @@ umodes_parse(const char *s)
 			modes |= UMODE_OPER;
 		else if (*s == 'w')
 			modes |= UMODE_WALLOPS;
+		else if (*s == 'r')
+			modes |= UMODE_REGNICK; /* identified, as services set it */
 	}
 	return modes;
 }

@@ -71,6 +71,8 @@ channel_ts_lower(const struct source *src, struct channel *ch, time_t ts)
 	snomask_send(SNO_LINK, "TS for %s changed from %lld to %lld", ch->name,
 	             (long long)ch->ts, (long long)ts);
 	channel_strip(ch);
+	free(ch->mlock); /* the older channel's services set their own */
+	ch->mlock = NULL;
 	ch->ts = ts;
 }
 

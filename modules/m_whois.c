@@ -51,6 +51,8 @@ whois_one(struct client *c, struct client *u)
 	      u->server->description ? u->server->description : "");
 	if (u->away != NULL)
 		reply(c, RPL_AWAY, "%s :%s", u->nick, u->away);
+	if (u->umodes & UMODE_REGNICK) /* services said so (+r) */
+		reply(c, RPL_WHOISREGNICK, "%s :has identified for this nick", u->nick);
 	if (u->umodes & UMODE_OPER)
 		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", u->nick);
 	if (c == u || (c->umodes & UMODE_OPER))

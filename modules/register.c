@@ -23,7 +23,7 @@
 #include "state/server.h"
 #include "store/xline.h"
 
-#define USER_MODES "Biosxw"
+#define USER_MODES "Biorsxw"
 #define CHAN_MODES "beIiklmnopstv"
 #define CHAN_MODES_PARAM "beIklov"
 
@@ -160,6 +160,9 @@ register_try(struct client *c)
 	free(l->password);
 	l->password = NULL;
 	welcome_send(c);
+	/* As other servers do: the user hears that +x now hides its host. */
+	if (cloak_enabled())
+		send_line(c, ":%s!%s@%s MODE %s :+x", c->nick, c->user, c->host, c->nick);
 	nick_protect_check(c);
 	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
 	         cn->class->name, c->secure ? " TLS" : "");

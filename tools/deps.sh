@@ -4,12 +4,14 @@
 # The linking tests run Debian's ircd-hybrid, which conflicts with ngircd:
 # tests/protocol/ts6.py fetches and unpacks it privately (apt-get download,
 # dpkg -x); only its libraries and util-linux's unshare/setpriv come from here.
+# Anope and Atheme (the services tests) are installed as packages: neither starts by
+# itself; tests/protocol/anope.py and atheme.py run them as nobody.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
 libc-ares-dev libsqlite3-dev libinih-dev openssl"
 if [ "${1:-}" = test ]; then
-	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux"
+	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux anope atheme-services"
 fi
 
 missing=""

@@ -8,7 +8,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glob.h>
 #include <ini.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,11 +26,17 @@
 struct config *conf;
 static char first_error[300];
 
+/* How deep "include" lines may nest (a file including itself stops here). */
+#define CONF_INCLUDE_DEPTH 8
+
 /* inih gives no line numbers to the handler: our reader counts them. */
 struct conf_parse {
 	struct config *c;
 	FILE *fp;
+	const char *file; /* the file being read: c->path, or an included one */
+	const char *dir;  /* its folder (absolute when it could be resolved) */
 	int line;
+	int depth; /* of includes */
 	int errors;
 	char section[128];
 	int section_bad; /* reported once; its keys are skipped */
@@ -46,25 +54,44 @@ conf_error(struct conf_parse *ctx, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s:%d: %s: %s\n", ctx->c->path, ctx->line, key, text);
+	fprintf(stderr, "%s:%d: %s: %s\n", ctx->file, ctx->line, key, text);
 	if (ctx->errors++ == 0)
-		snprintf(first_error, sizeof(first_error), "%s:%d: %s: %s", ctx->c->path,
+		snprintf(first_error, sizeof(first_error), "%s:%d: %s: %s", ctx->file,
 		         ctx->line, key, text);
 }
 
 /* ---- Values: one setter per enum conf_type. */
 
+/*
+ * A relative path, against the config's folder (made absolute without
+ * symlinks when it is read): leading "./" and "../" are resolved here, so
+ * messages name "/srv/evircd/var/x", not "conf/../var/x".
+ */
 static char *
-resolve_path(const struct config *c, const char *value)
+resolve_path(const char *dir, const char *value)
 {
+	size_t dirlen = strlen(dir), n;
 	char *out;
-	size_t n;
 
 	if (value[0] == '/')
 		return xstrdup(value);
-	n = strlen(c->dir) + strlen(value) + 2;
+	for (;;) {
+		if (strncmp(value, "./", 2) == 0) {
+			value += 2;
+		} else if (strncmp(value, "../", 3) == 0 && dir[0] == '/') {
+			while (dirlen > 1 && dir[dirlen - 1] != '/')
+				dirlen--;
+			if (dirlen > 1)
+				dirlen--; /* the slash, unless it is the root */
+			value += 3;
+		} else {
+			break;
+		}
+	}
+	n = dirlen + strlen(value) + 2;
 	out = xmalloc(n);
-	snprintf(out, n, "%s/%s", c->dir, value);
+	snprintf(out, n, "%.*s%s%s", (int)dirlen, dir,
+	         dirlen > 0 && dir[dirlen - 1] == '/' ? "" : "/", value);
 	return out;
 }
 
@@ -205,7 +232,7 @@ set_value(struct conf_parse *ctx, const struct conf_key *k, const char *value, v
 	case CONF_STRING: set_str(field, value); break;
 	case CONF_PATH:
 		free(*(char **)field);
-		*(char **)field = resolve_path(ctx->c, value);
+		*(char **)field = resolve_path(ctx->dir, value);
 		break;
 	case CONF_ENUM: set_enum(ctx, k->key, value, k->names, field); break;
 	case CONF_PRIVILEGES: set_privileges(ctx, k->key, value, field); break;
@@ -339,13 +366,14 @@ static void
 note_class_line(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	((struct conf_auth *)block)->class_line = ctx->line;
+	((struct conf_auth *)block)->class_file = ctx->file;
 }
 
 static void
 check_password_hash(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	if (!passwd_is_hash(value))
-		conf_error(ctx, key, "not a password hash: make one with tools/mkpasswd");
+		conf_error(ctx, key, "not a password hash: make one with evircd-mkpasswd");
 }
 
 static void
@@ -435,7 +463,7 @@ const struct conf_key conf_schema[] = {
     {KEY("link", "send_password"), STRING, LINK(send_password), RELOAD,
      .doc = "the password we send in PASS"},
     {KEY("link", "accept_password"), STRING, LINK(accept_password), RELOAD,
-     .doc = "the password the peer must send: plain, or a tools/mkpasswd hash"},
+     .doc = "the password the peer must send: plain, or an evircd-mkpasswd hash"},
     {KEY("link", "dialect"), ENUM(dialects), LINK(dialect), .def = "hybrid", RELOAD,
      .doc = "the TS6 dialect we speak on this link"},
     {KEY("link", "autoconnect"), BOOL, LINK(autoconnect), .def = "no", RELOAD,
@@ -568,7 +596,7 @@ const struct conf_key conf_schema[] = {
      .doc = "when set, clients must send it with PASS"},
 
     {KEY("oper", "password"), STRING, OPER(password), RELOAD, .check = check_password_hash,
-     .doc = "scrypt hash from tools/mkpasswd"},
+     .doc = "scrypt hash from evircd-mkpasswd"},
     {KEY("oper", "certfp"), STRING, OPER(certfp), RELOAD, .check = check_certfp,
      .doc = "SHA-256 fingerprint the client certificate must have"},
     {KEY("oper", "mask"), STRING, OPER(masks), .def = "*@*", RELOAD, .check = check_masks,
@@ -682,6 +710,7 @@ open_auth(struct conf_parse *ctx, const char *name)
 
 	a->name = xstrdup(name);
 	a->class_line = ctx->line;
+	a->class_file = ctx->file;
 	TAILQ_INSERT_TAIL(&ctx->c->auths, a, link);
 	return a;
 }
@@ -732,9 +761,11 @@ validate_auth(struct conf_parse *ctx)
 		a->class = config_find_class(ctx->c, a->class_name);
 		if (a->class == NULL) {
 			ctx->line = a->class_line;
+			ctx->file = a->class_file;
 			conf_error(ctx, "class", "[auth %s] names unknown class '%s'", a->name,
 			           a->class_name);
 			ctx->line = 0;
+			ctx->file = ctx->c->path;
 		}
 	}
 }
@@ -960,6 +991,32 @@ overlong_line(struct conf_parse *ctx, char *str, int num)
 	str_copy(str, ";\n", (size_t)num);
 }
 
+static void include_files(struct conf_parse *ctx, const char *pattern);
+
+/* "include PATTERN" at the start of a line: read those files here, in order. */
+static void
+maybe_include(struct conf_parse *ctx, char *line, int num)
+{
+	char pattern[PATH_MAX];
+	size_t n;
+
+	if (strncmp(line, "include", 7) != 0 || (line[7] != ' ' && line[7] != '\t'))
+		return;
+	str_copy(pattern, line + 8 + strspn(line + 8, " \t"), sizeof(pattern));
+	n = strcspn(pattern, "\r\n");
+	while (n > 0 && (pattern[n - 1] == ' ' || pattern[n - 1] == '\t'))
+		n--;
+	pattern[n] = '\0';
+	str_copy(line, ";\n", (size_t)num); /* inih sees a comment */
+	if (pattern[0] == '\0')
+		conf_error(ctx, "include", "include needs a file name or pattern");
+	else if (pattern[0] == '=' || pattern[0] == ':')
+		conf_error(ctx, "include", "write \"include PATTERN\", without '%c'",
+		           pattern[0]);
+	else
+		include_files(ctx, pattern);
+}
+
 static char *
 counting_reader(char *str, int num, void *stream)
 {
@@ -970,6 +1027,7 @@ counting_reader(char *str, int num, void *stream)
 		ctx->line++;
 		if (strchr(r, '\n') == NULL && !feof(ctx->fp))
 			overlong_line(ctx, r, num);
+		maybe_include(ctx, r, num);
 		maybe_section(ctx, r);
 	}
 	return r;
@@ -998,15 +1056,100 @@ on_ini_entry(void *user, const char *section, const char *key, const char *value
 	return 1;
 }
 
+/* Parse the open file ctx->fp (ctx->file) to its end. */
+static void
+parse_stream(struct conf_parse *ctx)
+{
+	int r = ini_parse_stream(counting_reader, ctx, on_ini_entry, ctx);
+
+	if (r > 0) {
+		ctx->line = r;
+		conf_error(ctx, "syntax", "malformed line (expected [section] or key = value)");
+	}
+}
+
+/* Keep a name the config refers to (the files it was read from) until it is freed. */
+static const char *
+config_keep(struct config *c, const char *s)
+{
+	c->files = xrealloc(c->files, (c->nfiles + 1) * sizeof(*c->files));
+	c->files[c->nfiles] = xstrdup(s);
+	return c->files[c->nfiles++];
+}
+
+/* Read one included file as if its lines stood at the include line. */
+static void
+include_file(struct conf_parse *ctx, const char *path)
+{
+	struct conf_parse outer = *ctx;
+	char *tmp, *dir, *real;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL) {
+		conf_error(ctx, "include", "%s: cannot open: %s", path, strerror(errno));
+		return;
+	}
+	tmp = xstrdup(path);
+	dir = dirname(tmp);
+	real = realpath(dir, NULL);
+	ctx->dir = config_keep(ctx->c, real != NULL ? real : dir);
+	free(real);
+	free(tmp);
+	/* An included file starts outside any section, and its sections end with it. */
+	ctx->fp = fp;
+	ctx->file = config_keep(ctx->c, path);
+	ctx->line = 0;
+	ctx->depth++;
+	ctx->in_section = 0;
+	ctx->section_bad = 0;
+	ctx->section[0] = '\0';
+	ctx->block = NULL;
+	parse_stream(ctx);
+	fclose(fp);
+	outer.errors = ctx->errors;
+	*ctx = outer;
+}
+
+/*
+ * The files an include names: a path or a glob, relative to the including
+ * file's folder, read in sorted order.  A glob may match nothing; a plain
+ * name must exist.
+ */
+static void
+include_files(struct conf_parse *ctx, const char *pattern)
+{
+	char *full = resolve_path(ctx->dir, pattern);
+	glob_t g;
+	int r;
+
+	if (ctx->depth >= CONF_INCLUDE_DEPTH) {
+		conf_error(ctx, "include", "%s: includes nested more than %d deep (a loop?)",
+		           full, CONF_INCLUDE_DEPTH);
+		free(full);
+		return;
+	}
+	r = glob(full, 0, NULL, &g);
+	if (r == GLOB_NOMATCH && strpbrk(pattern, "*?[") == NULL)
+		conf_error(ctx, "include", "%s: cannot open: %s", full, strerror(ENOENT));
+	else if (r != 0 && r != GLOB_NOMATCH)
+		conf_error(ctx, "include", "%s: cannot read the folder", full);
+	for (size_t i = 0; r == 0 && i < g.gl_pathc; i++)
+		include_file(ctx, g.gl_pathv[i]);
+	if (r == 0)
+		globfree(&g);
+	free(full);
+}
+
 /* A config with the defaults of every section that is not a named block. */
 static struct config *
 config_new(struct conf_parse *ctx, const char *path)
 {
 	struct config *c = xcalloc(1, sizeof(*c));
-	char *tmp = xstrdup(path);
+	char *tmp = xstrdup(path), *dir = dirname(tmp), *real = realpath(dir, NULL);
 
 	c->path = xstrdup(path);
-	c->dir = xstrdup(dirname(tmp));
+	c->dir = xstrdup(real != NULL ? real : dir);
+	free(real);
 	free(tmp);
 	TAILQ_INIT(&c->classes);
 	TAILQ_INIT(&c->listens);
@@ -1015,6 +1158,8 @@ config_new(struct conf_parse *ctx, const char *path)
 	TAILQ_INIT(&c->links);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->c = c;
+	ctx->file = c->path;
+	ctx->dir = c->dir;
 	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
 		if (sections[i].open == NULL)
 			apply_defaults(ctx, sections[i].kind, c);
@@ -1026,7 +1171,6 @@ config_load(const char *path)
 {
 	struct conf_parse ctx;
 	struct config *c = config_new(&ctx, path);
-	int r;
 
 	ctx.fp = fopen(path, "r");
 	if (ctx.fp == NULL) {
@@ -1036,13 +1180,8 @@ config_load(const char *path)
 		config_free(c);
 		return NULL;
 	}
-	r = ini_parse_stream(counting_reader, &ctx, on_ini_entry, &ctx);
+	parse_stream(&ctx);
 	fclose(ctx.fp);
-	if (r > 0) {
-		ctx.line = r;
-		conf_error(&ctx, "syntax",
-		           "malformed line (expected [section] or key = value)");
-	}
 	if (ctx.errors == 0)
 		validate(&ctx);
 	if (ctx.errors > 0) {
@@ -1096,6 +1235,9 @@ config_free(struct config *c)
 	for (size_t i = 0; i < ARRAY_LEN(sections); i++)
 		if (sections[i].open == NULL)
 			free_strings(sections[i].kind, c);
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
 	free(c->path);
 	free(c->dir);
 	free(c);

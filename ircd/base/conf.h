@@ -46,7 +46,7 @@ struct conf_link {
 	int port;
 	char *sid; /* the SID it must introduce itself with, or NULL: any */
 	char *send_password;
-	char *accept_password; /* plain text, or a hash made with tools/mkpasswd */
+	char *accept_password; /* plain text, or a hash made with evircd-mkpasswd */
 	int dialect;           /* enum link_dialect: what we speak on this link */
 	int autoconnect;       /* dial out, and redial with backoff while down */
 	int tls;
@@ -60,8 +60,9 @@ struct conf_auth {
 	char *name;
 	char *mask; /* user@host glob */
 	char *class_name;
-	int class_line; /* where class = was set, for error messages */
-	char *password; /* NULL: none required */
+	int class_line;         /* where class = was set, for error messages */
+	const char *class_file; /* in this file (one of config->files, or its path) */
+	char *password;         /* NULL: none required */
 	struct conf_class *class;
 	TAILQ_ENTRY(conf_auth) link;
 };
@@ -79,7 +80,7 @@ struct conf_auth {
 
 struct conf_oper {
 	char *name;
-	char *password; /* scrypt hash (tools/mkpasswd), or NULL: certfp only */
+	char *password; /* scrypt hash (evircd-mkpasswd), or NULL: certfp only */
 	char *masks;    /* space-separated user@host globs */
 	char *certfp;   /* required certificate fingerprint, or NULL */
 	uint32_t privileges;
@@ -175,8 +176,10 @@ struct conf_netsplit {
 };
 
 struct config {
-	char *path; /* the file it came from */
-	char *dir;  /* its folder: relative paths resolve here */
+	char *path;   /* the file it came from */
+	char *dir;    /* its folder: relative paths resolve here */
+	char **files; /* the included files and their folders, as named in messages */
+	size_t nfiles;
 	char *server_name;
 	char *sid;
 	char *description;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/util.h"
 
 static enum log_level min_level = LOG_LEVEL_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -39,6 +40,8 @@ log_open(const char *path, int syslog_on)
 {
 	FILE *fp = NULL;
 
+	if (path != NULL && mkdir_parents(path, 0750) != 0)
+		log_warn("log file %s: cannot make its folder: %s", path, strerror(errno));
 	if (path != NULL && (fp = fopen(path, "a")) == NULL) {
 		log_error("log file %s: %s", path, strerror(errno));
 		return -1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -158,4 +159,30 @@ process_rss_bytes(void)
 		rss = 0;
 	fclose(fp);
 	return rss * sysconf(_SC_PAGESIZE);
+}
+
+int
+mkdir_parents(const char *path, unsigned mode)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int r = 0;
+
+	if (slash == NULL || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	for (char *p = dir + 1; r == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(dir, (mode_t)mode) != 0 && errno != EEXIST)
+			r = -1;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(dir);
+	return r;
 }

@@ -34,6 +34,9 @@ void str_truncate_utf8(char *s, size_t max);
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs or surrogates). */
 int utf8_valid(const char *s, size_t len);
 
+/* Make the folders above the file path (mkdir -p of its folder); 0 on success. */
+int mkdir_parents(const char *path, unsigned mode);
+
 /* This process's resident set size in bytes (0 if unknown). */
 long process_rss_bytes(void);
 

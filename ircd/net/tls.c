@@ -141,8 +141,7 @@ tls_configure(const struct config *c)
 	ctx = ctx_build(c);
 	cctx = ctx != NULL ? client_ctx_build(c) : NULL;
 	if (ctx == NULL || cctx == NULL) {
-		SSL_CTX_free(ctx);
-		log_error("TLS: %s", last_error);
+		SSL_CTX_free(ctx); /* the caller reports tls_last_error() */
 		return -1;
 	}
 	SSL_CTX_free(server_ctx); /* live sessions hold their own reference */

@@ -18,6 +18,7 @@
 #include "net/worker.h"
 #include "ops/lifecycle.h"
 #include "ops/metrics.h"
+#include "ops/preflight.h"
 #include "proto/command.h"
 #include "proto/control.h"
 #include "proto/link.h"
@@ -34,17 +35,19 @@
 static struct rtimer minute_timer;
 
 static void
-usage(void)
+usage(FILE *fp)
 {
-	fprintf(stderr,
-	        "usage: evircd [-t] [-d] [-c config]\n"
-	        "  -c FILE  configuration file (default %s)\n"
-	        "  -t       check the configuration and exit\n"
-	        "  -d       debug logging\n"
-	        "  -v       print the version and exit\n"
-	        "  --config-keys  print every configuration key and exit\n",
+	fprintf(fp,
+	        "usage: evircd [-dhtv] [-c FILE] [--config-keys] [--help] [--version]\n"
+	        "  -c FILE        configuration file (default %s)\n"
+	        "  -t             check the configuration and its files, then exit\n"
+	        "  -d             debug logging\n"
+	        "  -h, --help     print this help and exit\n"
+	        "  -v, --version  print the version and exit\n"
+	        "  --config-keys  print every configuration key and exit\n"
+	        "Signals: HUP reloads the configuration and the MOTD, USR1 reopens the\n"
+	        "log file, TERM and INT shut down. See evircd(8) and ircd.conf(5).\n",
 	        DEFAULT_CONFIG);
-	exit(2);
 }
 
 static void
@@ -84,6 +87,8 @@ main(int argc, char **argv)
 	int check_only = 0, debug = 0, opt;
 	static const struct option long_options[] = {
 	    {"config-keys", no_argument, NULL, 'K'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
 
@@ -94,16 +99,25 @@ main(int argc, char **argv)
 		case 'd': debug = 1; break;
 		case 'v': printf("evircd %s\n", PACKAGE_VERSION); return 0;
 		case 'K': config_print_schema(stdout); return 0;
-		default: usage();
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc) {
+		fprintf(stderr, "evircd: unexpected argument %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
 	conf = config_load(path);
 	if (conf == NULL)
 		return 1;
+	if (preflight_files(conf, check_only) != 0) {
+		config_free(conf);
+		return 1;
+	}
 	if (tls_configure(conf) != 0) {
 		fprintf(stderr, "%s:0: tls: %s\n", path, tls_last_error());
+		config_free(conf);
 		return 1;
 	}
 	if (check_only) {

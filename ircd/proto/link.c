@@ -55,8 +55,8 @@ static const char *
 dialect_capab(int dialect)
 {
 	if (dialect == DIALECT_CHARYBDIS)
-		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB EVIRCD";
-	return "ENCAP TBURST EOB RHOST HOP EVIRCD";
+		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB MLOCK EVIRCD";
+	return "ENCAP TBURST EOB RHOST HOP MLOCK EVIRCD";
 }
 
 static const struct {
@@ -589,6 +589,8 @@ umodes_of(const struct client *c, char *buf)
 		*p++ = 'i';
 	if (c->umodes & UMODE_OPER)
 		*p++ = 'o';
+	if (c->umodes & UMODE_REGNICK)
+		*p++ = 'r';
 	if (c->umodes & UMODE_WALLOPS)
 		*p++ = 'w';
 	*p = '\0';
@@ -725,6 +727,30 @@ send_topic(struct link *l, const struct channel *ch)
 		          ch->topic_setter ? ch->topic_setter : me.name, ch->topic);
 }
 
+/* hybrid: MLOCK chanTS chan mlockTS :modes; charybdis: MLOCK chanTS chan :modes */
+static void
+send_mlock(struct link *l, const char *src_id, const struct channel *ch)
+{
+	if (!(l->caps & LCAP_MLOCK))
+		return;
+	if (l->dialect == DIALECT_HYBRID)
+		link_send(l, ":%s MLOCK %lld %s %lld :%s", src_id, (long long)ch->ts, ch->name,
+		          (long long)now, ch->mlock ? ch->mlock : "");
+	else
+		link_send(l, ":%s MLOCK %lld %s :%s", src_id, (long long)ch->ts, ch->name,
+		          ch->mlock ? ch->mlock : "");
+}
+
+void
+link_relay_mlock(struct link *skip, const char *src_id, const struct channel *ch)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l != skip && l->server != NULL)
+			send_mlock(l, src_id, ch);
+}
+
 static void
 send_channels(struct link *l)
 {
@@ -733,6 +759,8 @@ send_channels(struct link *l)
 		send_channel_burst(l, ch);
 		send_bans(l, ch);
 		send_topic(l, ch);
+		if (ch->mlock != NULL)
+			send_mlock(l, me.sid, ch);
 	}
 }
 
@@ -802,6 +830,52 @@ link_relay_join(struct client *c, const struct channel *ch, int created)
 	channel_mode_string(ch, 1, modes, sizeof(modes));
 	links_send(link_of_client(c), ":%s SJOIN %lld %s %s :@%s", c->server->sid,
 	           (long long)ch->ts, ch->name, modes, c->uid);
+}
+
+void
+link_relay_account(struct link *skip, const char *src_id, const struct client *c)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry) {
+		if (l == skip || l->server == NULL)
+			continue;
+		if (l->dialect == DIALECT_HYBRID)
+			link_send(l, ":%s SVSACCOUNT %s %lld %s", src_id, c->uid,
+			          (long long)c->nick_ts, c->account ? c->account : "*");
+		else if (c->account != NULL)
+			link_send(l, ":%s ENCAP * SU %s %s", src_id, c->uid, c->account);
+		else
+			link_send(l, ":%s ENCAP * SU %s", src_id, c->uid);
+	}
+}
+
+void
+link_relay_host(struct link *skip, const char *src_id, const struct client *c)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry) {
+		if (l == skip || l->server == NULL)
+			continue;
+		if (l->dialect == DIALECT_HYBRID)
+			link_send(l, ":%s SVSHOST %s %lld %s", src_id, c->uid,
+			          (long long)c->nick_ts, c->host);
+		else
+			link_send(l, ":%s ENCAP * CHGHOST %s %s", src_id, c->uid, c->host);
+	}
+}
+
+void
+link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
+                   const char *modes)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l != skip && l->server != NULL && l->dialect == DIALECT_HYBRID)
+			link_send(l, ":%s SVSMODE %s %lld %s", src_id, c->uid,
+			          (long long)c->nick_ts, modes);
 }
 
 void
@@ -921,7 +995,9 @@ link_line(struct conn *cn, char *line, size_t len)
 			handshake_line(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
-	if (len > 8 && strstr(line, " SVINFO ") != NULL &&
+	/* SVINFO comes once, right after SERVER: with a prefix (hybrid) or without. */
+	if (l->state == LINK_BURSTING && len > 8 &&
+	    (strncmp(line, "SVINFO ", 7) == 0 || strstr(line, " SVINFO ") != NULL) &&
 	    irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK &&
 	    strcasecmp(m.command, "SVINFO") == 0) {
 		got_svinfo(l, &m);

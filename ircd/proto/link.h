@@ -100,6 +100,18 @@ struct irc_msg;
 void link_numeric(struct source *src, struct irc_msg *m);
 /* The peer answered a PING of ours (after our burst: it has taken the burst). */
 void link_pong(struct link *l);
+/*
+ * Services changed what every server knows of c, src_id (a SID or UID)
+ * sending it: the account (hybrid SVSACCOUNT, charybdis ENCAP * SU), the
+ * shown host (SVSHOST, ENCAP * CHGHOST) or user modes (SVSMODE, hybrid
+ * only), to every link but skip.
+ */
+void link_relay_account(struct link *skip, const char *src_id, const struct client *c);
+void link_relay_host(struct link *skip, const char *src_id, const struct client *c);
+void link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
+                        const char *modes);
+/* Services' MLOCK of ch (ch->mlock, NULL: none) to every link with MLOCK but skip. */
+void link_relay_mlock(struct link *skip, const char *src_id, const struct channel *ch);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */
 void link_burst_done(struct link *l);
 /* Links whose SERVER was accepted (bursting or synchronised). */

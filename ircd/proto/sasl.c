@@ -8,17 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
+#include "base/conf.h"
+#include "base/log.h"
 #include "base/passwd.h"
 #include "base/util.h"
 #include "net/conn.h"
 #include "net/worker.h"
+#include "proto/link.h"
 #include "proto/login.h"
 #include "proto/numeric.h"
+#include "proto/parse.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
 #include "state/client.h"
 #include "state/local.h"
+#include "state/server.h"
 #include "store/account.h"
 
 #define CHUNK 400         /* AUTHENTICATE carries at most this much at once */
@@ -41,7 +47,17 @@ struct sasl_session {
 	char nonce[256];
 	unsigned char stored_key[32];
 	unsigned char server_key[32];
+	/* Relayed to services ([services] accounts = services): */
+	struct client *client;
+	char agent[UIDLEN + 1]; /* the services' SASL agent (SaslServ) */
+	LIST_ENTRY(sasl_session) relay_link;
+	unsigned relayed : 1;
 };
+
+/* Sessions relayed to services, for their answers to find (by UID). */
+static LIST_HEAD(, sasl_session) relays = LIST_HEAD_INITIALIZER(relays);
+/* The mechanisms the services announced (ENCAP * MECHLIST), "" until then. */
+static char services_mechs[128];
 
 /* A PLAIN check in flight; client becomes NULL if the client goes first. */
 struct sasl_check {
@@ -61,6 +77,8 @@ session_free(struct client *c)
 		return;
 	if (l->sasl->pending != NULL)
 		l->sasl->pending->client = NULL;
+	if (l->sasl->relayed)
+		LIST_REMOVE(l->sasl, relay_link);
 	OPENSSL_cleanse(l->sasl, sizeof(*l->sasl));
 	free(l->sasl);
 	l->sasl = NULL;
@@ -72,11 +90,15 @@ sasl_in_progress(const struct client *c)
 	return c->local->sasl != NULL;
 }
 
+static int relay_send(struct client *c, const struct sasl_session *s, const char *step);
+
 void
 sasl_abort(struct client *c, int tell)
 {
 	if (c->local->sasl == NULL)
 		return;
+	if (c->local->sasl->relayed)
+		relay_send(c, c->local->sasl, "D A"); /* the agent forgets it too */
 	session_free(c);
 	if (tell)
 		reply(c, ERR_SASLABORTED, ":SASL authentication aborted");
@@ -320,6 +342,149 @@ sasl_response(struct client *c)
 	}
 }
 
+/* ---- Relay to services (charybdis ENCAP SASL, dialects.md section 10). */
+
+int
+sasl_relaying(void)
+{
+	return conf->services.accounts == ACCOUNTS_SERVICES && conf->services.servers != NULL;
+}
+
+void
+sasl_set_mechanisms(const char *list)
+{
+	size_t n = strspn(list, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_,");
+
+	/* a value in CAP LS: only what a mechanism name may hold */
+	if (n >= sizeof(services_mechs) || list[n] != '\0')
+		return;
+	str_copy(services_mechs, list, sizeof(services_mechs));
+}
+
+const char *
+sasl_mechanisms(void)
+{
+	if (!sasl_relaying())
+		return SASL_MECHS;
+	return services_mechs[0] != '\0' ? services_mechs : "PLAIN";
+}
+
+/* The services' SASL agent: SaslServ on a [services] server, or NULL. */
+static struct client *
+sasl_agent(void)
+{
+	struct client *a = client_find_nick("SaslServ");
+
+	if (a == NULL || a->local != NULL || !config_is_services(conf, a->server->name))
+		return NULL;
+	return a;
+}
+
+int
+sasl_available(void)
+{
+	return !sasl_relaying() || sasl_agent() != NULL;
+}
+
+/* One step of c's session to the agent; 0, or -1 when the agent is gone. */
+static int
+relay_send(struct client *c, const struct sasl_session *s, const char *step)
+{
+	struct client *agent = client_find_uid(s->agent);
+	struct link *l = agent != NULL ? link_of_client(agent) : NULL;
+
+	if (l == NULL)
+		return -1;
+	link_send(l, ":%s ENCAP %s SASL %s %s %s", me.sid, agent->server->name, c->uid,
+	          s->agent, step);
+	return 0;
+}
+
+static void
+relay_start(struct client *c, const char *mech)
+{
+	struct client *agent = sasl_agent();
+	struct sasl_session *s;
+	char step[300];
+
+	if (agent == NULL) {
+		reply(c, ERR_SASLFAIL, ":SASL authentication failed: services are unavailable");
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->relayed = 1;
+	s->client = c;
+	str_copy(s->agent, agent->uid, sizeof(s->agent));
+	LIST_INSERT_HEAD(&relays, s, relay_link);
+	c->local->sasl = s;
+	/* H: where the client comes from (an IPv6 address may not start with ':') */
+	snprintf(step, sizeof(step), "H %s %s%s %c", c->host, c->ip[0] == ':' ? "0" : "", c->ip,
+	         c->secure ? 'S' : 'P');
+	relay_send(c, s, step);
+	if (strcasecmp(mech, "EXTERNAL") == 0 && c->certfp != NULL)
+		snprintf(step, sizeof(step), "S %s %s", param_word(mech), c->certfp);
+	else
+		snprintf(step, sizeof(step), "S %s", param_word(mech));
+	relay_send(c, s, step);
+}
+
+/* AUTHENTICATE data (or "*") of a relayed session: passed on as C (or D A). */
+static void
+relay_data(struct client *c, struct sasl_session *s, const char *param)
+{
+	char step[CHUNK + 8];
+
+	if (strcmp(param, "*") == 0) {
+		sasl_abort(c, 1);
+		return;
+	}
+	if (strlen(param) > CHUNK || strchr(param, ' ') != NULL || param[0] == ':') {
+		reply(c, ERR_SASLTOOLONG, ":SASL message too long");
+		relay_send(c, s, "D A");
+		session_free(c);
+		return;
+	}
+	snprintf(step, sizeof(step), "C %s", param);
+	if (relay_send(c, s, step) != 0)
+		sasl_fail(c, "services are unavailable");
+}
+
+struct client *
+sasl_relay_client(const char *uid)
+{
+	struct sasl_session *s;
+
+	LIST_FOREACH (s, &relays, relay_link)
+		if (strcmp(s->client->uid, uid) == 0)
+			return s->client;
+	return NULL;
+}
+
+void
+sasl_relay_reply(const char *uid, const char *mode, const char *data)
+{
+	struct client *c = sasl_relay_client(uid);
+
+	if (c == NULL)
+		return; /* the client went, or finished meanwhile */
+	switch (mode[0]) {
+	case 'C': send_line(c, "AUTHENTICATE %s", data[0] != '\0' ? data : "+"); break;
+	case 'M': reply(c, RPL_SASLMECHS, "%s :are available SASL mechanisms", data); break;
+	case 'D':
+		if (data[0] == 'S' && c->account != NULL) {
+			session_free(c);
+			reply(c, RPL_SASLSUCCESS, ":SASL authentication successful");
+		} else if (data[0] == 'A') {
+			session_free(c);
+			reply(c, ERR_SASLABORTED, ":SASL authentication aborted");
+		} else {
+			sasl_fail(c, NULL);
+		}
+		break;
+	default: log_debug("sasl: relay step %.8s from services ignored", mode); break;
+	}
+}
+
 static void
 sasl_start(struct client *c, const char *mech)
 {
@@ -332,6 +497,10 @@ sasl_start(struct client *c, const char *mech)
 	if (c->local->sasl_failures >= SASL_MAX_FAILURES) {
 		conn_charge(c->local->conn, 10);
 		reply(c, ERR_SASLFAIL, ":SASL authentication failed: too many attempts");
+		return;
+	}
+	if (sasl_relaying()) {
+		relay_start(c, mech);
 		return;
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -357,6 +526,10 @@ sasl_authenticate(struct client *c, const char *param)
 	struct sasl_session *s = c->local->sasl;
 	size_t len = strlen(param);
 
+	if (s != NULL && s->relayed) {
+		relay_data(c, s, param);
+		return;
+	}
 	if (strcmp(param, "*") == 0) {
 		if (s != NULL)
 			sasl_abort(c, 1);

@@ -12,5 +12,19 @@ void sasl_authenticate(struct client *c, const char *param);
 /* Registration is completing or the connection is going: drop the session. */
 void sasl_abort(struct client *c, int tell);
 int sasl_in_progress(const struct client *c);
+/*
+ * [services] accounts = services: AUTHENTICATE goes to the services' SASL
+ * agent (SaslServ) as charybdis ENCAP SASL, and their answers come back
+ * here: the local client of a relayed session by UID (registered or not),
+ * and one step of theirs (C data, D S|F|A, M mechanisms) for it.
+ */
+int sasl_relaying(void);
+struct client *sasl_relay_client(const char *uid);
+void sasl_relay_reply(const char *uid, const char *mode, const char *data);
+/* The services' mechanisms (ENCAP * MECHLIST); what CAP LS shows as sasl=. */
+void sasl_set_mechanisms(const char *list);
+const char *sasl_mechanisms(void);
+/* SASL can be done: here, or relayed to an agent on the network (CAP LS). */
+int sasl_available(void);
 
 #endif

@@ -69,6 +69,7 @@ channel_destroy(struct channel *ch)
 	ptrmap_free(&ch->member_map);
 	free(ch->members);
 	free(ch->key);
+	free(ch->mlock);
 	free(ch->topic);
 	free(ch->topic_setter);
 	free(ch);

@@ -71,6 +71,7 @@ struct channel {
 	struct ban_head bans[BAN_LISTS];
 	unsigned nbans[BAN_LISTS];
 	uint32_t ban_serial; /* bumped on every +b/-b/+e/-e */
+	char *mlock;         /* services' MLOCK: letters local users may not change */
 	LIST_HEAD(, invite) invites;
 	struct metadata_list metadata;
 	char name[];

@@ -23,6 +23,7 @@ struct invite;
 #define UMODE_SNOTICE 0x08   /* +s: server notices, filtered by snomask */
 #define UMODE_CLOAK 0x10     /* +x: host shown as its cloak */
 #define UMODE_BOT 0x20       /* +B: a bot (IRCv3 bot mode) */
+#define UMODE_REGNICK 0x40   /* +r: identified to its nick (services set it) */
 
 /*
  * Every user, local or on another server, is one record: a TS6 UID, a

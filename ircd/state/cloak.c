@@ -30,7 +30,9 @@ key_from_file(const char *path)
 
 	if (fp == NULL && errno == ENOENT) {
 		unsigned char raw[32];
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		int fd = mkdir_parents(path, 0750) == 0
+		             ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)
+		             : -1;
 		if (fd < 0 || RAND_bytes(raw, sizeof(raw)) != 1) {
 			log_error("[cloak] key_file %s: cannot create: %s", path,
 			          strerror(errno));

@@ -152,12 +152,8 @@ state_set(const char *key, unsigned value)
 static void
 make_parent_dir(const char *path)
 {
-	char *tmp = xstrdup(path);
-	char *dir = dirname(tmp);
-
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		log_warn("database folder %s: %s", dir, strerror(errno));
-	free(tmp);
+	if (mkdir_parents(path, 0750) != 0)
+		log_warn("database %s: cannot make its folder: %s", path, strerror(errno));
 }
 
 int

@@ -15,6 +15,7 @@
 #include "net/msgbuf.h"
 #include "net/reactor.h"
 #include "net/worker.h"
+#include "proto/history_record.h"
 #include "proto/outmsg.h"
 #include "proto/parse.h"
 #include "proto/send.h"
@@ -314,7 +315,7 @@ bench_history(void)
 	start = seconds();
 	for (long i = 0; i < n; i++) {
 		struct outmsg *om = msg_from(bench_client, "PRIVMSG #hist :message %ld", i);
-		history_add_channel(ch, bench_client, "PRIVMSG", om, "message", NULL);
+		history_record_channel(ch, bench_client, "PRIVMSG", om);
 		msg_release(om);
 	}
 	while (history_written() < (uint64_t)n)

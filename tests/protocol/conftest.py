@@ -38,7 +38,18 @@ import ts6
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-BINARY = os.environ.get("EVIRCD_BIN", os.path.join(ROOT, "evircd"))
+
+
+def _default_binary():
+    """build-asan/evircd (tools/test's build), else build/evircd (tools/run's)."""
+    for d in ("build-asan", "build"):
+        if os.path.exists(os.path.join(ROOT, d, "evircd")):
+            return os.path.join(ROOT, d, "evircd")
+    return os.path.join(ROOT, "build-asan", "evircd")
+
+
+BINARY = os.environ.get("EVIRCD_BIN") or _default_binary()
+MKPASSWD = os.path.join(os.path.dirname(BINARY), "evircd-mkpasswd")
 
 SERVER_NAME = "irc.test"
 READ_TIMEOUT = 5.0  # longest wait for one expected line

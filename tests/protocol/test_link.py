@@ -292,12 +292,12 @@ def test_tls_link_with_the_wrong_pin_is_refused(make_server, tmp_path):
     assert any(m.command == "401" for m in alice.collect_until("318"))
 
 
-def test_hashed_accept_password(make_server):
-    """accept_password may be a tools/mkpasswd hash: checked off the loop, burst intact."""
+def test_hashed_accept_password(make_server, evircd_bin):
+    """accept_password may be an evircd-mkpasswd hash: checked off the loop, burst intact."""
     import os
     import subprocess
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    hashed = subprocess.run([os.path.join(root, "tools", "mkpasswd")], input=LINK_PASS_BA,
+    mkpasswd = os.path.join(os.path.dirname(evircd_bin), "evircd-mkpasswd")
+    hashed = subprocess.run([mkpasswd], input=LINK_PASS_BA,
                             capture_output=True, text=True, check=True).stdout.strip()
     port_a, port_b = free_port(), free_port()
     a = make_server(link_sections("a.test", "1AA", port_a, "b.test", port_b,

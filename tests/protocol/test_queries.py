@@ -106,7 +106,7 @@ def test_who_oper_flag_lists_only_opers(user, uniq):
     assert who(asker, tag + "*", "o") == []
 
 
-# scrypt hash of "operpass" (tools/mkpasswd)
+# scrypt hash of "operpass" (evircd-mkpasswd)
 OPER_HASH = ("$scrypt$ln=14,r=8,p=1$ce454172692d14b9ca76709c1db624c3$"
              "a8674bb6aba7a6d8cc9bcf1ef297f0851e4046e2b3ca2a08bdfc6c51f1e621f5")
 

@@ -9,8 +9,18 @@ import time
 
 TIMEOUT = 5.0
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BINARY = os.environ.get("EVIRCD_BIN", os.path.join(ROOT, "evircd"))
-MKPASSWD = os.path.join(ROOT, "tools", "mkpasswd")
+
+def _default_binary():
+    """build-asan/evircd (tools/test's build), else build/evircd (tools/run's)."""
+    for d in ("build-asan", "build"):
+        if os.path.exists(os.path.join(ROOT, d, "evircd")):
+            return os.path.join(ROOT, d, "evircd")
+    return os.path.join(ROOT, "build-asan", "evircd")
+
+
+BINARY = os.environ.get("EVIRCD_BIN") or _default_binary()
+# The password tool is built next to the server.
+MKPASSWD = os.path.join(os.path.dirname(BINARY), "evircd-mkpasswd")
 
 TAG_RE = re.compile(r"^(?:@(\S+) )?(?::(\S+) )?(\S+)(.*)$")
 

@@ -223,3 +223,18 @@ def test_standard_replies_on_bad_setname(server):
     f = c.expect("FAIL")
     assert f.params[:2] == ["SETNAME", "INVALID_REALNAME"]
     c.close()
+
+
+def test_cloak_is_announced_at_registration(make_server):
+    """With [cloak] on, registration ends with MODE nick :+x, from the cloaked host."""
+    srv = make_server("\n[cloak]\nenabled = yes\nkey = 0123456789abcdef0123\n")
+    c = srv.client().register("clk")
+    mode = c.expect("MODE")
+    assert mode.params == ["clk", "+x"]
+    assert mode.source.startswith("clk!~u@") and not mode.source.endswith("@127.0.0.1")
+    c.close()
+    plain = make_server()
+    p = plain.client().register("plain")
+    p.send("PING :sync")
+    assert all(m.command != "MODE" for m in p.collect("PONG"))
+    p.close()
