@@ -167,6 +167,12 @@ def test_held_nick_released_after_grace_period(make_server):
     taker = b.client().register("taker")
     taker.send("NICK fa2")
     assert taker.expect(("437", "NICK")).command == "437"
+    # Held at registration too.
+    newcomer = b.client()
+    newcomer.send("NICK fa1")
+    newcomer.send("USER u 0 * :Real")
+    refused = newcomer.expect(("437", "001"))
+    assert refused.command == "437" and refused.params[1] == "fa1", refused
     time.sleep(3.5)
     taker.send("NICK fa2")
     changed = taker.expect(("437", "NICK"))
