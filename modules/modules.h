@@ -193,9 +193,10 @@ struct mode_change {
 	struct client *member; /* o v */
 };
 /*
- * What changed, shown as one MODE line ("+o-v" and " nick nick").  A
- * change past its room is applied but not shown: a local MODE never gets
- * there, but SJOIN's statuses should be shown a few lines at a time.
+ * What changed, shown as one MODE line ("+o-v" and " nick nick").  When a
+ * line is full (an SJOIN's statuses, a TS change stripping a channel, a
+ * long BMASK), mode_proceed_change first shows it to the channel, hands it
+ * to relay when set, and starts a new one: every change is shown.
  */
 struct mode_line {
 	char letters[64];
@@ -205,7 +206,11 @@ struct mode_line {
 	size_t nparams_len;
 	char uid_params[400]; /* the same, members by UID: for TMODE to links */
 	size_t nuid_params_len;
+	/* Where a full line goes besides the channel (TMODE, BMASK to links). */
+	void (*relay)(const struct source *, const struct channel *, const struct mode_line *);
 };
+/* The longest ban, exception or invex mask a link may set (as a local MODE). */
+#define BANMASK_MAX (NICKLEN_MAX + USERLEN + HOSTLEN + 2)
 /*
  * Apply mc to ch, src setting it (the setter of a ban); 1 when it changed
  * something, which is added to line, 0 when ch already was so.

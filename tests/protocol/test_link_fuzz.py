@@ -1,0 +1,281 @@
+"""Seeded random and truncated TS6 lines into a link: evircd must stay whole.
+
+A Ts6Peer (peer.test, 9PE, with far.test 8FA behind it) links to evircd,
+bursts a few users and channels, then sends a few thousand lines made of
+the commands servers send, with missing, extra and garbage parameters,
+unknown UIDs and SIDs, sources from the wrong direction, empty prefixes,
+numerics and oversized lines, in both dialects.  When evircd drops the link
+(a SQUIT naming it, a SID collision...) the peer links again and goes on.
+
+Afterwards: a local client is served; every nick in NAMES answers WHOIS; and
+once the peer leaves, nothing of its side is left (no ghost user, server or
+channel: LUSERS counts only the local users on one server).  evircd then
+exits cleanly under ASan/UBSan (conftest's stop()).  Same seed, same lines:
+a failure replays.  Longer hunts: LINK_FUZZ_SEEDS=1-50 LINK_FUZZ_LINES=20000.
+
+The regression tests below the fuzzer each pin one bug it found.
+"""
+import os
+import random
+import socket
+import time
+
+import pytest
+
+from ts6 import Channel, LinkError, Server, User
+
+EV_NAME, EV_SID = "irc.test", "1EV"
+PEER, PEER_SID = "peer.test", "9PE"
+FAR, FAR_SID = "far.test", "8FA"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sections(dialect, link_port):
+    return {
+        "server": {"name": EV_NAME, "sid": EV_SID},
+        "listen servers": {"host": "127.0.0.1", "port": str(link_port), "type": "servers"},
+        "link %s" % PEER: {"host": "127.0.0.1", "port": str(free_port()), "dialect": dialect,
+                           "send_password": "linkpass", "accept_password": "linkpass",
+                           "autoconnect": "no"},
+    }
+
+
+class Net:
+    """evircd plus the peer's side as the fuzzer builds it."""
+
+    def __init__(self, make_server, ts6_peer, dialect):
+        self.link_port = free_port()
+        self.srv = make_server(sections(dialect, self.link_port))
+        self.ts6_peer, self.dialect = ts6_peer, dialect
+        self.peer = None
+
+    def link(self, tries=50):
+        """(Re)link the peer with its burst; returns it."""
+        for _ in range(tries):
+            if self.peer is not None:
+                self.peer.close()
+            self.peer = p = self.ts6_peer(PEER, PEER_SID, dialect=self.dialect)
+            self.bob = p.user("bob", uid=PEER_SID + "AAAAAA", user="bobu", host="bob.example")
+            self.carol = p.user("carol", uid=PEER_SID + "AAAAAB")
+            self.dave = p.user("dave", uid=FAR_SID + "AAAAAA", sid=FAR_SID, hops=2)
+            try:
+                p.connect(self.link_port).link(
+                    servers=[Server(FAR, FAR_SID)], users=[self.bob, self.carol, self.dave],
+                    channels=[Channel("#shared", ts=int(time.time()) - 100,
+                                      members={self.bob: "@", self.carol: "+"}, topic="t",
+                                      bans=["*!*@ban.example"]),
+                              Channel("#peer", members={self.dave: "@", self.carol: ""})])
+                return p
+            except (LinkError, OSError):
+                time.sleep(0.1)  # the last link's end not yet handled: again
+        raise AssertionError("the peer could not link again:\n" + self.srv.stderr_text()[-3000:])
+
+
+# -- the lines
+
+
+def words(net, rng, local_uids):
+    """Parameter values, good and bad."""
+    now = int(time.time())
+    uids = [net.bob.uid, net.carol.uid, net.dave.uid, PEER_SID + "ZZZZZZ", FAR_SID + "AAAAAB"]
+    return {
+        "uid": uids + local_uids + ["", "*", "9", "0AAAAAAAA", "9PE", "x" * 20],
+        "sid": [PEER_SID, FAR_SID, EV_SID, "7XX", "0", "9pe", "ABC", "", "*"],
+        "server": [PEER, FAR, EV_NAME, "new.test", "x.", "*", "."],
+        "chan": ["#shared", "#peer", "#new", "#NEW", "#", "&x", "#a,#b", "shared", "#" + "c" * 60,
+                 ""],
+        "ts": [str(now), str(now - 100), str(now - 1000), str(now + 1000), "0", "-1", "1",
+               "99999999999999999999", "x", ""],
+        "nick": ["bob", "carol", "dave", "newbie", "Alice", "alice", "1bad", "a" * 40, "x",
+                 "bob2", "-", "[]\\^"],
+        "modes": ["+o", "-o", "+ov", "+v", "-v", "+b", "-b", "+e", "+I", "+k", "-k", "+l", "-l",
+                  "+nt", "-nt", "+imnpst", "+kl", "+beI", "+ooo", "+x", "+", "-", "o", ""],
+        "umodes": ["+i", "+o", "+ow", "+", "-i", "+iow", "x", ""],
+        "members": ["@" + net.bob.uid, "+" + net.carol.uid, "@+" + net.dave.uid,
+                    "@%s +%s" % (net.bob.uid, net.carol.uid), "@" + PEER_SID + "ZZZZZZ",
+                    " ".join(local_uids), "@", "", "@@@@", "~&" + net.bob.uid],
+        "text": ["hi", "", ":", "x" * 500, "a b c", "\u00e9t\u00e9"],
+        "mask": ["*!*@*", "x!y@z", "*", "", "!@", "a" * 300],
+        "host": ["h.example", "127.0.0.1", "0", "*", "", "::1"],
+        "any": ["", "*", ":", "0", "x", "TS", "6"],
+    }
+
+
+# One template per command servers send: {kind} is a parameter drawn from words().
+TEMPLATES = [
+    ":{src} PRIVMSG {uid} :{text}", ":{src} PRIVMSG {chan} :{text}",
+    ":{src} NOTICE {uid} :{text}", ":{src} NOTICE {chan} :{text}",
+    ":{src} PRIVMSG $${mask} :{text}", ":{src} TAGMSG {chan}",
+    ":{src} JOIN {ts} {chan} +", ":{src} JOIN 0", ":{src} JOIN {chan}",
+    ":{sid} SJOIN {ts} {chan} {modes} :{members}",
+    ":{sid} SJOIN {ts} {chan} +kl key 10 :{members}",
+    ":{src} PART {chan} :{text}", ":{src} KICK {chan} {uid} :{text}",
+    ":{src} TOPIC {chan} :{text}",
+    ":{src} TMODE {ts} {chan} {modes} {uid}", ":{src} TMODE {ts} {chan} {modes} {mask}",
+    ":{src} MODE {uid} :{umodes}", ":{src} MODE {chan} {modes} {uid}",
+    ":{src} NICK {nick} :{ts}", ":{src} NICK {nick}",
+    ":{src} QUIT :{text}", ":{src} KILL {uid} :{server} ({text})", ":{src} AWAY :{text}",
+    ":{src} AWAY", ":{src} INVITE {uid} {chan} {ts}",
+    ":{sid} UID {nick} 1 {ts} {umodes} u {host} {host} 127.0.0.1 {uid} * :{text}",
+    ":{sid} UID {nick} 1 {ts} {umodes} u {host} 127.0.0.1 {uid} :{text}",
+    ":{sid} EUID {nick} 1 {ts} {umodes} u {host} 127.0.0.1 {uid} {host} * :{text}",
+    ":{sid} SID {server} 2 {sid} + :{text}", ":{sid} SID {server} 2 {sid} :{text}",
+    ":{src} SQUIT {sid} :{text}", ":{src} SQUIT {server} :{text}",
+    ":{sid} EOB", ":{src} PING {server} :{sid}", ":{src} PONG {server} :{sid}",
+    ":{sid} TBURST {ts} {chan} {ts} {mask} :{text}", ":{sid} TB {chan} {ts} {mask} :{text}",
+    ":{sid} TB {chan} {ts} :{text}", ":{sid} BMASK {ts} {chan} {any} :{mask}",
+    ":{sid} BMASK {ts} {chan} b :{mask} {mask}",
+    ":{src} ENCAP * {any} {uid} :{text}", ":{src} ENCAP {server} SU {uid} :{text}",
+    ":{src} ENCAP * LOGIN {text}", ":{sid} SAVE {uid} {ts}",
+    "SVINFO 6 6 0 :{ts}", ":{sid} SVINFO {any} {any} 0 :{ts}",
+    "PASS {text} TS 6 :{sid}", "CAPAB :{text}", "SERVER {server} 1 {sid} + :{text}",
+    "SERVER {server} 1 :{text}", "ERROR :{text}",
+    ":{src} 001 {uid} :{text}", ":{src} 401 {uid} {nick} :{text}", ":{src} 005",
+    ":{src} WALLOPS :{text}", ":{src} OPERWALL :{text}", ":{src} WHOIS {uid} :{nick}",
+    ":{src} SVSMODE {uid} {ts} {umodes}", ":{src} SVSNICK {uid} {ts} {nick} {ts}",
+    ":{src} KLINE * 0 u h :{text}", ":{src} STATS u :{sid}",
+]
+
+
+def fuzz_line(net, rng, local_uids):
+    w = words(net, rng, local_uids)
+    sources = ([net.bob.uid] * 4 + [net.carol.uid] * 2 + [net.dave.uid] * 2 +
+               [PEER_SID] * 3 + [FAR_SID, PEER, FAR, "bob", EV_SID, EV_NAME, "7XX",
+                                 PEER_SID + "ZZZZZZ", "", "!!"] + local_uids)
+    out = []
+    for part in rng.choice(TEMPLATES).split(" "):
+        while "{" in part:
+            i = part.index("{")
+            j = part.index("}", i)
+            kind = part[i + 1:j]
+            if kind == "src":
+                value = rng.choice(sources)
+            elif kind == "sid" and rng.random() < 0.7:
+                value = rng.choice([PEER_SID, FAR_SID])
+            else:
+                value = rng.choice(w[kind])
+            part = part[:i] + value + part[j + 1:]
+        out.append(part)
+    r = rng.random()
+    if r < 0.15:  # a parameter less (or more)
+        del out[rng.randrange(len(out))]
+    elif r < 0.25:
+        out.insert(rng.randrange(1, len(out) + 1), rng.choice(w["any"] + w["uid"]))
+    line = " ".join(out)
+    r = rng.random()
+    if r < 0.1:  # truncated
+        line = line[:rng.randrange(len(line) + 1)]
+    elif r < 0.13:  # a prefix with nothing after it, or only a prefix
+        line = ":" + line.partition(" ")[2] if line.startswith(":") else ": " + line
+    elif r < 0.15:
+        line = "@a=b;+c=%s %s" % ("v" * rng.choice([1, 600, 9000]), line)
+    elif r < 0.17:
+        line += " " + "y" * rng.choice([600, 3000])
+    if rng.random() < 0.1:
+        line = line.lower()
+    data = line.encode()
+    if rng.random() < 0.02:
+        data += b" \xff\xc3\x00x"
+    return data + b"\r\n"
+
+
+# -- checks
+
+
+def lusers(client):
+    client.send("LUSERS")
+    m = client.expect("251")
+    n = [int(x) for x in m.params[-1].split() if x.isdigit()]
+    return n[0] + n[1], n[2]
+
+
+def check_consistent(srv, who):
+    """Every nick in the NAMES of every channel answers WHOIS."""
+    who.send("LIST")
+    chans = [m.params[1] for m in who.collect_until("323") if m.command == "322"]
+    for ch in chans:
+        who.send("NAMES %s" % ch)
+        nicks = []
+        for m in who.collect_until("366"):
+            if m.command == "353":
+                nicks += [n.lstrip("@+%~&") for n in m.params[-1].split()]
+        for nick in nicks:
+            who.send("WHOIS %s" % nick)
+            got = who.collect_until("318")
+            assert any(m.command == "311" for m in got), \
+                "%s is in %s but WHOIS knows nothing of it: %s" % (nick, ch, got)
+
+
+def check_nothing_left(net, locals_):
+    """The peer gone: only our own users on our own server, no channel of theirs."""
+    who = net.srv.client().register("checker")
+    deadline = time.monotonic() + 10
+    while True:
+        users, servers = lusers(who)
+        if (users, servers) == (len(locals_) + 1, 1) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (users, servers) == (len(locals_) + 1, 1), \
+        "ghosts left after the peer left: %d users on %d servers" % (users, servers)
+    for nick in ("bob", "carol", "dave"):
+        who.send("WHOIS %s" % nick)
+        assert who.expect(("311", "401")).command == "401", "%s outlived its server" % nick
+    check_consistent(net.srv, who)
+    who.close()
+
+
+LINES = int(os.environ.get("LINK_FUZZ_LINES", "2500"))
+
+
+def seeds():
+    lo, _, hi = os.environ.get("LINK_FUZZ_SEEDS", "1-2").partition("-")
+    return range(int(lo), int(hi or lo) + 1)
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+@pytest.mark.parametrize("seed", seeds())
+def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, seed):
+    net = Net(make_server, ts6_peer, dialect)
+    rng = random.Random("%s-%d" % (dialect, seed))
+    alice = net.srv.client().register("alice")
+    alice.join("#shared")
+    net.link()
+    local_uids = [net.peer.uid_of("alice")]
+    relinks = 0
+    for i in range(LINES):
+        line = fuzz_line(net, rng, local_uids)
+        try:
+            if net.peer.closed:
+                raise LinkError("closed")
+            net.peer.sock.sendall(line)
+        except (LinkError, OSError):
+            relinks += 1
+            net.link()
+        if i % 200 == 199:
+            try:
+                net.peer.sync(timeout=10)
+            except LinkError:
+                pass
+            alice.quiet(0.02)  # keep alice's sendq drained (she may have been KILLed)
+    # A newcomer is served; what evircd shows is whole.
+    talker = net.srv.client().register("talker")
+    talker.join("#safe")
+    talker.assert_alive()
+    check_consistent(net.srv, talker)
+    # The peer leaves: nothing of its side stays.
+    net.peer.close()
+    check_nothing_left(net, [talker] + ([alice] if alive(alice) else []))
+    net.srv.stop()
+
+
+def alive(client):
+    try:
+        client.assert_alive()
+        return True
+    except (AssertionError, OSError):
+        return False
