@@ -46,6 +46,7 @@ static struct command commands[] = {
     LOCAL("CHATHISTORY", m_chathistory, R, 1, 2),
     LOCAL("DIE", m_die, O, 0, 1),
     LOCAL("DLINE", m_dline, O, 1, 1),
+    {"ENCAP", NULL, mr_encap, ms_encap, 0, 0, 0, 0, 0},
     SERVER("EOB", ms_eob),
     SERVER("ERROR", ms_error),
     SERVER("EUID", ms_euid),

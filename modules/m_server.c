@@ -1,6 +1,6 @@
 /*
  * m_server.c - what only servers send: SID, UID/EUID (introductions),
- * EOB, SQUIT, PING/PONG and ERROR from a link.  The handshake itself
+ * EOB, SQUIT, PING/PONG, ENCAP and ERROR from a link.  The handshake itself
  * (PASS, CAPAB, SERVER, SVINFO) is ircd/proto/link.c's.
  */
 #include <ctype.h>
@@ -245,5 +245,40 @@ SERVER_HANDLER(ms_error)
 
 	snomask_send(SNO_LINK, "ERROR from %s: %s", src->server->name, why);
 	log_warn("link: ERROR from %s: %s", src->server->name, why);
+	return IRC_OK;
+}
+
+/*
+ * :<src> ENCAP <servermask> <command> [params]: nothing here needs one yet
+ * (services' SU, LOGIN, SASL come with [services]), so each is passed on,
+ * unchanged, to every other link that speaks ENCAP (each server there
+ * matches the mask against itself).
+ */
+static void
+encap_relay(struct link *from, const char *source, struct irc_msg *m)
+{
+	char rest[OUT_LINE_MAX];
+	size_t len = 0;
+	struct link *l;
+
+	if (m->argc < 2)
+		return;
+	for (int i = 0; i < m->argc && len < sizeof(rest); i++)
+		len += (size_t)snprintf(rest + len, sizeof(rest) - len, "%s%s%s", i ? " " : "",
+		                        i == m->argc - 1 ? ":" : "", m->argv[i]);
+	LIST_FOREACH (l, &links, entry)
+		if (l != from && l->server != NULL && (l->caps & LCAP_ENCAP))
+			link_send(l, ":%s ENCAP %s", source, rest);
+}
+
+HANDLER(mr_encap)
+{
+	encap_relay(link_of_client(c), c->uid, m);
+	return IRC_OK;
+}
+
+SERVER_HANDLER(ms_encap)
+{
+	encap_relay(src->link->link, src->server->sid, m);
 	return IRC_OK;
 }

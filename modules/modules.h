@@ -13,6 +13,7 @@
 #define SERVER_HANDLER(name) irc_result_t name(struct source *src, struct irc_msg *m)
 
 HANDLER(mr_away);
+HANDLER(mr_encap);
 HANDLER(mr_invite);
 HANDLER(mr_join);
 HANDLER(mr_kick);
@@ -33,6 +34,7 @@ SERVER_HANDLER(ms_tb);
 SERVER_HANDLER(ms_tburst);
 SERVER_HANDLER(ms_tmode);
 SERVER_HANDLER(ms_kill);
+SERVER_HANDLER(ms_encap);
 SERVER_HANDLER(ms_error);
 SERVER_HANDLER(ms_euid);
 SERVER_HANDLER(ms_ping);

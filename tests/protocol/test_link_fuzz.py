@@ -82,10 +82,11 @@ class Net:
 def words(net, rng, local_uids):
     """Parameter values, good and bad."""
     now = int(time.time())
-    uids = [net.bob.uid, net.carol.uid, net.dave.uid, PEER_SID + "ZZZZZZ", FAR_SID + "AAAAAB"]
+    uids = [net.bob.uid, net.carol.uid, net.dave.uid, PEER_SID + "ZZZZZZ", FAR_SID + "AAAAAB",
+            "7XXAAAAAA"]
     return {
         "uid": uids + local_uids + ["", "*", "9", "0AAAAAAAA", "9PE", "x" * 20],
-        "sid": [PEER_SID, FAR_SID, EV_SID, "7XX", "0", "9pe", "ABC", "", "*"],
+        "sid": [PEER_SID, FAR_SID, EV_SID, "7XX", "7XX", "7XX", "0", "9pe", "ABC", "", "*"],
         "server": [PEER, FAR, EV_NAME, "new.test", "x.", "*", "."],
         "chan": ["#shared", "#peer", "#new", "#NEW", "#", "&x", "#a,#b", "shared", "#" + "c" * 60,
                  ""],
