@@ -101,12 +101,24 @@ nick_collision(struct source *src, const struct client_intro *in)
 	return who == COLLIDE_KEEP_INCOMING ? 0 : -1;
 }
 
+/* SID and six of [A-Z0-9], the first a letter (TS6). */
+static int
+uid_valid(const char *uid)
+{
+	if (strlen(uid) != UIDLEN || !isalpha((unsigned char)uid[SIDLEN]))
+		return 0;
+	for (const char *p = uid; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && !isupper((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
 static void
 introduce(struct source *src, struct client_intro *in, uint32_t modes)
 {
 	struct client *c;
 
-	if (strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
+	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
 	    !nick_valid(in->nick, NICKLEN_MAX)) {
 		kill_back(src, in->uid, "Bad UID or nick");
 		return;

@@ -53,6 +53,7 @@ class Net:
         self.srv = make_server(sections(dialect, self.link_port))
         self.ts6_peer, self.dialect = ts6_peer, dialect
         self.peer = None
+        self.peers = []
 
     def link(self, tries=50):
         """(Re)link the peer with its burst; returns it."""
@@ -60,6 +61,7 @@ class Net:
             if self.peer is not None:
                 self.peer.close()
             self.peer = p = self.ts6_peer(PEER, PEER_SID, dialect=self.dialect)
+            self.peers.append(p)
             self.bob = p.user("bob", uid=PEER_SID + "AAAAAA", user="bobu", host="bob.example")
             self.carol = p.user("carol", uid=PEER_SID + "AAAAAB")
             self.dave = p.user("dave", uid=FAR_SID + "AAAAAA", sid=FAR_SID, hops=2)
@@ -212,6 +214,17 @@ def check_consistent(srv, who):
                 "%s is in %s but WHOIS knows nothing of it: %s" % (nick, ch, got)
 
 
+def check_our_side(net):
+    """What evircd sent came from its side of the link and fits a TS6 line."""
+    for p in net.peers:
+        for l in p.lines:
+            body = l.raw.split(" ", 1)[1] if l.raw.startswith("@") else l.raw
+            assert len(body.encode()) <= 510, "line too long from evircd: %s" % l.raw
+            assert l.source is None or l.source in (EV_SID, EV_NAME) or \
+                (l.source.startswith(EV_SID) and len(l.source) == 9), \
+                "evircd sent a line from the peer's side back to it: %s" % l.raw
+
+
 def check_nothing_left(net, locals_):
     """The peer gone: only our own users on our own server, no channel of theirs."""
     who = net.srv.client().register("checker")
@@ -227,6 +240,9 @@ def check_nothing_left(net, locals_):
         who.send("WHOIS %s" % nick)
         assert who.expect(("311", "401")).command == "401", "%s outlived its server" % nick
     check_consistent(net.srv, who)
+    who.send("LIST")
+    for m in who.collect_until("323"):
+        assert m.command != "322" or int(m.params[2]) > 0, "an empty channel stayed: %s" % m
     who.close()
 
 
@@ -268,6 +284,7 @@ def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, see
     talker.join("#safe")
     talker.assert_alive()
     check_consistent(net.srv, talker)
+    check_our_side(net)
     # The peer leaves: nothing of its side stays.
     net.peer.close()
     check_nothing_left(net, [talker] + ([alice] if alive(alice) else []))
@@ -280,3 +297,105 @@ def alive(client):
         return True
     except (AssertionError, OSError):
         return False
+
+
+# -- regressions, one per bug the fuzzer (or reading its findings) turned up
+
+
+@pytest.fixture
+def linked(make_server, ts6_peer):
+    """evircd and the peer, linked (hybrid dialect) with bob, carol and dave."""
+    def make(dialect="hybrid"):
+        net = Net(make_server, ts6_peer, dialect)
+        return net
+    return make
+
+
+def mode_changes(lines, channel):
+    """(sign+letter, param) of every MODE on channel among lines, in order."""
+    out = []
+    for m in lines:
+        if m.command != "MODE" or m.params[0] != channel:
+            continue
+        sign, args = "+", m.params[2:]
+        for ch in m.params[1]:
+            if ch in "+-":
+                sign = ch
+            else:
+                out.append((sign + ch, args.pop(0) if ch in "ovbeIk" or (ch == "l" and sign == "+") else None))
+    return out
+
+
+def test_lower_ts_strips_many_bans_and_ops_all_shown(linked):
+    """channel_strip freed each ban's mask before showing it (use after free),
+    and changes past one MODE line's room were applied but never shown."""
+    net = linked()
+    op = net.srv.client().register("op")
+    op.join("#big")
+    for i in range(0, 30, 3):
+        op.send("MODE #big +bbb %s" % " ".join("*!*@b%02d.%s.example" % (j, "x" * 40)
+                                               for j in range(i, i + 3)))
+    friends = [net.srv.client().register("fr%d" % i) for i in range(12)]
+    for f in friends:
+        f.join("#big")
+    op.send("MODE #big +oooo fr0 fr1 fr2 fr3")
+    op.send("MODE #big +oooo fr4 fr5 fr6 fr7")
+    op.send("MODE #big +oooo fr8 fr9 fr10 fr11")
+    op.send("MODE #big +b")
+    masks = [m.params[2] for m in op.collect_until("368") if m.command == "367"]
+    assert len(masks) >= 5
+    p = net.link()
+    p.send(":%s SJOIN %d #big +nt :@%s" % (PEER_SID, int(time.time()) - 5000, net.bob.uid))
+    p.sync()
+    got = mode_changes(op.sync(), "#big")
+    assert sorted(x for s, x in got if s == "-b") == sorted(masks)
+    assert sorted(x for s, x in got if s == "-o") == sorted(["op"] + ["fr%d" % i for i in range(12)])
+    op.send("MODE #big +b")
+    assert [m.command for m in op.collect_until("368")] == ["368"]
+
+
+def test_bmask_with_no_letter_or_overlong_masks_is_dropped(linked):
+    """BMASK's letter was found by strchr("beI", letter), which matches "\\0"."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    ts = int(time.time()) + 100
+    p.send(":%s SJOIN %d #bm +nt :@%s" % (PEER_SID, ts, net.bob.uid))
+    p.send(":%s BMASK %d #bm :*!*@x" % (PEER_SID, ts))
+    p.send(":%s BMASK %d #bm bb :*!*@y" % (PEER_SID, ts))
+    p.send(":%s BMASK %d #bm b :%s *!*@ok" % (PEER_SID, ts, "a" * 300))
+    p.sync()
+    alice.send("MODE #bm +b")
+    bans = [m.params[2] for m in alice.collect_until("368") if m.command == "367"]
+    assert bans == ["*!*@ok"]
+
+
+def test_uid_must_be_a_whole_uid(linked):
+    """A UID of just the SID (or lowercase, or too long) was taken as a user."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    for uid in (PEER_SID, PEER_SID + "aaaaaa", PEER_SID + "AAAAAAA", PEER_SID + "1AAAAA"):
+        p.introduce(User("odd", uid=uid))
+        assert p.expect("KILL").params[0] == uid
+    alice.send("WHOIS odd")
+    assert alice.expect(("311", "401")).command == "401"
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+def test_nick_change_collision_equal_ts_kills_both(linked, dialect):
+    """A remote NICK onto a nick of equal TS kept the old holder (TS6: both go)."""
+    net = linked(dialect)
+    alice = net.srv.client().register("alice")
+    watcher = net.srv.client().register("watcher")
+    p = net.link()
+    alice_uid = p.uid_of("alice")
+    alice_ts = next(l for l in p.lines if l.params and l.params[0] == "alice"
+                    and l.command in ("UID", "EUID")).params[2]
+    p.send(":%s NICK alice :%s" % (net.bob.uid, alice_ts))
+    p.sync()
+    assert {l.params[0] for l in p.lines if l.command == "KILL"} == {alice_uid, net.bob.uid}
+    alice.expect_closed()
+    for nick in ("alice", "bob"):
+        watcher.send("WHOIS %s" % nick)
+        assert watcher.expect(("311", "401")).command == "401"
