@@ -707,7 +707,7 @@ tmode_remote(struct source *src, struct irc_msg *m)
 	struct channel *ch;
 
 	if (m->argc < 3 || (ch = channel_find(m->argv[1])) == NULL ||
-	    atoll(m->argv[0]) > ch->ts)
+	    link_ts(m->argv[0]) < 0 || link_ts(m->argv[0]) > ch->ts)
 		return IRC_OK;
 	mode_proceed_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 3, &line);
 	mode_proceed_channel(src, ch, &line);
@@ -745,7 +745,8 @@ SERVER_HANDLER(ms_bmask)
 	char *masks, *mask;
 
 	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL ||
-	    atoll(m->argv[0]) > ch->ts || m->argv[2][0] == '\0' || m->argv[2][1] != '\0' ||
+	    link_ts(m->argv[0]) < 0 || link_ts(m->argv[0]) > ch->ts || m->argv[2][0] == '\0' ||
+	    m->argv[2][1] != '\0' ||
 	    strchr("beI", m->argv[2][0]) == NULL)
 		return IRC_OK;
 	masks = m->argv[3];

@@ -183,14 +183,14 @@ nick_kill(struct client *c, const char *why)
 HANDLER(mr_nick)
 {
 	struct client *holder;
+	time_t ts;
 
-	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX))
+	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX) || (ts = link_ts(m->argv[1])) < 0)
 		return IRC_OK;
 	holder = client_find_nick(m->argv[0]);
 	if (holder != NULL && holder != c) {
 		/* TS6 nick TS rules, as for an introduction: equal TS, both go. */
 		const struct link *l = link_of_client(c);
-		time_t ts = atoll(m->argv[1]);
 		enum collide who = l != NULL && l->dialect == DIALECT_HYBRID
 		                       ? client_collide_ip(holder, ts, c->user, c->ip)
 		                       : client_collide(holder, ts, c->user, c->host);
@@ -201,6 +201,6 @@ HANDLER(mr_nick)
 		if (who != COLLIDE_KEEP_INCOMING)
 			return IRC_OK;
 	}
-	nick_proceed(c, m->argv[0], atoll(m->argv[1]));
+	nick_proceed(c, m->argv[0], ts);
 	return IRC_OK;
 }

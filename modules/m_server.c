@@ -119,8 +119,8 @@ introduce(struct source *src, struct client_intro *in, uint32_t modes)
 	struct client *c;
 
 	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
-	    !nick_valid(in->nick, NICKLEN_MAX)) {
-		kill_back(src, in->uid, "Bad UID or nick");
+	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0) {
+		kill_back(src, in->uid, "Bad UID, nick or TS");
 		return;
 	}
 	if (nick_collision(src, in) != 0)
@@ -163,7 +163,7 @@ SERVER_HANDLER(ms_uid)
 	} else {
 		return IRC_OK;
 	}
-	in.nick_ts = atoll(a[2]);
+	in.nick_ts = link_ts(a[2]);
 	introduce(src, &in, umodes_parse(a[3]));
 	return IRC_OK;
 }
@@ -184,7 +184,7 @@ SERVER_HANDLER(ms_euid)
 	                           .realhost = strcmp(a[8], "*") ? a[8] : NULL,
 	                           .account = strcmp(a[9], "*") ? a[9] : NULL,
 	                           .realname = a[10]};
-	in.nick_ts = atoll(a[2]);
+	in.nick_ts = link_ts(a[2]);
 	introduce(src, &in, umodes_parse(a[3]));
 	return IRC_OK;
 }

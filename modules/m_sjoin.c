@@ -138,9 +138,9 @@ SERVER_HANDLER(ms_sjoin)
 	time_t ts;
 	int n, theirs = 1;
 
-	if (m->argc < 4 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX))
+	if (m->argc < 4 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX) ||
+	    (ts = link_ts(m->argv[0])) < 0)
 		return IRC_OK;
-	ts = atoll(m->argv[0]);
 	n = members_parse(src, m->argv[m->argc - 1], mem);
 	ch = channel_find(m->argv[1]);
 	if (ch == NULL) {

@@ -128,9 +128,10 @@ SERVER_HANDLER(ms_tburst)
 {
 	struct channel *ch;
 
-	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL)
+	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL ||
+	    link_ts(m->argv[0]) < 0 || link_ts(m->argv[2]) < 0)
 		return IRC_OK;
-	topic_burst(src, ch, atoll(m->argv[0]), atoll(m->argv[2]), m->argv[3], m->argv[4]);
+	topic_burst(src, ch, link_ts(m->argv[0]), link_ts(m->argv[2]), m->argv[3], m->argv[4]);
 	return IRC_OK;
 }
 
@@ -139,9 +140,9 @@ SERVER_HANDLER(ms_tb)
 {
 	struct channel *ch;
 
-	if (m->argc < 3 || (ch = channel_find(m->argv[0])) == NULL)
+	if (m->argc < 3 || (ch = channel_find(m->argv[0])) == NULL || link_ts(m->argv[1]) < 0)
 		return IRC_OK;
-	topic_burst(src, ch, ch->ts, atoll(m->argv[1]),
+	topic_burst(src, ch, ch->ts, link_ts(m->argv[1]),
 	            m->argc > 3 ? m->argv[2] : src->server->name, m->argv[m->argc - 1]);
 	return IRC_OK;
 }

@@ -61,6 +61,18 @@ static const struct {
     {"MLOCK", LCAP_MLOCK}, {"RHOST", LCAP_RHOST},
 };
 
+time_t
+link_ts(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	long long ts;
+
+	if (n == 0 || n > 18 || s[n] != '\0')
+		return -1;
+	ts = strtoll(s, NULL, 10);
+	return ts > 0 ? (time_t)ts : -1;
+}
+
 /* ---- Sending. */
 
 static void
@@ -386,7 +398,10 @@ got_svinfo(struct link *l, struct irc_msg *m)
 		link_drop(l, "Incompatible TS version");
 		return;
 	}
-	theirs = atoll(m->argv[3]);
+	if ((theirs = link_ts(m->argv[3])) < 0) {
+		link_drop(l, "Bad SVINFO time");
+		return;
+	}
 	delta = theirs > now ? theirs - now : now - theirs;
 	if (delta > CLOCK_DELTA_MAX) {
 		link_drop(l, "Excessive TS delta");
@@ -690,7 +705,8 @@ link_line(struct conn *cn, char *line, size_t len)
 			handshake_line(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
-	if (len > 8 && strstr(line, " SVINFO ") != NULL &&
+	/* SVINFO comes with a prefix (hybrid) or without one (charybdis). */
+	if (len > 8 && (strncasecmp(line, "SVINFO ", 7) == 0 || strstr(line, " SVINFO ") != NULL) &&
 	    irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK &&
 	    strcasecmp(m.command, "SVINFO") == 0) {
 		got_svinfo(l, &m);

@@ -67,6 +67,12 @@ int link_connect(const struct conf_link *cl, const char **err);
 struct link *link_of_server(const struct server *s);
 struct link *link_of_client(const struct client *c);
 
+/*
+ * A TS6 timestamp (nick, channel, topic, SVINFO's clock): decimal digits
+ * only, above 0 and of at most 18 digits; -1 when s is not one.
+ */
+time_t link_ts(const char *s);
+
 /* One line to one link ("\r\n" added). */
 void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
 /* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */

@@ -161,3 +161,26 @@ def test_encap_is_passed_on_and_harms_nothing(ev, ts6_peer):
     assert not peer.closed and not other.closed
     alice.assert_alive()
     assert "311" in whois(alice, "bob")
+
+
+@pytest.mark.parametrize("svinfo", ["SVINFO 6 6 0 :%d", ":9PE SVINFO 6 6 0 :%d"])
+def test_svinfo_without_prefix_is_checked_too(ev, ts6_peer, svinfo):
+    """charybdis sends SVINFO with no prefix: its clock was never checked."""
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis")
+    peer.connect(ev.link_port)
+    peer.intro()
+    peer.expect("SERVER")
+    peer.send(svinfo % (time.time() + 3600))
+    peer.wait_closed()
+    assert any(l.command == "ERROR" and "Excessive TS delta" in l.params[-1] for l in peer.lines)
+
+
+@pytest.mark.parametrize("ts", ["-99999999999999999999", "x", "0", "1e9"])
+def test_svinfo_with_a_bad_time_drops_the_link(ev, ts6_peer, ts):
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis")
+    peer.connect(ev.link_port)
+    peer.intro()
+    peer.expect("SERVER")
+    peer.send("SVINFO 6 6 0 :%s" % ts)
+    peer.wait_closed()
+    assert any(l.command == "ERROR" and "SVINFO" in l.params[-1] for l in peer.lines)

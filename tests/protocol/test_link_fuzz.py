@@ -93,7 +93,7 @@ def words(net, rng, local_uids):
         "chan": ["#shared", "#peer", "#new", "#NEW", "#", "&x", "#a,#b", "shared", "#" + "c" * 60,
                  ""],
         "ts": [str(now), str(now - 100), str(now - 1000), str(now + 1000), "0", "-1", "1",
-               "99999999999999999999", "x", ""],
+               "99999999999999999999", "-99999999999999999999", "x", "", "1e9", "+5"],
         "nick": ["bob", "carol", "dave", "newbie", "Alice", "alice", "1bad", "a" * 40, "x",
                  "bob2", "-", "[]\\^"],
         "modes": ["+o", "-o", "+ov", "+v", "-v", "+b", "-b", "+e", "+I", "+k", "-k", "+l", "-l",
@@ -399,3 +399,48 @@ def test_nick_change_collision_equal_ts_kills_both(linked, dialect):
     for nick in ("alice", "bob"):
         watcher.send("WHOIS %s" % nick)
         assert watcher.expect(("311", "401")).command == "401"
+
+
+def test_invite_between_users_behind_one_link_is_not_sent_back(linked):
+    """An INVITE from bob to dave (both behind the peer) went back to the peer."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    alice.join("#shared")
+    p = net.link()
+    alice.send("MODE #shared")
+    ts = alice.expect("329").params[2]  # the peer's, lower
+    p.send(":%s INVITE %s #shared %s" % (net.bob.uid, net.dave.uid, ts))
+    p.send(":%s INVITE %s #shared %s" % (net.bob.uid, p.uid_of("alice"), ts))
+    got = alice.expect("INVITE")
+    assert got.source.startswith("bob!") and got.params == ["alice", "#shared"]
+    p.sync()
+    assert not [l for l in p.lines if l.command == "INVITE"]
+
+
+@pytest.mark.parametrize("line", [
+    ":9PE SJOIN -99999999999999999999 #shared +nt :@9PEAAAAAA",
+    ":9PE SJOIN x #shared +nt :@9PEAAAAAA",
+    ":9PE SJOIN 0 #shared +nt :@9PEAAAAAA",
+    ":9PEAAAAAA JOIN -1 #shared +",
+])
+def test_a_bad_channel_ts_changes_nothing(linked, line):
+    """SJOIN/JOIN with a TS of 0, negative or not a number took it as the oldest."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    alice.join("#shared")
+    net.link()
+    alice.send("MODE #shared +o bob")
+    alice.send("MODE #shared")
+    ts = alice.expect("329").params[2]
+    alice.sync()
+    net.peer.send(line)
+    p = net.peer
+    p.sync()
+    alice.send("MODE #shared")
+    assert alice.expect("329").params[2] == ts
+    assert "@bob" in names_of(alice, "#shared")
+
+
+def names_of(client, channel):
+    client.send("NAMES %s" % channel)
+    return [n for m in client.collect_until("366") if m.command == "353" for n in m.params[-1].split()]
