@@ -706,8 +706,8 @@ tmode_remote(struct source *src, struct irc_msg *m)
 	struct mode_line line = {.relay = link_relay_tmode};
 	struct channel *ch;
 
-	if (m->argc < 3 || (ch = channel_find(m->argv[1])) == NULL ||
-	    link_ts(m->argv[0]) < 0 || link_ts(m->argv[0]) > ch->ts)
+	if (m->argc < 3 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
+	    link_ts(m->argv[0]) > ch->ts)
 		return IRC_OK;
 	mode_proceed_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 3, &line);
 	mode_proceed_channel(src, ch, &line);
@@ -744,9 +744,8 @@ SERVER_HANDLER(ms_bmask)
 	struct channel *ch;
 	char *masks, *mask;
 
-	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL ||
-	    link_ts(m->argv[0]) < 0 || link_ts(m->argv[0]) > ch->ts || m->argv[2][0] == '\0' ||
-	    m->argv[2][1] != '\0' ||
+	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
+	    link_ts(m->argv[0]) > ch->ts || m->argv[2][0] == '\0' || m->argv[2][1] != '\0' ||
 	    strchr("beI", m->argv[2][0]) == NULL)
 		return IRC_OK;
 	masks = m->argv[3];

@@ -185,7 +185,8 @@ HANDLER(mr_nick)
 	struct client *holder;
 	time_t ts;
 
-	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX) || (ts = link_ts(m->argv[1])) < 0)
+	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX) ||
+	    (ts = link_ts(m->argv[1])) < 0)
 		return IRC_OK;
 	holder = client_find_nick(m->argv[0]);
 	if (holder != NULL && holder != c) {

@@ -128,8 +128,8 @@ SERVER_HANDLER(ms_tburst)
 {
 	struct channel *ch;
 
-	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL ||
-	    link_ts(m->argv[0]) < 0 || link_ts(m->argv[2]) < 0)
+	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
+	    link_ts(m->argv[2]) < 0)
 		return IRC_OK;
 	topic_burst(src, ch, link_ts(m->argv[0]), link_ts(m->argv[2]), m->argv[3], m->argv[4]);
 	return IRC_OK;

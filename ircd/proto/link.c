@@ -706,7 +706,8 @@ link_line(struct conn *cn, char *line, size_t len)
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
 	/* SVINFO comes with a prefix (hybrid) or without one (charybdis). */
-	if (len > 8 && (strncasecmp(line, "SVINFO ", 7) == 0 || strstr(line, " SVINFO ") != NULL) &&
+	if (len > 8 &&
+	    (strncasecmp(line, "SVINFO ", 7) == 0 || strstr(line, " SVINFO ") != NULL) &&
 	    irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK &&
 	    strcasecmp(m.command, "SVINFO") == 0) {
 		got_svinfo(l, &m);
