@@ -369,6 +369,8 @@ got_server(struct link *l, struct irc_msg *m)
 	}
 	str_copy(l->name, name, sizeof(l->name));
 	str_copy(l->sid, sid, sizeof(l->sid));
+	/* Several blocks may name one address: the peer's own block says what we speak. */
+	l->dialect = config_find_link(conf, name)->dialect;
 	s->link = l;
 	l->server = s;
 	l->state = LINK_BURSTING;
@@ -673,7 +675,10 @@ link_open(struct conn *cn, const char *ip, int tls)
 	link_new(cn, "*", ip, DIALECT_HYBRID, 0);
 }
 
-/* An incoming link speaks the dialect of the block its address matches. */
+/*
+ * An incoming link speaks the dialect of the first block naming its
+ * address until its SERVER names its own block.
+ */
 static void
 link_ready(struct conn *cn)
 {

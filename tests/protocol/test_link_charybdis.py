@@ -34,6 +34,7 @@ def ev(make_server):
     srv = make_server({
         "server": {"name": EV_NAME, "sid": EV_SID},
         "listen servers": {"host": "127.0.0.1", "port": str(port), "type": "servers"},
+        "link hyb.test": link_block("hybrid"),  # first for 127.0.0.1, but not the peer's
         "link peer.test": link_block(),
         "link other.test": link_block(),
     })

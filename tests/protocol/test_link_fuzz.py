@@ -187,6 +187,35 @@ def fuzz_line(net, rng, local_uids):
     return data + b"\r\n"
 
 
+HANDSHAKE = [
+    "PASS linkpass", "PASS linkpass TS 6 :9PE", "PASS wrong TS 6 :8ZZ", "PASS", "PASS :",
+    "CAPAB :QS EX IE ENCAP TB EUID", "CAPAB", "CAPAB :" + "X " * 300,
+    "SERVER peer.test 1 9PE + :again", "SERVER peer.test 1 :again", "SERVER other.test 1 7OT + :x",
+    "SERVER far.test 1 8FA + :x", "SERVER irc.test 1 1EV + :me", "SERVER peer.test", "SERVER",
+    "SERVER peer.test 1 9pe + :bad sid", "SVINFO 6 6 0 :1", "ERROR :bye", ":9PE EOB",
+    "PING :9PE", ":x NOTICE * :*** Looking up your hostname", "451 * :You have not registered",
+]
+
+
+def handshake_noise(net, rng, local_uids):
+    """A second connection on the server port: half handshakes, a name
+    already linked, a SID in use, then random lines; evircd refuses or
+    ignores it and the real link goes on."""
+    try:
+        with socket.create_connection(("127.0.0.1", net.link_port), timeout=2) as s:
+            for _ in range(rng.randint(1, 12)):
+                if rng.random() < 0.6:
+                    s.sendall(rng.choice(HANDSHAKE).encode() + b"\r\n")
+                else:
+                    s.sendall(fuzz_line(net, rng, local_uids))
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(0.5)
+            while s.recv(4096):
+                pass
+    except OSError:
+        pass
+
+
 # -- checks
 
 
@@ -273,6 +302,8 @@ def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, see
         except (LinkError, OSError):
             relinks += 1
             net.link()
+        if i % 250 == 125:
+            handshake_noise(net, rng, local_uids)
         if i % 200 == 199:
             try:
                 net.peer.sync(timeout=10)
