@@ -27,6 +27,7 @@ from ts6 import Channel, LinkError, Server, User
 EV_NAME, EV_SID = "irc.test", "1EV"
 PEER, PEER_SID = "peer.test", "9PE"
 FAR, FAR_SID = "far.test", "8FA"
+LEAF, LEAF_SID = "leaf.test", "4LF"  # an evircd behind evircd, in the hub tests
 
 
 def free_port():
@@ -48,9 +49,26 @@ def sections(dialect, link_port):
 class Net:
     """evircd plus the peer's side as the fuzzer builds it."""
 
-    def __init__(self, make_server, ts6_peer, dialect):
+    def __init__(self, make_server, ts6_peer, dialect, leaf=False):
         self.link_port = free_port()
-        self.srv = make_server(sections(dialect, self.link_port))
+        hub = sections(dialect, self.link_port)
+        self.leaf = None
+        if leaf:  # another evircd behind this one
+            leaf_port = free_port()
+            hub["link %s" % LEAF] = {"host": "127.0.0.1", "port": str(leaf_port),
+                                     "send_password": "leafpass", "accept_password": "leafpass"}
+        self.srv = make_server(hub)
+        if leaf:
+            self.leaf = make_server({
+                "server": {"name": LEAF, "sid": LEAF_SID},
+                "listen servers": {"host": "127.0.0.1", "port": str(leaf_port), "type": "servers"},
+                "link %s" % EV_NAME: {"host": "127.0.0.1", "port": str(self.link_port),
+                                      "send_password": "leafpass", "accept_password": "leafpass",
+                                      "autoconnect": "yes"}})
+            deadline = time.monotonic() + 10
+            while "link: %s synchronised" % LEAF not in self.srv.stderr_text():
+                assert time.monotonic() < deadline, "the leaf did not link"
+                time.sleep(0.05)
         self.ts6_peer, self.dialect = ts6_peer, dialect
         self.peer = None
         self.peers = []
@@ -249,8 +267,8 @@ def check_our_side(net):
         for l in p.lines:
             body = l.raw.split(" ", 1)[1] if l.raw.startswith("@") else l.raw
             assert len(body.encode()) <= 510, "line too long from evircd: %s" % l.raw
-            assert l.source is None or l.source in (EV_SID, EV_NAME) or \
-                (l.source.startswith(EV_SID) and len(l.source) == 9), \
+            assert l.source is None or l.source in (EV_SID, EV_NAME, LEAF_SID, LEAF) or \
+                (l.source[:3] in (EV_SID, LEAF_SID) and len(l.source) == 9), \
                 "evircd sent a line from the peer's side back to it: %s" % l.raw
 
 
@@ -283,16 +301,9 @@ def seeds():
     return range(int(lo), int(hi or lo) + 1)
 
 
-@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
-@pytest.mark.parametrize("seed", seeds())
-def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, seed):
-    net = Net(make_server, ts6_peer, dialect)
-    rng = random.Random("%s-%d" % (dialect, seed))
-    alice = net.srv.client().register("alice")
-    alice.join("#shared")
-    net.link()
+def fuzz(net, rng, alice):
+    """LINES random lines from the peer (relinking when evircd drops it)."""
     local_uids = [net.peer.uid_of("alice")]
-    relinks = 0
     for i in range(LINES):
         line = fuzz_line(net, rng, local_uids)
         try:
@@ -300,7 +311,6 @@ def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, see
                 raise LinkError("closed")
             net.peer.sock.sendall(line)
         except (LinkError, OSError):
-            relinks += 1
             net.link()
         if i % 250 == 125:
             handshake_noise(net, rng, local_uids)
@@ -310,6 +320,17 @@ def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, see
             except LinkError:
                 pass
             alice.quiet(0.02)  # keep alice's sendq drained (she may have been KILLed)
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+@pytest.mark.parametrize("seed", seeds())
+def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, seed):
+    net = Net(make_server, ts6_peer, dialect)
+    rng = random.Random("%s-%d" % (dialect, seed))
+    alice = net.srv.client().register("alice")
+    alice.join("#shared")
+    net.link()
+    fuzz(net, rng, alice)
     # A newcomer is served; what evircd shows is whole.
     talker = net.srv.client().register("talker")
     talker.join("#safe")
@@ -322,10 +343,54 @@ def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, see
     net.srv.stop()
 
 
+def global_counts(client):
+    """(users, servers) as LUSERS gives them."""
+    return lusers(client)
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+@pytest.mark.parametrize("seed", seeds())
+def test_random_ts6_lines_through_a_hub_leave_no_desync(make_server, ts6_peer, dialect, seed):
+    """evircd is a hub: leaf.test (another evircd) behind it must end up
+    seeing the same network as the hub, and nothing of the peer's once it
+    leaves."""
+    net = Net(make_server, ts6_peer, dialect, leaf=True)
+    rng = random.Random("hub-%s-%d" % (dialect, seed))
+    alice = net.srv.client().register("alice")
+    alice.join("#shared")
+    lena = net.leaf.client().register("lena")
+    lena.join("#shared")
+    net.link()
+    fuzz(net, rng, alice)
+    try:
+        net.peer.sync(timeout=10)
+    except LinkError:
+        pass
+    on_hub = net.srv.client().register("hubwatch")
+    on_leaf = net.leaf.client().register("leafwatch")
+    check_consistent(net.srv, on_hub)
+    check_consistent(net.leaf, on_leaf)
+    check_our_side(net)
+    deadline = time.monotonic() + 10
+    while global_counts(on_hub) != global_counts(on_leaf) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert global_counts(on_hub) == global_counts(on_leaf), "the leaf sees another network"
+    net.peer.close()
+    hub_locals = 1 + alive(alice)
+    leaf_locals = 1 + alive(lena)
+    deadline = time.monotonic() + 10
+    while global_counts(on_leaf) != (hub_locals + leaf_locals, 2) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert global_counts(on_leaf) == (hub_locals + leaf_locals, 2), "ghosts left on the leaf"
+    check_consistent(net.leaf, on_leaf)
+    net.leaf.stop()
+    net.srv.stop()
+
+
 def alive(client):
     try:
-        client.assert_alive()
-        return True
+        client.send("PING :alive")
+        return client.expect("PONG").params[-1] == "alive"
     except (AssertionError, OSError):
         return False
 
