@@ -185,3 +185,18 @@ def test_svinfo_with_a_bad_time_drops_the_link(ev, ts6_peer, ts):
     peer.send("SVINFO 6 6 0 :%s" % ts)
     peer.wait_closed()
     assert any(l.command == "ERROR" and "SVINFO" in l.params[-1] for l in peer.lines)
+
+
+def test_a_second_kill_for_a_local_user_is_not_relayed_again(ev, ts6_peer):
+    """A local victim lingers until the tick ends: a second KILL was relayed again."""
+    alice = ev.client().register("alice")
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis")
+    peer.connect(ev.link_port).link()
+    other = ts6_peer("other.test", "8OT", dialect="charybdis")
+    other.connect(ev.link_port).link()
+    uid = peer.uid_of("alice")
+    peer.send(":9PE KILL %s :peer.test (one)\r\n:9PE KILL %s :peer.test (two)" % (uid, uid))
+    peer.sync()
+    alice.expect_closed()
+    other.sync()
+    assert [l.params[-1] for l in other.lines if l.command == "KILL"] == ["peer.test (one)"]
