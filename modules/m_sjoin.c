@@ -136,7 +136,7 @@ SERVER_HANDLER(ms_sjoin)
 	char relay[OUT_LINE_MAX], modes[128];
 	struct channel *ch;
 	time_t ts;
-	int n, theirs = 1;
+	int n, theirs = 1, lowered = 0;
 
 	if (m->argc < 4 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX) ||
 	    (ts = link_ts(m->argv[0])) < 0)
@@ -150,6 +150,7 @@ SERVER_HANDLER(ms_sjoin)
 		ch->ts = ts;
 	} else if (ts < ch->ts) {
 		channel_ts_lower(src, ch, ts);
+		lowered = 1;
 	} else if (ts > ch->ts) {
 		theirs = 0; /* ours is older: their modes and statuses do not count */
 	}
@@ -158,7 +159,8 @@ SERVER_HANDLER(ms_sjoin)
 	members_join(src, ch, mem, n, theirs, &line, relay, sizeof(relay));
 	mode_proceed_channel(src, ch, &line);
 	channel_mode_string(ch, 1, modes, sizeof(modes));
-	if (relay[0] != '\0')
+	/* An SJOIN of no one new still carries a lower TS on (services send those). */
+	if (relay[0] != '\0' || lowered)
 		links_send(src->link->link, ":%s SJOIN %lld %s %s :%s", src->server->sid,
 		           (long long)ch->ts, ch->name, modes, relay);
 	return IRC_OK;

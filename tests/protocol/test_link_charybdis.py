@@ -200,3 +200,19 @@ def test_a_second_kill_for_a_local_user_is_not_relayed_again(ev, ts6_peer):
     alice.expect_closed()
     other.sync()
     assert [l.params[-1] for l in other.lines if l.command == "KILL"] == ["peer.test (one)"]
+
+
+def test_an_sjoin_of_no_one_with_a_lower_ts_is_passed_on(ev, ts6_peer):
+    """An empty SJOIN that lowered a channel's TS stopped here: the other links kept the old TS."""
+    alice = ev.client().register("alice")
+    alice.join("#c")
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis")
+    peer.connect(ev.link_port).link()
+    other = ts6_peer("other.test", "8OT", dialect="charybdis")
+    other.connect(ev.link_port).link()
+    lower = int(time.time()) - 1000
+    peer.send(":9PE SJOIN %d #c +nt :" % lower)
+    peer.sync()
+    assert other.expect("SJOIN", source="9PE", params=[str(lower), "#c"]).params[-1] == ""
+    alice.send("MODE #c")
+    assert alice.expect("329").params[2] == str(lower)
