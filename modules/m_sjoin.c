@@ -20,7 +20,7 @@
 
 static const struct source me_source = {ORIGIN_SERVER, NULL, &me, NULL};
 
-/* Every mode and status of ch taken back, shown as this server's MODE. */
+/* Every mode, status and the topic of ch taken back, shown as this server's MODE and TOPIC. */
 static void
 channel_strip(struct channel *ch)
 {
@@ -55,6 +55,8 @@ channel_strip(struct channel *ch)
 		mode_proceed_change(&me_source, ch, &mc, &line);
 	}
 	mode_proceed_channel(&me_source, ch, &line);
+	if (ch->topic != NULL) /* the winner's topic, if any, comes in its burst */
+		topic_proceed(&me_source, ch, "", me.name, 0);
 }
 
 void

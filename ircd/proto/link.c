@@ -627,6 +627,16 @@ link_relay_server(const struct server *s)
 }
 
 void
+link_relay_topic(struct link *skip, const struct channel *ch)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l != skip && l->server != NULL)
+			send_topic(l, ch);
+}
+
+void
 link_relay_join(struct client *c, const struct channel *ch, int created)
 {
 	char modes[128];

@@ -85,6 +85,8 @@ void links_send_channel(struct link *skip, const struct channel *ch, const char 
 void link_introduce(struct client *c);
 /* c joined ch (created: it made the channel, as its op): JOIN, or SJOIN, to links. */
 void link_relay_join(struct client *c, const struct channel *ch, int created);
+/* ch's topic, as a burst sends it (TBURST or TB), to every link but skip. */
+void link_relay_topic(struct link *skip, const struct channel *ch);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
 /* The peer ended its burst (EOB, or the PONG to our post-burst PING). */

@@ -216,3 +216,27 @@ def test_an_sjoin_of_no_one_with_a_lower_ts_is_passed_on(ev, ts6_peer):
     assert other.expect("SJOIN", source="9PE", params=[str(lower), "#c"]).params[-1] == ""
     alice.send("MODE #c")
     assert alice.expect("329").params[2] == str(lower)
+
+
+def test_tb_keeps_the_oldest_topic_and_passes_it_on(ev, ts6_peer):
+    """TB was taken by hybrid's TBURST rule (a newer topic won) and went no further."""
+    alice = ev.client().register("alice")
+    alice.join("#c")
+    alice.send("TOPIC #c :ours")
+    alice.expect("TOPIC")
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis")
+    peer.connect(ev.link_port).link()
+    other = ts6_peer("other.test", "8OT", dialect="charybdis")
+    other.connect(ev.link_port).link()
+    ours = int(next(l for l in peer.lines if l.command == "TB").params[1])
+    peer.send(":9PE TB #c %d newer!x@y :newer" % (ours + 100))
+    peer.send(":9PE TB #c %d :" % (ours - 200))
+    peer.sync()
+    alice.send("TOPIC #c")
+    assert alice.expect("332").params[-1] == "ours"
+    peer.send(":9PE TB #c %d older!x@y :older" % (ours - 100))
+    assert alice.expect("TOPIC").params == ["#c", "older"]
+    tb = other.expect(lambda l: l.command == "TB" and l.params[-1] == "older")
+    assert tb.params[:3] == ["#c", str(ours - 100), "older!x@y"]
+    other.sync()
+    assert [l.params[-1] for l in other.lines if l.command == "TB"] == ["ours", "older"]

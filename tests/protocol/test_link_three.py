@@ -52,6 +52,12 @@ def names(observer, channel):
     return sorted(out)
 
 
+def topic_of(observer, channel):
+    observer.send("TOPIC %s" % channel)
+    m = observer.expect(("331", "332", "403", "442"))
+    return m.params[-1] if m.command == "332" else None
+
+
 def channel_ts(observer, channel):
     observer.send("MODE %s" % channel)
     return int(observer.expect("329").params[2])
@@ -144,6 +150,8 @@ def test_relink_channel_ts_lower_wins_and_equal_merges(chain):
     wait_until(lambda: "401" in whois(alice, "carol"), "the split seen on A")
     alice.join("#older")
     alice.send("MODE #older +i")  # A's modes count: C's go
+    alice.send("TOPIC #older :A's topic")  # and A's topic: C's goes
+    alice.expect("TOPIC")
     time.sleep(1.1)  # a newer TS for C's #older
     carol.join("#older")
     carol.send("MODE #older +m")
@@ -174,6 +182,10 @@ def test_relink_channel_ts_lower_wins_and_equal_merges(chain):
     assert channel_ts(carol, "#older") == older_ts
     carol.send("MODE #older")
     assert carol.expect("324").params[2].lstrip("+").replace("n", "").replace("t", "") == "i"
+    # the older channel's topic everywhere (C's went with its TS)
+    watch_b = chain.b.client().register("watchb")
+    for observer in (carol, watch_b, alice):
+        wait_until(lambda: topic_of(observer, "#older") == "A's topic", "A's topic seen")
     # equal TS merged: both keep their @
     wait_until(lambda: names(alice, ch) == ["@alice", "@carol"], "merged NAMES on A")
     assert names(carol, ch) == ["@alice", "@carol"]
