@@ -32,6 +32,9 @@ SERVER_HANDLER(ms_sid)
 	r = server_new_remote(src->server, m->argv[0], m->argv[2], (unsigned)atoi(m->argv[1]),
 	                      m->argv[m->argc - 1], &s);
 	if (r != SERVER_OK) {
+		log_warn("link %s: SID %s %s from %s refused (%s)", src->link->name, m->argv[0],
+		         m->argv[2], src->server->name,
+		         r == SERVER_INVALID ? "invalid" : "already exists");
 		/* Two servers of one name or SID on the net: that link goes. */
 		link_drop(src->link->link, r == SERVER_INVALID ? "Invalid SID or server name"
 		                                               : "Server already exists");
@@ -205,14 +208,20 @@ SERVER_HANDLER(ms_squit)
 	struct server *s;
 	const char *reason = m->argc > 1 ? m->argv[1] : "SQUIT";
 
-	if (m->argc < 1 || (s = server_find(m->argv[0])) == NULL)
+	if (m->argc < 1 || (s = server_find(m->argv[0])) == NULL) {
+		log_debug("link %s: SQUIT of unknown %s ignored", src->link->name,
+		          m->argc ? m->argv[0] : "(none)");
 		return IRC_OK;
+	}
 	if (s == &me || s == src->link) {
 		link_drop(src->link->link, reason);
 		return IRC_OK;
 	}
-	if (s->via != src->link)
-		return IRC_OK; /* not behind the link that asks: not its to drop */
+	if (s->via != src->link) { /* not behind the link that asks: not its to drop */
+		log_warn("link %s: SQUIT of %s, not behind it, ignored", src->link->name,
+		         s->name);
+		return IRC_OK;
+	}
 	links_send(src->link->link, ":%s SQUIT %s :%s", src->server->sid, s->sid, reason);
 	link_split(s, reason);
 	return IRC_OK;

@@ -709,6 +709,23 @@ link_ready(struct conn *cn)
 		}
 }
 
+/*
+ * Whether a line's command is SVINFO, with a prefix (hybrid) or without
+ * (charybdis), read without parsing: irc_parse cuts the line up in place,
+ * and any other line goes on whole to the dispatcher.
+ */
+static int
+is_svinfo(const char *line)
+{
+	if (*line == '@')
+		line += strcspn(line, " ");
+	line += strspn(line, " ");
+	if (*line == ':')
+		line += strcspn(line, " ");
+	line += strspn(line, " ");
+	return strncasecmp(line, "SVINFO", 6) == 0 && (line[6] == ' ' || line[6] == '\0');
+}
+
 static int
 link_line(struct conn *cn, char *line, size_t len)
 {
@@ -720,11 +737,7 @@ link_line(struct conn *cn, char *line, size_t len)
 			handshake_line(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
-	/* SVINFO comes with a prefix (hybrid) or without one (charybdis). */
-	if (len > 8 &&
-	    (strncasecmp(line, "SVINFO ", 7) == 0 || strstr(line, " SVINFO ") != NULL) &&
-	    irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK &&
-	    strcasecmp(m.command, "SVINFO") == 0) {
+	if (is_svinfo(line) && irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK) {
 		got_svinfo(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}

@@ -375,6 +375,16 @@ def test_random_ts6_lines_through_a_hub_leave_no_desync(make_server, ts6_peer, d
     while global_counts(on_hub) != global_counts(on_leaf) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert global_counts(on_hub) == global_counts(on_leaf), "the leaf sees another network"
+    # every channel the same on both: member counts, visible members and statuses, modes, TS
+    lists = []
+    for w in (on_hub, on_leaf):
+        w.send("LIST")
+        lists.append(sorted((m.params[1], m.params[2]) for m in w.collect_until("323")
+                            if m.command == "322"))
+    assert lists[0] == lists[1], "LIST differs between hub and leaf: %s" % lists
+    for ch, _ in lists[0]:
+        seen = [(names_of(w, ch), modes_of(w, ch)) for w in (on_hub, on_leaf)]
+        assert seen[0] == seen[1], "%s differs between hub and leaf: %s" % (ch, seen)
     net.peer.close()
     hub_locals = 1 + alive(alice)
     leaf_locals = 1 + alive(lena)
@@ -539,4 +549,30 @@ def test_a_bad_channel_ts_changes_nothing(linked, line):
 
 def names_of(client, channel):
     client.send("NAMES %s" % channel)
-    return [n for m in client.collect_until("366") if m.command == "353" for n in m.params[-1].split()]
+    return sorted(n for m in client.collect_until("366") if m.command == "353"
+                  for n in m.params[-1].split())
+
+
+def modes_of(client, channel):
+    """Channel modes and TS (key and limit values only shown to members: left out)."""
+    client.send("MODE %s" % channel)
+    modes = client.expect(("324", "403")).params[2:3]
+    ts = client.expect(("329",)).params[2] if modes else None
+    return (modes, ts)
+
+
+@pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
+def test_a_line_with_svinfo_in_its_text_is_not_cut_up(linked, dialect):
+    """Any line with " SVINFO " in it was parsed in place as a maybe-SVINFO,
+    then handed on cut up and dropped: a message, or the SQUIT a hub relays
+    for a link dropped with "Bad SVINFO time" (the leaf then kept a ghost
+    server, and refused the next link of that name)."""
+    net = linked(dialect)
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    p.send(":%s PRIVMSG %s :about SVINFO and such" % (net.bob.uid, p.uid_of("alice")))
+    assert alice.expect("PRIVMSG").params == ["alice", "about SVINFO and such"]
+    p.send(":%s SQUIT %s :no SVINFO here" % (PEER_SID, FAR_SID))
+    p.sync()
+    alice.send("WHOIS dave")
+    assert alice.expect(("311", "401")).command == "401"  # far.test went, with dave
