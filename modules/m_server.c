@@ -29,8 +29,11 @@ SERVER_HANDLER(ms_sid)
 
 	if (m->argc < 4)
 		return IRC_OK;
-	r = server_new_remote(src->server, m->argv[0], m->argv[2], (unsigned)atoi(m->argv[1]),
-	                      m->argv[m->argc - 1], &s);
+	if (!link_server_name_valid(m->argv[0]) || !link_sid_valid(m->argv[2]))
+		r = SERVER_INVALID;
+	else
+		r = server_new_remote(src->server, m->argv[0], m->argv[2],
+		                      (unsigned)atoi(m->argv[1]), m->argv[m->argc - 1], &s);
 	if (r != SERVER_OK) {
 		log_warn("link %s: SID %s %s from %s refused (%s)", src->link->name, m->argv[0],
 		         m->argv[2], src->server->name,

@@ -286,8 +286,21 @@ send_intro(struct link *l)
 	}
 }
 
-static int
-sid_valid(const char *sid)
+int
+link_server_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > SERVLEN || strchr(name, '.') == NULL || name[0] == '.')
+		return 0;
+	for (; *name != '\0'; name++)
+		if (!isalnum((unsigned char)*name) && strchr(".-_*", *name) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+link_sid_valid(const char *sid)
 {
 	return strlen(sid) == SIDLEN && isdigit((unsigned char)sid[0]) &&
 	       (isdigit((unsigned char)sid[1]) || isupper((unsigned char)sid[1])) &&
@@ -330,7 +343,7 @@ server_refusal(struct link *l, const char *name, const char *sid)
 		return "Not from the address its link block names";
 	if (l->password == NULL || strcmp(l->password, cl->accept_password) != 0)
 		return "Password incorrect";
-	if (!sid_valid(sid))
+	if (!link_sid_valid(sid))
 		return "Invalid SID";
 	if (cl->sid != NULL && strcmp(cl->sid, sid) != 0)
 		return "SID does not match its link block";

@@ -73,6 +73,11 @@ struct link *link_of_client(const struct client *c);
  */
 time_t link_ts(const char *s);
 
+/* A SID: a digit, then two of [0-9A-Z]. */
+int link_sid_valid(const char *sid);
+/* A server name: letters, digits, "-_*" and at least one '.', not first. */
+int link_server_name_valid(const char *name);
+
 /* One line to one link ("\r\n" added). */
 void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
 /* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */

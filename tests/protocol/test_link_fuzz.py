@@ -576,3 +576,19 @@ def test_a_line_with_svinfo_in_its_text_is_not_cut_up(linked, dialect):
     p.sync()
     alice.send("WHOIS dave")
     assert alice.expect(("311", "401")).command == "401"  # far.test went, with dave
+
+
+@pytest.mark.parametrize("name,sid", [("nodot", "7XX"), (".lead.test", "7XX"), ("x!y.test", "7XX"),
+                                      ("ok.test", "ABC"), ("ok.test", "9pe"), ("ok.test", "7X")])
+def test_sid_with_a_bad_name_or_sid_closes_the_link(linked, name, sid):
+    """Any name and any 3-byte SID were taken (a server "nodot" reads as a nick)."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    p.send(":%s SID %s 2 %s + :bad" % (PEER_SID, name, sid))
+    p.wait_closed()
+    assert any(l.command == "ERROR" and "Invalid SID or server name" in l.params[-1] for l in p.lines)
+    deadline = time.monotonic() + 5
+    while lusers(alice)[1] != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lusers(alice)[1] == 1  # the peer, far.test and the bad one all gone
