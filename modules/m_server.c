@@ -119,14 +119,27 @@ uid_valid(const char *uid)
 	return 1;
 }
 
+/* A username or host a prefix nick!user@host can carry: no '!', '@' or control bytes. */
+static int
+word_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s == '!' || *s == '@' || (unsigned char)*s < 0x21)
+			return 0;
+	return 1;
+}
+
 static void
 introduce(struct source *src, struct client_intro *in, uint32_t modes)
 {
 	struct client *c;
 
 	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
-	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0) {
-		kill_back(src, in->uid, "Bad UID, nick or TS");
+	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0 || !word_ok(in->user) ||
+	    !word_ok(in->host) || (in->realhost != NULL && !word_ok(in->realhost))) {
+		kill_back(src, in->uid, "Bad UID, nick, TS, user or host");
 		return;
 	}
 	if (nick_collision(src, in) != 0)

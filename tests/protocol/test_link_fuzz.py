@@ -477,12 +477,17 @@ def test_bmask_with_no_letter_or_overlong_masks_is_dropped(linked):
 
 
 def test_uid_must_be_a_whole_uid(linked):
-    """A UID of just the SID (or lowercase, or too long) was taken as a user."""
+    """A UID of just the SID (or lowercase, or too long) was taken as a user,
+    and so was a username or host that breaks nick!user@host."""
     net = linked()
     alice = net.srv.client().register("alice")
     p = net.link()
     for uid in (PEER_SID, PEER_SID + "aaaaaa", PEER_SID + "AAAAAAA", PEER_SID + "1AAAAA"):
         p.introduce(User("odd", uid=uid))
+        assert p.expect("KILL").params[0] == uid
+    for i, (user, host) in enumerate([("a@b", "h.example"), ("u", "x!y"), ("u", "a@b")]):
+        uid = PEER_SID + "ODD00" + str(i)
+        p.introduce(User("odd", uid=uid, user=user, host=host))
         assert p.expect("KILL").params[0] == uid
     alice.send("WHOIS odd")
     assert alice.expect(("311", "401")).command == "401"
