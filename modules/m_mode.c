@@ -695,8 +695,8 @@ link_relay_tmode(const struct source *src, const struct channel *ch,
 {
 	if (line->nletters == 0)
 		return;
-	links_send_channel(source_link(src), ch, ":%s TMODE %lld %s %s%s", source_id(src),
-	                   (long long)ch->ts, ch->name, line->letters, line->uid_params);
+	links_send(source_link(src), ":%s TMODE %lld %s %s%s", source_id(src),
+	           (long long)ch->ts, ch->name, line->letters, line->uid_params);
 }
 
 /* :<src> TMODE <chanTS> <#chan> <modes> [params]: dropped for a newer channel. */

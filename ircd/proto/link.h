@@ -82,7 +82,11 @@ int link_server_name_valid(const char *name);
 void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
 /* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */
 void links_send(struct link *skip, const char *fmt, ...) PRINTF(2, 3);
-/* To every link with a member of ch, but skip. */
+/*
+ * To every link with a member of ch, but skip: only for what members
+ * receive (PRIVMSG, NOTICE).  A change of the channel itself (JOIN, PART,
+ * KICK, TMODE, TOPIC) goes to every link: every server holds every channel.
+ */
 void links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
     PRINTF(3, 4);
 

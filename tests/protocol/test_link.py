@@ -107,6 +107,10 @@ def test_nick_away_and_quit_travel(pair):
     alice.expect(lambda m: m.command == "730" and m.params[-1].startswith("robert!"))
     bob.send("AWAY :out to lunch")
     bob.expect("306")
+    deadline = time.monotonic() + 10  # the AWAY crosses the link on its own time
+    while "301" not in [m.command for m in (alice.send("WHOIS robert") or alice.collect_until("318"))]:
+        assert time.monotonic() < deadline, "robert's AWAY never reached a"
+        time.sleep(0.05)
     alice.send("PRIVMSG robert :are you there?")
     away = alice.expect("301")
     assert away.params[1:] == ["robert", "out to lunch"]

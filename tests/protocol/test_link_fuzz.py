@@ -597,3 +597,34 @@ def test_sid_with_a_bad_name_or_sid_closes_the_link(linked, name, sid):
     while lusers(alice)[1] != 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert lusers(alice)[1] == 1  # the peer, far.test and the bad one all gone
+
+
+def test_channel_changes_reach_servers_with_no_member_there(make_server, ts6_peer):
+    """PART, KICK and TMODE went only to links with a member of the channel,
+    but every server holds every channel: a leaf with no member in #peer kept
+    users who had left it and modes that had changed."""
+    net = Net(make_server, ts6_peer, "hybrid", leaf=True)
+    lw = net.leaf.client().register("lw")
+    p = net.link()
+    ts = next(l.split()[2] for l in p.sent if " SJOIN " in l and " #peer " in l)
+
+    def seen_on_leaf(count, modes):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            lw.send("LIST #peer")
+            got = [m.params[2] for m in lw.collect_until("323") if m.command == "322"]
+            if got == [str(count)] and modes_of(lw, "#peer")[0] == [modes]:
+                return
+            time.sleep(0.05)
+        raise AssertionError("#peer on the leaf: %s %s" % (got, modes_of(lw, "#peer")))
+
+    seen_on_leaf(2, "+nt")
+    p.send(":%s TMODE %s #peer +m" % (net.dave.uid, ts))
+    seen_on_leaf(2, "+mnt")
+    p.send(":%s KICK #peer %s :out" % (net.dave.uid, net.carol.uid))
+    seen_on_leaf(1, "+mnt")
+    p.send(":%s JOIN %s #peer +" % (net.carol.uid, ts))
+    seen_on_leaf(2, "+mnt")
+    p.send(":%s PART #peer" % net.carol.uid)
+    seen_on_leaf(1, "+mnt")
+    net.leaf.stop()

@@ -110,6 +110,7 @@ def test_messages_cross_the_hub(chain):
     got = carol.expect("PRIVMSG")
     assert got.source.startswith("alice!") and got.params == ["carol", "over the hub"]
     alice.join("#chain")
+    wait_until(lambda: names(carol, "#chain") == ["@alice"], "#chain seen on C")
     carol.join("#chain")
     alice.expect("JOIN")
     carol.send("PRIVMSG #chain :to all")
