@@ -240,3 +240,22 @@ def test_tb_keeps_the_oldest_topic_and_passes_it_on(ev, ts6_peer):
     assert tb.params[:3] == ["#c", str(ours - 100), "older!x@y"]
     other.sync()
     assert [l.params[-1] for l in other.lines if l.command == "TB"] == ["ours", "older"]
+
+
+def test_evircd_dials_a_charybdis_peer(make_server, ts6_peer):
+    """The dialling side speaks first: charybdis's PASS and SERVER, then EUID."""
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis")
+    port = peer.listen()
+    block = link_block()
+    block.update(port=str(port), autoconnect="yes")
+    ev = make_server({"server": {"name": EV_NAME, "sid": EV_SID}, "link peer.test": block})
+    alice = ev.client().register("alice")
+    bob = peer.user("bob")
+    peer.accept(timeout=10).link(users=[bob])
+    first = [l for l in peer.lines if l.command in ("PASS", "CAPAB", "SERVER")][:3]
+    assert [l.command for l in first] == ["PASS", "CAPAB", "SERVER"]
+    assert first[0].params == ["linkpass", "TS", "6", EV_SID]
+    assert first[2].params[:2] == [EV_NAME, "1"] and len(first[2].params) == 3
+    assert any(l.command == "EUID" and l.params[0] == "alice" for l in peer.lines)
+    wait_log(ev, "peer.test synchronised")
+    assert whois(alice, "bob")["312"].params[2] == "peer.test"
