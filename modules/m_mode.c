@@ -662,9 +662,22 @@ ts6_change(char dir, char letter, const char *param, struct mode_change *mc)
 	}
 }
 
-void
-mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
-                 int nparams, struct mode_line *line)
+/* Of two keys the strcmp-larger stays, of two limits the larger (equal TSes merge). */
+static int
+ts6_merge_loses(const struct channel *ch, const struct mode_change *mc)
+{
+	if (mc->dir != '+')
+		return 0;
+	if (mc->letter == 'k')
+		return ch->key != NULL && strcmp(mc->arg, ch->key) <= 0;
+	if (mc->letter == 'l')
+		return ch->limit != 0 && mc->limit <= ch->limit;
+	return 0;
+}
+
+static void
+ts6_apply(const struct source *src, struct channel *ch, const char *modes, char **params,
+          int nparams, struct mode_line *line, int merge)
 {
 	char dir = '+';
 	int next = 0;
@@ -684,9 +697,23 @@ mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes
 				return;
 			param = params[next++];
 		}
-		if (ts6_change(dir, *p, param, &mc))
+		if (ts6_change(dir, *p, param, &mc) && !(merge && ts6_merge_loses(ch, &mc)))
 			mode_proceed_change(src, ch, &mc, line);
 	}
+}
+
+void
+mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
+                 int nparams, struct mode_line *line)
+{
+	ts6_apply(src, ch, modes, params, nparams, line, 0);
+}
+
+void
+mode_merge_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
+               int nparams, struct mode_line *line)
+{
+	ts6_apply(src, ch, modes, params, nparams, line, 1);
 }
 
 void

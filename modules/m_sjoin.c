@@ -138,7 +138,7 @@ SERVER_HANDLER(ms_sjoin)
 	char relay[OUT_LINE_MAX], modes[128];
 	struct channel *ch;
 	time_t ts;
-	int n, theirs = 1, lowered = 0;
+	int n, theirs = 1, lowered = 0, created = 0;
 
 	if (m->argc < 4 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX) ||
 	    (ts = link_ts(m->argv[0])) < 0)
@@ -150,14 +150,17 @@ SERVER_HANDLER(ms_sjoin)
 			return IRC_OK; /* an empty SJOIN makes nothing here */
 		ch = channel_create(m->argv[1]);
 		ch->ts = ts;
+		created = 1;
 	} else if (ts < ch->ts) {
 		channel_ts_lower(src, ch, ts);
 		lowered = 1;
 	} else if (ts > ch->ts) {
 		theirs = 0; /* ours is older: their modes and statuses do not count */
 	}
-	if (theirs)
+	if (theirs && (lowered || created))
 		mode_proceed_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 4, &line);
+	else if (theirs)
+		mode_merge_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 4, &line);
 	members_join(src, ch, mem, n, theirs, &line, relay, sizeof(relay));
 	mode_proceed_channel(src, ch, &line);
 	channel_mode_string(ch, 1, modes, sizeof(modes));

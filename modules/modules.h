@@ -242,6 +242,9 @@ void link_relay_tmode(const struct source *src, const struct channel *ch,
 void channel_ts_lower(const struct source *src, struct channel *ch, time_t ts);
 void mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes,
                       char **params, int nparams, struct mode_line *line);
+/* The same for an SJOIN of equal TS: a key or limit of ours that wins the merge stays. */
+void mode_merge_ts6(const struct source *src, struct channel *ch, const char *modes,
+                    char **params, int nparams, struct mode_line *line);
 /*
  * c's shown host becomes host: users sharing a channel with c (and
  * extended-monitor watchers) that have chghost see CHGHOST; the others

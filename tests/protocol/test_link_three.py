@@ -167,6 +167,9 @@ def test_relink_channel_ts_lower_wins_and_equal_merges(chain):
             break
     else:
         pytest.fail("no channel made in the same second on both sides")
+    # ...with a key and a limit each: the strcmp-larger key and the larger limit stay
+    alice.send("MODE %s +kl aaa 10" % ch)
+    carol.send("MODE %s +kl zzz 5" % ch)
     older_ts = channel_ts(alice, "#older")
     assert channel_ts(carol, "#older") > older_ts
     carol.sync()
@@ -190,6 +193,10 @@ def test_relink_channel_ts_lower_wins_and_equal_merges(chain):
     # equal TS merged: both keep their @
     wait_until(lambda: names(alice, ch) == ["@alice", "@carol"], "merged NAMES on A")
     assert names(carol, ch) == ["@alice", "@carol"]
+    for observer in (alice, carol):
+        observer.send("MODE %s" % ch)
+        modes = observer.expect("324").params[2:]
+        assert "k" in modes[0] and "l" in modes[0] and "zzz" in modes and "10" in modes, modes
 
 
 def test_relink_nick_collision_older_survives_everywhere(chain):
