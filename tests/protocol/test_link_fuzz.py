@@ -55,14 +55,14 @@ class Net:
         self.leaf = None
         if leaf:  # another evircd behind this one
             leaf_port = free_port()
-            hub["link %s" % LEAF] = {"host": "127.0.0.1", "port": str(leaf_port),
+            hub["link %s" % LEAF] = {"host": "127.0.0.1", "port": str(leaf_port), "dialect": dialect,
                                      "send_password": "leafpass", "accept_password": "leafpass"}
         self.srv = make_server(hub)
         if leaf:
             self.leaf = make_server({
                 "server": {"name": LEAF, "sid": LEAF_SID},
                 "listen servers": {"host": "127.0.0.1", "port": str(leaf_port), "type": "servers"},
-                "link %s" % EV_NAME: {"host": "127.0.0.1", "port": str(self.link_port),
+                "link %s" % EV_NAME: {"host": "127.0.0.1", "port": str(self.link_port), "dialect": dialect,
                                       "send_password": "leafpass", "accept_password": "leafpass",
                                       "autoconnect": "yes"}})
             deadline = time.monotonic() + 10
@@ -351,9 +351,9 @@ def global_counts(client):
 @pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
 @pytest.mark.parametrize("seed", seeds())
 def test_random_ts6_lines_through_a_hub_leave_no_desync(make_server, ts6_peer, dialect, seed):
-    """evircd is a hub: leaf.test (another evircd) behind it must end up
-    seeing the same network as the hub, and nothing of the peer's once it
-    leaves."""
+    """evircd is a hub: leaf.test (another evircd, linked in the same
+    dialect) behind it must end up seeing the same network as the hub, and
+    nothing of the peer's once it leaves."""
     net = Net(make_server, ts6_peer, dialect, leaf=True)
     rng = random.Random("hub-%s-%d" % (dialect, seed))
     alice = net.srv.client().register("alice")
