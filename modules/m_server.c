@@ -142,6 +142,13 @@ introduce(struct source *src, struct client_intro *in, uint32_t modes)
 		kill_back(src, in->uid, "Bad UID, nick, TS, user or host");
 		return;
 	}
+	if ((c = client_find_uid(in->uid)) != NULL) {
+		/* One UID twice: which is which is unknowable, so both go (as hybrid does). */
+		snomask_send(SNO_KILL, "ID collision on %s (%s <- %s), both killed", in->uid,
+		             c->server->name, src->server->name);
+		kill_everywhere(c, "ID collision");
+		return;
+	}
 	if (nick_collision(src, in) != 0)
 		return;
 	in->umodes = modes;

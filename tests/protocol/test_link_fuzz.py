@@ -628,3 +628,17 @@ def test_channel_changes_reach_servers_with_no_member_there(make_server, ts6_pee
     p.send(":%s PART #peer" % net.carol.uid)
     seen_on_leaf(1, "+mnt")
     net.leaf.stop()
+
+
+def test_a_uid_introduced_twice_kills_both(linked):
+    """A second user with a UID in use was KILLed back by that UID alone: the
+    peer then dropped its only user of that UID, and evircd kept a ghost."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    p.introduce(User("zed", uid=net.bob.uid))
+    assert p.expect("KILL").params[0] == net.bob.uid
+    p.sync()
+    for nick in ("bob", "zed"):
+        alice.send("WHOIS %s" % nick)
+        assert alice.expect(("311", "401")).command == "401"
