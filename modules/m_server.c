@@ -134,19 +134,25 @@ word_ok(const char *s)
 static void
 introduce(struct source *src, struct client_intro *in, uint32_t modes)
 {
-	struct client *c;
+	struct client *c = client_find_uid(in->uid);
 
-	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
-	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0 || !word_ok(in->user) ||
-	    !word_ok(in->host) || (in->realhost != NULL && !word_ok(in->realhost))) {
-		kill_back(src, in->uid, "Bad UID, nick, TS, user or host");
+	if (c != NULL && c->server->via != src->link) {
+		/* Someone else's user: a KILL back by that UID would be a KILL of it. */
+		log_warn("link %s: introduction of %s, a user not behind it, dropped",
+		         src->link->name, in->uid);
 		return;
 	}
-	if ((c = client_find_uid(in->uid)) != NULL) {
+	if (c != NULL) {
 		/* One UID twice: which is which is unknowable, so both go (as hybrid does). */
 		snomask_send(SNO_KILL, "ID collision on %s (%s <- %s), both killed", in->uid,
 		             c->server->name, src->server->name);
 		kill_everywhere(c, "ID collision");
+		return;
+	}
+	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
+	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0 || !word_ok(in->user) ||
+	    !word_ok(in->host) || (in->realhost != NULL && !word_ok(in->realhost))) {
+		kill_back(src, in->uid, "Bad UID, nick, TS, user or host");
 		return;
 	}
 	if (nick_collision(src, in) != 0)

@@ -642,3 +642,31 @@ def test_a_uid_introduced_twice_kills_both(linked):
     for nick in ("bob", "zed"):
         alice.send("WHOIS %s" % nick)
         assert alice.expect(("311", "401")).command == "401"
+
+
+def test_an_introduction_with_our_users_uid_kills_no_one(linked):
+    """A UID line carrying one of evircd's own UIDs was KILLed back by that
+    UID: a KILL of evircd's own user, which the peer then dropped."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    alice_uid = p.uid_of("alice")
+    p.introduce(User("fake", uid=alice_uid))
+    p.sync()
+    assert not [l for l in p.lines if l.command == "KILL"]
+    alice.assert_alive()
+    alice.send("WHOIS fake")
+    assert alice.expect(("311", "401")).command == "401"
+
+
+def test_uids_are_exact(linked):
+    """UIDs were looked up folding case, as nicks: a KILL of "1evaaaaab" killed
+    1EVAAAAAB, and a UID line for 9PEaaaaaa met bob (9PEAAAAAA) as its twin."""
+    net = linked()
+    alice = net.srv.client().register("alice")
+    p = net.link()
+    p.send(":%s KILL %s :peer.test (case)" % (PEER_SID, p.uid_of("alice").lower()))
+    p.sync()
+    alice.assert_alive()
+    alice.send("WHOIS bob")
+    assert alice.expect(("311", "401")).command == "311"
