@@ -343,9 +343,7 @@ def test_random_ts6_lines_leave_evircd_whole(make_server, ts6_peer, dialect, see
     net.srv.stop()
 
 
-def global_counts(client):
-    """(users, servers) as LUSERS gives them."""
-    return lusers(client)
+global_counts = lusers  # (users, servers) as LUSERS gives them
 
 
 @pytest.mark.parametrize("dialect", ["hybrid", "charybdis"])
@@ -410,10 +408,10 @@ def alive(client):
 
 @pytest.fixture
 def linked(make_server, ts6_peer):
-    """evircd and the peer, linked (hybrid dialect) with bob, carol and dave."""
+    """linked(dialect="hybrid") -> a Net: evircd with a [link] block for the
+    peer; its link() then links the peer with bob, carol and dave."""
     def make(dialect="hybrid"):
-        net = Net(make_server, ts6_peer, dialect)
-        return net
+        return Net(make_server, ts6_peer, dialect)
     return make
 
 
