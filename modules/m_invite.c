@@ -47,8 +47,8 @@ invite_proceed(struct client *from, struct client *target, struct channel *ch)
 
 	invite_add(ch, target);
 	send_msg(target, mb);
-	/* A target behind a link hears it from its own server. */
-	if (link_of_client(target) != NULL)
+	/* A target behind a link hears it from its own server (never back the way it came). */
+	if (link_of_client(target) != NULL && link_of_client(target) != link_of_client(from))
 		link_send(link_of_client(target), ":%s INVITE %s %s %lld", from->uid,
 		          target->uid, ch->name, (long long)ch->ts);
 	/* invite-notify: the channel's operators see who was let in. */
@@ -79,7 +79,7 @@ HANDLER(mr_invite)
 	if (m->argc < 2 || (target = client_find(m->argv[0])) == NULL ||
 	    (ch = channel_find(m->argv[1])) == NULL)
 		return IRC_OK;
-	if (m->argc > 2 && atoll(m->argv[2]) > ch->ts)
+	if (m->argc > 2 && link_ts(m->argv[2]) > ch->ts)
 		return IRC_OK; /* for a newer channel of that name: not ours */
 	invite_proceed(c, target, ch);
 	return IRC_OK;

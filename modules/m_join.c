@@ -164,14 +164,14 @@ HANDLER(mr_join)
 		join_zero(c);
 		return IRC_OK;
 	}
-	if (m->argc < 2 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX))
+	if (m->argc < 2 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX) ||
+	    (ts = link_ts(m->argv[0])) < 0)
 		return IRC_OK;
-	ts = atoll(m->argv[0]);
 	ch = channel_find(m->argv[1]);
 	if (ch == NULL) {
 		ch = channel_create(m->argv[1]);
 		ch->ts = ts;
-	} else if (ts > 0 && ts < ch->ts) {
+	} else if (ts < ch->ts) {
 		struct source src = {ORIGIN_REMOTE, c, c->server, c->server->via};
 		channel_ts_lower(&src, ch, ts);
 	}

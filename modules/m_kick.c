@@ -25,8 +25,8 @@ kick_proceed(const struct source *src, struct channel *ch, struct client *victim
 	send_channel(ch, NULL, mb, 0);
 	source_history(ch, src, "KICK", mb);
 	msg_release(mb);
-	links_send_channel(source_link(src), ch, ":%s KICK %s %s :%.*s", source_id(src),
-	                   ch->name, victim->uid, (int)conf->limits.kicklen, reason);
+	links_send(source_link(src), ":%s KICK %s %s :%.*s", source_id(src), ch->name,
+	           victim->uid, (int)conf->limits.kicklen, reason);
 	channel_remove(vm);
 	stats.parts++;
 }

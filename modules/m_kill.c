@@ -69,7 +69,8 @@ HANDLER(mr_kill)
 {
 	struct client *victim;
 
-	if (m->argc < 1 || (victim = client_find(m->argv[0])) == NULL || !victim->registered)
+	if (m->argc < 1 || (victim = client_find(m->argv[0])) == NULL || !victim->registered ||
+	    victim->killed) /* a second KILL for one on its way out: told already */
 		return IRC_OK;
 	kill_proceed(c, victim, m->argc > 1 ? m->argv[1] : "");
 	return IRC_OK;
@@ -81,7 +82,8 @@ SERVER_HANDLER(ms_kill)
 	struct client *victim;
 	char why[300];
 
-	if (m->argc < 1 || (victim = client_find(m->argv[0])) == NULL || !victim->registered)
+	if (m->argc < 1 || (victim = client_find(m->argv[0])) == NULL || !victim->registered ||
+	    victim->killed) /* a second KILL for one on its way out: told already */
 		return IRC_OK;
 	links_send(src->link->link, ":%s KILL %s :%s", src->server->sid, victim->uid,
 	           m->argc > 1 ? m->argv[1] : src->server->name);

@@ -283,11 +283,12 @@ mode_proceed_list(const struct source *src, struct channel *ch, const struct mod
 
 	if ((mc->dir == '+') == (b != NULL))
 		return 0;
+	/* Shown first: a removal's argument may be the mask it frees (channel_strip). */
+	line_add(line, mc->dir, mc->letter, mc->arg);
 	if (mc->dir == '+')
 		channel_ban_add(ch, list, mc->arg, source_mask(src, setter, sizeof(setter)));
 	else
 		channel_ban_del(ch, list, b);
-	line_add(line, mc->dir, mc->letter, mc->arg);
 	return 1;
 }
 
@@ -361,12 +362,37 @@ mode_proceed_flag(struct channel *ch, const struct mode_change *mc, struct mode_
 	return 1;
 }
 
+/* Room for one more change of any kind (a mask is at most BANMASK_MAX). */
+static int
+mode_line_full(const struct mode_line *line)
+{
+	return line->nletters + 3 >= sizeof(line->letters) ||
+	       line->nparams_len + BANMASK_MAX + 2 >= sizeof(line->params) ||
+	       line->nuid_params_len + BANMASK_MAX + 2 >= sizeof(line->uid_params);
+}
+
+/* A full line is shown (and relayed) now; the next change starts a new one. */
+static void
+mode_line_flush(const struct source *src, struct channel *ch, struct mode_line *line)
+{
+	void (*relay)(const struct source *, const struct channel *, const struct mode_line *) =
+	    line->relay;
+
+	mode_proceed_channel(src, ch, line);
+	if (relay != NULL)
+		relay(src, ch, line);
+	memset(line, 0, sizeof(*line));
+	line->relay = relay;
+}
+
 int
 mode_proceed_change(const struct source *src, struct channel *ch, const struct mode_change *mc,
                     struct mode_line *line)
 {
 	enum ban_list list = list_mode(mc->letter);
 
+	if (mode_line_full(line))
+		mode_line_flush(src, ch, line);
 	if (list != BAN_LISTS)
 		return mode_proceed_list(src, ch, mc, list, line);
 	switch (mc->letter) {
@@ -670,7 +696,9 @@ ts6_change(char dir, char letter, const char *param, struct mode_change *mc)
 	case 'v': mc->member = client_find(param); return mc->member != NULL;
 	case 'b':
 	case 'e':
-	case 'I': mc->arg = param; return param[0] != '\0';
+	case 'I':
+		mc->arg = param;
+		return param[0] != '\0' && param[0] != ':' && strlen(param) <= BANMASK_MAX;
 	case 'k': mc->arg = param; return dir == '-' || param[0] != '\0';
 	case 'l':
 		mc->limit = dir == '+' ? (uint32_t)strtoul(param, NULL, 10) : 0;
@@ -679,9 +707,22 @@ ts6_change(char dir, char letter, const char *param, struct mode_change *mc)
 	}
 }
 
-void
-mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
-                 int nparams, struct mode_line *line)
+/* Of two keys the strcmp-larger stays, of two limits the larger (equal TSes merge). */
+static int
+ts6_merge_loses(const struct channel *ch, const struct mode_change *mc)
+{
+	if (mc->dir != '+')
+		return 0;
+	if (mc->letter == 'k')
+		return ch->key != NULL && strcmp(mc->arg, ch->key) <= 0;
+	if (mc->letter == 'l')
+		return ch->limit != 0 && mc->limit <= ch->limit;
+	return 0;
+}
+
+static void
+ts6_apply(const struct source *src, struct channel *ch, const char *modes, char **params,
+          int nparams, struct mode_line *line, int merge)
 {
 	char dir = '+';
 	int next = 0;
@@ -701,9 +742,23 @@ mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes
 				return;
 			param = params[next++];
 		}
-		if (ts6_change(dir, *p, param, &mc))
+		if (ts6_change(dir, *p, param, &mc) && !(merge && ts6_merge_loses(ch, &mc)))
 			mode_proceed_change(src, ch, &mc, line);
 	}
+}
+
+void
+mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
+                 int nparams, struct mode_line *line)
+{
+	ts6_apply(src, ch, modes, params, nparams, line, 0);
+}
+
+void
+mode_merge_ts6(const struct source *src, struct channel *ch, const char *modes, char **params,
+               int nparams, struct mode_line *line)
+{
+	ts6_apply(src, ch, modes, params, nparams, line, 1);
 }
 
 void
@@ -712,19 +767,19 @@ link_relay_tmode(const struct source *src, const struct channel *ch,
 {
 	if (line->nletters == 0)
 		return;
-	links_send_channel(source_link(src), ch, ":%s TMODE %lld %s %s%s", source_id(src),
-	                   (long long)ch->ts, ch->name, line->letters, line->uid_params);
+	links_send(source_link(src), ":%s TMODE %lld %s %s%s", source_id(src),
+	           (long long)ch->ts, ch->name, line->letters, line->uid_params);
 }
 
 /* :<src> TMODE <chanTS> <#chan> <modes> [params]: dropped for a newer channel. */
 static irc_result_t
 tmode_remote(struct source *src, struct irc_msg *m)
 {
-	struct mode_line line = {0};
+	struct mode_line line = {.relay = link_relay_tmode};
 	struct channel *ch;
 
-	if (m->argc < 3 || (ch = channel_find(m->argv[1])) == NULL ||
-	    atoll(m->argv[0]) > ch->ts)
+	if (m->argc < 3 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
+	    link_ts(m->argv[0]) > ch->ts)
 		return IRC_OK;
 	mode_proceed_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 3, &line);
 	mode_proceed_channel(src, ch, &line);
@@ -744,26 +799,35 @@ SERVER_HANDLER(ms_tmode)
 	return tmode_remote(src, m);
 }
 
+/* The masks a BMASK added, on to the other links (all one letter: +bbb). */
+static void
+bmask_relay(const struct source *src, const struct channel *ch, const struct mode_line *line)
+{
+	if (line->nletters < 2)
+		return;
+	links_send(src->link->link, ":%s BMASK %lld %s %c :%s", src->server->sid,
+	           (long long)ch->ts, ch->name, line->letters[1], line->params + 1);
+}
+
 /* :<sid> BMASK <chanTS> <#chan> <b|e|I> :<masks> */
 SERVER_HANDLER(ms_bmask)
 {
-	struct mode_line line = {0};
+	struct mode_line line = {.relay = bmask_relay};
 	struct channel *ch;
 	char *masks, *mask;
 
-	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL ||
-	    atoll(m->argv[0]) > ch->ts || strchr("beI", m->argv[2][0]) == NULL)
+	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
+	    link_ts(m->argv[0]) > ch->ts || m->argv[2][0] == '\0' || m->argv[2][1] != '\0' ||
+	    strchr("beI", m->argv[2][0]) == NULL)
 		return IRC_OK;
 	masks = m->argv[3];
 	while ((mask = strsep(&masks, " ")) != NULL) {
 		struct mode_change mc = {'+', m->argv[2][0], mask, 0, NULL};
-		if (*mask != '\0')
+		if (*mask != '\0' && *mask != ':' && strlen(mask) <= BANMASK_MAX)
 			mode_proceed_change(src, ch, &mc, &line);
 	}
 	mode_proceed_channel(src, ch, &line);
-	if (line.nletters > 0)
-		links_send(src->link->link, ":%s BMASK %lld %s %c :%s", src->server->sid,
-		           (long long)ch->ts, ch->name, m->argv[2][0], line.params + 1);
+	bmask_relay(src, ch, &line);
 	return IRC_OK;
 }
 

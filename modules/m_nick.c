@@ -182,29 +182,39 @@ HANDLER(m_nick)
 }
 
 /* ":<UID> NICK <newnick> :<ts>" from a link (collisions: see ms_uid's rules). */
+/* A collision's loser, known to every server: a KILL goes to all links. */
+static void
+nick_kill(struct client *c, const char *why)
+{
+	if (c->registered)
+		links_send(NULL, ":%s KILL %s :%s (%s)", me.sid, c->uid, me.name, why);
+	c->killed = 1;
+	client_release_nick(c);
+	client_end(c, why);
+}
+
 HANDLER(mr_nick)
 {
 	struct client *holder;
+	time_t ts;
 
-	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX))
+	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX) ||
+	    (ts = link_ts(m->argv[1])) < 0)
 		return IRC_OK;
 	holder = client_find_nick(m->argv[0]);
 	if (holder != NULL && holder != c) {
-		/* The newer nick loses; equal TS: both (TS6 nick TS rules). */
-		time_t ts = atoll(m->argv[1]);
-		if (ts >= holder->nick_ts) {
-			links_send(NULL, ":%s KILL %s :%s (Nick collision (new))", me.sid,
-			           c->uid, me.name);
-			c->killed = 1;
-			client_end(c, "Nick collision (new)");
+		/* TS6 nick TS rules, as for an introduction: equal TS, both go. */
+		const struct link *l = link_of_client(c);
+		enum collide who = l != NULL && l->dialect == DIALECT_HYBRID
+		                       ? client_collide_ip(holder, ts, c->user, c->ip)
+		                       : client_collide(holder, ts, c->user, c->host);
+		if (who != COLLIDE_KEEP_INCOMING)
+			nick_kill(c, "Nick collision (new)");
+		if (who != COLLIDE_KEEP_EXISTING)
+			nick_kill(holder, "Nick collision (old)");
+		if (who != COLLIDE_KEEP_INCOMING)
 			return IRC_OK;
-		}
-		links_send(NULL, ":%s KILL %s :%s (Nick collision (old))", me.sid, holder->uid,
-		           me.name);
-		holder->killed = 1;
-		client_release_nick(holder);
-		client_end(holder, "Nick collision (old)");
 	}
-	nick_proceed(c, m->argv[0], atoll(m->argv[1]));
+	nick_proceed(c, m->argv[0], ts);
 	return IRC_OK;
 }

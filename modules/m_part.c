@@ -28,10 +28,9 @@ part_proceed(struct client *c, struct channel *ch, const char *reason)
 	history_record_channel(ch, c, "PART", mb);
 	msg_release(mb);
 	if (reason != NULL && *reason != '\0')
-		links_send_channel(link_of_client(c), ch, ":%s PART %s :%s", c->uid, ch->name,
-		                   reason);
+		links_send(link_of_client(c), ":%s PART %s :%s", c->uid, ch->name, reason);
 	else
-		links_send_channel(link_of_client(c), ch, ":%s PART %s", c->uid, ch->name);
+		links_send(link_of_client(c), ":%s PART %s", c->uid, ch->name);
 	channel_remove(m);
 	stats.parts++;
 }

@@ -1,6 +1,6 @@
 /*
  * m_server.c - what only servers send: SID, UID/EUID (introductions),
- * EOB, SQUIT, PING/PONG and ERROR from a link.  The handshake itself
+ * EOB, SQUIT, PING/PONG, ENCAP and ERROR from a link.  The handshake itself
  * (PASS, CAPAB, SERVER, SVINFO) is ircd/proto/link.c's.
  */
 #include <ctype.h>
@@ -30,9 +30,15 @@ SERVER_HANDLER(ms_sid)
 
 	if (m->argc < 4)
 		return IRC_OK;
-	r = server_new_remote(src->server, m->argv[0], m->argv[2], (unsigned)atoi(m->argv[1]),
-	                      m->argv[m->argc - 1], &s);
+	if (!link_server_name_valid(m->argv[0]) || !link_sid_valid(m->argv[2]))
+		r = SERVER_INVALID;
+	else
+		r = server_new_remote(src->server, m->argv[0], m->argv[2],
+		                      (unsigned)atoi(m->argv[1]), m->argv[m->argc - 1], &s);
 	if (r != SERVER_OK) {
+		log_warn("link %s: SID %s %s from %s refused (%s)", src->link->name, m->argv[0],
+		         m->argv[2], src->server->name,
+		         r == SERVER_INVALID ? "invalid" : "already exists");
 		/* Two servers of one name or SID on the net: that link goes. */
 		link_drop(src->link->link, r == SERVER_INVALID ? "Invalid SID or server name"
 		                                               : "Server already exists");
@@ -104,14 +110,52 @@ nick_collision(struct source *src, const struct client_intro *in)
 	return who == COLLIDE_KEEP_INCOMING ? 0 : -1;
 }
 
+/* SID and six of [A-Z0-9], the first a letter (TS6). */
+static int
+uid_valid(const char *uid)
+{
+	if (strlen(uid) != UIDLEN || !isalpha((unsigned char)uid[SIDLEN]))
+		return 0;
+	for (const char *p = uid; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && !isupper((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/* A username or host a prefix nick!user@host can carry: no '!', '@' or control bytes. */
+static int
+word_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s == '!' || *s == '@' || (unsigned char)*s < 0x21)
+			return 0;
+	return 1;
+}
+
 static void
 introduce(struct source *src, struct client_intro *in, uint32_t modes)
 {
-	struct client *c;
+	struct client *c = client_find_uid(in->uid);
 
-	if (strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
-	    !nick_valid(in->nick, NICKLEN_MAX)) {
-		kill_back(src, in->uid, "Bad UID or nick");
+	if (c != NULL && c->server->via != src->link) {
+		/* Someone else's user: a KILL back by that UID would be a KILL of it. */
+		log_warn("link %s: introduction of %s, a user not behind it, dropped",
+		         src->link->name, in->uid);
+		return;
+	}
+	if (c != NULL) {
+		/* One UID twice: which is which is unknowable, so both go (as hybrid does). */
+		snomask_send(SNO_KILL, "ID collision on %s (%s <- %s), both killed", in->uid,
+		             c->server->name, src->server->name);
+		kill_everywhere(c, "ID collision");
+		return;
+	}
+	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
+	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0 || !word_ok(in->user) ||
+	    !word_ok(in->host) || (in->realhost != NULL && !word_ok(in->realhost))) {
+		kill_back(src, in->uid, "Bad UID, nick, TS, user or host");
 		return;
 	}
 	if (nick_collision(src, in) != 0)
@@ -155,7 +199,7 @@ SERVER_HANDLER(ms_uid)
 	} else {
 		return IRC_OK;
 	}
-	in.nick_ts = atoll(a[2]);
+	in.nick_ts = link_ts(a[2]);
 	introduce(src, &in, umodes_parse(a[3]));
 	return IRC_OK;
 }
@@ -176,7 +220,7 @@ SERVER_HANDLER(ms_euid)
 	                           .realhost = strcmp(a[8], "*") ? a[8] : NULL,
 	                           .account = strcmp(a[9], "*") ? a[9] : NULL,
 	                           .realname = a[10]};
-	in.nick_ts = atoll(a[2]);
+	in.nick_ts = link_ts(a[2]);
 	introduce(src, &in, umodes_parse(a[3]));
 	return IRC_OK;
 }
@@ -198,14 +242,20 @@ SERVER_HANDLER(ms_squit)
 	struct server *s;
 	const char *reason = m->argc > 1 ? m->argv[1] : "SQUIT";
 
-	if (m->argc < 1 || (s = server_find(m->argv[0])) == NULL)
+	if (m->argc < 1 || (s = server_find(m->argv[0])) == NULL) {
+		log_debug("link %s: SQUIT of unknown %s ignored", src->link->name,
+		          m->argc ? m->argv[0] : "(none)");
 		return IRC_OK;
+	}
 	if (s == &me || s == src->link) {
 		link_drop(src->link->link, reason);
 		return IRC_OK;
 	}
-	if (s->via != src->link)
-		return IRC_OK; /* not behind the link that asks: not its to drop */
+	if (s->via != src->link) { /* not behind the link that asks: not its to drop */
+		log_warn("link %s: SQUIT of %s, not behind it, ignored", src->link->name,
+		         s->name);
+		return IRC_OK;
+	}
 	links_send(src->link->link, ":%s SQUIT %s :%s", src->server->sid, s->sid, reason);
 	link_split(s, reason);
 	return IRC_OK;

@@ -21,7 +21,7 @@
 
 static const struct source me_source = {ORIGIN_SERVER, NULL, &me, NULL};
 
-/* Every mode and status of ch taken back, shown as this server's MODE. */
+/* Every mode, status and the topic of ch taken back, shown as this server's MODE and TOPIC. */
 static void
 channel_strip(struct channel *ch)
 {
@@ -56,6 +56,8 @@ channel_strip(struct channel *ch)
 		mode_proceed_change(&me_source, ch, &mc, &line);
 	}
 	mode_proceed_channel(&me_source, ch, &line);
+	if (ch->topic != NULL) /* the winner's topic, if any, comes in its burst */
+		topic_proceed(&me_source, ch, "", me.name, 0);
 }
 
 void
@@ -141,11 +143,11 @@ SERVER_HANDLER(ms_sjoin)
 	char relay[OUT_LINE_MAX], modes[128];
 	struct channel *ch;
 	time_t ts;
-	int n, theirs = 1;
+	int n, theirs = 1, lowered = 0, created = 0;
 
-	if (m->argc < 4 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX))
+	if (m->argc < 4 || !channel_name_valid(m->argv[1], CHANNELLEN_MAX) ||
+	    (ts = link_ts(m->argv[0])) < 0)
 		return IRC_OK;
-	ts = atoll(m->argv[0]);
 	n = members_parse(src, m->argv[m->argc - 1], mem);
 	ch = channel_find(m->argv[1]);
 	if (ch == NULL) {
@@ -153,17 +155,22 @@ SERVER_HANDLER(ms_sjoin)
 			return IRC_OK; /* an empty SJOIN makes nothing here */
 		ch = channel_create(m->argv[1]);
 		ch->ts = ts;
+		created = 1;
 	} else if (ts < ch->ts) {
 		channel_ts_lower(src, ch, ts);
+		lowered = 1;
 	} else if (ts > ch->ts) {
 		theirs = 0; /* ours is older: their modes and statuses do not count */
 	}
-	if (theirs)
+	if (theirs && (lowered || created))
 		mode_proceed_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 4, &line);
+	else if (theirs)
+		mode_merge_ts6(src, ch, m->argv[2], m->argv + 3, m->argc - 4, &line);
 	members_join(src, ch, mem, n, theirs, &line, relay, sizeof(relay));
 	mode_proceed_channel(src, ch, &line);
 	channel_mode_string(ch, 1, modes, sizeof(modes));
-	if (relay[0] != '\0')
+	/* An SJOIN of no one new still carries a lower TS on (services send those). */
+	if (relay[0] != '\0' || lowered)
 		links_send(src->link->link, ":%s SJOIN %lld %s %s :%s", src->server->sid,
 		           (long long)ch->ts, ch->name, modes, relay);
 	return IRC_OK;

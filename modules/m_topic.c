@@ -109,7 +109,10 @@ HANDLER(mr_topic)
 	return IRC_OK;
 }
 
-/* A burst's topic wins when its channel is older, or newer when the TSes are equal. */
+/*
+ * hybrid's rule: a burst's topic wins when its channel is older, or newer
+ * when the channel TSes are equal.  What wins goes on to the other links.
+ */
 static void
 topic_burst(struct source *src, struct channel *ch, time_t chan_ts, time_t topic_ts,
             const char *setter, const char *text)
@@ -121,6 +124,7 @@ topic_burst(struct source *src, struct channel *ch, time_t chan_ts, time_t topic
 	if (ch->topic != NULL && strcmp(ch->topic, text) == 0)
 		return;
 	topic_proceed(src, ch, text, setter, topic_ts);
+	link_relay_topic(src->link->link, ch);
 }
 
 /* hybrid: :<SID> TBURST <chanTS> <#chan> <topicTS> <setter> :<topic> */
@@ -128,20 +132,30 @@ SERVER_HANDLER(ms_tburst)
 {
 	struct channel *ch;
 
-	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL)
+	if (m->argc < 5 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
+	    link_ts(m->argv[2]) < 0)
 		return IRC_OK;
-	topic_burst(src, ch, atoll(m->argv[0]), atoll(m->argv[2]), m->argv[3], m->argv[4]);
+	topic_burst(src, ch, link_ts(m->argv[0]), link_ts(m->argv[2]), m->argv[3], m->argv[4]);
 	return IRC_OK;
 }
 
-/* charybdis: :<SID> TB <#chan> <topicTS> [<setter>] :<topic> */
+/*
+ * charybdis: :<SID> TB <#chan> <topicTS> [<setter>] :<topic>.  Its rule:
+ * a topic is taken where there is none or where ours is newer (the oldest
+ * topic wins everywhere); an empty one changes nothing.
+ */
 SERVER_HANDLER(ms_tb)
 {
+	const char *text = m->argv[m->argc > 0 ? m->argc - 1 : 0];
 	struct channel *ch;
+	time_t ts;
 
-	if (m->argc < 3 || (ch = channel_find(m->argv[0])) == NULL)
+	if (m->argc < 3 || (ch = channel_find(m->argv[0])) == NULL ||
+	    (ts = link_ts(m->argv[1])) < 0 || text[0] == '\0')
 		return IRC_OK;
-	topic_burst(src, ch, ch->ts, atoll(m->argv[1]),
-	            m->argc > 3 ? m->argv[2] : src->server->name, m->argv[m->argc - 1]);
+	if (ch->topic != NULL && (ch->topic_time <= ts || strcmp(ch->topic, text) == 0))
+		return IRC_OK;
+	topic_proceed(src, ch, text, m->argc > 3 ? m->argv[2] : src->server->name, ts);
+	link_relay_topic(src->link->link, ch);
 	return IRC_OK;
 }

@@ -13,6 +13,7 @@
 #define SERVER_HANDLER(name) irc_result_t name(struct source *src, struct irc_msg *m)
 
 HANDLER(mr_away);
+HANDLER(mr_encap);
 HANDLER(mr_invite);
 HANDLER(mr_join);
 HANDLER(mr_kick);
@@ -26,7 +27,6 @@ HANDLER(mr_notice);
 HANDLER(mr_privmsg);
 HANDLER(mr_quit);
 HANDLER(mr_squit);
-HANDLER(mr_encap);
 HANDLER(mr_mlock);
 HANDLER(mr_svsaccount);
 HANDLER(mr_svshost);
@@ -225,9 +225,10 @@ struct mode_change {
 	struct client *member; /* o v */
 };
 /*
- * What changed, shown as one MODE line ("+o-v" and " nick nick").  A
- * change past its room is applied but not shown: a local MODE never gets
- * there, but SJOIN's statuses should be shown a few lines at a time.
+ * What changed, shown as one MODE line ("+o-v" and " nick nick").  When a
+ * line is full (an SJOIN's statuses, a TS change stripping a channel, a
+ * long BMASK), mode_proceed_change first shows it to the channel, hands it
+ * to relay when set, and starts a new one: every change is shown.
  */
 struct mode_line {
 	char letters[64];
@@ -237,7 +238,11 @@ struct mode_line {
 	size_t nparams_len;
 	char uid_params[400]; /* the same, members by UID: for TMODE to links */
 	size_t nuid_params_len;
+	/* Where a full line goes besides the channel (TMODE, BMASK to links). */
+	void (*relay)(const struct source *, const struct channel *, const struct mode_line *);
 };
+/* The longest ban, exception or invex mask a link may set (as a local MODE). */
+#define BANMASK_MAX (NICKLEN_MAX + USERLEN + HOSTLEN + 2)
 /*
  * Apply mc to ch, src setting it (the setter of a ban); 1 when it changed
  * something, which is added to line, 0 when ch already was so.
@@ -267,6 +272,9 @@ void link_relay_tmode(const struct source *src, const struct channel *ch,
 void channel_ts_lower(const struct source *src, struct channel *ch, time_t ts);
 void mode_proceed_ts6(const struct source *src, struct channel *ch, const char *modes,
                       char **params, int nparams, struct mode_line *line);
+/* The same for an SJOIN of equal TS: a key or limit of ours that wins the merge stays. */
+void mode_merge_ts6(const struct source *src, struct channel *ch, const char *modes,
+                    char **params, int nparams, struct mode_line *line);
 /*
  * c's shown host becomes host: users sharing a channel with c (and
  * extended-monitor watchers) that have chghost see CHGHOST; the others

@@ -72,6 +72,18 @@ static const struct {
     {"EVIRCD", LCAP_EVIRCD},
 };
 
+time_t
+link_ts(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	long long ts;
+
+	if (n == 0 || n > 18 || s[n] != '\0')
+		return -1;
+	ts = strtoll(s, NULL, 10);
+	return ts > 0 ? (time_t)ts : -1;
+}
+
 /* ---- Sending. */
 
 static void
@@ -344,8 +356,21 @@ send_intro(struct link *l)
 	}
 }
 
-static int
-sid_valid(const char *sid)
+int
+link_server_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > SERVLEN || strchr(name, '.') == NULL || name[0] == '.')
+		return 0;
+	for (; *name != '\0'; name++)
+		if (!isalnum((unsigned char)*name) && strchr(".-_*", *name) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+link_sid_valid(const char *sid)
 {
 	return strlen(sid) == SIDLEN && isdigit((unsigned char)sid[0]) &&
 	       (isdigit((unsigned char)sid[1]) || isupper((unsigned char)sid[1])) &&
@@ -405,7 +430,7 @@ server_refusal(struct link *l, const char *name, const char *sid)
 	if (l->password == NULL || (!passwd_is_hash(cl->accept_password) &&
 	                            strcmp(l->password, cl->accept_password) != 0))
 		return "Password incorrect";
-	if (!sid_valid(sid))
+	if (!link_sid_valid(sid))
 		return "Invalid SID";
 	if (cl->sid != NULL && strcmp(cl->sid, sid) != 0)
 		return "SID does not match its link block";
@@ -438,6 +463,8 @@ accept_server(struct link *l, const char *name, const char *sid, const char *des
 	}
 	str_copy(l->name, name, sizeof(l->name));
 	str_copy(l->sid, sid, sizeof(l->sid));
+	/* Several blocks may name one address: the peer's own block says what we speak. */
+	l->dialect = config_find_link(conf, name)->dialect;
 	s->link = l;
 	l->server = s;
 	l->state = LINK_BURSTING;
@@ -551,7 +578,10 @@ got_svinfo(struct link *l, struct irc_msg *m)
 		link_drop(l, "Incompatible TS version");
 		return;
 	}
-	theirs = atoll(m->argv[3]);
+	if ((theirs = link_ts(m->argv[3])) < 0) {
+		link_drop(l, "Bad SVINFO time");
+		return;
+	}
 	delta = theirs > now ? theirs - now : now - theirs;
 	if (delta > CLOCK_DELTA_MAX) {
 		link_drop(l, "Excessive TS delta");
@@ -817,6 +847,16 @@ link_relay_server(const struct server *s)
 }
 
 void
+link_relay_topic(struct link *skip, const struct channel *ch)
+{
+	struct link *l;
+
+	LIST_FOREACH (l, &links, entry)
+		if (l != skip && l->server != NULL)
+			send_topic(l, ch);
+}
+
+void
 link_relay_join(struct client *c, const struct channel *ch, int created)
 {
 	char modes[128];
@@ -963,7 +1003,10 @@ link_open(struct conn *cn, const char *ip, int tls)
 	link_new(cn, "*", ip, DIALECT_HYBRID, 0);
 }
 
-/* An incoming link speaks the dialect of the block its address matches. */
+/*
+ * An incoming link speaks the dialect of the first block naming its
+ * address until its SERVER names its own block.
+ */
 static void
 link_ready(struct conn *cn)
 {
@@ -984,6 +1027,23 @@ link_ready(struct conn *cn)
 		}
 }
 
+/*
+ * Whether a line's command is SVINFO, with a prefix (hybrid) or without
+ * (charybdis), read without parsing: irc_parse cuts the line up in place,
+ * and any other line goes on whole to the dispatcher.
+ */
+static int
+is_svinfo(const char *line)
+{
+	if (*line == '@')
+		line += strcspn(line, " ");
+	line += strspn(line, " ");
+	if (*line == ':')
+		line += strcspn(line, " ");
+	line += strspn(line, " ");
+	return strncasecmp(line, "SVINFO", 6) == 0 && (line[6] == ' ' || line[6] == '\0');
+}
+
 static int
 link_line(struct conn *cn, char *line, size_t len)
 {
@@ -995,11 +1055,7 @@ link_line(struct conn *cn, char *line, size_t len)
 			handshake_line(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
-	/* SVINFO comes once, right after SERVER: with a prefix (hybrid) or without. */
-	if (l->state == LINK_BURSTING && len > 8 &&
-	    (strncmp(line, "SVINFO ", 7) == 0 || strstr(line, " SVINFO ") != NULL) &&
-	    irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK &&
-	    strcasecmp(m.command, "SVINFO") == 0) {
+	if (is_svinfo(line) && irc_parse(line, len, IRC_TAGS_MAX, &m) == PARSE_OK) {
 		got_svinfo(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}

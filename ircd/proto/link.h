@@ -72,6 +72,17 @@ int link_connect(const struct conf_link *cl, const char **err);
 struct link *link_of_server(const struct server *s);
 struct link *link_of_client(const struct client *c);
 
+/*
+ * A TS6 timestamp (nick, channel, topic, SVINFO's clock): decimal digits
+ * only, above 0 and of at most 18 digits; -1 when s is not one.
+ */
+time_t link_ts(const char *s);
+
+/* A SID: a digit, then two of [0-9A-Z]. */
+int link_sid_valid(const char *sid);
+/* A server name: letters, digits, "-_*" and at least one '.', not first. */
+int link_server_name_valid(const char *name);
+
 /* One line to one link ("\r\n" added). */
 void link_send(struct link *l, const char *fmt, ...) PRINTF(2, 3);
 /* To every synchronised-or-bursting link but skip (where it came from; NULL: none). */
@@ -84,7 +95,11 @@ struct outmsg;
 void link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...) PRINTF(3, 4);
 void links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
                             const char *fmt, ...) PRINTF(4, 5);
-/* To every link with a member of ch, but skip. */
+/*
+ * To every link with a member of ch, but skip: only for what members
+ * receive (PRIVMSG, NOTICE).  A change of the channel itself (JOIN, PART,
+ * KICK, TMODE, TOPIC) goes to every link: every server holds every channel.
+ */
 void links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
     PRINTF(3, 4);
 
@@ -92,6 +107,8 @@ void links_send_channel(struct link *skip, const struct channel *ch, const char 
 void link_introduce(struct client *c);
 /* c joined ch (created: it made the channel, as its op): JOIN, or SJOIN, to links. */
 void link_relay_join(struct client *c, const struct channel *ch, int created);
+/* ch's topic, as a burst sends it (TBURST or TB), to every link but skip. */
+void link_relay_topic(struct link *skip, const struct channel *ch);
 /* A server new behind a link is introduced to every other link. */
 void link_relay_server(const struct server *s);
 struct source;

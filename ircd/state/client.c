@@ -177,7 +177,10 @@ client_find_nick(const char *nick)
 struct client *
 client_find_uid(const char *uid)
 {
-	return strmap_get(&clients_by_uid, uid);
+	struct client *c = strmap_get(&clients_by_uid, uid);
+
+	/* The table folds case as for nicks; a UID is exact (9PEaaaaaa is not 9PEAAAAAA). */
+	return c != NULL && strcmp(c->uid, uid) == 0 ? c : NULL;
 }
 
 struct client *
