@@ -378,11 +378,7 @@ def _describe(what):
 
 
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return ts6.free_port()  # one allocator for the whole run
 
 
 def base_sections(port):

@@ -10,11 +10,9 @@ import time
 
 import pytest
 
+from ts6 import free_port
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
 
 LINK_PASS_AB = "a-to-b"
 LINK_PASS_BA = "b-to-a"

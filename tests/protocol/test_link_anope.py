@@ -11,15 +11,13 @@ import time
 
 import pytest
 
+from ts6 import free_port
+
 import anope
 
 PASS = "svcpass"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

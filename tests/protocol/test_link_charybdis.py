@@ -11,15 +11,11 @@ import time
 
 import pytest
 
-from ts6 import CHARYBDIS_CAPAB, Channel, User
+from ts6 import CHARYBDIS_CAPAB, Channel, User, free_port
 
 EV_NAME, EV_SID = "irc.test", "1EV"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def link_block(dialect="charybdis"):

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from ts6 import Channel, LinkError, Server, User
+from ts6 import Channel, LinkError, Server, User, free_port
 
 EV_NAME, EV_SID = "irc.test", "1EV"
 PEER, PEER_SID = "peer.test", "9PE"
@@ -30,10 +30,6 @@ FAR, FAR_SID = "far.test", "8FA"
 LEAF, LEAF_SID = "leaf.test", "4LF"  # an evircd behind evircd, in the hub tests
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sections(dialect, link_port):

@@ -12,14 +12,12 @@ import time
 
 import pytest
 
+from ts6 import free_port
+
 PASS_TO_HUB = "ev-to-hub"
 PASS_TO_EV = "hub-to-ev"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

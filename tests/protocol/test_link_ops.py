@@ -61,10 +61,6 @@ def unlinked(make_server, oper_hash):
     return a, b
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_visible(observer, nick, timeout=10):
@@ -302,7 +298,7 @@ def test_squit_aborts_a_connect_in_its_handshake(make_server, oper_hash):
 
 # -- Against a Ts6Peer (ts6.py): what travels on the link.
 
-from ts6 import Channel, Server  # noqa: E402
+from ts6 import Channel, Server, free_port  # noqa: E402
 
 
 @pytest.fixture

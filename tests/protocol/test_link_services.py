@@ -12,15 +12,11 @@ import time
 
 import pytest
 
-from ts6 import Ts6Peer
+from ts6 import Ts6Peer, free_port
 
 PASS = "svcpass"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ev_sections(port, links, services="services.test"):

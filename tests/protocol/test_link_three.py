@@ -12,14 +12,12 @@ import time
 
 import pytest
 
+from ts6 import free_port
+
 
 PASS = "chainpass"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def block(port, autoconnect):
