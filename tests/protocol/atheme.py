@@ -16,10 +16,11 @@ PID we hold is Atheme's), in the foreground (-n).
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
+
+import ts6
 
 ATHEME = "/usr/bin/atheme-services"
 
@@ -151,13 +152,7 @@ class Atheme:
 
     def stop(self):
         """SIGTERM by PID, wait up to 10 s (then SIGKILL); keep the log."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        ts6.stop_process(self.proc)
         if self.output is not None:
             self.output.close()
             self.output = None

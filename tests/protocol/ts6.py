@@ -861,12 +861,7 @@ class Hybrid:
     def terminate(self):
         """SIGTERM now, its clients left open: the server going away as a test's event
         (its own users' connections must not close first). stop() still cleans up."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        stop_process(self.proc)
         self.ready = False  # ended by our hand: not a death
 
     def stop(self):
@@ -876,13 +871,7 @@ class Hybrid:
             c.close()
         if self.ready and self.rundir is not None and self.proc.poll() is not None:
             self.died = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         if self.proc is not None:
             self.output.close()
         if self.rundir and os.path.isdir(self.rundir):
@@ -892,6 +881,17 @@ class Hybrid:
                     f.write(self.final_log)
             shutil.rmtree(self.rundir, ignore_errors=True)
         self.rundir = None
+
+
+def stop_process(proc, timeout=10):
+    """SIGTERM by PID, wait up to timeout seconds, then SIGKILL (the daemons tests start)."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 _handed_out = set()
