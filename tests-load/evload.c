@@ -1722,6 +1722,8 @@ static int print_tail(void)
 	if (O.tls) {
 		kv("tls_handshakes", "%" PRIu64, G.tls_handshakes);
 		kv("tls_resumed", "%" PRIu64, G.tls_resumed);
+		if (O.tls_resume && strcmp(O.scenario, "connection_stress"))
+			kv("tls_offered", "%" PRIu64, G.tls_offered);
 	}
 	if (G.disc_unexplained)
 		fail("%" PRIu64 " disconnect(s) without an ERROR line", G.disc_unexplained);
