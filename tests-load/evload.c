@@ -10,6 +10,10 @@
  *   memory_leak         mixed_workload while sampling the server's RSS: slope KB/min
  *   fairness            quiet clients' PING round trips without and with one flooder
  *
+ * With --tls every client speaks TLS (OpenSSL, handshake driven by the event
+ * loop; --tls-resume 1 offers each client's last TLS 1.3 session ticket when it
+ * connects again); connection_stress --reconnect 1 is the reconnect storm.
+ *
  * With --caps, a fraction of the clients (--caps-fraction) negotiate IRCv3
  * capabilities (CAP LS 302 / REQ / END) before registering; lines that start
  * with a tag section are classified after it.
@@ -33,6 +37,8 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -154,6 +160,8 @@ static struct opts {
 	const char *caps, *flood;
 	double caps_fraction;
 	int flood_window;
+	int tls, tls_resume, reconnect;
+	double reconnect_gap;
 	int inflight_set, duration_set, caps_fraction_set;
 } O = {
 	.host = "127.0.0.1", .port = 6667, .duration = 10, .warmup = 2,
@@ -162,6 +170,7 @@ static struct opts {
 	.pending = 8, .joins = 3, .drain = 2, .reg_timeout = 30, .setup_timeout = 120,
 	.pace_us = 25, .rss_interval = 1, .max_slope = -1, .gap_ms = 2,
 	.caps_fraction = 1, .flood = "self", .flood_window = 65536,
+	.reconnect_gap = 1,
 };
 
 static void usage(void) __attribute__((noreturn));
@@ -171,6 +180,7 @@ static void usage(void)
 	    "usage: evload SCENARIO [options]\n"
 	    "scenarios:\n"
 	    "  connection_stress  --clients N [--rate R] [--pid PID] [--per-worker M] [--source 127.0.0.2]\n"
+	    "                     [--reconnect 1 [--reconnect-gap S]]   (the reconnect storm)\n"
 	    "  message_throughput --pairs P [--inflight K | --rate R]\n"
 	    "  channel_load       --channels C --users-per-channel U --senders K [--inflight F | --rate R | --delivery-rate D]\n"
 	    "  join_storm         --members N --iterations I\n"
@@ -182,7 +192,7 @@ static void usage(void)
 	    "common: --host 127.0.0.1 --port 6667 --duration S --warmup S --pid PID --size BYTES\n"
 	    "        --port2 P --split F   (channel_load) a fraction F of the members on a linked server\n"
 	    "        --sample N --pending N --drain S --reg-timeout S --setup-timeout S --pace-us US\n"
-	    "        --quickack 0|1 --caps CAP1,CAP2 --caps-fraction F\n"
+	    "        --quickack 0|1 --caps CAP1,CAP2 --caps-fraction F --tls 0|1 --tls-resume 0|1\n"
 	    "See tests-load/README.md.\n",
 	    stderr);
 	exit(2);
@@ -232,6 +242,10 @@ static void parse_opts(int argc, char **argv)
 		{"--caps-fraction", 'd', &O.caps_fraction, &O.caps_fraction_set},
 		{"--flood", 's', &O.flood, NULL},
 		{"--flood-window", 'i', &O.flood_window, NULL},
+		{"--tls", 'i', &O.tls, NULL},
+		{"--tls-resume", 'i', &O.tls_resume, NULL},
+		{"--reconnect", 'i', &O.reconnect, NULL},
+		{"--reconnect-gap", 'd', &O.reconnect_gap, NULL},
 	};
 	if (argc < 2 || argv[1][0] == '-')
 		usage();
@@ -285,6 +299,8 @@ static void parse_opts(int argc, char **argv)
 		die("--flood is 'self' or 'ping'");
 	if (O.flood_window < 1)
 		O.flood_window = 1;
+	if (O.tls_resume && !O.tls)
+		die("--tls-resume needs --tls 1");
 }
 
 /* -------------------------------------------------------------- histogram */
@@ -493,7 +509,7 @@ static int reason_intern(const char *txt, size_t n, int explained)
 
 /* ---------------------------------------------------------------- clients */
 
-enum { CS_IDLE, CS_CONNECTING, CS_REGISTERING, CS_REGISTERED, CS_READY, CS_CLOSED };
+enum { CS_IDLE, CS_CONNECTING, CS_TLS, CS_REGISTERING, CS_REGISTERED, CS_READY, CS_CLOSED };
 enum { ROLE_PLAIN, ROLE_SENDER };
 enum { CLOSED_EXPECTED, CLOSED_EXPLAINED, CLOSED_UNEXPLAINED };
 
@@ -510,6 +526,8 @@ struct client {
 	uint16_t err_reason;
 	uint16_t carry_len, n_ts;
 	char *carry;
+	SSL *ssl;          /* --tls: the connection's TLS state */
+	SSL_SESSION *sess; /* --tls-resume: the last session ticket the server gave */
 	char *obuf;
 	uint32_t olen, ooff, ocap;
 	uint32_t ts_off[TS_SLOTS];
@@ -607,6 +625,8 @@ static struct {
 	uint64_t bytes_in, bytes_out, lines_in, reads, writes;
 	uint64_t registered, ready, setup_failed;
 	uint64_t disc_explained, disc_unexplained, quits, nick_retries, overlong;
+	uint64_t tls_handshakes, tls_resumed, tls_offered;
+	SSL_CTX *tls_ctx;
 	hist_t lat, lat_ack, reg_lat;
 	int lat_on;
 	uint32_t sample_cd;
@@ -774,9 +794,38 @@ static inline void lat_record(hist_t *h, uint64_t ts)
 		h_add(h, G.read_ns - ts);
 }
 
+/* SSL_write_ex of up to len bytes (record by record: partial writes are on);
+ * -1 with errno EAGAIN when nothing could be written now, EPIPE when the
+ * connection is broken. */
+static ssize_t tls_write(client_t *c, const char *p, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		size_t w = 0;
+		ERR_clear_error();
+		if (SSL_write_ex(c->ssl, p + done, len - done, &w) > 0) {
+			done += w;
+			continue;
+		}
+		int e = SSL_get_error(c->ssl, 0);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+			break;
+		if (!done) {
+			errno = EPIPE;
+			return -1;
+		}
+		break;
+	}
+	if (!done) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (ssize_t)done;
+}
+
 static void cl_flush(client_t *c)
 {
-	if (c->state == CS_CLOSED || c->state == CS_IDLE || c->state == CS_CONNECTING)
+	if (c->state == CS_CLOSED || c->state == CS_IDLE || c->state == CS_CONNECTING || c->state == CS_TLS)
 		return;
 	uint32_t len = c->olen - c->ooff;
 	if (len && !c->write_dead) {
@@ -786,7 +835,7 @@ static void cl_flush(client_t *c)
 				put_hex(c->obuf + c->ts_off[i], t, 16);
 			c->n_ts = 0;
 		}
-		ssize_t w = write(c->fd, c->obuf + c->ooff, len);
+		ssize_t w = c->ssl ? tls_write(c, c->obuf + c->ooff, len) : write(c->fd, c->obuf + c->ooff, len);
 		if (w < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				/* the read side will tell why (ERROR, EOF or reset) */
@@ -865,6 +914,17 @@ static void release_pending(client_t *c)
 	}
 }
 
+/* Drop the TLS state without a close_notify; marked as shut down so that
+ * OpenSSL keeps the session resumable. */
+static void tls_free(client_t *c)
+{
+	if (!c->ssl)
+		return;
+	SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+}
+
 static void cl_close(client_t *c, const char *why)
 {
 	if (c->state == CS_CLOSED || c->state == CS_IDLE)
@@ -875,6 +935,7 @@ static void cl_close(client_t *c, const char *why)
 		close(c->fd);
 		c->fd = -1;
 	}
+	tls_free(c);
 	release_pending(c);
 	c->state = CS_CLOSED;
 	c->olen = c->ooff = 0;
@@ -899,8 +960,99 @@ static void cl_close(client_t *c, const char *why)
 		H.closed(c, kind, was_ready);
 }
 
+static void cl_connected(client_t *c);
+
+/* The TCP connection is up: start the TLS handshake (the loop drives it). */
+static void tls_begin(client_t *c)
+{
+	c->state = CS_TLS;
+	c->ssl = SSL_new(G.tls_ctx);
+	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd))
+		die("SSL_new/SSL_set_fd failed");
+	SSL_set_app_data(c->ssl, c);
+	if (O.tls_resume && c->sess) {
+		SSL_set_session(c->ssl, c->sess);
+		G.tls_offered++;
+	}
+	SSL_set_connect_state(c->ssl);
+}
+
+/* One step of the handshake; registers the client once it is done. */
+static void tls_step(client_t *c)
+{
+	ERR_clear_error();
+	int r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+		G.tls_handshakes++;
+		if (SSL_session_reused(c->ssl))
+			G.tls_resumed++;
+		cl_set_events(c, EV_READ);
+		cl_connected(c);
+		return;
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ) {
+		cl_set_events(c, EV_READ);
+		return;
+	}
+	if (e == SSL_ERROR_WANT_WRITE) {
+		cl_set_events(c, EV_WRITE);
+		return;
+	}
+	char why[160];
+	unsigned long err = ERR_get_error();
+	if (err) {
+		char eb[120];
+		ERR_error_string_n(err, eb, sizeof eb);
+		snprintf(why, sizeof why, "TLS handshake failed: %s", eb);
+	} else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
+		snprintf(why, sizeof why, "TLS handshake failed: %s", errno ? strerror(errno) : "connection closed");
+	} else {
+		snprintf(why, sizeof why, "TLS handshake failed: SSL error %d", e);
+	}
+	cl_close(c, why);
+}
+
+/* --tls-resume: keep the newest ticket the server sends (TLS 1.3 sends them
+ * after the handshake; the client reads them with its first lines). */
+static int tls_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	client_t *c = SSL_get_app_data(ssl);
+	if (!c || !O.tls_resume)
+		return 0;
+	if (c->sess)
+		SSL_SESSION_free(c->sess);
+	c->sess = sess;
+	return 1; /* we keep the reference */
+}
+
+static void tls_init(void)
+{
+	if (!O.tls)
+		return;
+	G.tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (!G.tls_ctx)
+		die("SSL_CTX_new failed");
+	SSL_CTX_set_verify(G.tls_ctx, SSL_VERIFY_NONE, NULL); /* loopback test servers, self-signed */
+	SSL_CTX_set_min_proto_version(G.tls_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(G.tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(G.tls_ctx, 1);
+	if (O.tls_resume) {
+		SSL_CTX_set_session_cache_mode(G.tls_ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(G.tls_ctx, tls_new_session);
+	} else {
+		SSL_CTX_set_session_cache_mode(G.tls_ctx, SSL_SESS_CACHE_OFF);
+		SSL_CTX_set_options(G.tls_ctx, SSL_OP_NO_TICKET);
+	}
+}
+
 static void cl_connected(client_t *c)
 {
+	if (O.tls && !c->ssl) {
+		tls_begin(c);
+		tls_step(c);
+		return;
+	}
 	c->state = CS_REGISTERING;
 	if (c->capable) {
 		/* a server without CAP ignores it or answers 421 and registers us anyway */
@@ -924,6 +1076,7 @@ static void cl_start(client_t *c)
 	c->olen = c->ooff = 0;
 	c->n_ts = 0;
 	c->t_start = now_ns();
+	tls_free(c);
 	int fd = socket(G.dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		char why[96];
@@ -1151,18 +1304,52 @@ static void handle_line(client_t *c, char *s, char *end)
 		H.other(c, src, srclen, p, end);
 }
 
+/* SSL_read_ex until the socket has nothing more or the buffer is full (read
+ * ahead is on, so OpenSSL takes what the socket has in few read()s). Returns
+ * bytes, 0 at EOF, -1 with errno EAGAIN or EPROTO. */
+static ssize_t tls_read(client_t *c, char *buf, size_t cap)
+{
+	size_t got = 0;
+	while (got + 512 < cap) {
+		size_t n = 0;
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_read_ex(c->ssl, buf + got, cap - got, &n) > 0) {
+			got += n;
+			continue;
+		}
+		int e = SSL_get_error(c->ssl, 0);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			break;
+		if (got) /* report the error at the next read */
+			break;
+		if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !ERR_peek_error() && !errno))
+			return 0;
+		if (e != SSL_ERROR_SYSCALL || ERR_peek_error())
+			errno = EPROTO;
+		return -1;
+	}
+	if (!got) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
 static void cl_read(client_t *c)
 {
 	char *buf = G.rbuf;
 	size_t have = c->carry_len;
 	if (have)
 		memcpy(buf, c->carry, have);
-	ssize_t n = read(c->fd, buf + have, RBUF_SIZE);
+	ssize_t n = c->ssl ? tls_read(c, buf + have, RBUF_SIZE) : read(c->fd, buf + have, RBUF_SIZE);
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		char why[96];
-		if (n == 0)
+		if (n < 0 && errno == EPROTO)
+			snprintf(why, sizeof why, "TLS error while reading");
+		else if (n == 0)
 			snprintf(why, sizeof why, "closed without ERROR%s",
 				 c->state < CS_REGISTERED ? " (before 001)" : "");
 		else
@@ -1201,6 +1388,10 @@ static void cl_read(client_t *c)
 	c->carry_len = (uint16_t)tail;
 	if (H.after_read)
 		H.after_read(c);
+	/* the buffer filled up with more decrypted data waiting: the socket may not
+	 * signal readiness for it again */
+	if (c->ssl && c->state != CS_CLOSED && c->gen == gen && SSL_has_pending(c->ssl))
+		ev_feed_event(G.loop, &c->io, EV_READ);
 }
 
 static void io_cb(EV_P_ ev_io *w, int revents)
@@ -1221,6 +1412,10 @@ static void io_cb(EV_P_ ev_io *w, int revents)
 		}
 		cl_set_events(c, EV_READ);
 		cl_connected(c);
+		return;
+	}
+	if (c->state == CS_TLS) {
+		tls_step(c);
 		return;
 	}
 	if (revents & EV_WRITE)
@@ -1248,7 +1443,9 @@ static void regcheck_cb(EV_P_ ev_timer *w, int revents)
 	for (uint32_t i = 0; i < G.ncl; i++) {
 		client_t *c = &G.cl[i];
 		if (c->state >= CS_CONNECTING && c->state < CS_READY && now - c->t_start > lim)
-			cl_close(c, c->state == CS_CONNECTING ? "connect timeout" : "registration timeout (no 001/376/422)");
+			cl_close(c, c->state == CS_CONNECTING ? "connect timeout"
+				    : c->state == CS_TLS      ? "TLS handshake timeout"
+							      : "registration timeout (no 001/376/422)");
 	}
 }
 
@@ -1413,12 +1610,14 @@ static void teardown_all(void)
 		client_t *c = &G.cl[i];
 		if (c->fd >= 0) {
 			if (c->state >= CS_REGISTERING && !c->write_dead) {
-				ssize_t w = write(c->fd, "QUIT :evload done\r\n", 19);
+				ssize_t w = c->ssl ? tls_write(c, "QUIT :evload done\r\n", 19)
+						   : write(c->fd, "QUIT :evload done\r\n", 19);
 				(void)w;
 			}
 			ev_io_stop(G.loop, &c->io);
 			close(c->fd);
 			c->fd = -1;
+			tls_free(c);
 		}
 		c->state = CS_CLOSED;
 	}
@@ -1525,6 +1724,12 @@ static int print_tail(void)
 	}
 	if (G.nick_retries)
 		kv("nick_retries", "%" PRIu64, G.nick_retries);
+	if (O.tls) {
+		kv("tls_handshakes", "%" PRIu64, G.tls_handshakes);
+		kv("tls_resumed", "%" PRIu64, G.tls_resumed);
+		if (O.tls_resume && strcmp(O.scenario, "connection_stress"))
+			kv("tls_offered", "%" PRIu64, G.tls_offered);
+	}
 	if (G.disc_unexplained)
 		fail("%" PRIu64 " disconnect(s) without an ERROR line", G.disc_unexplained);
 	if (G.failed) {
@@ -2582,6 +2787,9 @@ static struct {
 	int in, out;
 	ev_io cmd;
 	int phase1_sent;
+	int storm; /* --reconnect: 1 while the storm runs, 2 once it is over */
+	uint64_t storm_t0;
+	ev_timer gap;
 } W;
 
 static void wr_all(int fd, const char *s, size_t n)
@@ -2610,6 +2818,62 @@ static void wprintf(const char *fmt, ...)
 		wr_all(W.out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+static void cs_setup_done(void);
+
+static void cs_storm_done(void)
+{
+	uint64_t last_reg = 0, last_ready = 0;
+	for (uint32_t i = 0; i < G.ncl; i++) {
+		client_t *c = &G.cl[i];
+		if (c->t_reg >= W.storm_t0 && c->t_reg > last_reg)
+			last_reg = c->t_reg;
+		if (c->t_ready >= W.storm_t0 && c->t_ready > last_ready)
+			last_ready = c->t_ready;
+	}
+	wprintf("storm %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		"\n",
+		G.registered, G.ready, G.setup_failed, W.storm_t0, last_reg, last_ready, G.tls_resumed, G.tls_offered);
+	for (unsigned i = 0; i < H_BUCKETS; i++)
+		if (G.reg_lat.b[i])
+			wprintf("sh %u %" PRIu64 "\n", i, G.reg_lat.b[i]);
+	wprintf("shmax %" PRIu64 "\n", G.reg_lat.max);
+	W.storm = 2;
+	wprintf("end1\n");
+	W.phase1_sent = 1;
+}
+
+/* The reconnect storm: every client is dropped (QUIT, close) and, after
+ * --reconnect-gap, all of them connect again at once (--pending of them in
+ * the handshake at a time). */
+static void cs_storm_go(EV_P_ ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	G.registered = G.ready = G.setup_failed = 0;
+	G.tls_resumed = G.tls_offered = 0;
+	memset(&G.reg_lat, 0, sizeof G.reg_lat);
+	W.storm = 1;
+	W.storm_t0 = now_ns();
+	setup_clients(G.ncl, 0, L.max_pending, cs_storm_done);
+}
+
+static void cs_storm_begin(void)
+{
+	for (uint32_t i = 0; i < G.ncl; i++) {
+		client_t *c = &G.cl[i];
+		if (c->state != CS_READY)
+			continue;
+		c->quitting = 1;
+		cl_send(c, "QUIT :reconnect storm\r\n", 24);
+		cl_flush(c);
+		cl_close(c, NULL);
+		c->state = CS_IDLE;
+	}
+	ev_timer_init(&W.gap, cs_storm_go, O.reconnect_gap, 0);
+	ev_timer_start(G.loop, &W.gap);
+}
+
 static void cs_setup_done(void)
 {
 	uint64_t first = UINT64_MAX, last_reg = 0, last_ready = 0;
@@ -2627,7 +2891,13 @@ static void cs_setup_done(void)
 	for (unsigned i = 0; i < H_BUCKETS; i++)
 		if (G.reg_lat.b[i])
 			wprintf("h %u %" PRIu64 "\n", i, G.reg_lat.b[i]);
-	wprintf("hmax %" PRIu64 "\ncpu1 %" PRId64 "\nend1\n", G.reg_lat.max, self_cpu_ns());
+	wprintf("hmax %" PRIu64 "\ncpu1 %" PRId64 "\ntls1 %" PRIu64 " %" PRIu64 "\n", G.reg_lat.max, self_cpu_ns(),
+		G.tls_handshakes, G.tls_resumed);
+	if (O.reconnect && !W.storm) {
+		cs_storm_begin();
+		return;
+	}
+	wprintf("end1\n");
 	W.phase1_sent = 1;
 }
 
@@ -2699,7 +2969,14 @@ static void cs_worker(int id, uint32_t n, double rate, uint32_t pending, int in,
 	ev_run(G.loop, 0);
 	if (!W.phase1_sent) {
 		setup_done_cb = NULL;
-		cs_setup_done();
+		if (W.storm)
+			cs_storm_done();
+		else
+			cs_setup_done();
+		if (!W.phase1_sent) { /* the storm never started */
+			wprintf("end1\n");
+			W.phase1_sent = 1;
+		}
 	}
 	uint64_t still = 0;
 	for (uint32_t i = 0; i < G.ncl; i++)
@@ -2754,6 +3031,8 @@ static int run_connection_stress(void)
 		die("too many workers (%u)", nw);
 	if (nw > 1 && G.dst.ss_family != AF_INET)
 		die("more than %u clients needs IPv4 (several 127.0.0.x source addresses)", per);
+	if (nw > 1 && O.reconnect)
+		die("--reconnect: at most %u clients (one worker)", per);
 	if (!O.duration_set)
 		O.duration = 5;
 
@@ -2804,8 +3083,10 @@ static int run_connection_stress(void)
 
 	/* phase 1: every worker has connected (or given up on) its clients */
 	uint64_t reg = 0, ready = 0, failed = 0, first = UINT64_MAX, last_reg = 0, last_ready = 0;
-	hist_t *hr = xcalloc(1, sizeof *hr);
+	hist_t *hr = xcalloc(1, sizeof *hr), *hs = xcalloc(1, sizeof *hs);
 	int64_t gen_cpu1 = 0;
+	uint64_t tls_hs = 0, tls_res = 0, st[8] = {0};
+	int stormed = 0;
 	char line[512];
 	for (uint32_t w = 0; w < nw; w++) {
 		while (read_line(from_w[w], line, sizeof line)) {
@@ -2824,6 +3105,22 @@ static int run_connection_stress(void)
 			} else if (sscanf(line, "h %u %llu", &idx, &a) == 2 && idx < H_BUCKETS) {
 				hr->b[idx] += a;
 				hr->n += a;
+			} else if (sscanf(line, "tls1 %llu %llu", &a, &b) == 2) {
+				tls_hs += a;
+				tls_res += b;
+			} else if (!strncmp(line, "storm ", 6)) {
+				unsigned long long v[8];
+				if (sscanf(line + 6, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+					   &v[4], &v[5], &v[6], &v[7]) == 8) {
+					for (int k = 0; k < 8; k++)
+						st[k] = v[k];
+					stormed = 1;
+				}
+			} else if (sscanf(line, "sh %u %llu", &idx, &a) == 2 && idx < H_BUCKETS) {
+				hs->b[idx] += a;
+				hs->n += a;
+			} else if (sscanf(line, "shmax %llu", &a) == 1) {
+				hs->max = a;
 			} else if (sscanf(line, "cpu1 %llu", &a) == 1) {
 				gen_cpu1 += (int64_t)a;
 			} else if (sscanf(line, "hmax %llu", &a) == 1) {
@@ -2898,6 +3195,28 @@ static int run_connection_stress(void)
 	print_hist("connect_to_001", hr, 1e6, "ms");
 	kv("hold_s", "%.1f", O.duration);
 	kv("still_connected_at_end", "%" PRIu64, still);
+	G.tls_handshakes = tls_hs; /* print_tail says them */
+	G.tls_resumed = tls_res;
+	if (O.reconnect) {
+		kv("storm_gap_s", "%.1f", O.reconnect_gap);
+		kv("storm_registered", "%" PRIu64, st[0]);
+		kv("storm_ready", "%" PRIu64, st[1]);
+		kv("storm_failed", "%" PRIu64, st[2]);
+		double sr = stormed && st[4] > st[3] ? (double)(st[4] - st[3]) / 1e9 : 0;
+		double sy = stormed && st[5] > st[3] ? (double)(st[5] - st[3]) / 1e9 : 0;
+		kv("storm_time_to_all_registered_s", "%.3f", sr);
+		kv("storm_time_to_all_ready_s", "%.3f", sy);
+		kv("storm_registrations_per_s", "%.0f", sr > 0 ? (double)st[0] / sr : 0);
+		print_hist("storm_connect_to_001", hs, 1e6, "ms");
+		if (O.tls) {
+			kv("storm_tls_offered", "%" PRIu64, st[7]);
+			kv("storm_tls_resumed", "%" PRIu64, st[6]);
+		}
+		if (!stormed)
+			fail("the reconnect storm did not complete");
+		else if (st[1] < ready)
+			fail("%" PRIu64 " of %" PRIu64 " clients did not get ready again in the storm", ready - st[1], ready);
+	}
 	kv("gen_cpu_pct_connect", "%.1f", 100.0 * (double)gen_cpu1 / (double)(s1.wall - s0.wall));
 	kv("gen_cpu_pct", "%.1f", 100.0 * (double)gen_cpu / (double)(s2.wall - s0.wall));
 	if (O.pid) {
@@ -3505,6 +3824,7 @@ int main(int argc, char **argv)
 	}
 	resolve_target();
 	caps_parse();
+	tls_init();
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	hard_nofile();

@@ -16,7 +16,14 @@
  * pending output is written once per loop turn, from an ev_prepare watcher,
  * i.e. after all input of that turn has been handled.
  *
+ * With --tls --cert F --key F every connection speaks TLS (OpenSSL): the
+ * handshake is driven by the loop, input is read with SSL_read until the
+ * socket is drained, and the flush does one SSL_write per dirty connection per
+ * loop turn (its whole buffer; records are cut by OpenSSL) -- the TLS ceiling.
+ * TLS 1.3 session tickets are on (stateless, OpenSSL's defaults).
+ *
  * Usage: refserver [--host 127.0.0.1] [--port 6699] [--max-seconds 600]
+ *                  [--tls --cert CERT.pem --key KEY.pem]
  * It listens on loopback only (127.0.0.0/8 or ::1) and exits by itself after
  * --max-seconds (0 = no limit), or on SIGINT/SIGTERM.
  */
@@ -27,6 +34,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -52,6 +61,8 @@ struct conn {
 	int dead;
 	int dirty;
 	int want_write;
+	int handshaking; /* TLS: until SSL_accept completes */
+	SSL *ssl;
 	int has_user;
 	int registered;
 	char nick[32];
@@ -81,6 +92,7 @@ static ev_io listen_io;
 static ev_prepare flush_w;
 static long long nconns;
 static int spare_fd = -1;
+static SSL_CTX *tls_ctx; /* --tls */
 
 static void die(const char *what)
 {
@@ -257,6 +269,10 @@ static void destroy(conn_t *c)
 	free(c->chans);
 	nick_unlink(c);
 	ev_io_stop(EV_DEFAULT, &c->io);
+	if (c->ssl) {
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+		SSL_free(c->ssl);
+	}
 	close(c->fd);
 	free(c->out);
 	free(c);
@@ -418,25 +434,89 @@ relay:
 	}
 }
 
+static int conn_lines(conn_t *c);
+
+static void set_events(conn_t *c, int ev)
+{
+	ev_io_stop(EV_DEFAULT, &c->io);
+	ev_io_set(&c->io, c->fd, ev);
+	ev_io_start(EV_DEFAULT, &c->io);
+}
+
+/* One step of the TLS handshake; 1 when done. */
+static int tls_handshake(conn_t *c)
+{
+	ERR_clear_error();
+	int r = SSL_accept(c->ssl);
+	if (r == 1) {
+		c->handshaking = 0;
+		set_events(c, EV_READ);
+		return 1;
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		set_events(c, EV_READ);
+	else if (e == SSL_ERROR_WANT_WRITE)
+		set_events(c, EV_WRITE);
+	else {
+		kill_conn(c);
+		c->outlen = c->outoff = 0;
+	}
+	return 0;
+}
+
+/* read() or SSL_read(): bytes, 0 for EOF/error, -1 for "nothing now". */
+static ssize_t conn_read(conn_t *c, char *buf, size_t n)
+{
+	if (!c->ssl) {
+		ssize_t r = read(c->fd, buf, n);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return -1;
+		return r < 0 ? 0 : r;
+	}
+	size_t got = 0;
+	ERR_clear_error();
+	if (SSL_read_ex(c->ssl, buf, n, &got) > 0)
+		return (ssize_t)got;
+	int e = SSL_get_error(c->ssl, 0);
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? -1 : 0;
+}
+
 static void conn_cb(EV_P_ ev_io *w, int revents)
 {
 	conn_t *c = (conn_t *)w;
 	(void)loop;
 	if (c->dead)
 		return;
+	if (c->handshaking) {
+		if (!tls_handshake(c))
+			return;
+		revents = EV_READ; /* data may have come with the handshake */
+	}
 	if (revents & EV_WRITE)
 		mark_dirty(c); /* the flush writes it */
 	if (!(revents & EV_READ))
 		return;
-	ssize_t r = read(c->fd, c->in + c->inlen, sizeof c->in - c->inlen);
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-		kill_conn(c);
-		c->outlen = c->outoff = 0;
-		return;
-	}
-	if (r < 0)
-		return;
-	c->inlen += (size_t)r;
+	/* plaintext: one read per event; TLS: until OpenSSL has nothing more
+	 * (read ahead may hold data the socket no longer signals) */
+	do {
+		ssize_t r = conn_read(c, c->in + c->inlen, sizeof c->in - c->inlen);
+		if (r == 0) {
+			kill_conn(c);
+			c->outlen = c->outoff = 0;
+			return;
+		}
+		if (r < 0)
+			return;
+		c->inlen += (size_t)r;
+		if (!conn_lines(c))
+			return;
+	} while (c->ssl);
+}
+
+/* Handle the complete lines in c->in; 0 when the connection died. */
+static int conn_lines(conn_t *c)
+{
 	char *p = c->in, *end = c->in + c->inlen;
 	for (;;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -448,13 +528,14 @@ static void conn_cb(EV_P_ ev_io *w, int revents)
 		handle_line(c, p, le);
 		p = nl + 1;
 		if (c->dead)
-			return;
+			return 0;
 	}
 	c->inlen = (size_t)(end - p);
 	if (c->inlen == sizeof c->in)
 		c->inlen = 0; /* an overlong line: drop it */
 	else if (c->inlen && p != c->in)
 		memmove(c->in, p, c->inlen);
+	return 1;
 }
 
 /* One write per dirty connection per loop turn. */
@@ -467,7 +548,23 @@ static void flush_cb(EV_P_ ev_prepare *w, int revents)
 		dirty_head = c->next_dirty;
 		c->dirty = 0;
 		size_t len = c->outlen - c->outoff;
-		if (len) {
+		if (c->handshaking)
+			continue; /* written once the handshake is done */
+		if (len && c->ssl) {
+			size_t wn = 0;
+			ERR_clear_error();
+			if (SSL_write_ex(c->ssl, c->out + c->outoff, len, &wn) > 0) {
+				c->outoff += wn;
+				if (c->outoff == c->outlen)
+					c->outoff = c->outlen = 0;
+			} else {
+				int e = SSL_get_error(c->ssl, 0);
+				if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) {
+					c->dead = 1;
+					c->outoff = c->outlen = 0;
+				}
+			}
+		} else if (len) {
 			ssize_t r = write(c->fd, c->out + c->outoff, len);
 			if (r > 0) {
 				c->outoff += (size_t)r;
@@ -524,6 +621,12 @@ static void accept_cb(EV_P_ ev_io *w, int revents)
 		ev_io_init(&c->io, conn_cb, fd, EV_READ);
 		ev_io_start(EV_A_ & c->io);
 		nconns++;
+		if (tls_ctx) {
+			c->ssl = SSL_new(tls_ctx);
+			if (!c->ssl || !SSL_set_fd(c->ssl, fd))
+				die("SSL_new");
+			c->handshaking = 1;
+		}
 	}
 }
 
@@ -556,6 +659,8 @@ int main(int argc, char **argv)
 	const char *host = "127.0.0.1";
 	int port = 6699;
 	double max_seconds = 600;
+	int tls = 0;
+	const char *cert = NULL, *key = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--host") && i + 1 < argc)
 			host = argv[++i];
@@ -563,10 +668,34 @@ int main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc)
 			max_seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--tls"))
+			tls = 1;
+		else if (!strcmp(argv[i], "--cert") && i + 1 < argc)
+			cert = argv[++i];
+		else if (!strcmp(argv[i], "--key") && i + 1 < argc)
+			key = argv[++i];
 		else {
-			fprintf(stderr, "usage: refserver [--host 127.0.0.1] [--port 6699] [--max-seconds 600]\n");
+			fprintf(stderr, "usage: refserver [--host 127.0.0.1] [--port 6699] [--max-seconds 600] "
+					"[--tls --cert CERT.pem --key KEY.pem]\n");
 			return 2;
 		}
+	}
+	if (tls) {
+		if (!cert || !key) {
+			fprintf(stderr, "refserver: --tls needs --cert and --key\n");
+			return 2;
+		}
+		tls_ctx = SSL_CTX_new(TLS_server_method());
+		if (!tls_ctx || SSL_CTX_use_certificate_chain_file(tls_ctx, cert) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(tls_ctx, key, SSL_FILETYPE_PEM) != 1) {
+			ERR_print_errors_fp(stderr);
+			fprintf(stderr, "refserver: cannot load %s / %s\n", cert, key);
+			return 2;
+		}
+		SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+		/* no partial writes: one SSL_write sends the whole buffer (or is retried) */
+		SSL_CTX_set_mode(tls_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+		SSL_CTX_set_read_ahead(tls_ctx, 1);
 	}
 
 	struct sockaddr_storage ss;
@@ -624,7 +753,8 @@ int main(int argc, char **argv)
 		ev_timer_init(&deadline, deadline_cb, max_seconds, 0);
 		ev_timer_start(loop, &deadline);
 	}
-	fprintf(stderr, "refserver: listening on %s port %d (pid %d)\n", host, port, (int)getpid());
+	fprintf(stderr, "refserver: listening on %s port %d%s (pid %d)\n", host, port, tls ? " (TLS)" : "",
+		(int)getpid());
 	ev_run(loop, 0);
 	close(lfd);
 	return 0;
