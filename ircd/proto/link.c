@@ -120,24 +120,28 @@ links_send(struct link *skip, const char *fmt, ...)
 	}
 }
 
-void
-links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
+/*
+ * Mark (with a fresh serial) the links, but skip, through which ch has a
+ * member: one walk of the members, however many links.  0 when none.
+ */
+static uint32_t
+channel_links_mark(struct link *skip, const struct channel *ch)
 {
-	struct link *l;
-	va_list ap;
+	static uint32_t serial;
+	int any = 0;
 
-	LIST_FOREACH (l, &links, entry) {
-		int has_member = 0;
-		if (l == skip || l->server == NULL)
-			continue;
-		for (uint32_t i = 0; i < ch->nmembers && !has_member; i++)
-			has_member = link_of_client(ch->members[i]->client) == l;
-		if (!has_member)
-			continue;
-		va_start(ap, fmt);
-		link_vsend(l, fmt, ap);
-		va_end(ap);
+	if (LIST_EMPTY(&links))
+		return 0;
+	if (++serial == 0)
+		serial = 1;
+	for (uint32_t i = 0; i < ch->nmembers; i++) {
+		struct link *l = link_of_client(ch->members[i]->client);
+		if (l != NULL && l != skip && l->server != NULL) {
+			l->mark = serial;
+			any = 1;
+		}
 	}
+	return any ? serial : 0;
 }
 
 static void
@@ -167,23 +171,20 @@ void
 links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
                        const char *fmt, ...)
 {
+	uint32_t serial = channel_links_mark(skip, ch);
 	char line[OUT_LINE_MAX + 1];
 	struct link *l;
 	va_list ap;
 	size_t n;
 
+	if (serial == 0)
+		return; /* no link has a member: nothing to format */
 	va_start(ap, fmt);
 	n = line_vformat(line, NULL, fmt, ap);
 	va_end(ap);
-	LIST_FOREACH (l, &links, entry) {
-		int has_member = 0;
-		if (l == skip || l->server == NULL)
-			continue;
-		for (uint32_t i = 0; i < ch->nmembers && !has_member; i++)
-			has_member = link_of_client(ch->members[i]->client) == l;
-		if (has_member)
+	LIST_FOREACH (l, &links, entry)
+		if (l->mark == serial)
 			link_send_line_msg(l, om, line, n);
-	}
 }
 
 unsigned

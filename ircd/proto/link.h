@@ -55,6 +55,7 @@ struct link {
 	char *password;           /* from PASS, until SERVER checks it */
 	void *pass_check;         /* a hashed password check in flight (link.c) */
 	struct server *server;    /* the peer, once its SERVER is accepted */
+	uint32_t mark; /* channel_links_mark's serial: "has a member of this channel" */
 	uint64_t burst_started_ms;
 	uint64_t burst_acked_ms; /* how long the peer took to answer our burst's PING */
 	uint64_t burst_ms;       /* how long its burst took to arrive, once LINK_ACTIVE */
@@ -90,18 +91,14 @@ void links_send(struct link *skip, const char *fmt, ...) PRINTF(2, 3);
 /*
  * A message line (PRIVMSG, NOTICE) for links: evircd peers get it behind
  * om's time and msgid (and client tags), so every server shows the same.
+ * The channel form goes only to links with a member of ch (what members
+ * receive); a change of the channel itself (JOIN, PART, KICK, TMODE,
+ * TOPIC) goes to every link, since every server holds every channel.
  */
 struct outmsg;
 void link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...) PRINTF(3, 4);
 void links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
                             const char *fmt, ...) PRINTF(4, 5);
-/*
- * To every link with a member of ch, but skip: only for what members
- * receive (PRIVMSG, NOTICE).  A change of the channel itself (JOIN, PART,
- * KICK, TMODE, TOPIC) goes to every link: every server holds every channel.
- */
-void links_send_channel(struct link *skip, const struct channel *ch, const char *fmt, ...)
-    PRINTF(3, 4);
 
 /* A user (local, or new behind a link) is introduced to every other link. */
 void link_introduce(struct client *c);
