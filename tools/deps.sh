@@ -11,7 +11,8 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
 libc-ares-dev libsqlite3-dev libinih-dev openssl"
 if [ "${1:-}" = test ]; then
-	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux anope atheme-services"
+	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux anope atheme-services \
+clang-14 libclang-rt-14-dev"
 fi
 
 missing=""

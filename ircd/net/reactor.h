@@ -31,6 +31,8 @@ void reactor_run(void);
 void reactor_stop(void);
 /* One pass of the loop, waiting for events (benchmarks and tests). */
 void reactor_run_once(void);
+/* One pass without waiting: what is ready runs, then it returns (fuzzing). */
+void reactor_run_nowait(void);
 /* Called once per loop iteration, before the loop sleeps. */
 void reactor_on_tick(void (*fn)(void));
 /* Signal handlers run from the loop, not from signal context. */
