@@ -16,6 +16,7 @@
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/util.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "net/reactor.h"
@@ -122,15 +123,32 @@ drain(int fd, char *out, size_t outsize, size_t *used)
 	}
 }
 
-/* Keep the resident's sendq empty: it reads everything and says nothing. */
+static void add_resident(void);
+
+/*
+ * Keep the resident's sendq empty and answer its PINGs.  An input may
+ * legitimately take it away (a KILL or a nick collision from the link):
+ * then another one comes.
+ */
 static void
 drain_resident(void)
 {
-	size_t used = 0;
+	char buf[65536];
+	ssize_t n;
 
-	if (resident >= 0 && drain(resident, NULL, 0, &used)) {
-		fprintf(stderr, "world: the resident user was disconnected\n");
-		abort();
+	if (resident < 0)
+		return;
+	while ((n = read(resident, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, "PING ") != NULL)
+			(void)!write(resident, "PONG :resident\r\n", 17);
+	}
+	if (n == 0 || errno != EAGAIN) {
+		if (getenv("FUZZ_LOG"))
+			fprintf(stderr, "world: the resident user went; another comes\n");
+		close(resident);
+		resident = -1;
+		add_resident();
 	}
 }
 
@@ -235,6 +253,8 @@ make_account(void)
 	close(sv[1]);
 }
 
+static double seconds(void);
+
 static void
 add_resident(void)
 {
@@ -244,21 +264,35 @@ add_resident(void)
 	    "away-notify chghost invite-notify multi-prefix userhost-in-names setname account-tag "
 	    "draft/metadata-3 draft/chathistory draft/event-playback draft/multiline\r\n"
 	    "CAP END\r\n"
-	    "NICK resident\r\n"
+	    "NICK %s\r\n"
 	    "USER r 0 * :resident\r\n"
 	    "JOIN #net,#a,#f,#m,#x,#fz\r\n"
 	    "METADATA * SUB avatar status display-name\r\n"
 	    "MONITOR + bob,carol,dave,eve,f1,f2,f3,f4\r\n";
+	static unsigned generation;
+	char nick[32], text[sizeof(hello) + 32], done[64], out[16384];
 	int sv[2];
 	size_t used = 0;
-	char out[16384];
+	double deadline = seconds() + 10.0;
 
+	/* A new nick each time: an input may hold the old one. */
+	if (generation == 0)
+		str_copy(nick, "resident", sizeof(nick));
+	else
+		snprintf(nick, sizeof(nick), "resident%u", generation);
+	generation++;
+	snprintf(text, sizeof(text), hello, nick);
+	snprintf(done, sizeof(done), " 366 %s #fz ", nick);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    conn_new(sv[0], "127.0.0.1", 0, CONN_KIND_CLIENT) == NULL)
 		abort();
 	out[0] = '\0';
-	feed(sv[1], hello, sizeof(hello) - 1, out, sizeof(out), &used);
-	while (strstr(out, " 366 resident #fz ") == NULL) {
+	feed(sv[1], text, strlen(text), out, sizeof(out), &used);
+	while (strstr(out, done) == NULL) {
+		if (seconds() > deadline) {
+			fprintf(stderr, "world: the resident user could not join:\n%s\n", out);
+			abort();
+		}
 		reactor_run_nowait();
 		drain(sv[1], out, sizeof(out), &used);
 	}
