@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <ini.h>
 #include <limits.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/conf.h"
 #include "base/log.h"
@@ -163,8 +166,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } privilege_names[] = {
-    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
-    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
+    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH},   {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},     {"dline", PRIV_DLINE},
     {"wallops", PRIV_WALLOPS}, {"connect", PRIV_CONNECT},
 };
 
@@ -1077,16 +1080,46 @@ config_keep(struct config *c, const char *s)
 	return c->files[c->nfiles++];
 }
 
+/*
+ * Open a config file for reading: a regular file only.  A FIFO, a device
+ * (/dev/zero) or a folder would block the open or never end, which in a
+ * rehash stalls the whole server.  NULL with *why set otherwise.
+ */
+static FILE *
+open_config_file(const char *path, const char **why)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *fp;
+
+	if (fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		*why = strerror(errno);
+		close(fd);
+	}
+	return fp;
+}
+
 /* Read one included file as if its lines stood at the include line. */
 static void
 include_file(struct conf_parse *ctx, const char *path)
 {
 	struct conf_parse outer = *ctx;
 	char *tmp, *dir, *real;
-	FILE *fp = fopen(path, "r");
+	const char *why = NULL;
+	FILE *fp = open_config_file(path, &why);
 
 	if (fp == NULL) {
-		conf_error(ctx, "include", "%s: cannot open: %s", path, strerror(errno));
+		conf_error(ctx, "include", "%s: cannot open: %s", path, why);
 		return;
 	}
 	tmp = xstrdup(path);
@@ -1171,11 +1204,12 @@ config_load(const char *path)
 {
 	struct conf_parse ctx;
 	struct config *c = config_new(&ctx, path);
+	const char *why = NULL;
 
-	ctx.fp = fopen(path, "r");
+	ctx.fp = open_config_file(path, &why);
 	if (ctx.fp == NULL) {
 		snprintf(first_error, sizeof(first_error), "%s:0: file: cannot open: %s", path,
-		         strerror(errno));
+		         why);
 		fprintf(stderr, "%s\n", first_error);
 		config_free(c);
 		return NULL;
