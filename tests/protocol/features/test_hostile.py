@@ -571,6 +571,10 @@ def test_descriptor_exhaustion(hostile_server):
                 answered += 1
         figure("fd_exhaustion_refused", answered + refused)
         assert answered + refused > 0, "nobody was refused at 64 descriptors"
+        # the operator is told once the server is full (issue 11)
+        said = [l for l in srv.log_text().splitlines()
+                if re.search(r"(?i)\bfull\b|out of file descriptors", l)]
+        assert said, "no log line when the server became full:\n" + srv.log_text()[-2000:]
         wit.check()
     finally:
         for s in held:
