@@ -79,6 +79,14 @@ static const char config_text[] =
     "dialect = charybdis\n"
     "send_password = linkpass\n"
     "accept_password = linkpass\n"
+    "autoconnect = no\n"
+    "\n"
+    "[link hybrid.test]\n"
+    "host = 127.0.0.1\n"
+    "port = 1\n"
+    "dialect = hybrid\n"
+    "send_password = linkpass\n"
+    "accept_password = linkpass\n"
     "autoconnect = no\n";
 
 static char dir[64];

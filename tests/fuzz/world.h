@@ -10,8 +10,8 @@
 /*
  * Start the server as main() does (config in a fresh temporary folder,
  * database, tables, command table, worker), minus listeners and signals.
- * A [link peer.test] block accepts a server link from 127.0.0.1 with the
- * password "linkpass"; the account "fuzzacct" (password "fuzzpassword")
+ * [link peer.test] (charybdis dialect) and [link hybrid.test] (hybrid)
+ * accept a server link from 127.0.0.1 with the password "linkpass"; the account "fuzzacct" (password "fuzzpassword")
  * exists for SASL. Idempotent.
  */
 void world_init(void);
