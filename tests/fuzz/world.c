@@ -35,59 +35,58 @@
 #include "store/xline.h"
 #include "world.h"
 
-static const char config_text[] =
-    "[server]\n"
-    "name = irc.fuzz\n"
-    "sid = 0FZ\n"
-    "description = evircd fuzzing\n"
-    "network = FuzzNet\n"
-    "database = evircd.db\n"
-    "\n"
-    "[listen v4]\n"
-    "host = 127.0.0.1\n"
-    "port = 1\n"
-    "\n"
-    "[class default]\n"
-    "sendq = 1048576\n"
-    "recvq = 16384\n"
-    "ping_frequency = 120\n"
-    "connection_timeout = 30\n"
-    "flood_rate = 0\n"
-    "max_per_ip = 0\n"
-    "throttle_count = 0\n"
-    "\n"
-    "[auth everyone]\n"
-    "mask = *@*\n"
-    "class = default\n"
-    "\n"
-    "[accounts]\n"
-    "registration = %s\n"
-    "\n"
-    "[history]\n"
-    "enabled = yes\n"
-    "flush_interval = 10000\n"
-    "\n"
-    "[dns]\n"
-    "enabled = no\n"
-    "\n"
-    "[log]\n"
-    "level = %s\n"
-    "\n"
-    "[link peer.test]\n"
-    "host = 127.0.0.1\n"
-    "port = 1\n"
-    "dialect = charybdis\n"
-    "send_password = linkpass\n"
-    "accept_password = linkpass\n"
-    "autoconnect = no\n"
-    "\n"
-    "[link hybrid.test]\n"
-    "host = 127.0.0.1\n"
-    "port = 1\n"
-    "dialect = hybrid\n"
-    "send_password = linkpass\n"
-    "accept_password = linkpass\n"
-    "autoconnect = no\n";
+static const char config_text[] = "[server]\n"
+                                  "name = irc.fuzz\n"
+                                  "sid = 0FZ\n"
+                                  "description = evircd fuzzing\n"
+                                  "network = FuzzNet\n"
+                                  "database = evircd.db\n"
+                                  "\n"
+                                  "[listen v4]\n"
+                                  "host = 127.0.0.1\n"
+                                  "port = 1\n"
+                                  "\n"
+                                  "[class default]\n"
+                                  "sendq = 1048576\n"
+                                  "recvq = 16384\n"
+                                  "ping_frequency = 120\n"
+                                  "connection_timeout = 30\n"
+                                  "flood_rate = 0\n"
+                                  "max_per_ip = 0\n"
+                                  "throttle_count = 0\n"
+                                  "\n"
+                                  "[auth everyone]\n"
+                                  "mask = *@*\n"
+                                  "class = default\n"
+                                  "\n"
+                                  "[accounts]\n"
+                                  "registration = %s\n"
+                                  "\n"
+                                  "[history]\n"
+                                  "enabled = yes\n"
+                                  "flush_interval = 10000\n"
+                                  "\n"
+                                  "[dns]\n"
+                                  "enabled = no\n"
+                                  "\n"
+                                  "[log]\n"
+                                  "level = %s\n"
+                                  "\n"
+                                  "[link peer.test]\n"
+                                  "host = 127.0.0.1\n"
+                                  "port = 1\n"
+                                  "dialect = charybdis\n"
+                                  "send_password = linkpass\n"
+                                  "accept_password = linkpass\n"
+                                  "autoconnect = no\n"
+                                  "\n"
+                                  "[link hybrid.test]\n"
+                                  "host = 127.0.0.1\n"
+                                  "port = 1\n"
+                                  "dialect = hybrid\n"
+                                  "send_password = linkpass\n"
+                                  "accept_password = linkpass\n"
+                                  "autoconnect = no\n";
 
 static char dir[64];
 static char conf_path[128];
@@ -212,8 +211,9 @@ world_session(enum conn_kind kind, const char *prefix, const uint8_t *data, size
 	deadline = seconds() + 10.0;
 	while (!closed) {
 		if (seconds() > deadline) {
-			fprintf(stderr, "world: the server did not close a half-closed connection "
-			                "within 10 s\n");
+			fprintf(stderr,
+			        "world: the server did not close a half-closed connection "
+			        "within 10 s\n");
 			abort();
 		}
 		reactor_run_nowait();
@@ -249,7 +249,8 @@ make_account(void)
 	feed(sv[1], reg, sizeof(reg) - 1, out, sizeof(out), &used);
 	while (strstr(out, "REGISTER SUCCESS") == NULL) {
 		if (seconds() > deadline || strstr(out, "FAIL REGISTER") != NULL) {
-			fprintf(stderr, "world: could not register the fuzz account:\n%s\n", out);
+			fprintf(stderr, "world: could not register the fuzz account:\n%s\n",
+			        out);
 			abort();
 		}
 		reactor_run_nowait();
@@ -269,7 +270,8 @@ add_resident(void)
 	static const char hello[] =
 	    "CAP LS 302\r\n"
 	    "CAP REQ :message-tags server-time batch echo-message extended-join account-notify "
-	    "away-notify chghost invite-notify multi-prefix userhost-in-names setname account-tag "
+	    "away-notify chghost invite-notify multi-prefix userhost-in-names setname "
+	    "account-tag "
 	    "draft/metadata-3 draft/chathistory draft/event-playback draft/multiline\r\n"
 	    "CAP END\r\n"
 	    "NICK %s\r\n"

@@ -11,8 +11,8 @@
  * Start the server as main() does (config in a fresh temporary folder,
  * database, tables, command table, worker), minus listeners and signals.
  * [link peer.test] (charybdis dialect) and [link hybrid.test] (hybrid)
- * accept a server link from 127.0.0.1 with the password "linkpass"; the account "fuzzacct" (password "fuzzpassword")
- * exists for SASL. Idempotent.
+ * accept a server link from 127.0.0.1 with the password "linkpass"; the account "fuzzacct"
+ * (password "fuzzpassword") exists for SASL. Idempotent.
  */
 void world_init(void);
 
