@@ -31,6 +31,12 @@ static char first_error[300];
 
 /* How deep "include" lines may nest (a file including itself stops here). */
 #define CONF_INCLUDE_DEPTH 8
+/*
+ * How many files one load may include in all: a glob that matches the
+ * including file ("include *") repeats it at every depth, and a few such
+ * lines multiply (3 a file, 8 deep: 3^8 reads) where a plain loop is linear.
+ */
+#define CONF_INCLUDE_FILES 256
 
 /* inih gives no line numbers to the handler: our reader counts them. */
 struct conf_parse {
@@ -1161,12 +1167,20 @@ include_files(struct conf_parse *ctx, const char *pattern)
 		free(full);
 		return;
 	}
+	/* Each included file keeps two names (config_keep): its folder and itself. */
+	if (ctx->c->nfiles >= 2 * CONF_INCLUDE_FILES) {
+		conf_error(ctx, "include", "%s: more than %d files included in all (a loop?)",
+		           full, CONF_INCLUDE_FILES);
+		free(full);
+		return;
+	}
 	r = glob(full, 0, NULL, &g);
 	if (r == GLOB_NOMATCH && strpbrk(pattern, "*?[") == NULL)
 		conf_error(ctx, "include", "%s: cannot open: %s", full, strerror(ENOENT));
 	else if (r != 0 && r != GLOB_NOMATCH)
 		conf_error(ctx, "include", "%s: cannot read the folder", full);
-	for (size_t i = 0; r == 0 && i < g.gl_pathc; i++)
+	for (size_t i = 0; r == 0 && i < g.gl_pathc && ctx->c->nfiles < 2 * CONF_INCLUDE_FILES;
+	     i++)
 		include_file(ctx, g.gl_pathv[i]);
 	if (r == 0)
 		globfree(&g);
