@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/authlimit.h"
 #include "proto/clientjob.h"
 #include "proto/login.h"
 #include "proto/sasl.h"
@@ -249,6 +250,11 @@ HANDLER(m_register)
 	name = register_check(c, m->argv[0], m->argv[1], m->argv[2]);
 	if (name == NULL)
 		return IRC_OK;
+	if (!authlimit_take(c)) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", name,
+		          "Too many attempts from your address; try again later");
+		return IRC_OK;
+	}
 	r = xcalloc(1, sizeof(*r));
 	str_copy(r->account, name, sizeof(r->account));
 	if (strcmp(m->argv[1], "*") != 0)
@@ -312,6 +318,11 @@ HANDLER(m_verify)
 	if (sasl_relaying()) {
 		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "Accounts are kept by services here");
+		return IRC_OK;
+	}
+	if (!authlimit_take(c)) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
+		          "Too many attempts from your address; try again later");
 		return IRC_OK;
 	}
 	if (account_find(m->argv[0], &a) != 0) {
