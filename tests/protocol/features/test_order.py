@@ -247,3 +247,32 @@ def test_registration_flood_cannot_delay_oper(make_server, tmp_path, oper_hash):
         assert c.expect("REGISTER").params[0] == "VERIFICATION_REQUIRED"
     for c in flood + [op]:
         c.close()
+
+
+def test_acknowledged_writes_survive_kill_9(make_server):
+    # Writes go through the store lane; each answer waits for the commit,
+    # so a kill -9 right after the answer loses none of them.
+    srv = make_server()
+    c = srv.client().register("durable", caps=["draft/read-marker", "batch"])
+    send_raw(c, "REGISTER * * :first password", "JOIN #keep",
+             "MARKREAD #keep timestamp=2030-01-02T03:04:05.678Z",
+             "ACCOUNT PASSWORD :second password")
+    assert c.expect("REGISTER").params[0] == "SUCCESS"
+    got = c.collect(lambda m: m.command == "NOTE" and "PASSWORD_CHANGED" in m.params)
+    marks = [m.params for m in got if m.command == "MARKREAD"]
+    assert ["#keep", "timestamp=2030-01-02T03:04:05.678Z"] in marks
+    srv.stop(kill=True)
+    srv.start()
+    d = srv.client()
+    d.send("CAP LS 302")
+    d.send("CAP REQ :sasl draft/read-marker batch")
+    d.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    d.send("AUTHENTICATE PLAIN")
+    d.expect("AUTHENTICATE")
+    d.send("AUTHENTICATE " + base64.b64encode(b"\0durable\0second password").decode())
+    d.expect("903")
+    send_raw(d, "CAP END", "NICK durable2", "USER u 0 * :r")
+    d.expect("001")
+    d.send("MARKREAD #keep")
+    assert d.expect("MARKREAD").params == ["#keep", "timestamp=2030-01-02T03:04:05.678Z"]
+    d.close()
