@@ -147,10 +147,20 @@ worker_submit_to(enum worker_lane lane, worker_fn work, worker_fn done, void *ar
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
-	if (!lanes[lane].running) {
+	if (!started) { /* start-up and shutdown: nobody waits on the loop yet */
 		work(arg);
 		done(arg);
 		free(j);
+		return;
+	}
+	if (!lanes[lane].running) {
+		/* The lane's thread could not start: work here, done() as ever, later on the
+		 * loop. */
+		work(arg);
+		pthread_mutex_lock(&lock);
+		queue_push(&finished, j);
+		pthread_mutex_unlock(&lock);
+		reactor_async_send();
 		return;
 	}
 	pthread_mutex_lock(&lock);

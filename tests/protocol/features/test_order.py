@@ -276,3 +276,18 @@ def test_acknowledged_writes_survive_kill_9(make_server):
     d.send("MARKREAD #keep")
     assert d.expect("MARKREAD").params == ["#keep", "timestamp=2030-01-02T03:04:05.678Z"]
     d.close()
+
+
+def test_two_registrations_of_one_name_at_once(make_server):
+    # Both pass the first look (neither is stored yet); the store lane
+    # writes one, and the other hears the name is taken.
+    srv = make_server()
+    a = srv.client().register("twin1")
+    b = srv.client().register("twin2")
+    send_raw(a, "REGISTER samename * :a long password")
+    send_raw(b, "REGISTER samename * :a long password")
+    got = sorted(x.expect(lambda m: m.command in ("REGISTER", "FAIL")).params[:2]
+                 for x in (a, b))
+    assert got == [["REGISTER", "ACCOUNT_EXISTS"], ["SUCCESS", "samename"]]
+    for x in (a, b):
+        x.close()
