@@ -179,6 +179,12 @@ worker_try_submit(enum worker_lane lane, worker_fn work, worker_fn done, void *a
 }
 
 int
+worker_lane_bounded(enum worker_lane lane)
+{
+	return lanes[lane].limit > 0;
+}
+
+int
 worker_lane_full(enum worker_lane lane)
 {
 	unsigned limit = lanes[lane].limit;

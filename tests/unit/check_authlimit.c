@@ -68,6 +68,23 @@ START_TEST(zero_means_no_limit)
 }
 END_TEST
 
+START_TEST(places_per_address)
+{
+	char key[AUTHLIMIT_KEY_MAX], other[AUTHLIMIT_KEY_MAX];
+
+	authlimit_key(from("2001:db8::1"), key, sizeof(key));
+	authlimit_key(from("2001:db8::2"), other, sizeof(other));
+	ck_assert_str_eq(key, other);
+	for (int i = 0; i < AUTHLIMIT_PLACES; i++)
+		ck_assert(authlimit_place_take(key));
+	ck_assert(!authlimit_place_take(key));
+	authlimit_place_give(key);
+	ck_assert(authlimit_place_take(key));
+	authlimit_key(from("192.0.2.9"), other, sizeof(other));
+	ck_assert(authlimit_place_take(other));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -81,6 +98,7 @@ main(void)
 	tcase_add_test(tc, ipv6_per_64);
 	tcase_add_test(tc, refills_over_a_minute);
 	tcase_add_test(tc, zero_means_no_limit);
+	tcase_add_test(tc, places_per_address);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

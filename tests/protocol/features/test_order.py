@@ -295,3 +295,27 @@ def test_two_registrations_of_one_name_at_once(make_server):
     assert got == [["REGISTER", "ACCOUNT_EXISTS"], ["SUCCESS", "samename"]]
     for x in (a, b):
         x.close()
+
+
+def test_one_address_holds_few_places_in_a_password_lane(make_server, gate_script):
+    # The lane could queue 64, but one address (here every client's) gets 4.
+    gate, script = gate_script
+    srv = make_server("\n[accounts]\nverify = yes\nverify_command = %s\nauth_rate = 0\n"
+                      % script)
+    flood = [srv.client().register("place%d" % i) for i in range(6)]
+    for i, c in enumerate(flood):
+        c.send("REGISTER * p%d@example.org :a long password" % i)
+    first = {flood[0]: flood[0].quiet(1.0)}
+    first.update({c: c.quiet(0.3) for c in flood[1:]})
+    pending = [c for c in flood if not first[c]]
+    refused = [c for c in flood if first[c]]
+    assert len(pending) == 4 and len(refused) == 2
+    assert all("at once" in first[c][0].params[-1] for c in refused)
+    gate.touch()
+    for c in pending:
+        assert c.expect("REGISTER").params[0] == "VERIFICATION_REQUIRED"
+    # Places are given back: the address may register again.
+    refused[0].send("REGISTER * again@example.org :a long password")
+    assert refused[0].expect("REGISTER").params[0] == "VERIFICATION_REQUIRED"
+    for c in flood:
+        c.close()
