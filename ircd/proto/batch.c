@@ -279,6 +279,34 @@ label_take(struct client *c, char *out, size_t size)
 		lab.state = LABEL_TAKEN;
 }
 
+int
+label_resume(struct client *c, const char *label)
+{
+	if (label == NULL || label[0] == '\0' || lab.client == c)
+		return 0;
+	label_begin(c, label);
+	return 1;
+}
+
+void
+label_send_opening(struct client *c, struct outmsg *om)
+{
+	struct msgbuf *mb;
+	char tag[LABEL_MAX + 8];
+
+	if (c->local == NULL)
+		return;
+	if (lab.client != c || lab.state != LABEL_NONE) {
+		send_msg(c, om);
+		return;
+	}
+	/* The batch is the whole answer: no ACK, no labeled-response batch around it. */
+	lab.state = LABEL_TAKEN;
+	mb = outmsg_flavour(om, c->local->tags_wanted);
+	snprintf(tag, sizeof(tag), "label=%s", lab.label);
+	send_with_tag(c, tag, mb->data, mb->len);
+}
+
 void
 label_end(struct client *c)
 {
