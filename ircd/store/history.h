@@ -59,10 +59,12 @@ void history_forget_account(const char *account);
 
 /*
  * REDACT: remove msgid from target's history if c wrote it (or is_op).
- * done(arg, found, allowed) is called on the loop when the lane has looked.
+ * done(arg, found, allowed) is called on the loop: at once when the line is
+ * in the in-memory window (it returns 1), else when the lane has looked
+ * in the database (it returns 0).
  */
 typedef void history_redacted_fn(void *arg, int found, int allowed);
-void history_redact(const struct client *c, const char *target, const char *msgid, int is_op,
-                    history_redacted_fn *done, void *arg);
+int history_redact(const struct client *c, const char *target, const char *msgid, int is_op,
+                   history_redacted_fn *done, void *arg);
 
 #endif

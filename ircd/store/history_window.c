@@ -110,6 +110,17 @@ history_window_latest(const char *key, int limit, int events, int64_t oldest_ms,
 	return 1;
 }
 
+const struct history_row *
+history_window_find(const char *key, const char *msgid)
+{
+	struct window *w = window_find(key);
+
+	for (unsigned i = 0; w != NULL && i < w->count; i++)
+		if (strcmp(window_row(w, i)->msgid, msgid) == 0)
+			return window_row(w, i);
+	return NULL;
+}
+
 void
 history_window_forget(const char *key, const char *msgid)
 {
