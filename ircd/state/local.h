@@ -12,6 +12,7 @@ struct conn;
 struct dns_request;
 struct sasl_session;
 struct multiline;
+struct read_markers;
 
 /* Registration and command progress; the transport keeps its own flags. */
 #define LOCAL_CAP_NEGOTIATING 0x01 /* CAP LS/REQ seen, no CAP END yet */
@@ -48,9 +49,10 @@ struct local {
 	struct dns_request *dns;              /* host lookup in flight */
 	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	void *registration;             /* REGISTER in flight (modules/m_register.c) */
-	struct multiline *multiline;    /* an open draft/multiline batch */
-	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
+	void *registration;                /* REGISTER in flight (modules/m_register.c) */
+	struct multiline *multiline;       /* an open draft/multiline batch */
+	struct read_markers *read_markers; /* draft/read-marker while not logged in */
+	struct metadata_subs meta_subs;    /* draft/metadata-3 subscriptions */
 	/* Target-change limit: recent distinct message targets (hash, when). */
 	uint32_t targets[TARGET_SLOTS];
 	time_t targets_when[TARGET_SLOTS];
