@@ -297,9 +297,9 @@ meta_sub(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m)
 		         METADATA_MAX_SUBS);
 		send_fail(c, "METADATA", "LIMIT_REACHED", context, "Too many subscriptions");
 	}
-	/* The current values of the new keys; none before registration. */
-	if (c->registered && added.count > 0)
-		metasync_all(c, &added);
+	/* The new keys' current values wait for SYNC; none before registration. */
+	if (c->registered)
+		metasync_subscribed(c, &added);
 	metadata_sub_clear(&added);
 }
 
