@@ -725,3 +725,32 @@ def test_whois_shows_the_keys_with_760(server):
     assert not any(m.command == "760" for m in b.collect("318"))
     a.close()
     b.close()
+
+
+def test_connections_of_one_account_share_changes_live(make_server):
+    srv = make_server()
+    a = aware(srv, "mdTwinA")
+    a.send("REGISTER * * :hunter22")
+    a.expect("900")
+    b = sasl_plain(srv, "mdTwinA", "hunter22", "mdTwinB")
+    burst_batch(b)
+    watcher = aware(srv, "mdTwinW")
+    subscribe(b, "status")
+    subscribe(watcher, "status")
+    for c in (b, watcher):
+        joined(c, "#mdtwin")
+        batch(c)
+    a.send("METADATA * SET status :on a train")
+    assert a.expect("761").params[1:] == ["mdTwinA", "status", "*", "on a train"]
+    # The other connection holds the key now, and hears of it (it did not make the change).
+    told = b.expect("761")
+    assert told.params[1:] == ["mdTwinB", "status", "*", "on a train"]
+    told = watcher.expect("761")
+    assert told.params[1:] == ["mdTwinB", "status", "*", "on a train"]
+    b.send("METADATA * GET status")
+    assert kv(batch(b)[1]) == [("mdTwinB", "status", "on a train")]
+    a.send("METADATA * SET status")
+    a.expect("766")
+    assert b.expect("766").params[1:3] == ["mdTwinB", "status"]
+    for c in (a, b, watcher):
+        c.close()
