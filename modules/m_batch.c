@@ -140,11 +140,15 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		for (int i = 0; i < plain.n; i++)
 			history_record_channel(ch, c, ml->cmd, plain.lines[i]);
 	} else {
-		deliver_to(to, framed, n, &plain);
+		if (to != c)
+			deliver_to(to, framed, n, &plain);
 		for (int i = 0; i < plain.n; i++)
 			history_record_private(c, to, ml->cmd, plain.lines[i]);
 	}
 	echo_to_sender(c, framed, n, &plain);
+	/* To oneself: the echo (which may carry the label) first, then the copy received. */
+	if (to == c)
+		deliver_to(c, framed, n, &plain);
 	for (int i = 0; i < n; i++)
 		msg_release(framed[i]);
 	for (int i = 0; i < plain.n; i++)

@@ -112,3 +112,19 @@ def test_labeled_failure_carries_the_label(server):
     assert fail.params[:4] == ["BATCH", "MULTILINE_INVALID_TARGET", chan, "#elsewhere"]
     assert fail.tags.get("label") == "ml3"
     _close(a, b, plain)
+
+
+def test_labeled_batch_to_oneself_labels_only_the_echo(server):
+    n = next(_names)
+    me = server.client().register("mlself%d" % n, caps=ML_CAPS)
+    me.send("@label=self1 BATCH +s draft/multiline %s" % me.nick)
+    me.send("@batch=s PRIVMSG %s :note one" % me.nick)
+    me.send("@batch=s PRIVMSG %s :note two" % me.nick)
+    me.send("BATCH -s")
+    me.send("PING :after")
+    lines = me.collect("PONG")
+    openings = [m for m in lines if m.command == "BATCH" and m.params[0].startswith("+")]
+    assert [m.params[1] for m in openings] == ["draft/multiline", "draft/multiline"], lines
+    assert [m.tags.get("label") for m in openings] == ["self1", None]
+    assert not any(m.command == "ACK" for m in lines)
+    me.close()
