@@ -9,6 +9,7 @@
 #include "proto/batch.h"
 #include "proto/cap.h"
 #include "proto/history_record.h"
+#include "proto/link.h"
 #include "proto/multiline.h"
 #include "proto/numeric.h"
 #include "proto/parse.h"
@@ -22,6 +23,7 @@
 /* The lines as plain messages, for those without draft/multiline. */
 struct fallback {
 	struct outmsg *lines[MULTILINE_MAX_LINES];
+	const char *text[MULTILINE_MAX_LINES];
 	int n;
 };
 
@@ -57,20 +59,49 @@ echo_to_sender(struct client *c, struct outmsg **framed, int nframed,
 
 /*
  * Blank lines are left out of the fallback (those clients cannot show
- * them), and what the batch carries (client tags) goes on the first line.
+ * them), and what the batch carries (its msgid, client tags) goes on the
+ * first line; the others show no msgid.  History keeps the lines under
+ * the batch's msgid, "msgid/2" and so on, so REDACT of it takes them all.
  */
 static void
-fallback_build(struct client *c, struct multiline *ml, struct fallback *plain)
+fallback_build(struct client *c, struct multiline *ml, const char *msgid,
+               struct fallback *plain)
 {
+	char part[32];
+
 	plain->n = 0;
 	for (int i = 0; i < ml->nlines; i++) {
 		struct outmsg *om;
 		if (ml->lines[i].text[0] == '\0')
 			continue;
 		om = msg_from(c, "%s %s :%s", ml->cmd, ml->target, ml->lines[i].text);
-		if (plain->n == 0)
+		if (plain->n == 0) {
 			msg_set_client_tags(om, ml->client_tags);
+			outmsg_adopt(om, NULL, msgid);
+		} else {
+			snprintf(part, sizeof(part), "%s/%d", msgid, plain->n + 1);
+			outmsg_part_of(om, part);
+		}
+		plain->text[plain->n] = ml->lines[i].text;
 		plain->lines[plain->n++] = om;
+	}
+}
+
+/* Servers behind links get the lines as separate messages (TS6 has no batches). */
+static void
+relay_to_links(struct client *c, const char *cmd, struct channel *ch, struct client *to,
+               const struct fallback *plain)
+{
+	struct link *via = to != NULL ? link_of_client(to) : NULL;
+
+	for (int i = 0; i < plain->n; i++) {
+		if (ch != NULL)
+			links_send_channel_msg(link_of_client(c), ch, plain->lines[i],
+			                       ":%s %s %s :%s", c->uid, cmd, ch->name,
+			                       plain->text[i]);
+		else if (via != NULL)
+			link_send_msg(via, plain->lines[i], ":%s %s %s :%s", c->uid, cmd,
+			              to->uid, plain->text[i]);
 	}
 }
 
@@ -129,10 +160,12 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		msg_set_client_tags(framed[n],
 		                    ml->lines[i].concat ? "draft/multiline-concat" : NULL);
 		outmsg_set_batch(framed[n], id);
+		/* The message's msgid is the batch's: its lines show none. */
+		outmsg_part_of(framed[n], outmsg_msgid(framed[0]));
 		n++;
 	}
 	framed[n++] = batch_shared_close(c, id);
-	fallback_build(c, ml, &plain);
+	fallback_build(c, ml, outmsg_msgid(framed[0]), &plain);
 	if (ch != NULL) {
 		for (uint32_t i = 0; i < ch->nmembers; i++)
 			if (ch->members[i]->client != c)
@@ -145,6 +178,7 @@ multiline_deliver(struct client *c, struct multiline *ml)
 		for (int i = 0; i < plain.n; i++)
 			history_record_private(c, to, ml->cmd, plain.lines[i]);
 	}
+	relay_to_links(c, ml->cmd, ch, to, &plain);
 	echo_to_sender(c, framed, n, &plain);
 	/* To oneself: the echo (which may carry the label) first, then the copy received. */
 	if (to == c)

@@ -58,9 +58,13 @@ batch_shared_open(const struct client *from, const char *ref, const char *type,
 struct outmsg *
 batch_shared_close(const struct client *from, const char *ref)
 {
-	if (from == NULL)
-		return msg_build(":%s BATCH -%s", me.name, ref);
-	return msg_build(":%s!%s@%s BATCH -%s", from->nick, from->user, from->host, ref);
+	struct outmsg *om = from == NULL ? msg_build(":%s BATCH -%s", me.name, ref)
+	                                 : msg_build(":%s!%s@%s BATCH -%s", from->nick,
+	                                             from->user, from->host, ref);
+
+	/* The end of a message, no message of its own: no msgid. */
+	outmsg_part_of(om, "");
+	return om;
 }
 
 static void

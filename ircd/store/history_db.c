@@ -285,7 +285,10 @@ delete_where(const char *sql, const char *p1, const char *p2)
 void
 history_db_delete(const char *key, const char *msgid)
 {
-	delete_where("DELETE FROM history WHERE target = ?1 AND msgid = ?2", key, msgid);
+	/* "ID/2", "ID/3"...: the further lines of a draft/multiline message ID. */
+	delete_where("DELETE FROM history WHERE target = ?1 AND (msgid = ?2"
+	             " OR (msgid >= ?2 || '/' AND msgid < ?2 || '0'))",
+	             key, msgid);
 }
 
 void

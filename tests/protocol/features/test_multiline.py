@@ -128,3 +128,37 @@ def test_labeled_batch_to_oneself_labels_only_the_echo(server):
     assert [m.tags.get("label") for m in openings] == ["self1", None]
     assert not any(m.command == "ACK" for m in lines)
     me.close()
+
+
+def test_msgid_is_the_batch_s_and_redact_takes_every_line(server):
+    caps = ML_CAPS + ["draft/message-redaction", "draft/chathistory", "server-time"]
+    n = next(_names)
+    a = server.client().register("mlr%d" % n, caps=caps)
+    b = server.client().register("mlrb%d" % n, caps=["draft/multiline", "batch", "message-tags"])
+    plain = server.client().register("mlrp%d" % n, caps=["message-tags"])
+    chan = "#mlr%d" % n
+    for x in (a, b, plain):
+        x.send("JOIN %s" % chan)
+        x.expect("366")
+    a.send("BATCH +r draft/multiline %s" % chan)
+    for text in ("one", "two", "three"):
+        a.send("@batch=r PRIVMSG %s :%s" % (chan, text))
+    a.send("BATCH -r")
+    opening = a.expect("BATCH")
+    msgid = opening.tags["msgid"]
+    body = a.collect(lambda m: m.command == "BATCH")
+    assert all("msgid" not in m.tags for m in body), body
+    seen = b.expect("BATCH")
+    assert seen.tags["msgid"] == msgid
+    # Without draft/multiline: the batch's msgid on the first line only.
+    got = [plain.expect("PRIVMSG") for _ in range(3)]
+    assert [m.tags.get("msgid") for m in got] == [msgid, None, None]
+    a.send("REDACT %s %s" % (chan, msgid))
+    assert a.expect("REDACT").params == [chan, msgid]
+    a.send("CHATHISTORY LATEST %s * 10" % chan)
+    start = a.expect(lambda m: m.command == "BATCH" and m.params[1] == "chathistory")
+    ref = start.params[0][1:]
+    lines = a.collect(lambda m: m.command == "BATCH" and m.params[0] == "-" + ref)
+    assert not any(m.command == "PRIVMSG" for m in lines), lines
+    for x in (a, b, plain):
+        x.close()
