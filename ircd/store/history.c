@@ -384,7 +384,7 @@ redact_from_window(struct redaction *r)
 	r->found = 1;
 	r->allowed = redact_allowed(r, row->uid, row->account ? row->account : "");
 	if (r->allowed)
-		history_window_forget(r->key, r->msgid); /* row is gone with it */
+		history_window_forget(r->key, r->msgid); /* row goes with it */
 	r->done(r->arg, r->found, r->allowed);
 	if (r->allowed)
 		submit_removal(delete_work, forget_done, r);

@@ -98,3 +98,17 @@ def test_redacted_line_is_gone_from_the_database_too(make_server):
     texts = _history_texts(again, "#red3")
     assert "old line" not in texts and "new line" not in texts and "filler 69" in texts
     again.close()
+
+
+def test_redactions_in_a_row_are_each_answered_in_order(make_server):
+    srv = make_server()
+    author, reader = _room(srv, "#red4", "sauthor", "sreader")
+    ids = [_say(author, "#red4", t) for t in ("one", "two", "three")]
+    author.sock.sendall(("REDACT #red4 %s\r\nREDACT #red4 %s\r\nPING :after\r\n"
+                         % (ids[0], ids[2])).encode())
+    got = [m for m in author.collect("PONG") if m.command != "JOIN"]
+    assert [(m.command, m.params[1:2]) for m in got] == \
+        [("REDACT", [ids[0]]), ("REDACT", [ids[2]]), ("PONG", ["after"])], got
+    assert _history_texts(reader, "#red4") == ["two"]
+    for x in (author, reader):
+        x.close()
