@@ -144,6 +144,7 @@ static const struct session_events events = {
     .ready = register_start,
     .second = nick_deadline_check,
     .exit = client_gone,
+    .logged_in = markread_logged_in,
 };
 
 void

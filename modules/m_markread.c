@@ -207,6 +207,12 @@ marker_tell_others(struct client *c, const char *target, int64_t ms)
 }
 
 void
+markread_logged_in(struct client *c)
+{
+	session_persist(c);
+}
+
+void
 markread_client_gone(struct client *c)
 {
 	session_persist(c);

@@ -165,7 +165,8 @@ void nick_protect_expire(struct client *c);
 /* draft/read-marker: tell a joining client where it stopped reading. */
 void markread_on_join(struct client *c, const char *channel);
 void markread_forget_account(const char *account);
-/* Leaving: a session's markers go to its account, if it has one by now. */
+/* Logged in, or leaving: a session's markers go to its account, if it has one. */
+void markread_logged_in(struct client *c);
 void markread_client_gone(struct client *c);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);

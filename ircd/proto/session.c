@@ -36,6 +36,14 @@ session_listen(const struct session_events *ev)
 	listeners[nlisteners++] = ev;
 }
 
+void
+session_logged_in(struct client *c)
+{
+	for (unsigned i = 0; c->local != NULL && i < nlisteners; i++)
+		if (listeners[i]->logged_in != NULL)
+			listeners[i]->logged_in(c);
+}
+
 /* D-lines first, then the class and its per-IP limits. */
 static const char *
 session_admit(const char *ip, struct conf_class **class)
