@@ -133,17 +133,10 @@ nick_deadline_check(struct client *c)
 		nick_protect_expire(c);
 }
 
-static void
-client_gone(struct client *c)
-{
-	registration_client_gone(c);
-	markread_client_gone(c);
-}
-
 static const struct session_events events = {
     .ready = register_start,
     .second = nick_deadline_check,
-    .exit = client_gone,
+    .exit = markread_client_gone,
     .logged_in = markread_logged_in,
 };
 

@@ -13,6 +13,7 @@
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/parse.h"
 #include "proto/send.h"
 #include "state/channel.h"
@@ -47,43 +48,26 @@ marker_get(const char *account, const char *target)
 	return t;
 }
 
+/* Queued for the store lane: the answer waits for it (client_after_writes). */
 static void
 marker_set(const char *account, const char *target, int64_t ms)
 {
 	char key[CHANNELLEN_MAX + 1];
-	sqlite3_stmt *st;
 
-	if (store_db() == NULL || sqlite3_prepare_v2(store_db(),
-	                                             "INSERT OR REPLACE INTO"
-	                                             " read_markers (account, target, time_ms)"
-	                                             " VALUES (?, ?, ?)",
-	                                             -1, &st, NULL) != SQLITE_OK)
-		return;
 	irc_strlower(key, sizeof(key), target);
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, ms);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_queue("INSERT OR REPLACE INTO read_markers (account, target, time_ms)"
+	            " VALUES (?, ?, ?)",
+	            "tti", account, key, (long long)ms);
 }
 
 /* Drop the account's markers beyond the bound: those pointing furthest back go. */
 static void
 marker_trim(const char *account)
 {
-	sqlite3_stmt *st;
-
-	if (store_db() == NULL ||
-	    sqlite3_prepare_v2(store_db(),
-	                       "DELETE FROM read_markers WHERE account = ?1 AND target NOT IN"
-	                       " (SELECT target FROM read_markers WHERE account = ?1"
-	                       " ORDER BY time_ms DESC LIMIT ?2)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, MARKERS_ACCOUNT_MAX);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_queue("DELETE FROM read_markers WHERE account = ?1 AND target NOT IN"
+	            " (SELECT target FROM read_markers WHERE account = ?1"
+	            " ORDER BY time_ms DESC LIMIT ?2)",
+	            "ti", account, (long long)MARKERS_ACCOUNT_MAX);
 }
 
 /* The markers of a connection not logged in: its nick's, for the session. */
@@ -144,13 +128,14 @@ session_persist(struct client *c)
 static int64_t
 marker_value(struct client *c, const char *key)
 {
-	int i;
+	int i = session_find(c->local->read_markers, key);
+	int64_t session = i < 0 ? -1 : c->local->read_markers->m[i].ms;
 
+	if (c->account == NULL)
+		return session;
+	/* Logged in some other way since (services): its rows may still be queued. */
 	session_persist(c);
-	if (c->account != NULL)
-		return marker_get(c->account, key);
-	i = session_find(c->local->read_markers, key);
-	return i < 0 ? -1 : c->local->read_markers->m[i].ms;
+	return MAX(session, marker_get(c->account, key));
 }
 
 static void
@@ -206,10 +191,19 @@ marker_tell_others(struct client *c, const char *target, int64_t ms)
 	}
 }
 
+static void
+markers_moved(struct client *c UNUSED, void *arg UNUSED)
+{
+}
+
+/* The moved markers are read back by c's next command: it waits for the writes. */
 void
 markread_logged_in(struct client *c)
 {
+	if (c->local->read_markers == NULL)
+		return;
 	session_persist(c);
+	client_after_writes(c, markers_moved, NULL);
 }
 
 void
@@ -223,15 +217,7 @@ markread_client_gone(struct client *c)
 void
 markread_forget_account(const char *account)
 {
-	sqlite3_stmt *st;
-
-	if (store_db() == NULL ||
-	    sqlite3_prepare_v2(store_db(), "DELETE FROM read_markers WHERE account = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_queue("DELETE FROM read_markers WHERE account = ?", "t", account);
 }
 
 void
@@ -243,6 +229,21 @@ markread_on_join(struct client *c, const char *channel)
 		return;
 	irc_strlower(key, sizeof(key), channel);
 	marker_send(c, channel, marker_value(c, key));
+}
+
+struct marker_answer {
+	char target[CHANNELLEN_MAX + 1];
+	int64_t ms;
+};
+
+static void
+marker_stored(struct client *c, void *arg)
+{
+	struct marker_answer *a = arg;
+
+	if (c != NULL)
+		marker_send(c, a->target, a->ms);
+	free(a);
 }
 
 /* The wall clock in ms: a marker never points into the future. */
@@ -260,6 +261,7 @@ HANDLER(m_markread)
 	const char *target = m->argv[0];
 	char key[CHANNELLEN_MAX + 1];
 	struct history_ref ref;
+	struct marker_answer *a;
 	int64_t stored;
 
 	if (!channel_name_valid(target, conf->limits.channellen) &&
@@ -281,11 +283,20 @@ HANDLER(m_markread)
 	}
 	/* Markers only move forward, and never past now. */
 	ref.time_ms = MIN(ref.time_ms, wall_ms());
-	if (ref.time_ms > stored) {
-		marker_store(c, key, ref.time_ms, stored < 0);
-		stored = ref.time_ms;
-		marker_tell_others(c, target, stored);
+	if (ref.time_ms <= stored) {
+		marker_send(c, target, stored);
+		return IRC_OK;
 	}
-	marker_send(c, target, stored);
+	marker_store(c, key, ref.time_ms, stored < 0);
+	marker_tell_others(c, target, ref.time_ms);
+	if (c->account == NULL) {
+		marker_send(c, target, ref.time_ms);
+		return IRC_OK;
+	}
+	/* Answered once stored: the next MARKREAD reads what this one wrote. */
+	a = xcalloc(1, sizeof(*a));
+	str_copy(a->target, target, sizeof(a->target));
+	a->ms = ref.time_ms;
+	client_after_writes(c, marker_stored, a);
 	return IRC_OK;
 }

@@ -7,6 +7,7 @@
 #include "modules/modules.h"
 #include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/parse.h"
 #include "proto/send.h"
 #include "state/channel.h"
@@ -16,7 +17,7 @@
 
 /* A REDACT waiting for the history lane's look at the line. */
 struct redact_request {
-	char uid[UIDLEN + 1];
+	struct client_wait *wait; /* the client's input waits for the answer */
 	char target[CHANNELLEN_MAX + 1];
 	char msgid[32];
 	char *reason;
@@ -75,7 +76,7 @@ static void
 redact_answer(void *arg, int found, int allowed)
 {
 	struct redact_request *rr = arg;
-	struct client *c = strmap_get(&clients_by_uid, rr->uid);
+	struct client *c = client_wait_end(rr->wait);
 
 	if (c != NULL) {
 		/* Answered by the lane: under the label the command had. */
@@ -93,11 +94,14 @@ redact(struct client *c, const char *target, const char *msgid, const char *reas
 {
 	struct redact_request *rr = xcalloc(1, sizeof(*rr));
 
-	str_copy(rr->uid, c->uid, sizeof(rr->uid));
 	str_copy(rr->target, target, sizeof(rr->target));
 	str_copy(rr->msgid, msgid, sizeof(rr->msgid));
 	rr->reason = reason ? xstrdup(reason) : NULL;
-	/* In the in-memory window it is answered now, else the lane answers later. */
+	/*
+	 * In the in-memory window it is answered now (the wait ends at once),
+	 * else the lane answers later: c's input is held, and the label taken.
+	 */
+	rr->wait = client_wait_begin(c);
 	if (history_redact(c, target, msgid, is_op, redact_answer, rr) == 0)
 		label_take(c, rr->label, sizeof(rr->label));
 }
