@@ -591,7 +591,7 @@ conn_input(struct conn *cn, char *buf, size_t have)
 	have -= used;
 	if (have >= cn->class->recvq) {
 		conn_close(cn,
-		           memchr(buf + used, '\n', have) ? "Excess Flood" : "RecvQ exceeded");
+		           line_complete(buf + used, have) ? "Excess Flood" : "RecvQ exceeded");
 		return;
 	}
 	if (have == 0) {
@@ -602,7 +602,7 @@ conn_input(struct conn *cn, char *buf, size_t have)
 		memcpy(kept, buf + used, have);
 		free(cn->rbuf);
 		cn->rbuf = kept;
-		if (memchr(kept, '\n', have) != NULL)
+		if (line_complete(kept, have))
 			throttled_add(cn);
 	}
 	cn->rlen = (uint32_t)have;
