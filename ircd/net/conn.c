@@ -114,6 +114,39 @@ conn_alloc(int fd, struct ssl_st *ssl, enum conn_kind kind, struct conf_class *c
 	return cn;
 }
 
+static int server_full;
+
+void
+conn_note_full(const char *why)
+{
+	if (server_full)
+		return;
+	server_full = 1;
+	log_warn("server is full (%s): refusing connections until some close", why);
+}
+
+static void
+conn_note_accepting(void)
+{
+	if (!server_full)
+		return;
+	server_full = 0;
+	log_info("accepting connections again");
+}
+
+/*
+ * Room for one more connection in the descriptor budget?  Lingering
+ * sockets hold descriptors too: the oldest give theirs up first.
+ */
+static int
+conn_budget_allows(void)
+{
+	while (conns_count + linger_count() >= conns_max)
+		if (!linger_shed())
+			return 0;
+	return 1;
+}
+
 struct conn *
 conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 {
@@ -123,8 +156,9 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 	struct conf_class *class;
 	const char *refusal;
 
-	if (conns_count >= conns_max) {
+	if (!conn_budget_allows()) {
 		stats.refused++;
+		conn_note_full("connection limit reached");
 		conn_refuse(fd, ip, "Server is full");
 		return NULL;
 	}
@@ -141,6 +175,7 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 	}
 	/* Until USER names a username, the class is the first matching any user. */
 	cn = conn_alloc(fd, ssl, kind, class);
+	conn_note_accepting();
 	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
 	hooks->open(cn, ip, ssl != NULL);
 	rio_set(&cn->io, RIO_READ);

@@ -130,5 +130,7 @@ void conn_charge(struct conn *cn, unsigned penalty);
 void conn_close_all(const char *reason);
 /* Write a line straight to a socket we will not keep (refusals). */
 void conn_refuse(int fd, const char *ip, const char *reason);
+/* Log once that the server is full (why); the next accepted connection logs the end of it. */
+void conn_note_full(const char *why);
 
 #endif
