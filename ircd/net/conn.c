@@ -258,6 +258,30 @@ conn_enter_state(struct conn *cn, enum conn_state state)
 	cn->state = state;
 }
 
+int
+conn_wanted_events(uint32_t flags)
+{
+	int events = 0;
+
+	if (flags & CONN_READ_WANTS_WRITE)
+		events |= RIO_WRITE; /* the read resumes when writable, not readable */
+	else if (!(flags & CONN_HOLD))
+		events |= RIO_READ;
+	if (flags & CONN_WRITE_WANTS_READ)
+		events |= RIO_READ; /* the write resumes when readable, not writable */
+	else if (flags & CONN_WRITE_BLOCKED)
+		events |= RIO_WRITE;
+	return events;
+}
+
+/* Set the watcher from the flags (established connections only). */
+static void
+conn_watch(struct conn *cn)
+{
+	if (cn->state == CONN_REGISTERING || cn->state == CONN_REGISTERED)
+		rio_set(&cn->io, conn_wanted_events(cn->flags));
+}
+
 static void
 flush_list_add(struct conn *cn)
 {
@@ -353,9 +377,13 @@ conn_tls_writev(struct conn *cn, struct iovec *iov, int n)
 {
 	size_t written;
 
+	cn->flags &= ~CONN_WRITE_WANTS_READ;
 	switch (tls_writev(cn->ssl, iov, n, &written)) {
 	case TLS_OK: return (ssize_t)written;
 	case TLS_WANT_READ:
+		cn->flags |= CONN_WRITE_WANTS_READ;
+		errno = EAGAIN;
+		return -1;
 	case TLS_WANT_WRITE: errno = EAGAIN; return -1;
 	default: errno = EPIPE; return -1;
 	}
@@ -375,7 +403,7 @@ conn_flush(struct conn *cn)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				cn->flags |= CONN_WRITE_BLOCKED;
-				rio_set(&cn->io, rio_events(&cn->io) | RIO_WRITE);
+				conn_watch(cn);
 				return 0;
 			}
 			return -1;
@@ -386,7 +414,7 @@ conn_flush(struct conn *cn)
 	}
 	if (cn->flags & CONN_WRITE_BLOCKED) {
 		cn->flags &= ~CONN_WRITE_BLOCKED;
-		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_WRITE);
+		conn_watch(cn);
 	}
 	return 0;
 }
@@ -679,13 +707,13 @@ conn_hold_input(struct conn *cn, int hold)
 {
 	if (hold) {
 		cn->flags |= CONN_HOLD;
-		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_READ);
+		conn_watch(cn);
 		return;
 	}
 	cn->flags &= ~CONN_HOLD;
 	if (cn->state == CONN_CLOSING)
 		return;
-	rio_set(&cn->io, rio_events(&cn->io) | RIO_READ);
+	conn_watch(cn);
 	if (cn->rlen > 0)
 		throttled_add(cn); /* lines read before the hold run at the next tick */
 }
@@ -707,12 +735,17 @@ conn_tls_read(struct conn *cn, char *buf, size_t len)
 {
 	size_t got;
 
+	if (cn->flags & CONN_READ_WANTS_WRITE) {
+		cn->flags &= ~CONN_READ_WANTS_WRITE;
+		conn_watch(cn);
+	}
 	switch (tls_read(cn->ssl, buf, len, &got)) {
 	case TLS_OK: return (ssize_t)got;
 	case TLS_WANT_READ: errno = EAGAIN; return -1;
 	case TLS_WANT_WRITE:
-		/* The session must write first (a key update): wake on writable. */
-		rio_set(&cn->io, RIO_READ | RIO_WRITE);
+		/* The session must write first (a KeyUpdate answer): wake on writable. */
+		cn->flags |= CONN_READ_WANTS_WRITE;
+		conn_watch(cn);
 		errno = EAGAIN;
 		return -1;
 	case TLS_CLOSED: return 0;
@@ -734,7 +767,8 @@ conn_handshake(struct conn *cn)
 		conn_read(cn); /* the client may have sent lines already */
 		return;
 	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
-	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_READ | RIO_WRITE); return;
+	/* Only writable: a readable socket cannot help a handshake that must write. */
+	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_WRITE); return;
 	default:
 		stats.refused++;
 		conn_close(cn, "TLS handshake failed");
@@ -796,11 +830,16 @@ conn_on_io(struct rio *io, int events)
 		conn_handshake(cn);
 		return;
 	}
+	/* A TLS operation waiting on the other direction is retried when it is ready. */
+	if ((cn->flags & CONN_READ_WANTS_WRITE) && (events & RIO_WRITE))
+		events |= RIO_READ;
+	if ((cn->flags & CONN_WRITE_WANTS_READ) && (events & RIO_READ))
+		events |= RIO_WRITE;
 	if ((events & RIO_WRITE) && cn->state != CONN_CLOSING) {
 		if (conn_flush(cn) != 0)
 			conn_close(cn, strerror(errno));
 	}
-	if ((events & RIO_READ) && cn->state != CONN_CLOSING)
+	if ((events & RIO_READ) && cn->state != CONN_CLOSING && !(cn->flags & CONN_HOLD))
 		conn_read(cn);
 }
 

@@ -30,6 +30,16 @@ enum conn_state {
 #define CONN_OUTPUT_HOOK 0x20  /* output passes the owner's filter first (labels, batches) */
 #define CONN_DIAL_TLS 0x40     /* dialled: start TLS once connected */
 #define CONN_HOLD 0x80         /* the owner holds input back (conn_hold_input) */
+/* TLS: a read must write first (a KeyUpdate answer), a write must read first. */
+#define CONN_READ_WANTS_WRITE 0x100
+#define CONN_WRITE_WANTS_READ 0x200
+
+/*
+ * The events an established connection waits for, from its flags: input
+ * unless held, output while blocked, and for TLS the other direction when
+ * an operation wants it (never the one it waits on, which would spin).
+ */
+int conn_wanted_events(uint32_t flags);
 
 /* Who is on the other end: each kind has its owner's hooks. */
 enum conn_kind { CONN_KIND_CLIENT, CONN_KIND_SERVER, CONN_KINDS };

@@ -1,15 +1,17 @@
 """Transport hardening (issue 11): framing, descriptor exhaustion, TLS stalls,
 per-prefix limits, DIE twice, log reopen, descriptors kept from children and
 the privilege drop."""
+import ctypes
 import os
 import resource
 import subprocess
 import socket
+import ssl
 import time
 
 import pytest
 
-from ircclient import MKPASSWD, Client
+from ircclient import MKPASSWD, ROOT, Client, free_port
 
 
 def test_bare_cr_never_reaches_members(make_server):
@@ -177,3 +179,72 @@ def test_lingering_sockets_give_way_to_new_clients(make_server):
     newcomers[-1].expect("PONG")
     refused = srv.client()
     assert "Server is full" in refused.expect("ERROR").params[-1]
+
+
+def tls_config(certs):
+    return ("\n[listen tls]\nhost = 127.0.0.1\nport = {tls_port}\ntls = yes\n"
+            "[tls]\ncertificate = %s/server/cert.pem\nkey = %s/server/key.pem\n"
+            % (certs, certs))
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("certs")
+    subprocess.check_call(["sh", os.path.join(ROOT, "tools", "mkcert"), str(d / "server")])
+    return str(d)
+
+
+def slow_tls_client(port, rcvbuf=4096):
+    """A TLS client with a small receive buffer (so it stalls the server's writes)."""
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", port))
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    c = Client.__new__(Client)
+    c.sock = ctx.wrap_socket(raw)
+    c.buf, c.backlog, c.nick = b"", [], None
+    return c
+
+
+def request_key_update(sslsock):
+    """SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED): the peer must answer with its own."""
+    libssl = ctypes.CDLL("libssl.so.3")
+    libssl.SSL_version.argtypes = [ctypes.c_void_p]
+    libssl.SSL_key_update.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    # PySSLSocket: PyObject_HEAD (2 words), the socket weakref, then SSL *.
+    ssl_ptr = ctypes.cast(id(sslsock._sslobj), ctypes.POINTER(ctypes.c_void_p))[3]
+    if libssl.SSL_version(ssl_ptr) != 0x0304:
+        pytest.skip("cannot reach the SSL object of this Python's ssl module")
+    assert libssl.SSL_key_update(ssl_ptr, 1) == 1
+
+
+def test_stalled_tls_peer_asking_for_a_key_update_costs_no_cpu(make_server, certs):
+    # The server's writes to a TLS client that stopped reading block; the
+    # client then asks for a KeyUpdate, whose answer must be written too.
+    # Whatever OpenSSL wants (a read that must write, a write that must
+    # read), the watchers must not spin while the peer stalls, and the
+    # PING behind the KeyUpdate is answered once it reads again.  (The
+    # watcher states themselves: tests/unit/check_conn.c.)
+    srv = make_server(tls_config(certs), tls_port=free_port())
+    # Room in the sendq for more than the kernel's send buffer (4 MB) takes.
+    srv.restart_with("sendq = 1048576", "sendq = 16777216")
+    a = slow_tls_client(srv.tls_port).register("stalled")
+    b = srv.client().register("flooder")
+    for c in (a, b):
+        c.send("JOIN #flood")
+        c.expect("366")
+    line = "PRIVMSG #flood :" + "x" * 400
+    for _ in range(14):  # 6 MB
+        b.sock.sendall(((line + "\r\n") * 1000).encode())
+        b.send("PING :flooded")
+        b.expect(lambda m: m.command == "PONG" and m.params[-1] == "flooded", timeout=30)
+    request_key_update(a.sock)
+    a.send("PING :after-key-update")
+    assert cpu_over(srv.proc.pid) < 0.5
+    a.expect(lambda m: m.command == "PONG" and m.params[-1] == "after-key-update", timeout=30)
+    b.send("PING :alive")
+    b.expect("PONG")
