@@ -1,4 +1,5 @@
 /* main.c - start-up, signals, rehash and shutdown. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "modules/modules.h"
@@ -107,6 +109,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "evircd: unexpected argument %s\n", argv[optind]);
 		usage(stderr);
 		return 2;
+	}
+	/* Before any name table is filled: its hashes depend on the key. */
+	if (irc_strhash_seed() != 0) {
+		fprintf(stderr, "evircd: getrandom: %s\n", strerror(errno));
+		return 1;
 	}
 	conf = config_load(path);
 	if (conf == NULL)
