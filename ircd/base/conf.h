@@ -19,6 +19,8 @@ struct conf_class {
 	unsigned max_per_ip;      /* live connections per IP (0: no limit) */
 	unsigned throttle_count;  /* connects per IP per window (0: off) */
 	unsigned throttle_window; /* seconds */
+	unsigned ipv4_prefix;     /* bits: IPv4 addresses counted together */
+	unsigned ipv6_prefix;     /* bits: IPv6 addresses counted together */
 	unsigned flood_rate;      /* lines per second once the burst is spent (0: off) */
 	unsigned flood_burst;     /* lines accepted at once */
 	unsigned clients;         /* live count, kept across rehash by name */

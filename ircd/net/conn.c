@@ -155,6 +155,7 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 	struct ssl_st *ssl = NULL;
 	struct conf_class *class;
 	const char *refusal;
+	char group[IPGROUP_MAX] = "";
 
 	if (!conn_budget_allows()) {
 		stats.refused++;
@@ -162,19 +163,20 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 		conn_refuse(fd, ip, "Server is full");
 		return NULL;
 	}
-	if ((refusal = hooks->admit(ip, &class)) != NULL) {
+	if ((refusal = hooks->admit(ip, &class, group)) != NULL) {
 		stats.refused++;
 		conn_refuse(fd, ip, refusal);
 		return NULL;
 	}
 	if (tls && (ssl = tls_accept(fd)) == NULL) {
 		stats.refused++;
-		iplimit_release(ip);
+		iplimit_release(group);
 		close(fd);
 		return NULL;
 	}
 	/* Until USER names a username, the class is the first matching any user. */
 	cn = conn_alloc(fd, ssl, kind, class);
+	memcpy(cn->ipgroup, group, sizeof(cn->ipgroup));
 	conn_note_accepting();
 	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
 	hooks->open(cn, ip, ssl != NULL);

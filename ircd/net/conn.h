@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "net/iplimit.h"
 #include "net/msgbuf.h"
 #include "net/reactor.h"
 
@@ -62,8 +63,9 @@ struct conn {
 	uint64_t queued_since; /* ms: when the sendq last became non-empty */
 	struct sendq sendq;
 	time_t connected_at;
-	time_t last_read;   /* ping bookkeeping */
-	char *close_reason; /* set when CLOSING */
+	time_t last_read;          /* ping bookkeeping */
+	char *close_reason;        /* set when CLOSING */
+	char ipgroup[IPGROUP_MAX]; /* the per-address group it counts in, or "" */
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 	TAILQ_ENTRY(conn) link;
 };
@@ -73,8 +75,12 @@ struct conn {
  * and keeps time, and calls up only through these.
  */
 struct conn_hooks {
-	/* Admit a connection from ip: NULL and *class set, or why it is refused. */
-	const char *(*admit)(const char *ip, struct conf_class **class);
+	/*
+	 * Admit a connection from ip: NULL and *class set (and group, of
+	 * IPGROUP_MAX bytes, to the per-address group it counts in, or ""),
+	 * or why it is refused.
+	 */
+	const char *(*admit)(const char *ip, struct conf_class **class, char *group);
 	/* A new connection: create its owner (cn->client). */
 	void (*open)(struct conn *cn, const char *ip, int tls);
 	/* Plaintext, or the TLS handshake is done: IRC may start. */

@@ -248,3 +248,26 @@ def test_stalled_tls_peer_asking_for_a_key_update_costs_no_cpu(make_server, cert
     a.expect(lambda m: m.command == "PONG" and m.params[-1] == "after-key-update", timeout=30)
     b.send("PING :alive")
     b.expect("PONG")
+
+
+def test_per_ip_limit_counts_a_whole_prefix(make_server):
+    # 127.0.0.6 and 127.0.0.7 are one network at /30 (127.0.0.4/30, apart
+    # from the harness's 127.0.0.1): one connection for both.
+    srv = make_server()
+    srv.restart_with("max_per_ip = 0", "max_per_ip = 1\nipv4_prefix = 30")
+    first = srv.client(source_ip="127.0.0.6").register("netone")
+    other = srv.client(source_ip="127.0.0.7")
+    assert "Too many connections" in other.expect("ERROR").params[-1]
+    first.send("QUIT")
+    first.expect("ERROR")
+    # Once the first has gone, the network has room again.
+    srv.client(source_ip="127.0.0.7").register("nettwo")
+
+
+def test_per_ip_limit_by_whole_address_by_default(make_server):
+    srv = make_server()
+    srv.restart_with("max_per_ip = 0", "max_per_ip = 1")
+    srv.client(source_ip="127.0.0.2").register("addrone")
+    srv.client(source_ip="127.0.0.3").register("addrtwo")
+    again = srv.client(source_ip="127.0.0.3")
+    assert "Too many connections" in again.expect("ERROR").params[-1]
