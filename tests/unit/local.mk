@@ -23,6 +23,11 @@ tests_unit_check_iplimit_SOURCES = tests/unit/check_iplimit.c
 tests_unit_check_iplimit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_iplimit_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_cloak
+tests_unit_check_cloak_SOURCES = tests/unit/check_cloak.c
+tests_unit_check_cloak_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_cloak_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_parse
 tests_unit_check_parse_SOURCES = tests/unit/check_parse.c
 tests_unit_check_parse_CFLAGS = $(UNIT_CFLAGS)
