@@ -1087,7 +1087,7 @@ include_file(struct conf_parse *ctx, const char *path)
 {
 	struct conf_parse outer = *ctx;
 	char *tmp, *dir, *real;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = fopen(path, "re");
 
 	if (fp == NULL) {
 		conf_error(ctx, "include", "%s: cannot open: %s", path, strerror(errno));
@@ -1176,7 +1176,7 @@ config_load(const char *path)
 	struct conf_parse ctx;
 	struct config *c = config_new(&ctx, path);
 
-	ctx.fp = fopen(path, "r");
+	ctx.fp = fopen(path, "re");
 	if (ctx.fp == NULL) {
 		snprintf(first_error, sizeof(first_error), "%s:0: file: cannot open: %s", path,
 		         strerror(errno));

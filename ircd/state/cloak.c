@@ -26,12 +26,12 @@ static int
 key_from_file(const char *path)
 {
 	char buf[KEY_MAX + 2];
-	FILE *fp = fopen(path, "r");
+	FILE *fp = fopen(path, "re");
 
 	if (fp == NULL && errno == ENOENT) {
 		unsigned char raw[32];
 		int fd = mkdir_parents(path, 0750) == 0
-		             ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)
+		             ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
 		             : -1;
 		if (fd < 0 || RAND_bytes(raw, sizeof(raw)) != 1) {
 			log_error("[cloak] key_file %s: cannot create: %s", path,
@@ -45,7 +45,7 @@ key_from_file(const char *path)
 		dprintf(fd, "\n");
 		close(fd);
 		log_info("[cloak] made a new key in %s", path);
-		fp = fopen(path, "r");
+		fp = fopen(path, "re");
 	}
 	if (fp == NULL || fgets(buf, sizeof(buf), fp) == NULL) {
 		log_error("[cloak] key_file %s: cannot read", path);

@@ -4,6 +4,7 @@ the privilege drop."""
 import ctypes
 import os
 import resource
+import signal
 import subprocess
 import socket
 import ssl
@@ -271,3 +272,38 @@ def test_per_ip_limit_by_whole_address_by_default(make_server):
     srv.client(source_ip="127.0.0.3").register("addrtwo")
     again = srv.client(source_ip="127.0.0.3")
     assert "Too many connections" in again.expect("ERROR").params[-1]
+
+
+def test_spawned_command_inherits_no_descriptors_and_log_reopens_under_load(
+        make_server, tmp_path):
+    listing = tmp_path / "fds.txt"
+    script = tmp_path / "send-code"
+    # Lists what it inherited, then fails: the lane thread logs the failure.
+    script.write_text("#!/bin/sh\nfor f in /proc/$$/fd/*; do echo \"$f $(readlink $f)\"; done"
+                      " >> %s\nexit 3\n" % listing)
+    script.chmod(0o755)
+    log = tmp_path / "ircd.log"
+    srv = make_server("\n[accounts]\nverify = yes\nverify_command = %s\n" % script)
+    srv.restart_with("[log]\n", "[log]\nfile = %s\n" % log)
+    talker = srv.client().register("talker")
+    talker.send("JOIN #busy")
+    talker.expect("366")
+    clients = []
+    for i in range(6):
+        c = srv.client().register("reg%d" % i)
+        c.send("REGISTER * r%d@example.org :a long enough password" % i)
+        clients.append(c)
+        # Rotate and reopen the log while lanes write history and log lines.
+        os.replace(log, str(log) + ".%d" % i)
+        srv.signal(signal.SIGUSR1)
+        for j in range(20):
+            talker.send("PRIVMSG #busy :line %d %d" % (i, j))
+    for c in clients:  # the failed command: FAIL REGISTER TEMPORARILY_UNAVAILABLE
+        assert c.expect("FAIL", timeout=20).params[:2] == ["REGISTER", "TEMPORARILY_UNAVAILABLE"]
+    talker.send("PING :done")
+    talker.expect("PONG")
+    assert wait_for(lambda: srv.log_text().count("verify_command") >= 6, 20)
+    text = listing.read_text()
+    for bad in ("socket:", "anon_inode:", ".db", "ircd.log"):
+        assert bad not in text, text
+    assert wait_for(lambda: log.exists() and "log file reopened" in log.read_text())
