@@ -9,9 +9,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
+#include <grp.h>
 #include <ini.h>
 #include <limits.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +282,20 @@ check_ip(struct conf_parse *ctx, const char *key, const char *value, void *block
 }
 
 static void
+check_user(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (getpwnam(value) == NULL)
+		conf_error(ctx, key, "'%s' is not a user of this system", value);
+}
+
+static void
+check_group(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (getgrnam(value) == NULL)
+		conf_error(ctx, key, "'%s' is not a group of this system", value);
+}
+
+static void
 check_tls_version(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
@@ -439,6 +455,10 @@ const struct conf_key conf_schema[] = {
      .doc = "message-of-the-day file, read at start and each rehash"},
     {KEY("server", "database"), PATH, CFG(database_path), REQUIRED, RESTART,
      .doc = "sqlite3 database: bans, accounts, history"},
+    {KEY("server", "user"), STRING, CFG(run_user), RESTART, .check = check_user,
+     .doc = "started as root: the user to run as once the listeners are bound"},
+    {KEY("server", "group"), STRING, CFG(run_group), RESTART, .check = check_group,
+     .doc = "and the group (default: the user's primary group)"},
     {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "no", RELOAD,
      .doc = "refuse client lines that are not valid UTF-8"},
 

@@ -188,6 +188,8 @@ struct config {
 	char *network;
 	char *motd_path;
 	char *database_path;
+	char *run_user;  /* started as root: run as this user once bound */
+	char *run_group; /* and this group (default: the user's own) */
 	int utf8only; /* refuse text that is not valid UTF-8 */
 	char *admin_name;
 	char *admin_location;

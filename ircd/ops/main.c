@@ -21,6 +21,7 @@
 #include "ops/lifecycle.h"
 #include "ops/metrics.h"
 #include "ops/preflight.h"
+#include "ops/privdrop.h"
 #include "proto/command.h"
 #include "proto/control.h"
 #include "proto/link.h"
@@ -157,6 +158,9 @@ main(int argc, char **argv)
 	session_init();
 	link_init();
 	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
+		return 1;
+	/* Bound, files open, no thread started yet: root is no longer needed. */
+	if (privileges_drop(conf) != 0)
 		return 1;
 	reactor_on_signal(SIGTERM, on_sigterm);
 	reactor_on_signal(SIGINT, on_sigterm);

@@ -2,17 +2,21 @@
 per-prefix limits, DIE twice, log reopen, descriptors kept from children and
 the privilege drop."""
 import ctypes
+import grp
 import os
+import pwd
 import resource
+import shutil
 import signal
 import subprocess
 import socket
 import ssl
+import tempfile
 import time
 
 import pytest
 
-from ircclient import MKPASSWD, ROOT, Client, free_port
+from ircclient import MKPASSWD, ROOT, Client, Server, free_port
 
 
 def test_bare_cr_never_reaches_members(make_server):
@@ -307,3 +311,51 @@ def test_spawned_command_inherits_no_descriptors_and_log_reopens_under_load(
     for bad in ("socket:", "anon_inode:", ".db", "ircd.log"):
         assert bad not in text, text
     assert wait_for(lambda: log.exists() and "log file reopened" in log.read_text())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop needs root")
+def test_root_drops_to_the_configured_user_after_binding():
+    nobody = pwd.getpwnam("nobody")
+    group = grp.getgrgid(nobody.pw_gid).gr_name
+    # Outside pytest's private folders, so that nobody can reach the files.
+    d = tempfile.mkdtemp(prefix="evircd-privdrop-")
+    srv = None
+    try:
+        os.chmod(d, 0o755)
+        os.chown(d, nobody.pw_uid, nobody.pw_gid)
+        log = os.path.join(d, "ircd.log")
+        open(log, "w").close()
+        os.chown(log, nobody.pw_uid, nobody.pw_gid)
+        srv = Server(d)
+        with open(srv.conf) as f:
+            text = f.read()
+        with open(srv.conf, "w") as f:
+            f.write(text.replace("[server]\n", "[server]\nuser = nobody\ngroup = %s\n" % group, 1)
+                    .replace("[log]\n", "[log]\nfile = %s\n" % log, 1))
+        srv.start()
+        with open("/proc/%d/status" % srv.proc.pid) as f:
+            status = dict(line.split(":", 1) for line in f.read().splitlines())
+        assert status["Uid"].split() == [str(nobody.pw_uid)] * 4
+        assert status["Gid"].split() == [str(nobody.pw_gid)] * 4
+        assert status["Groups"].split() == [str(nobody.pw_gid)]
+        assert "running as user nobody" in srv.log_text()
+        c = srv.client().register("dropped")
+        # The log reopens and the configuration reloads as that user.
+        srv.signal(signal.SIGUSR1)
+        assert wait_for(lambda: "log file reopened" in open(log).read())
+        srv.signal(signal.SIGHUP)
+        assert wait_for(lambda: "rehash done" in srv.log_text())
+        c.send("PING :still")
+        c.expect("PONG")
+        srv.stop()
+        srv = None
+    finally:
+        if srv is not None:
+            srv.stop(kill=True)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root is warned")
+def test_root_without_a_user_is_warned(make_server):
+    srv = make_server()
+    assert wait_for(lambda: "running as root: set [server] user" in srv.log_text())
