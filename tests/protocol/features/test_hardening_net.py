@@ -272,10 +272,12 @@ def test_per_ip_limit_counts_a_whole_prefix(make_server):
 def test_per_ip_limit_by_whole_address_by_default(make_server):
     srv = make_server()
     srv.restart_with("max_per_ip = 0", "max_per_ip = 1")
-    srv.client(source_ip="127.0.0.2").register("addrone")
-    srv.client(source_ip="127.0.0.3").register("addrtwo")
+    held = [srv.client(source_ip="127.0.0.2").register("addrone"),
+            srv.client(source_ip="127.0.0.3").register("addrtwo")]
     again = srv.client(source_ip="127.0.0.3")
     assert "Too many connections" in again.expect("ERROR").params[-1]
+    held[0].send("PING :kept")
+    held[0].expect("PONG")
 
 
 def test_spawned_command_inherits_no_descriptors_and_log_reopens_under_load(
