@@ -13,6 +13,7 @@ import socket
 import ssl
 import tempfile
 import time
+import urllib.request
 
 import pytest
 
@@ -140,31 +141,42 @@ def test_connection_budget_refuses_cleanly_and_recovers(make_server):
     assert wait_for(lambda: "accepting connections again" in srv.log_text())
 
 
+def scrape(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        return r.read().decode()
+
+
 def test_out_of_descriptors_pauses_accept_without_spinning(make_server):
-    srv = make_server()
+    mport = free_port()
+    srv = make_server("\n[metrics]\nenabled = yes\nhost = 127.0.0.1\nport = %d\n" % mport)
     pid = srv.proc.pid
     soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
     a = srv.client().register("early")
-    sockets_settle(pid, 2)  # the listener and early
+    sockets_settle(pid, 3)  # the two listeners and early
     # Exactly at the limit: the spare descriptor answers with an ERROR.
     assert spare_fd(pid) < lowest_free_fd(pid)
     resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest_free_fd(pid), hard))
     refused = srv.client()
     assert "no file descriptors" in refused.expect("ERROR").params[-1]
     refused.close()
-    sockets_settle(pid, 2)
+    sockets_settle(pid, 3)
     # Below it: not even the spare can be reopened.  Accepting pauses
-    # instead of spinning on a listener that stays readable.
+    # instead of spinning on listeners that stay readable (/metrics too).
     resource.prlimit(pid, resource.RLIMIT_NOFILE, (min(spare_fd(pid), lowest_free_fd(pid)), hard))
     waiting = [srv.client() for _ in range(3)]
+    scraper = socket.create_connection(("127.0.0.1", mport), timeout=10)
+    scraper.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
     assert cpu_over(pid) < 0.5
     assert "server is full (out of file descriptors)" in srv.log_text()
     a.send("PING :still")
     a.expect("PONG")
-    # Room again: those waiting in the backlog get in.
+    # Room again: those waiting in the backlog get in, the scrape is answered.
     resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
     for i, c in enumerate(waiting):
         c.register("late%d" % i)
+    assert b"evircd_connections" in scraper.makefile("rb").read()
+    scraper.close()
+    assert "evircd_connections" in scrape(mport)
     assert wait_for(lambda: "accepting connections again" in srv.log_text())
 
 
