@@ -242,10 +242,11 @@ def request_key_update(sslsock):
 def test_stalled_tls_peer_asking_for_a_key_update_costs_no_cpu(make_server, certs):
     # The server's writes to a TLS client that stopped reading block; the
     # client then asks for a KeyUpdate, whose answer must be written too.
-    # Whatever OpenSSL wants (a read that must write, a write that must
-    # read), the watchers must not spin while the peer stalls, and the
-    # PING behind the KeyUpdate is answered once it reads again.  (The
-    # watcher states themselves: tests/unit/check_conn.c.)
+    # The watchers must not spin while the peer stalls, and the PING behind
+    # the KeyUpdate is answered once it reads again.  (OpenSSL 3 queues the
+    # answer for the next SSL_write rather than making SSL_read want a
+    # write, so the "read wants write" and "write wants read" states are
+    # checked in tests/unit/check_conn.c.)
     srv = make_server(tls_config(certs), tls_port=free_port())
     # Room in the sendq for more than the kernel's send buffer (4 MB) takes.
     srv.restart_with("sendq = 1048576", "sendq = 16777216")
