@@ -265,10 +265,9 @@ conn_wanted_events(uint32_t flags)
 {
 	int events = 0;
 
-	if (flags & CONN_READ_WANTS_WRITE)
-		events |= RIO_WRITE; /* the read resumes when writable, not readable */
-	else if (!(flags & CONN_HOLD))
-		events |= RIO_READ;
+	/* A read waiting to write resumes when writable, not readable; held, it waits. */
+	if (!(flags & CONN_HOLD))
+		events |= (flags & CONN_READ_WANTS_WRITE) ? RIO_WRITE : RIO_READ;
 	if (flags & CONN_WRITE_WANTS_READ)
 		events |= RIO_READ; /* the write resumes when readable, not writable */
 	else if (flags & CONN_WRITE_BLOCKED)
