@@ -151,7 +151,7 @@ long
 process_rss_bytes(void)
 {
 	long total = 0, rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
+	FILE *fp = fopen("/proc/self/statm", "re");
 
 	if (fp == NULL)
 		return 0;

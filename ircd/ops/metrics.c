@@ -27,6 +27,7 @@
 #define REQUEST_MAX 4096
 #define SCRAPERS_MAX 16
 #define SCRAPE_TIMEOUT 5.0
+#define METRICS_ACCEPT_RETRY 0.5 /* seconds, while out of descriptors */
 
 struct scraper {
 	struct rio io;
@@ -39,6 +40,7 @@ struct scraper {
 };
 
 static struct rio listen_io;
+static struct rtimer accept_retry;
 static int listen_fd = -1;
 static unsigned scrapers;
 
@@ -299,14 +301,32 @@ scraper_timeout(struct rtimer *t)
 }
 
 static void
+metrics_resume(struct rtimer *t)
+{
+	if (listen_fd >= 0)
+		rio_set(&listen_io, RIO_READ);
+}
+
+/* Out of descriptors: a listener left readable would spin the loop. */
+static void
+metrics_pause(void)
+{
+	rio_set(&listen_io, 0);
+	rtimer_start(&accept_retry, METRICS_ACCEPT_RETRY, 0, metrics_resume);
+}
+
+static void
 metrics_accept(struct rio *io, int events)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct scraper *s;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				metrics_pause();
 			return;
+		}
 		if (scrapers >= SCRAPERS_MAX) {
 			close(fd);
 			continue;
@@ -361,6 +381,7 @@ metrics_close(void)
 {
 	if (listen_fd < 0)
 		return;
+	rtimer_stop(&accept_retry);
 	rio_set(&listen_io, 0);
 	close(listen_fd);
 	listen_fd = -1;

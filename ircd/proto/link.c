@@ -985,8 +985,9 @@ link_numeric(struct source *src, struct irc_msg *m)
 
 /* Only addresses some [link] block names may even try. */
 static const char *
-link_admit(const char *ip, struct conf_class **class)
+link_admit(const char *ip, struct conf_class **class, char *group)
 {
+	(void)group; /* links are not counted per address */
 	struct conf_link *cl;
 
 	TAILQ_FOREACH (cl, &conf->links, link)
