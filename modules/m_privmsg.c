@@ -5,6 +5,7 @@
 #include "base/match.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/batch.h"
 #include "proto/cap.h"
 #include "proto/history_record.h"
 #include "proto/link.h"
@@ -193,8 +194,12 @@ message_target(const struct delivery *d, const char *target)
 			om = privmsg_proceed_channel(d, ch, target, status);
 	} else {
 		struct client *to = privmsg_check_user(d, target);
+		/* To oneself, the delivered copy is a side effect: only the echo answers a
+		 * label. */
+		label_aside(d->from, to == d->from);
 		if (to != NULL)
 			om = privmsg_proceed_user(d, to);
+		label_aside(d->from, 0);
 	}
 	if (om != NULL) {
 		delivery_echo(d, om);

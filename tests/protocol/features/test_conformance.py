@@ -1,0 +1,114 @@
+"""Conformance as clients and suites probe it (issue 12 items 2, 3, 8, secret
+channels; issue 11's protocol-level limits)."""
+import pytest
+
+from ircclient import Message
+
+
+def joined(c, ch):
+    c.send("JOIN %s" % ch)
+    c.expect(lambda m: m.command == "366" and m.params[1] == ch)
+
+
+def sync(c, token="sync"):
+    """Lines before the PONG of a PING: everything the earlier commands caused."""
+    c.send("PING %s" % token)
+    return c.collect(lambda m: m.command == "PONG" and m.params[-1] == token)[:-1]
+
+
+# --------------------------------------------------------------------------
+# KICK with lists (RFC 2812 3.2.8)
+
+
+def test_kick_pairs_of_channels_and_users(server):
+    op = server.client().register("kpOp")
+    a = server.client().register("kpA")
+    b = server.client().register("kpB")
+    for ch in ("#kp1", "#kp2"):
+        joined(op, ch)
+    joined(a, "#kp1")
+    joined(b, "#kp2")
+    sync(op)
+    op.send("KICK #kp1,#kp2 kpA,kpB :bye")
+    lines = sync(op)
+    kicks = [m for m in lines if m.command == "KICK"]
+    assert [m.params for m in kicks] == [["#kp1", "kpA", "bye"], ["#kp2", "kpB", "bye"]], lines
+    assert not any(m.command.isdigit() for m in lines), lines
+    assert a.expect("KICK").params == ["#kp1", "kpA", "bye"]
+    assert b.expect("KICK").params == ["#kp2", "kpB", "bye"]
+    for x in (op, a, b):
+        x.close()
+
+
+def test_kick_one_channel_several_users_each_its_own_kick(server):
+    op = server.client().register("k1Op")
+    a = server.client().register("k1A")
+    b = server.client().register("k1B")
+    for x in (op, a, b):
+        joined(x, "#k1")
+    sync(op)
+    op.send("KICK #k1 k1A,nobody,k1B :out")
+    lines = sync(op)
+    assert [m.params for m in lines if m.command == "KICK"] == [
+        ["#k1", "k1A", "out"], ["#k1", "k1B", "out"]]
+    assert [m.params[1] for m in lines if m.command == "401"] == ["nobody"]
+    for x in (op, a, b):
+        x.close()
+
+
+def test_kick_errors_per_pair(server):
+    op = server.client().register("kePOp")
+    a = server.client().register("keA")
+    joined(op, "#ke1")
+    joined(a, "#ke1")
+    joined(a, "#ke2")  # op is not on #ke2
+    sync(op)
+    op.send("KICK #ke1,#ke2,#kenone keA,keA,keA :x")
+    lines = sync(op)
+    assert [m.params[:2] for m in lines if m.command == "KICK"] == [["#ke1", "keA"]]
+    assert [m.params[1] for m in lines if m.command == "442"] == ["#ke2"]
+    assert [m.params[1] for m in lines if m.command == "403"] == ["#kenone"]
+    # Pairs that do not pair up: 461.
+    op.send("KICK #ke1,#ke2 keA,keA,keA")
+    assert op.expect("461").params[1] == "KICK"
+    for x in (op, a):
+        x.close()
+
+
+def test_targmax_announces_kick(server):
+    c = server.client()
+    c.send("NICK tmx")
+    c.send("USER u 0 * :r")
+    lines = c.collect(lambda m: m.command in ("376", "422"))
+    targmax = [t for m in lines if m.command == "005" for t in m.params if t.startswith("TARGMAX=")]
+    assert targmax and "KICK:" in targmax[0]
+    c.close()
+
+
+# --------------------------------------------------------------------------
+# labeled-response with echo-message, to oneself
+
+
+@pytest.mark.parametrize("cmd", ["PRIVMSG", "NOTICE", "TAGMSG"])
+def test_labeled_message_to_self_labels_only_the_echo(server, cmd):
+    nick = "self" + cmd[:3]
+    c = server.client().register(nick, caps=["labeled-response", "batch", "echo-message",
+                                             "message-tags"])
+    text = "" if cmd == "TAGMSG" else " :hi"
+    c.send("@label=L1;+x=y %s %s%s" % (cmd, nick, text))
+    lines = sync(c, "lbl")
+    assert [m.command for m in lines] == [cmd, cmd], lines
+    assert sum(1 for m in lines if m.tags.get("label") == "L1") == 1, lines
+    assert not any("batch" in m.tags for m in lines), lines
+    c.close()
+
+
+def test_labeled_message_to_self_without_echo_is_acked(server):
+    c = server.client().register("selfNoEcho", caps=["labeled-response", "batch"])
+    c.send("@label=L2 PRIVMSG selfNoEcho :hi")
+    lines = sync(c, "lbl2")
+    assert sorted(m.command for m in lines) == ["ACK", "PRIVMSG"], lines
+    ack = [m for m in lines if m.command == "ACK"][0]
+    msg = [m for m in lines if m.command == "PRIVMSG"][0]
+    assert ack.tags.get("label") == "L2" and "label" not in msg.tags
+    c.close()
