@@ -52,8 +52,8 @@ isupport_load(void)
 	TOKEN("PREFIX=(ov)@+");
 	TOKEN("SAFELIST");
 	TOKEN("STATUSMSG=@+");
-	TOKEN("TARGMAX=JOIN:,KICK:%u,LIST:1,NAMES:1,NOTICE:%u,PART:,PRIVMSG:%u,WHOIS:1",
-	      l->max_targets, l->max_targets, l->max_targets);
+	TOKEN("TARGMAX=JOIN:,KICK:%u,LIST:1,NAMES:%u,NOTICE:%u,PART:,PRIVMSG:%u,WHOIS:1",
+	      l->max_targets, l->max_targets, l->max_targets, l->max_targets);
 	TOKEN("TOPICLEN=%u", l->topiclen);
 	TOKEN("USERLEN=%u", USERLEN);
 	if (conf->utf8only)

@@ -439,7 +439,7 @@ const struct conf_key conf_schema[] = {
      .doc = "message-of-the-day file, read at start and each rehash"},
     {KEY("server", "database"), PATH, CFG(database_path), REQUIRED, RESTART,
      .doc = "sqlite3 database: bans, accounts, history"},
-    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "no", RELOAD,
+    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "yes", RELOAD,
      .doc = "refuse client lines that are not valid UTF-8"},
 
     {KEY("admin", "name"), STRING, CFG(admin_name), RELOAD, .doc = "ADMIN line 257"},

@@ -112,3 +112,84 @@ def test_labeled_message_to_self_without_echo_is_acked(server):
     msg = [m for m in lines if m.command == "PRIVMSG"][0]
     assert ack.tags.get("label") == "L2" and "label" not in msg.tags
     c.close()
+
+
+# --------------------------------------------------------------------------
+# Features clients probe for (issue 12 item 8)
+
+
+def register_isupport(server, nick):
+    c = server.client()
+    c.send("NICK %s" % nick)
+    c.send("USER u 0 * :r")
+    lines = c.collect(lambda m: m.command in ("376", "422"))
+    c.nick = nick
+    tokens = {}
+    for m in lines:
+        if m.command == "005":
+            for t in m.params[1:-1]:
+                k, _, v = t.partition("=")
+                tokens[k] = v
+    return c, tokens
+
+
+def test_utf8only_announced_and_enforced_by_default(server):
+    c, tokens = register_isupport(server, "u8")
+    b = server.client().register("u8b")
+    assert "UTF8ONLY" in tokens
+    c.sock.sendall(b"PRIVMSG u8b :caf\xe9\r\n")
+    fail = c.expect("FAIL")
+    assert fail.params[:2] == ["PRIVMSG", "INVALID_UTF8"], fail
+    c.send("PRIVMSG u8b :caf\u00e9")
+    assert b.expect("PRIVMSG").params[-1] == "caf\u00e9"
+    c.close()
+    b.close()
+
+
+def test_helpop_is_help(server):
+    c = server.client().register("hop")
+    c.send("HELPOP")
+    lines = c.collect(lambda m: m.command == "706")
+    assert lines[0].command == "704" and "705" in [m.command for m in lines]
+    c.send("HELPOP KICK")
+    start = c.expect("704")
+    assert start.params[1] == "KICK"
+    c.expect("706")
+    c.close()
+
+
+def test_names_several_channels(server):
+    a = server.client().register("nmA")
+    joined(a, "#nm1")
+    joined(a, "#nm2")
+    sync(a)
+    a.send("NAMES #nm1,#nm2,#nmnone")
+    lines = a.collect(lambda m: m.command == "366" and m.params[1] == "#nmnone")
+    got = [(m.command, m.params[2] if m.command == "353" else m.params[1]) for m in lines]
+    assert got == [("353", "#nm1"), ("366", "#nm1"), ("353", "#nm2"), ("366", "#nm2"),
+                   ("366", "#nmnone")], lines
+    a.close()
+
+
+def test_invite_without_parameters_lists_pending_invites(server):
+    op = server.client().register("ivOp")
+    b = server.client().register("ivB")
+    joined(op, "#iv1")
+    joined(op, "#iv2")
+    b.send("INVITE")
+    assert b.expect("337").params[0] == "ivB"
+    for ch in ("#iv1", "#iv2"):
+        op.send("INVITE ivB %s" % ch)
+        b.expect(lambda m, ch=ch: m.command == "INVITE" and m.params[-1] == ch)
+    b.send("INVITE")
+    lines = b.collect(lambda m: m.command == "337")
+    assert sorted(m.params[1] for m in lines if m.command == "336") == ["#iv1", "#iv2"]
+    # Joining uses the invite up.
+    joined(b, "#iv1")
+    b.send("INVITE")
+    lines = b.collect(lambda m: m.command == "337")
+    assert [m.params[1] for m in lines if m.command == "336"] == ["#iv2"]
+    b.send("INVITE ivOp")
+    assert b.expect("461").params[1] == "INVITE"
+    op.close()
+    b.close()
