@@ -32,13 +32,14 @@ isupport_load(void)
 	TOKEN("BOT=B");
 	TOKEN("CASEMAPPING=rfc1459");
 	TOKEN("CHANLIMIT=#:%u", l->max_channels);
-	TOKEN("CHANMODES=beI,k,l,imnpst");
+	TOKEN("CHANMODES=beI,k,l,Cimnpst");
 	if (history_enabled())
 		TOKEN("CHATHISTORY=%u", HISTORY_QUERY_MAX);
 	TOKEN("CHANNELLEN=%u", l->channellen);
 	TOKEN("CHANTYPES=#");
 	TOKEN("ELIST=CMNTU");
 	TOKEN("EXCEPTS=e");
+	TOKEN("EXTBAN=,m"); /* no prefix character: "m:mask", as InspIRCd writes it */
 	TOKEN("INVEX=I");
 	TOKEN("KICKLEN=%u", l->kicklen);
 	TOKEN("MAXLIST=beI:%u", l->max_list);

@@ -55,6 +55,13 @@ delivery_echo(const struct delivery *d, struct outmsg *om)
 		send_msg(d->from, om);
 }
 
+/* A CTCP other than ACTION: what +C keeps out of a channel. */
+static int
+is_ctcp_not_action(const char *text)
+{
+	return text != NULL && text[0] == '\001' && strncmp(text + 1, "ACTION", 6) != 0;
+}
+
 /*
  * check: may the local sender d->from speak to channel target?  Replies
  * (unless quiet) and returns NULL when not.
@@ -75,6 +82,8 @@ privmsg_check_channel(const struct delivery *d, const char *target, unsigned *st
 		return NULL;
 	}
 	why = channel_cannot_send(d->from, ch);
+	if (why == NULL && (ch->modes & CMODE_NOCTCP) && is_ctcp_not_action(d->text))
+		why = "CTCPs are not permitted (+C)";
 	if (why != NULL) {
 		if (!d->quiet)
 			reply(d->from, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/casemap.h"
 #include "base/match.h"
@@ -146,12 +147,14 @@ channel_name_valid(const char *name, unsigned maxlen)
 	return 1;
 }
 
-int
-channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
+/* Entries of list starting with prefix, matched (after it) against c; "" for plain masks. */
+static int
+list_match(struct channel *ch, enum ban_list list, struct client *c, const char *prefix)
 {
 	char shown[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 	char real[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 	char byip[NICKLEN_MAX + USERLEN + 64 + 3];
+	size_t plen = strlen(prefix);
 	struct ban *b;
 
 	if (TAILQ_EMPTY(&ch->bans[list]))
@@ -160,11 +163,28 @@ channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
 	snprintf(shown, sizeof(shown), "%s!%s@%s", c->nick, c->user, c->host);
 	snprintf(real, sizeof(real), "%s!%s@%s", c->nick, c->user, c->realhost);
 	snprintf(byip, sizeof(byip), "%s!%s@%s", c->nick, c->user, c->ip);
-	TAILQ_FOREACH (b, &ch->bans[list], link)
-		if (mask_match(b->mask, shown) || mask_match(b->mask, real) ||
-		    mask_match(b->mask, byip))
+	TAILQ_FOREACH (b, &ch->bans[list], link) {
+		const char *mask = b->mask + plen;
+		if (plen > 0 && strncasecmp(b->mask, prefix, plen) != 0)
+			continue;
+		if (mask_match(mask, shown) || mask_match(mask, real) || mask_match(mask, byip))
 			return 1;
+	}
 	return 0;
+}
+
+/* Extban entries ("m:...") never match here: ':' is in no nick. */
+int
+channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
+{
+	return list_match(ch, list, c, "");
+}
+
+int
+channel_list_match_ext(struct channel *ch, enum ban_list list, struct client *c,
+                       const char *prefix)
+{
+	return list_match(ch, list, c, prefix);
 }
 
 int
@@ -242,8 +262,9 @@ channel_mode_string(const struct channel *ch, int show_key, char *buf, size_t si
 		uint32_t bit;
 		char letter;
 	} flags[] = {
-	    {CMODE_INVITE, 'i'},  {CMODE_MODERATED, 'm'}, {CMODE_NOEXTERNAL, 'n'},
-	    {CMODE_PRIVATE, 'p'}, {CMODE_SECRET, 's'},    {CMODE_TOPICLOCK, 't'},
+	    {CMODE_NOCTCP, 'C'},     {CMODE_INVITE, 'i'},  {CMODE_MODERATED, 'm'},
+	    {CMODE_NOEXTERNAL, 'n'}, {CMODE_PRIVATE, 'p'}, {CMODE_SECRET, 's'},
+	    {CMODE_TOPICLOCK, 't'},
 	};
 	char letters[16], *p = letters;
 
@@ -338,5 +359,8 @@ channel_cannot_send(struct client *c, struct channel *ch)
 		return "channel is moderated (+m)";
 	if (channel_is_banned(ch, c, mem))
 		return "you are banned (+b)";
+	if (channel_list_match_ext(ch, BAN_LIST_BAN, c, EXTBAN_MUTE) &&
+	    !channel_list_match_ext(ch, BAN_LIST_EXCEPT, c, EXTBAN_MUTE))
+		return "you are muted (+b m:)";
 	return NULL;
 }

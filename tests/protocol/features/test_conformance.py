@@ -193,3 +193,74 @@ def test_invite_without_parameters_lists_pending_invites(server):
     assert b.expect("461").params[1] == "INVITE"
     op.close()
     b.close()
+
+
+def test_chanmode_C_blocks_ctcp_but_action(server):
+    c, tokens = register_isupport(server, "ctA")
+    assert "C" in tokens["CHANMODES"].split(",")[3]
+    b = server.client().register("ctB")
+    joined(c, "#ct")
+    joined(b, "#ct")
+    c.send("MODE #ct +C")
+    c.expect(lambda m: m.command == "MODE" and m.params[1] == "+C")
+    b.send("PRIVMSG #ct :\x01VERSION\x01")
+    err = b.expect("404")
+    assert err.params[1] == "#ct" and "+C" in err.params[-1]
+    b.send("PRIVMSG #ct :\x01ACTION waves\x01")
+    b.send("PRIVMSG #ct :plain")
+    assert c.expect("PRIVMSG").params[-1] == "\x01ACTION waves\x01"
+    assert c.expect("PRIVMSG").params[-1] == "plain"
+    c.send("MODE #ct")
+    assert "C" in c.expect("324").params[2]
+    c.close()
+    b.close()
+
+
+def test_mute_extban(server):
+    op, tokens = register_isupport(server, "mtOp")
+    assert tokens.get("EXTBAN") == ",m"
+    b = server.client().register("mtB")
+    joined(op, "#mt")
+    joined(b, "#mt")
+    op.send("MODE #mt +b m:mtB!*@*")
+    assert op.expect("MODE").params[1:] == ["+b", "m:mtB!*@*"]
+    b.expect("MODE")
+    b.send("PRIVMSG #mt :can I talk")
+    err = b.expect("404")
+    assert "mute" in err.params[-1]
+    # Muted is not banned: b may still join, and voice lets b speak.
+    b.send("PART #mt")
+    b.expect("PART")
+    joined(b, "#mt")
+    op.send("MODE #mt +e m:mtB")
+    op.expect(lambda m: m.command == "MODE" and m.params[-1] == "m:mtB!*@*")
+    b.send("PRIVMSG #mt :excepted")
+    assert op.expect("PRIVMSG").params[-1] == "excepted"
+    op.send("MODE #mt b")
+    lines = op.collect(lambda m: m.command == "368")
+    assert [m.params[2] for m in lines if m.command == "367"] == ["m:mtB!*@*"]
+    op.close()
+    b.close()
+
+
+def test_exception_lists_are_for_operators(server):
+    op = server.client().register("exOp")
+    member = server.client().register("exMem")
+    outsider = server.client().register("exOut")
+    joined(op, "#ex")
+    joined(member, "#ex")
+    op.send("MODE #ex +eI a!*@* b!*@*")
+    op.expect("MODE")
+    for c in (member, outsider):
+        for letter, end in (("e", "349"), ("I", "347")):
+            c.send("MODE #ex %s" % letter)
+            got = c.expect(lambda m: m.command in ("482", "348", "346", end))
+            assert got.command == "482", got
+        # The ban list stays public (RFC 2812).
+        c.send("MODE #ex b")
+        c.expect("368")
+    op.send("MODE #ex e")
+    lines = op.collect(lambda m: m.command == "349")
+    assert [m.params[2] for m in lines if m.command == "348"] == ["a!*@*"]
+    for c in (op, member, outsider):
+        c.close()
