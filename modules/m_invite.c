@@ -19,7 +19,7 @@ invite_check(struct client *c, struct irc_msg *m, struct client *target, struct 
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(m->argv[0]));
 		return 0;
 	}
-	if (ch == NULL) {
+	if (ch == NULL || channel_hidden(ch, c)) {
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[1]));
 		return 0;
 	}

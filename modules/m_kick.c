@@ -39,7 +39,7 @@ kick_check_channel(struct client *c, const char *name)
 	struct channel *ch = channel_find(name);
 	struct membership *mem;
 
-	if (ch == NULL) {
+	if (ch == NULL || channel_hidden(ch, c)) {
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
 		return NULL;
 	}

@@ -84,6 +84,13 @@ privmsg_check_channel(const struct delivery *d, const char *target, unsigned *st
 	why = channel_cannot_send(d->from, ch);
 	if (why == NULL && (ch->modes & CMODE_NOCTCP) && is_ctcp_not_action(d->text))
 		why = "CTCPs are not permitted (+C)";
+	if (why != NULL && channel_hidden(ch, d->from)) {
+		/* A secret channel refusing an outsider does not say it exists. */
+		if (!d->quiet)
+			reply(d->from, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			      param_word(target));
+		return NULL;
+	}
 	if (why != NULL) {
 		if (!d->quiet)
 			reply(d->from, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",

@@ -248,6 +248,13 @@ channel_invalidate_bans(struct client *c)
 }
 
 int
+channel_hidden(const struct channel *ch, const struct client *c)
+{
+	return (ch->modes & CMODE_SECRET) && !(c->umodes & UMODE_OPER) &&
+	       channel_member(ch, c) == NULL;
+}
+
+int
 channel_visible(const struct channel *ch, const struct client *c)
 {
 	if (!(ch->modes & (CMODE_SECRET | CMODE_PRIVATE)))

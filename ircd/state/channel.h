@@ -110,6 +110,11 @@ void channel_ban_add(struct channel *ch, enum ban_list list, const char *mask,
 void channel_ban_del(struct channel *ch, enum ban_list list, struct ban *b);
 /* After a nick change, cached ban results for this client are stale. */
 void channel_invalidate_bans(struct client *c);
+/*
+ * 1 when a +s channel must look absent to c (not a member, not an IRC
+ * operator): errors say 403 ERR_NOSUCHCHANNEL, not 442 or 404.
+ */
+int channel_hidden(const struct channel *ch, const struct client *c);
 /* 1 when the channel is visible to c in LIST/WHOIS/NAMES. */
 int channel_visible(const struct channel *ch, const struct client *c);
 /* "+ntk key" style mode string; key shown only when show_key. */

@@ -1,8 +1,28 @@
 """Conformance as clients and suites probe it (issue 12 items 2, 3, 8, secret
 channels; issue 11's protocol-level limits)."""
+import subprocess
+
 import pytest
 
-from ircclient import Message
+from ircclient import MKPASSWD, Server
+
+
+@pytest.fixture(scope="module")
+def osrv(tmp_path_factory):
+    """A server with an operator block (admin / sekrit)."""
+    pw = subprocess.check_output([MKPASSWD, "sekrit"]).decode().strip()
+    s = Server(tmp_path_factory.mktemp("conform-oper"),
+               "\n[oper admin]\npassword = %s\nmask = *@127.0.0.1\nprivileges = all\n" % pw)
+    s.start()
+    yield s
+    s.stop()
+
+
+def oper_up(srv, nick):
+    c = srv.client().register(nick)
+    c.send("OPER admin sekrit")
+    c.expect("381")
+    return c
 
 
 def joined(c, ch):
@@ -263,4 +283,39 @@ def test_exception_lists_are_for_operators(server):
     lines = op.collect(lambda m: m.command == "349")
     assert [m.params[2] for m in lines if m.command == "348"] == ["a!*@*"]
     for c in (op, member, outsider):
+        c.close()
+
+
+# --------------------------------------------------------------------------
+# Secret channels look absent to outsiders
+
+
+def test_secret_channel_errors_do_not_reveal_it(osrv):
+    op = osrv.client().register("scOp")
+    out = osrv.client().register("scOut")
+    joined(op, "#sc")
+    joined(op, "#pc")
+    op.send("MODE #sc +sn")
+    op.expect(lambda m: m.command == "MODE" and m.params[0] == "#sc")
+    op.send("MODE #pc +pn")
+    op.expect(lambda m: m.command == "MODE" and m.params[0] == "#pc")
+    probes = ["TOPIC #sc", "TOPIC #sc :new", "MODE #sc", "MODE #sc +m", "PART #sc",
+              "PRIVMSG #sc :hi", "KICK #sc scOp", "INVITE scOut #sc"]
+    for probe in probes:
+        out.send(probe)
+        lines = sync(out, "p")
+        assert [m.command for m in lines] == ["403"], (probe, lines)
+        assert lines[0].params[1] == "#sc"
+    out.send("NAMES #sc")
+    assert [m.command for m in sync(out, "n")] == ["366"]
+    # A +p channel keeps the usual answers.
+    out.send("PART #pc")
+    assert [m.command for m in sync(out, "q")] == ["442"]
+    out.send("PRIVMSG #pc :hi")
+    assert [m.command for m in sync(out, "r")] == ["404"]
+    # An IRC operator is told the truth.
+    oper = oper_up(osrv, "scOper")
+    oper.send("PART #sc")
+    assert [m.command for m in sync(oper, "s") if m.command != "NOTICE"] == ["442"]
+    for c in (op, out, oper):
         c.close()
