@@ -11,6 +11,7 @@
 #include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
+#include "proto/ratelimit.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
@@ -601,6 +602,21 @@ umode_check(char dir, char letter, int *unknown)
 	}
 }
 
+/* +x/-x tells everyone sharing a channel (CHGHOST, or a quit and join): not at will. */
+static int
+umode_check_rate(struct client *c, char dir, char letter)
+{
+	unsigned wait = 0;
+
+	if (letter != 'x' || (dir == '+') == ((c->umodes & UMODE_CLOAK) != 0))
+		return 1;
+	if (ratelimit_cloak_change(c, &wait))
+		return 1;
+	send_line(c, ":%s NOTICE %s :*** Host cloak changes too fast (+x/-x): wait %u seconds",
+	          me.name, c->nick, wait);
+	return 0;
+}
+
 /* The modes other servers know of a user (i w o) go to the links; the rest stay here. */
 static void
 umode_relay(struct client *c, const char *letters)
@@ -638,7 +654,7 @@ user_mode(struct client *c, struct irc_msg *m)
 		else if (*p == 's')
 			umode_snotice(
 			    c, dir, next_param < m->argc ? m->argv[next_param++] : NULL, &out);
-		else if (umode_check(dir, *p, &unknown))
+		else if (umode_check(dir, *p, &unknown) && umode_check_rate(c, dir, *p))
 			umode_proceed(c, dir, *p, &out);
 	}
 	if (unknown)

@@ -213,8 +213,10 @@ message_target(const struct delivery *d, const char *target)
 		/* To oneself, the delivered copy is a side effect: only the echo answers a
 		 * label. */
 		label_aside(d->from, to == d->from);
-		if (to != NULL)
+		if (to != NULL) {
 			om = privmsg_proceed_user(d, to);
+			ratelimit_note_sender(to, d->from);
+		}
 		label_aside(d->from, 0);
 	}
 	if (om != NULL) {
@@ -350,8 +352,10 @@ message_remote(struct client *c, struct irc_msg *m, const char *cmd)
 			om = privmsg_proceed_channel(&d, ch, target, status);
 	} else {
 		struct client *to = client_find(target);
-		if (to != NULL && to->registered && link_of_client(to) != link_of_client(c))
+		if (to != NULL && to->registered && link_of_client(to) != link_of_client(c)) {
 			om = privmsg_proceed_user(&d, to);
+			ratelimit_note_sender(to, c);
+		}
 	}
 	if (om != NULL)
 		msg_release(om);

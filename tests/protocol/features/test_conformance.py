@@ -319,3 +319,57 @@ def test_secret_channel_errors_do_not_reveal_it(osrv):
     assert [m.command for m in sync(oper, "s") if m.command != "NOTICE"] == ["442"]
     for c in (op, out, oper):
         c.close()
+
+
+# --------------------------------------------------------------------------
+# Spam limits (issue 11): target changes, host cloak toggles
+
+
+def limited_server(make_server, extra=""):
+    return make_server(extra).restart_with("flood_rate = 0", "flood_rate = 50\nflood_burst = 200")
+
+
+def test_target_change_limit_spares_joined_channels_and_replies(make_server):
+    srv = limited_server(make_server)
+    talker = srv.client().register("talker")
+    listener = srv.client().register("listener")
+    for i in range(12):
+        joined(talker, "#tc%d" % i)
+        joined(listener, "#tc%d" % i)
+    for i in range(12):
+        talker.send("PRIVMSG #tc%d :hello %d" % (i, i))
+    lines = sync(talker, "t1")
+    assert not any(m.command == "707" for m in lines), lines
+    for i in range(12):
+        assert listener.expect("PRIVMSG").params == ["#tc%d" % i, "hello %d" % i]
+    # Strangers who message talker can be answered without a new target.
+    strangers = [srv.client().register("st%d" % i) for i in range(20)]
+    for s in strangers[:10]:
+        s.send("PRIVMSG talker :hi")
+    for _ in range(10):
+        talker.expect("PRIVMSG")
+    # ...but twenty people who never wrote are too many at once.
+    for i in range(20):
+        talker.send("PRIVMSG st%d :buy now" % i)
+    lines = sync(talker, "t2")
+    dropped = [m.params[1] for m in lines if m.command == "707"]
+    assert dropped, lines
+    # Those who wrote last (the reply ring keeps 8) are never refused.
+    assert set(dropped) <= {"st%d" % i for i in range(20)} - {"st6", "st7", "st8", "st9"}
+    for x in strangers + [talker, listener]:
+        x.close()
+
+
+def test_cloak_toggles_are_rate_limited(make_server):
+    srv = limited_server(make_server, "\n[cloak]\nenabled = yes\nkey = 0123456789abcdef0123\n")
+    c = srv.client().register("toggler")
+    sync(c, "c0")
+    c.send("MODE toggler -x")
+    assert c.expect("MODE").params[-1] == "-x"
+    c.send("MODE toggler +x")
+    assert c.expect("MODE").params[-1] == "+x"
+    c.send("MODE toggler -x")
+    lines = sync(c, "c1")
+    assert not any(m.command == "MODE" for m in lines), lines
+    assert any(m.command == "NOTICE" and "too fast" in m.params[-1] for m in lines), lines
+    c.close()
