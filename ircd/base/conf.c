@@ -163,8 +163,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } privilege_names[] = {
-    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
-    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
+    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH},   {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},     {"dline", PRIV_DLINE},
     {"wallops", PRIV_WALLOPS}, {"connect", PRIV_CONNECT},
 };
 
@@ -622,6 +622,10 @@ const struct conf_key conf_schema[] = {
      .doc = "+b, +e and +I entries together per channel"},
     {KEY("limits", "max_targets"), UINT(1, 20), CFG(limits.max_targets), .def = "4", RELOAD,
      .doc = "targets of one PRIVMSG, NOTICE or TAGMSG, nicks of one KICK"},
+    {KEY("limits", "who_max"), UINT(1, 1000000), CFG(limits.who_max), .def = "500", RELOAD,
+     .doc = "WHO <mask> replies at most (416 beyond; operators exempt)"},
+    {KEY("limits", "list_max"), UINT(1, 1000000), CFG(limits.list_max), .def = "2000", RELOAD,
+     .doc = "LIST replies at most (416 beyond; operators exempt)"},
     {KEY("limits", "whowas_size"), UINT(0, 1000000), CFG(limits.whowas_size), .def = "1000",
      RELOAD, .doc = "WHOWAS entries kept (0: none)"},
 };

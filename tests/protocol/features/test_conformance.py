@@ -373,3 +373,31 @@ def test_cloak_toggles_are_rate_limited(make_server):
     assert not any(m.command == "MODE" for m in lines), lines
     assert any(m.command == "NOTICE" and "too fast" in m.params[-1] for m in lines), lines
     c.close()
+
+
+# --------------------------------------------------------------------------
+# Bounded WHO <mask> and LIST (issue 11)
+
+
+def test_who_mask_and_list_are_bounded(make_server):
+    srv = make_server("\n[limits]\nwho_max = 3\nlist_max = 3\n")
+    users = [srv.client().register("wm%d" % i) for i in range(5)]
+    for i, u in enumerate(users):
+        joined(u, "#wl%d" % i)
+    asker = users[0]
+    asker.send("WHO wm*")
+    lines = asker.collect(lambda m: m.command == "315")
+    assert [m.command for m in lines] == ["352"] * 3 + ["416", "315"], lines
+    assert lines[3].params[1] == "WHO"
+    # An exact nick and a channel are not scans: never truncated.
+    asker.send("WHO wm4")
+    assert [m.command for m in asker.collect(lambda m: m.command == "315")] == ["352", "315"]
+    asker.send("LIST")
+    lines = asker.collect(lambda m: m.command == "323")
+    cmds = [m.command for m in lines if m.command != "321"]
+    assert cmds == ["322"] * 3 + ["416", "323"], lines
+    asker.send("LIST #wl4")
+    lines = asker.collect(lambda m: m.command == "323")
+    assert [m.params[1] for m in lines if m.command == "322"] == ["#wl4"]
+    for u in users:
+        u.close()
