@@ -89,6 +89,7 @@ static struct command commands[] = {
     LOCAL("REDACT", m_redact, R, 2, 1),
     LOCAL("REGISTER", m_register, U | R, 3, 5),
     LOCAL("REHASH", m_rehash, O, 0, 1),
+    LOCAL("RENAME", m_rename, R, 2, 2),
     LOCAL("RESTART", m_restart, O, 0, 1),
     LOCAL("SETNAME", m_setname, R, 1, 1),
     SERVER("SID", ms_sid),

@@ -31,7 +31,8 @@ channel_create(const char *name)
 	size_t len = strlen(name);
 	struct channel *ch = xcalloc(1, sizeof(*ch) + len + 1);
 
-	memcpy(ch->name, name, len + 1);
+	ch->name = ch->name_buf;
+	memcpy(ch->name_buf, name, len + 1);
 	ch->ts = now;
 	ch->ban_serial = ban_serial_global++;
 	ptrmap_init(&ch->member_map);
@@ -73,7 +74,20 @@ channel_destroy(struct channel *ch)
 	free(ch->mlock);
 	free(ch->topic);
 	free(ch->topic_setter);
+	if (ch->name != ch->name_buf)
+		free(ch->name);
 	free(ch);
+}
+
+void
+channel_rename(struct channel *ch, const char *name)
+{
+	strmap_del(&channels, ch->name);
+	if (ch->name != ch->name_buf)
+		free(ch->name);
+	ch->name = xstrdup(name);
+	ch->renamed = now;
+	strmap_put(&channels, ch->name, ch);
 }
 
 struct membership *

@@ -75,7 +75,9 @@ struct channel {
 	char *mlock;         /* services' MLOCK: letters local users may not change */
 	LIST_HEAD(, invite) invites;
 	struct metadata_list metadata;
-	char name[];
+	time_t renamed; /* last RENAME (a cooldown), 0: never */
+	char *name;     /* name_buf, or a heap copy after a RENAME */
+	char name_buf[];
 };
 
 extern struct strmap channels;
@@ -83,6 +85,8 @@ extern uint32_t ban_serial_global;
 
 void channel_tables_init(void);
 struct channel *channel_find(const char *name);
+/* RENAME: the same channel (members, modes, lists) under a new name. */
+void channel_rename(struct channel *ch, const char *name);
 /* Create (empty; the caller adds the first member). */
 struct channel *channel_create(const char *name);
 struct membership *channel_member(const struct channel *ch, const struct client *c);

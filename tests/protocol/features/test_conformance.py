@@ -401,3 +401,126 @@ def test_who_mask_and_list_are_bounded(make_server):
     assert [m.params[1] for m in lines if m.command == "322"] == ["#wl4"]
     for u in users:
         u.close()
+
+
+# --------------------------------------------------------------------------
+# draft/channel-rename
+
+
+def test_cap_ls_offers_channel_rename(server):
+    c = server.client()
+    c.send("CAP LS 302")
+    lines = c.collect(lambda m: m.command == "CAP" and m.params[2] != "*")
+    offered = set(w for m in lines for w in m.params[-1].split())
+    assert "draft/channel-rename" in offered
+    c.close()
+
+
+def test_rename_keeps_state_and_falls_back_for_plain_clients(server):
+    op = server.client().register("rnOp", caps=["draft/channel-rename"])
+    aware = server.client().register("rnAware", caps=["draft/channel-rename"])
+    plain = server.client().register("rnPlain")
+    for x in (op, aware, plain):
+        joined(x, "#rnold")
+    op.send("TOPIC #rnold :the topic")
+    op.send("MODE #rnold +mb bad!*@*")
+    op.send("MODE #rnold +v rnPlain")
+    sync(op, "r0")
+    sync(plain, "r0")
+    sync(aware, "r0")
+    op.send("RENAME #rnold #rnnew :tidy up")
+    got = op.expect("RENAME")
+    assert got.nick == "rnOp" and got.params == ["#rnold", "#rnnew", "tidy up"]
+    assert aware.expect("RENAME").params == ["#rnold", "#rnnew", "tidy up"]
+    lines = plain.collect(lambda m: m.command == "366")
+    assert [m.command for m in lines] == ["PART", "JOIN", "332", "333", "353", "366"], lines
+    assert lines[0].nick == "rnPlain" and lines[0].params == ["#rnold", "tidy up"]
+    assert lines[1].nick == "rnPlain" and lines[1].params == ["#rnnew"]
+    assert lines[2].params[-1] == "the topic"
+    assert sorted(lines[4].params[-1].split()) == ["+rnPlain", "@rnOp", "rnAware"]
+    # Modes and lists came along; the old name is free.
+    op.send("MODE #rnnew")
+    assert op.expect("324").params[2].startswith("+m")
+    op.send("MODE #rnnew b")
+    assert [m.params[2] for m in op.collect(lambda m: m.command == "368")
+            if m.command == "367"] == ["bad!*@*"]
+    plain.send("PRIVMSG #rnnew :still here")
+    assert aware.expect("PRIVMSG").params == ["#rnnew", "still here"]
+    plain.send("JOIN #rnold")
+    assert plain.expect("353").params[-1] == "@rnPlain"
+    # Without a reason the third parameter is still there, empty.
+    joined(op, "#rnx")
+    op.send("RENAME #rnx #rny")
+    assert op.expect("RENAME").params == ["#rnx", "#rny", ""]
+    for x in (op, aware, plain):
+        x.close()
+
+
+def test_rename_case_only_sends_no_fallback(server):
+    op = server.client().register("rcOp", caps=["draft/channel-rename"])
+    plain = server.client().register("rcPlain")
+    joined(op, "#rcase")
+    joined(plain, "#rcase")
+    sync(plain, "rc0")
+    op.send("RENAME #rcase #RCase")
+    assert op.expect("RENAME").params == ["#rcase", "#RCase", ""]
+    assert not any(m.command in ("PART", "JOIN") for m in sync(plain, "rc1"))
+    op.send("NAMES #rcase")
+    assert op.expect("366").params[1] == "#RCase"
+    op.close()
+    plain.close()
+
+
+def test_rename_errors(server):
+    op = server.client().register("reOp", caps=["draft/channel-rename"])
+    member = server.client().register("reMem")
+    outsider = server.client().register("reOut")
+    joined(op, "#re1")
+    joined(op, "#re2")
+    joined(member, "#re1")
+    member.send("RENAME #re1 #re3")
+    assert member.expect("482").params[1] == "#re1"
+    outsider.send("RENAME #re1 #re3")
+    assert outsider.expect("442").params[1] == "#re1"
+    outsider.send("RENAME #renone #re3")
+    assert outsider.expect("403").params[1] == "#renone"
+    outsider.send("RENAME #re1")
+    assert outsider.expect("461").params[1] == "RENAME"
+    op.send("RENAME #re1 #re2")
+    fail = op.expect("FAIL")
+    assert fail.params[:4] == ["RENAME", "CHANNEL_NAME_IN_USE", "#re1", "#re2"]
+    op.send("RENAME #re1 nohash")
+    fail = op.expect("FAIL")
+    assert fail.params[:4] == ["RENAME", "CANNOT_RENAME", "#re1", "nohash"]
+    op.send("RENAME #re1 #re3")
+    op.expect("RENAME")
+    op.send("RENAME #re3 #re4")
+    fail = op.expect("FAIL")
+    assert fail.params[:2] == ["RENAME", "CANNOT_RENAME"] and "recently" in fail.params[-1]
+    for x in (op, member, outsider):
+        x.close()
+
+
+def test_rename_keeps_history(make_server):
+    srv = make_server()
+    caps = ["draft/chathistory", "batch", "server-time", "message-tags", "draft/channel-rename"]
+    op = srv.client().register("rhOp", caps=caps)
+    talker = srv.client().register("rhTalk")
+    joined(op, "#rh1")
+    joined(talker, "#rh1")
+    for i in range(3):
+        talker.send("PRIVMSG #rh1 :before %d" % i)
+    for i in range(3):
+        op.expect("PRIVMSG")
+    op.send("RENAME #rh1 #rh2")
+    op.expect("RENAME")
+    talker.expect("JOIN")
+    talker.send("PRIVMSG #rh2 :after")
+    op.expect("PRIVMSG")
+    op.send("CHATHISTORY LATEST #rh2 * 10")
+    start = op.expect(lambda m: m.command == "BATCH" and m.params[0].startswith("+"))
+    lines = op.collect(lambda m: m.command == "BATCH" and m.params[0] == "-" + start.params[0][1:])
+    texts = [m.params[-1] for m in lines if m.command == "PRIVMSG"]
+    assert texts == ["before 0", "before 1", "before 2", "after"], lines
+    op.close()
+    talker.close()
