@@ -24,7 +24,7 @@ void
 isupport_load(void)
 {
 	const struct conf_limits *l = &conf->limits;
-	char tokens[32][96];
+	char tokens[40][96];
 	size_t n = 0;
 
 #define TOKEN(...) snprintf(tokens[n++], sizeof(tokens[0]), __VA_ARGS__)
