@@ -58,8 +58,9 @@ static struct command commands[] = {
     SERVER("ERROR", ms_error),
     SERVER("EUID", ms_euid),
     LOCAL("HELP", m_help, R, 0, 2),
+    LOCAL("HELPOP", m_help, R, 0, 2), /* InspIRCd/Unreal clients ask HELPOP */
     ALL("INFO", m_info, m_info, NULL, R, 0, 2),
-    ALL("INVITE", m_invite, mr_invite, NULL, R, 2, 1),
+    ALL("INVITE", m_invite, mr_invite, NULL, R, 0, 1),
     LOCAL("ISON", m_ison, R, 1, 1),
     ALL("JOIN", m_join, mr_join, NULL, R, 1, 2),
     ALL("KICK", m_kick, mr_kick, ms_kick, R, 2, 1),
@@ -88,6 +89,7 @@ static struct command commands[] = {
     LOCAL("REDACT", m_redact, R, 2, 1),
     LOCAL("REGISTER", m_register, U | R, 3, 5),
     LOCAL("REHASH", m_rehash, O, 0, 1),
+    LOCAL("RENAME", m_rename, R, 2, 2),
     LOCAL("RESTART", m_restart, O, 0, 1),
     LOCAL("SETNAME", m_setname, R, 1, 1),
     SERVER("SID", ms_sid),

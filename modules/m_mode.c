@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/conf.h"
 #include "base/match.h"
@@ -10,6 +11,7 @@
 #include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
+#include "proto/ratelimit.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
@@ -65,6 +67,7 @@ flag_mode(char letter)
 	case 'p': return CMODE_PRIVATE;
 	case 's': return CMODE_SECRET;
 	case 't': return CMODE_TOPICLOCK;
+	case 'C': return CMODE_NOCTCP;
 	default: return 0;
 	}
 }
@@ -103,7 +106,7 @@ struct mode_ctx {
 	unsigned param_modes;                          /* MODES limit */
 	int denied_sent;                               /* 482 once per command */
 	unsigned lists_shown;                          /* each list query once */
-	char arg[NICKLEN_MAX + USERLEN + HOSTLEN + 3]; /* the checked mask or key */
+	char arg[NICKLEN_MAX + USERLEN + HOSTLEN + 5]; /* the checked mask or key */
 	struct mode_line out;
 };
 
@@ -142,6 +145,21 @@ list_show(struct mode_ctx *x, enum ban_list list)
 	reply(x->c, list_info[list].rpl_end, "%s :%s", x->ch->name, list_info[list].end_text);
 }
 
+/* "m:mask" (a mute, in b and e) keeps its prefix; the mask after it is normalized. */
+static void
+mask_normalize_ext(const char *param, enum ban_list list, char *out, size_t size)
+{
+	size_t plen = strlen(EXTBAN_MUTE);
+
+	if (list != BAN_LIST_INVEX && strncasecmp(param, EXTBAN_MUTE, plen) == 0 &&
+	    size > plen) {
+		memcpy(out, EXTBAN_MUTE, plen);
+		mask_normalize(param + plen, out + plen, size - plen);
+		return;
+	}
+	mask_normalize(param, out, size);
+}
+
 /* check: +b/-b mask (and e, I); without a mask, show the list. */
 static int
 mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
@@ -150,12 +168,14 @@ mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
 	struct ban *b;
 
 	if (param == NULL || *param == '\0') {
-		list_show(x, list);
+		/* Exceptions and invite exceptions are the ops' business (as Solanum). */
+		if (list == BAN_LIST_BAN || (x->c->umodes & UMODE_OPER) || require_op(x))
+			list_show(x, list);
 		return 0;
 	}
 	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
 		return 0;
-	mask_normalize(param, x->arg, sizeof(x->arg));
+	mask_normalize_ext(param, list, x->arg, sizeof(x->arg));
 	b = channel_ban_find(x->ch, list, x->arg);
 	/* Adding a mask already there, or removing one that is not, is no change. */
 	if ((mc->dir == '+') == (b != NULL))
@@ -582,6 +602,21 @@ umode_check(char dir, char letter, int *unknown)
 	}
 }
 
+/* +x/-x tells everyone sharing a channel (CHGHOST, or a quit and join): not at will. */
+static int
+umode_check_rate(struct client *c, char dir, char letter)
+{
+	unsigned wait = 0;
+
+	if (letter != 'x' || (dir == '+') == ((c->umodes & UMODE_CLOAK) != 0))
+		return 1;
+	if (ratelimit_cloak_change(c, &wait))
+		return 1;
+	send_line(c, ":%s NOTICE %s :*** Host cloak changes too fast (+x/-x): wait %u seconds",
+	          me.name, c->nick, wait);
+	return 0;
+}
+
 /* The modes other servers know of a user (i w o) go to the links; the rest stay here. */
 static void
 umode_relay(struct client *c, const char *letters)
@@ -619,7 +654,7 @@ user_mode(struct client *c, struct irc_msg *m)
 		else if (*p == 's')
 			umode_snotice(
 			    c, dir, next_param < m->argc ? m->argv[next_param++] : NULL, &out);
-		else if (umode_check(dir, *p, &unknown))
+		else if (umode_check(dir, *p, &unknown) && umode_check_rate(c, dir, *p))
 			umode_proceed(c, dir, *p, &out);
 	}
 	if (unknown)

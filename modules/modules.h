@@ -101,6 +101,7 @@ HANDLER(m_privmsg);
 HANDLER(m_quit);
 HANDLER(m_redact);
 HANDLER(m_register);
+HANDLER(m_rename);
 HANDLER(m_rehash);
 HANDLER(m_restart);
 HANDLER(m_setname);
@@ -199,6 +200,10 @@ void source_history(const struct channel *ch, const struct source *src, const ch
  * shows statuses with a MODE from the server (mode_proceed_change).
  */
 void join_proceed(struct client *c, struct channel *ch, unsigned flags);
+/* RENAME: ch takes name; RENAME to members with draft/channel-rename, PART and JOIN to the
+ * rest. */
+void rename_proceed(const struct client *by, struct channel *ch, const char *name,
+                    const char *reason);
 /* c leaves ch, with an optional reason (NULL); every member sees the PART. */
 void part_proceed(struct client *c, struct channel *ch, const char *reason);
 /* src removes victim from ch, which ends if victim was its last member. */

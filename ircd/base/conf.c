@@ -459,7 +459,7 @@ const struct conf_key conf_schema[] = {
      .doc = "started as root: the user to run as once the listeners are bound"},
     {KEY("server", "group"), STRING, CFG(run_group), RESTART, .check = check_group,
      .doc = "and the group (default: the user's primary group)"},
-    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "no", RELOAD,
+    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "yes", RELOAD,
      .doc = "refuse client lines that are not valid UTF-8"},
 
     {KEY("admin", "name"), STRING, CFG(admin_name), RELOAD, .doc = "ADMIN line 257"},
@@ -651,6 +651,10 @@ const struct conf_key conf_schema[] = {
      .doc = "+b, +e and +I entries together per channel"},
     {KEY("limits", "max_targets"), UINT(1, 20), CFG(limits.max_targets), .def = "4", RELOAD,
      .doc = "targets of one PRIVMSG, NOTICE or TAGMSG, nicks of one KICK"},
+    {KEY("limits", "who_max"), UINT(1, 1000000), CFG(limits.who_max), .def = "500", RELOAD,
+     .doc = "WHO <mask> replies at most (416 beyond; operators exempt)"},
+    {KEY("limits", "list_max"), UINT(1, 1000000), CFG(limits.list_max), .def = "2000", RELOAD,
+     .doc = "LIST replies at most (416 beyond; operators exempt)"},
     {KEY("limits", "whowas_size"), UINT(0, 1000000), CFG(limits.whowas_size), .def = "1000",
      RELOAD, .doc = "WHOWAS entries kept (0: none)"},
 };

@@ -99,6 +99,8 @@ struct conf_limits {
 	unsigned max_channels;
 	unsigned max_list;
 	unsigned max_targets;
+	unsigned who_max;  /* WHO <mask> replies, 416 beyond */
+	unsigned list_max; /* LIST replies, 416 beyond */
 	unsigned whowas_size;
 };
 

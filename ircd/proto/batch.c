@@ -28,6 +28,7 @@ enum label_state {
 static struct {
 	struct client *client;
 	enum label_state state;
+	int aside;        /* lines now are a side effect, not the response */
 	uint32_t wrapper; /* the labeled-response batch's reference */
 	char label[LABEL_MAX + 1];
 	char held[FRAMED_MAX];
@@ -191,11 +192,25 @@ label_wrap(struct client *c, const char *line, size_t len)
 	send_in_batch(c, line, len);
 }
 
+/* A side effect of the labeled command: outside its labeled-response batch. */
+static void
+send_aside(struct client *c, const char *line, size_t len)
+{
+	if (lab.state == LABEL_WRAPPED && c->local->batch_depth == 1)
+		conn_send_bytes(c->local->conn, line, len);
+	else
+		send_in_batch(c, line, len);
+}
+
 void
 batch_filter(struct client *c, const char *line, size_t len)
 {
 	if (c != lab.client) {
 		send_in_batch(c, line, len);
+		return;
+	}
+	if (lab.aside) {
+		send_aside(c, line, len);
 		return;
 	}
 	switch (lab.state) {
@@ -267,9 +282,17 @@ label_begin(struct client *c, const char *label)
 {
 	lab.client = c;
 	lab.state = LABEL_NONE;
+	lab.aside = 0;
 	lab.held_len = 0;
 	str_copy(lab.label, label, sizeof(lab.label));
 	output_hook_update(c);
+}
+
+void
+label_aside(struct client *c, int on)
+{
+	if (lab.client == c)
+		lab.aside = on;
 }
 
 void

@@ -39,6 +39,13 @@ struct outmsg *batch_shared_close(const struct client *from, const char *ref);
  */
 void label_begin(struct client *c, const char *label);
 void label_end(struct client *c);
+/*
+ * What c is sent between label_aside(c, 1) and label_aside(c, 0) is a side
+ * effect of its labeled command, not a response (a message c sent to
+ * itself: only the echo is the response): it carries no label and stays
+ * out of the labeled-response batch.
+ */
+void label_aside(struct client *c, int on);
 /* The command answers later, labeled by itself: no ACK now. */
 void label_take(struct client *c, char *out, size_t size);
 /*

@@ -1061,6 +1061,12 @@ link_line(struct conn *cn, char *line, size_t len)
 		got_svinfo(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
+	/*
+	 * UTF8ONLY promises our clients no other bytes, and a peer's users may
+	 * send them: they become '?' (the length, and so the line, unchanged).
+	 */
+	if (conf->utf8only && utf8_repair(line, len) > 0)
+		log_debug("link %s: bytes that are not UTF-8 replaced", l->server->name);
 	command_dispatch_link(l->server, line, len);
 	return cn->state == CONN_CLOSING ? -1 : 0;
 }

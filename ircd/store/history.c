@@ -277,6 +277,36 @@ history_channel_ended(const char *name)
 	submit_removal(forget_target_work, forget_done, key); /* its last lines too */
 }
 
+static void
+rename_target_work(void *arg)
+{
+	const char *keys = arg;
+
+	history_db_rename_target(keys, keys + strlen(keys) + 1);
+}
+
+void
+history_channel_renamed(const char *old_name, const char *new_name)
+{
+	char *keys;
+	size_t n;
+
+	if (!enabled)
+		return;
+	keys = xmalloc(2 * (CHANNELLEN_MAX + 1));
+	irc_strlower(keys, CHANNELLEN_MAX + 1, old_name);
+	n = strlen(keys) + 1;
+	irc_strlower(keys + n, CHANNELLEN_MAX + 1, new_name);
+	if (strcmp(keys, keys + n) == 0) { /* only the case changed: the key is the same */
+		free(keys);
+		return;
+	}
+	/* The windows go: queries ask sqlite, where the lane renames in order. */
+	history_window_drop(keys);
+	history_window_drop(keys + n);
+	submit_removal(rename_target_work, forget_done, keys);
+}
+
 /* Escape LIKE's wildcards so an account name matches only itself. */
 static size_t
 like_escape(const char *in, char *out, size_t size)

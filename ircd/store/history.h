@@ -53,6 +53,8 @@ void history_add_private(const struct client *from, const struct client *to,
  * shutdown keeps it (history_keep_channels first), so it survives restarts.
  */
 void history_channel_ended(const char *name);
+/* RENAME: the channel's history is kept under its new name (lines keep the name they had). */
+void history_channel_renamed(const char *old_name, const char *new_name);
 void history_keep_channels(void);
 /* A dropped account's private history goes with it. */
 void history_forget_account(const char *account);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "base/bounds.h"
+#include "base/util.h"
 #include "net/line.h"
 
 struct seen {
@@ -215,6 +216,24 @@ START_TEST(test_format_truncates_many_arguments)
 }
 END_TEST
 
+/* UTF8ONLY: what a link sends that is not UTF-8 becomes '?', byte for byte. */
+START_TEST(test_utf8_repair)
+{
+	char ok[] = "PRIVMSG #c :caf\xc3\xa9 \xf0\x9f\x98\x80";
+	char latin[] = "PRIVMSG #c :caf\xe9!";
+	char mixed[] = "\xc3\xa9\xc3\x28\xed\xa0\x80\xf0\x9f";
+
+	ck_assert_uint_eq(utf8_repair(ok, strlen(ok)), 0);
+	ck_assert_str_eq(ok, "PRIVMSG #c :caf\xc3\xa9 \xf0\x9f\x98\x80");
+	ck_assert_uint_eq(utf8_repair(latin, strlen(latin)), 1);
+	ck_assert_str_eq(latin, "PRIVMSG #c :caf?!");
+	/* A good pair, a lead byte without its continuation, a surrogate, a cut-off end. */
+	ck_assert_uint_eq(utf8_repair(mixed, strlen(mixed)), 6);
+	ck_assert_str_eq(mixed, "\xc3\xa9?(?????");
+	ck_assert_int_eq(utf8_valid(mixed, strlen(mixed)), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -224,6 +243,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_frame_crlf_and_lf);
+	tcase_add_test(tc, test_utf8_repair);
 	tcase_add_test(tc, test_frame_empty_lines_and_stop);
 	tcase_add_test(tc, test_frame_nothing_complete);
 	tcase_add_test(tc, test_frame_defer_leaves_line_intact);
