@@ -316,6 +316,8 @@ class Ts6Peer:
             self.users[p[7]] = p[0]
         elif c == "NICK" and l.source in self.users and p:
             self.users[l.source] = p[0]
+        elif c == "SAVE" and p and p[0] in self.users:  # charybdis: the nick becomes the UID
+            self.users[p[0]] = p[0]
         elif c == "QUIT" and l.source in self.users:
             del self.users[l.source]
         elif c == "KILL" and p:
