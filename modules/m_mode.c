@@ -479,6 +479,7 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 	x.mem = channel_member(ch, c);
 	x.m = m;
 	x.next_param = 2;
+	x.out.relay = link_relay_tmode; /* a line that fills up goes to the links too */
 	mode_apply(&x, m->argv[1]);
 	mode_proceed_channel(&x.src, ch, &x.out);
 	link_relay_tmode(&x.src, ch, &x.out);
