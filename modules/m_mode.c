@@ -534,8 +534,6 @@ umode_proceed_cloak(struct client *c, int on)
 	if (strcmp(host, c->host) == 0)
 		return;
 	chghost_proceed(c, host);
-	if (c->local != NULL && c->registered) /* every server shows the same host */
-		link_relay_chghost(NULL, c);
 }
 
 static uint32_t
@@ -660,6 +658,9 @@ user_mode(struct client *c, struct irc_msg *m)
 		send_line(c, ":%s!%s@%s MODE %s :%s", c->nick, c->user, c->host, c->nick,
 		          out.letters);
 		umode_relay(c, out.letters);
+		/* +x/-x changed the shown host: every server shows the same one */
+		if (strchr(out.letters, 'x') != NULL)
+			link_relay_chghost(NULL, c);
 	}
 }
 
