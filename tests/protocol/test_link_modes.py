@@ -5,6 +5,8 @@ stay within 510 bytes with the longest channel names (200) and long masks,
 split as needed, losing no member or mask; channels other than `#` ones
 (`&local`) never cross a link.
 """
+import time
+
 import pytest
 
 from ts6 import Channel, User, free_port
@@ -165,3 +167,31 @@ def test_local_channels_never_cross(ev, ts6_peer):
     alice.send("NAMES &theirs")
     assert not [m for m in alice.collect_until("366") if m.command == "353"]
     assert not peer.closed and not other.closed
+
+
+def test_hybrid_halfop_in_tmode_with_ircd_hybrid(hybrid, make_server):
+    ev_port = free_port()
+    h = hybrid(name="hub.test", sid="1HY",
+               connect={"name": "ev.test", "port": ev_port,
+                        "send_password": "hub-to-ev", "accept_password": "ev-to-hub"})
+    ev = make_server({
+        "server": {"name": "ev.test", "sid": "2EV"},
+        "listen servers": {"host": "127.0.0.1", "port": str(ev_port), "type": "servers"},
+        "link hub.test": {"host": "127.0.0.1", "port": str(h.port), "dialect": "hybrid",
+                          "send_password": "ev-to-hub", "accept_password": "hub-to-ev",
+                          "autoconnect": "yes"},
+    })
+    deadline = time.monotonic() + 15
+    while "hub.test synchronised" not in ev.stderr_text():
+        assert time.monotonic() < deadline, ev.stderr_text() + h.log()
+        time.sleep(0.05)
+    hop = h.client().register("hop")
+    hop.join("#hm")
+    alice = ev.client().register("alice")
+    alice.join("#hm")
+    hop.expect(lambda m: m.command == "JOIN" and m.source.startswith("alice!"))
+    # hybrid's halfop (a status we lack) before a ban and a voice: both still land
+    hop.send("MODE #hm +hbv alice ban!*@* alice")
+    m = alice.expect("MODE")
+    assert m.source.startswith("hop!") and m.params[1:] == ["+bv", "ban!*@*", "alice"]
+    assert bans(alice, "#hm") == ["ban!*@*"]
