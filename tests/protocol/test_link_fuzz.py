@@ -156,6 +156,13 @@ TEMPLATES = [
     ":{src} WALLOPS :{text}", ":{src} OPERWALL :{text}", ":{src} WHOIS {uid} :{nick}",
     ":{src} SVSMODE {uid} {ts} {umodes}", ":{src} SVSNICK {uid} {ts} {nick} {ts}",
     ":{src} KLINE * 0 u h :{text}", ":{src} STATS u :{sid}",
+    ":{src} UNKLINE * u h", ":{src} DLINE * {ts} 192.0.2.1 :{text}", ":{src} UNDLINE {server} 192.0.2.1",
+    ":{src} ENCAP * KLINE {ts} u h :{text}", ":{src} ENCAP * DLINE 0 192.0.2.1 :{text}",
+    ":{src} ENCAP * UNKLINE u h", ":{src} ENCAP * UNDLINE {any}",
+    ":{src} ENCAP * SETNAME :{text}", ":{src} ENCAP * CHGHOST {uid} {host}",
+    ":{src} LUSERS * :{sid}", ":{src} STATS {any} :{server}",
+    ":{sid} SJOIN {ts} {chan} +fjq {any} {any} :{members}",
+    ":{src} TMODE {ts} {chan} +qfjh {mask} {any} {any} {uid}",
 ]
 
 

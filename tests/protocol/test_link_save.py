@@ -157,3 +157,23 @@ def test_a_saved_user_in_a_burst_keeps_its_uid_nick(ev, ts6_peer):
     hyb.send(":%s NICK %s :100" % (carol.uid, carol.uid))
     hyb.sync()
     assert whois(watcher, carol.uid)["311"].params[1] == carol.uid
+
+
+def test_a_user_behind_a_link_without_save_is_killed_instead(ev, ts6_peer):
+    watcher = ev.client().register("watcher")
+    hyb = ts6_peer("hyb.test", "7HY", dialect="hybrid")
+    alice = hyb.user("alice", ts=5000)
+    dave = hyb.user("dave", ts=5000)
+    hyb.connect(ev.link_port).link(users=[alice, dave])
+    peer = ts6_peer("peer.test", "9PE", dialect="charybdis", capab=SAVE_CAPAB)
+    peer.connect(ev.link_port).link()
+    # the peer's older alice wins; ours is behind hybrid, which knows no SAVE: KILLed
+    peer.introduce(User("alice", uid="9PEAAAAAZ", user="other", host="other.example", ts=4000))
+    assert hyb.expect("KILL", source="1EV").params[0] == alice.uid
+    assert peer.expect("KILL", source="1EV").params[0] == alice.uid
+    assert not [l for l in peer.lines + hyb.lines if l.command == "SAVE"]
+    assert whois(watcher, "alice")["312"].params[2] == "peer.test"
+    # a SAVE received for a user behind hybrid: KILLed the same way
+    peer.send(":9PE SAVE %s 5000" % dave.uid)
+    assert hyb.expect("KILL", source="1EV").params[0] == dave.uid
+    assert "401" in whois(watcher, "dave")
