@@ -11,6 +11,7 @@ local users are disconnected and it is stored like a local one (STATS k/d).
 Tested against the scripted Ts6Peer in both dialects and real ircd-hybrid.
 """
 import os
+import sqlite3
 import subprocess
 import time
 
@@ -202,3 +203,17 @@ def test_bans_with_ircd_hybrid(hybrid, make_server, oper_hash):
     hop.send("DLINE 5 192.0.2.44 ON ev.test :hybrid dline")
     notice(op, "added temporary D-line for [192.0.2.44]: hybrid dline")
     assert stats(op, "d") == [["D", "192.0.2.44", "hybrid dline (hop{hub.test}, temporary)"]]
+
+
+def test_a_received_ban_is_stored_and_survives_a_restart(ev, linked):
+    op, hyb, hop, hplain, chy, cop = linked
+    hyb.send(":%s KLINE * 0 kept kept.example :stored" % hop.uid)
+    notice(op, "added K-line for [kept@kept.example]")
+    ev.stop()
+    db = sqlite3.connect(os.path.join(ev.dir, "evircd.db"))
+    rows = db.execute("SELECT mask, reason FROM xlines").fetchall()
+    db.close()
+    assert ("kept@kept.example", "stored") in rows
+    ev.start()
+    op = oper_up(ev, "op2")
+    assert stats(op, "k") == [["K", "kept.example", "*", "kept", "stored (hop{hyb.test}, permanent)"]]
