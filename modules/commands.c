@@ -137,7 +137,6 @@ nick_deadline_check(struct client *c)
 static const struct session_events events = {
     .ready = register_start,
     .second = nick_deadline_check,
-    .exit = registration_client_gone,
 };
 
 void
