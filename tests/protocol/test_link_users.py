@@ -4,6 +4,8 @@ host changes a server makes to its own users (+x/-x here; `ENCAP * CHGHOST`
 from a peer for its own user), and a split user who comes back after its
 server's burst ended: its JOINs still come in a netjoin batch.
 """
+import time
+
 import pytest
 
 from ts6 import Channel, User, free_port
@@ -145,3 +147,34 @@ def test_a_user_back_after_the_burst_comes_in_a_netjoin_batch(ev, ts6_peer):
     again.send(":%s JOIN %d #c +" % (dan.uid, ts))
     m = alice.expect(lambda m: m.command == "JOIN" and m.source.startswith("dan!"))
     assert "batch" not in m.tags
+
+
+def test_ircd_hybrid_takes_our_setname_and_chghost_without_harm(hybrid, make_server):
+    """ircd-hybrid 8.2 has neither SETNAME nor CHGHOST from a server that is
+    not services: it passes the ENCAPs on unread and the link stays whole."""
+    ev_port = free_port()
+    h = hybrid(name="hub.test", sid="1HY",
+               connect={"name": "ev.test", "port": ev_port,
+                        "send_password": "hub-to-ev", "accept_password": "ev-to-hub"})
+    ev = make_server({
+        "server": {"name": "ev.test", "sid": "2EV"},
+        "listen servers": {"host": "127.0.0.1", "port": str(ev_port), "type": "servers"},
+        "link hub.test": {"host": "127.0.0.1", "port": str(h.port), "dialect": "hybrid",
+                          "send_password": "ev-to-hub", "accept_password": "hub-to-ev",
+                          "autoconnect": "yes"},
+        "cloak": {"enabled": "yes", "key": "0123456789abcdef0123"},
+    })
+    deadline = time.monotonic() + 15
+    while "hub.test synchronised" not in ev.stderr_text():
+        assert time.monotonic() < deadline, ev.stderr_text() + h.log()
+        time.sleep(0.05)
+    alice = cap_client(ev, "alice", "setname")
+    hy = h.client().register("hy")
+    alice.send("SETNAME :New Real")
+    alice.expect("SETNAME")
+    alice.send("MODE alice -x")
+    alice.expect("MODE")
+    hy.send("PRIVMSG alice :still linked?")
+    assert alice.expect("PRIVMSG").params[-1] == "still linked?"
+    assert whois(hy, "alice")["312"].params[2] == "ev.test"
+    assert "hub.test split" not in ev.stderr_text()
