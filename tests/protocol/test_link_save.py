@@ -7,6 +7,10 @@ and save our own loser everywhere; a SAVE we receive is applied when its TS
 is the user's nick TS, and passed on (as NICK <UID> to links without SAVE).
 Without SAVE on both sides collisions stay KILLs (test_link_charybdis.py).
 """
+import os
+import subprocess
+import time
+
 import pytest
 
 from ts6 import CHARYBDIS_CAPAB, User, free_port
@@ -177,3 +181,45 @@ def test_a_user_behind_a_link_without_save_is_killed_instead(ev, ts6_peer):
     peer.send(":9PE SAVE %s 5000" % dave.uid)
     assert hyb.expect("KILL", source="1EV").params[0] == dave.uid
     assert "401" in whois(watcher, "dave")
+
+
+def test_two_evircd_servers_settle_a_collision_by_save(make_server):
+    """a.test and b.test, each with an alice, link in the charybdis dialect:
+    b's alice (the newer, another user) is saved on both sides alike."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    oper_hash = subprocess.check_output([os.path.join(root, "tools", "mkpasswd"), "sekrit"]).decode().strip()
+    port_a, port_b = free_port(), free_port()
+
+    def sections(name, sid, port, peer, peer_port):
+        return {
+            "server": {"name": name, "sid": sid},
+            "listen servers": {"host": "127.0.0.1", "port": str(port), "type": "servers"},
+            "link %s" % peer: {"host": "127.0.0.1", "port": str(peer_port), "dialect": "charybdis",
+                               "send_password": "pw", "accept_password": "pw", "autoconnect": "no"},
+            "oper admin": {"password": oper_hash, "mask": "*@127.0.0.1", "privileges": "all",
+                           "snomask": "+l"},
+        }
+
+    a = make_server(sections("a.test", "1AA", port_a, "b.test", port_b))
+    b = make_server(sections("b.test", "2BB", port_b, "a.test", port_a))
+    alice_a = a.client().register("alice", user="ua")
+    time.sleep(1.1)  # nick TSes are seconds: b's alice is the newer
+    alice_b = b.client().register("alice", user="ub")
+    op = b.client().register("op")
+    op.send("OPER admin sekrit")
+    op.expect("381")
+    op.send("CONNECT a.test")
+    saved = alice_b.expect("043").params[1]
+    assert saved.startswith("2BB")
+    assert alice_b.expect("NICK").params[-1] == saved
+    wa, wb = a.client().register("wa"), b.client().register("wb")
+    deadline = time.monotonic() + 10
+    while "311" not in whois(wa, saved):  # the link carried b's saved alice
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for w in (wa, wb):  # both servers agree: alice is a's, b's is its UID
+        assert whois(w, "alice")["312"].params[2] == "a.test"
+        seen = whois(w, saved)
+        assert seen["311"].params[1] == saved and seen["312"].params[2] == "b.test"
+    alice_a.sync()  # both still connected
+    alice_b.sync()
