@@ -69,6 +69,7 @@ def test_unknown_charybdis_modes_keep_the_parameters_in_step(ev, ts6_peer):
         bob.uid, carol.uid, carol.uid))
     peer.send(":%s TMODE 1000 #s -qj+b quiet!*@* other!*@*" % bob.uid)
     peer.send(":%s TMODE 1000 #s -f+b last!*@*" % bob.uid)
+    peer.send(":9PE BMASK 1000 #s q :q1!*@* q2!*@*")  # Solanum's quiet list: not ours
     peer.sync()
     assert bans(alice, "#s") == ["ban!*@*", "last!*@*", "other!*@*"]
     assert names(alice, "#s") == ["@bob", "@carol", "alice"]
