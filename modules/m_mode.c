@@ -382,13 +382,39 @@ mode_proceed_flag(struct channel *ch, const struct mode_change *mc, struct mode_
 	return 1;
 }
 
-/* Room for one more change of any kind (a mask is at most BANMASK_MAX). */
-static int
-mode_line_full(const struct mode_line *line)
+/*
+ * The part of the longest line a change set of ch by src becomes, before
+ * its letters and parameters: ":nick!user@host MODE <chan> " to members,
+ * ":<UID> TMODE <chanTS> <chan> " to links.
+ */
+static size_t
+mode_line_head(const struct source *src, const struct channel *ch)
 {
+	size_t who = src->client != NULL
+	                 ? strlen(src->client->nick) + strlen(src->client->user) +
+	                       strlen(src->client->host) + 2
+	                 : strlen(src->server->name);
+	size_t shown = 1 + who + sizeof(" MODE ") - 1;
+	size_t tmode = 1 + UIDLEN + sizeof(" TMODE ") - 1 + 18 + 1;
+
+	return MAX(shown, tmode) + strlen(ch->name) + 1;
+}
+
+/*
+ * Room for one more change of any kind (a mask is at most BANMASK_MAX) in
+ * the buffers, and in a 510-byte line, however long the channel's name.
+ */
+static int
+mode_line_full(const struct source *src, const struct channel *ch, const struct mode_line *line)
+{
+	size_t params = MAX(line->nparams_len, line->nuid_params_len);
+
+	if (line->nletters == 0)
+		return 0;
 	return line->nletters + 3 >= sizeof(line->letters) ||
 	       line->nparams_len + BANMASK_MAX + 2 >= sizeof(line->params) ||
-	       line->nuid_params_len + BANMASK_MAX + 2 >= sizeof(line->uid_params);
+	       line->nuid_params_len + BANMASK_MAX + 2 >= sizeof(line->uid_params) ||
+	       mode_line_head(src, ch) + line->nletters + 2 + params + 1 + BANMASK_MAX > 510;
 }
 
 /* A full line is shown (and relayed) now; the next change starts a new one. */
@@ -411,7 +437,7 @@ mode_proceed_change(const struct source *src, struct channel *ch, const struct m
 {
 	enum ban_list list = list_mode(mc->letter);
 
-	if (mode_line_full(line))
+	if (mode_line_full(src, ch, line))
 		mode_line_flush(src, ch, line);
 	if (list != BAN_LISTS)
 		return mode_proceed_list(src, ch, mc, list, line);
@@ -473,6 +499,7 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 	x.mem = channel_member(ch, c);
 	x.m = m;
 	x.next_param = 2;
+	x.out.relay = link_relay_tmode; /* a line that fills up goes to the links too */
 	mode_apply(&x, m->argv[1]);
 	mode_proceed_channel(&x.src, ch, &x.out);
 	link_relay_tmode(&x.src, ch, &x.out);
@@ -524,6 +551,8 @@ umode_proceed_cloak(struct client *c, int on)
 		cloak_host(c->realhost, c->ip, host, sizeof(host));
 	else
 		str_copy(host, c->realhost, sizeof(host));
+	if (strcmp(host, c->host) == 0)
+		return;
 	chghost_proceed(c, host);
 }
 
@@ -664,6 +693,9 @@ user_mode(struct client *c, struct irc_msg *m)
 		send_line(c, ":%s!%s@%s MODE %s :%s", c->nick, c->user, c->host, c->nick,
 		          out.letters);
 		umode_relay(c, out.letters);
+		/* +x/-x changed the shown host: every server shows the same one */
+		if (strchr(out.letters, 'x') != NULL)
+			link_relay_chghost(NULL, c);
 	}
 }
 
@@ -702,9 +734,15 @@ HANDLER(m_mode)
 	return IRC_OK;
 }
 
-/* The parameter a TS6 mode letter takes in this direction: 1 or 0 (-1: not ours). */
+/*
+ * The parameter a TS6 mode letter takes in this direction: 1 or 0 for ours;
+ * for a letter we do not have, 2 when it takes one, -1 when not.  Letters we do not have are
+ * counted as the peer's dialect defines them, so the parameters after them stay in step:
+ * hybrid's statuses h q a; charybdis's (Solanum's CHANMODES=eIbq,k,flj,...)
+ * quiet list q, and f (forward) and j (join throttle) when set.
+ */
 static int
-ts6_takes_param(char dir, char letter)
+ts6_takes_param(int dialect, char dir, char letter)
 {
 	switch (letter) {
 	case 'b':
@@ -714,11 +752,14 @@ ts6_takes_param(char dir, char letter)
 	case 'v':
 	case 'k': return 1;
 	case 'l': return dir == '+';
-	case 'h':
-	case 'q':
-	case 'a': return 1; /* statuses we do not have */
-	default: return flag_mode(letter) != 0 ? 0 : -1;
+	default: break;
 	}
+	if (flag_mode(letter) != 0)
+		return 0;
+	if (dialect == DIALECT_CHARYBDIS)
+		return letter == 'q' || (dir == '+' && (letter == 'f' || letter == 'j')) ? 2
+		                                                                         : -1;
+	return letter == 'h' || letter == 'q' || letter == 'a' ? 2 : -1;
 }
 
 static int
@@ -759,6 +800,8 @@ static void
 ts6_apply(const struct source *src, struct channel *ch, const char *modes, char **params,
           int nparams, struct mode_line *line, int merge)
 {
+	const struct link *l = src->link != NULL ? src->link->link : NULL;
+	int dialect = l != NULL ? l->dialect : DIALECT_HYBRID;
 	char dir = '+';
 	int next = 0;
 
@@ -770,13 +813,15 @@ ts6_apply(const struct source *src, struct channel *ch, const char *modes, char 
 			dir = *p;
 			continue;
 		}
-		if ((takes = ts6_takes_param(dir, *p)) < 0)
+		if ((takes = ts6_takes_param(dialect, dir, *p)) < 0)
 			continue;
 		if (takes) {
 			if (next >= nparams)
 				return;
 			param = params[next++];
 		}
+		if (takes == 2)
+			continue; /* not ours: its parameter is skipped with it */
 		if (ts6_change(dir, *p, param, &mc) && !(merge && ts6_merge_loses(ch, &mc)))
 			mode_proceed_change(src, ch, &mc, line);
 	}

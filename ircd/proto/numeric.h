@@ -10,6 +10,7 @@
 #define RPL_SNOMASK 8
 #define RPL_MAP 15
 #define RPL_MAPEND 17
+#define RPL_SAVENICK 43 /* charybdis: a nick collision made the user's nick its UID */
 #define RPL_STATSLINKINFO 211
 #define RPL_STATSCOMMANDS 212
 #define RPL_STATSCLINE 213

@@ -316,6 +316,8 @@ class Ts6Peer:
             self.users[p[7]] = p[0]
         elif c == "NICK" and l.source in self.users and p:
             self.users[l.source] = p[0]
+        elif c == "SAVE" and p and p[0] in self.users:  # charybdis: the nick becomes the UID
+            self.users[p[0]] = p[0]
         elif c == "QUIT" and l.source in self.users:
             del self.users[l.source]
         elif c == "KILL" and p:
@@ -695,9 +697,9 @@ operator {{
 	password = "{oper_password}";
 	encrypted = no;
 	class = "users";
-	flags = admin, connect, connect:remote, squit, squit:remote, kill, kill:remote, globops, rehash;
+	flags = admin, connect, connect:remote, squit, squit:remote, kill, kill:remote, globops, rehash, kline, unkline, dline, undline, remoteban;
 }};
-{connect}{service}general {{
+{connect}{service}{shared}general {{
 	disable_auth = yes;
 	throttle_count = 0;
 	throttle_time = 0;
@@ -741,11 +743,15 @@ class Hybrid:
     Hybrid tries autoconn links only every 15 s (its try_connections event,
     first 15 s after start): connect_now() has an operator CONNECT at once.
     service: a name or list of names for a service {} block (SVS* rights).
+    shared: a name or list of names for shared {} blocks (their operators' bans apply).
     """
 
     def __init__(self, dns_addr, name="hybrid.test", sid="1HY", connect=None, service=None,
-                 client_class=None, oper=("oper", "operpass"), connectfreq=1, keep_dir=None):
+                 client_class=None, oper=("oper", "operpass"), connectfreq=1, keep_dir=None,
+                 shared=None):
         self.name, self.sid = name, sid
+        # servers whose operators' KLINE/UNKLINE/DLINE/UNDLINE hybrid applies (shared {})
+        self.shared = [shared] if isinstance(shared, str) else list(shared or ())
         self.dns_addr = dns_addr
         self.connect_blocks = [connect] if isinstance(connect, dict) else list(connect or ())
         self.services = [service] if isinstance(service, str) else list(service or ())
@@ -771,8 +777,10 @@ class Hybrid:
         service = ""
         if self.services:
             service = "service {\n%s};\n" % "".join('\tname = "%s";\n' % n for n in self.services)
+        shared = "".join('shared {\n\tname = "%s";\n\tuser = "*@*";\n'
+                         '\ttype = kline, unkline, dline, undline;\n};\n' % n for n in self.shared)
         return HYBRID_CONF.format(name=self.name, sid=self.sid, port=self.port, root=self.root,
-                                  rundir=self.rundir, connect=connect, service=service,
+                                  rundir=self.rundir, connect=connect, service=service, shared=shared,
                                   connectfreq=self.connectfreq, oper_name=self.oper_name,
                                   oper_password=self.oper_password)
 
