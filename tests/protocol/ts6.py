@@ -905,14 +905,43 @@ def stop_process(proc, timeout=10):
 _handed_out = set()
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+# Ports come from below the kernel's ephemeral range: a port the kernel hands
+# out (bind to 0) can be taken again at once by any outgoing connection of any
+# process (a client of another test, a linked daemon dialling), so a server
+# started on it a moment later may find it "already in use".  Below the range
+# only a listener of someone else's can hold it, and the bind check sees that.
+_PORT_LO = 10000
+_PORT_HI = max(_PORT_LO + 1000, _ephemeral_range()[0] - 1)
+_port_order = list(range(_PORT_LO, _PORT_HI + 1))
+random.Random(os.getpid() ^ int.from_bytes(os.urandom(4), "little")).shuffle(_port_order)
+_port_next = itertools.count()
+
+
+def _bindable(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def free_port():
     """A loopback port nothing listens on, never the same twice in this process:
     a test that takes two (a client and a server listener) must not get one port twice."""
     while True:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in _handed_out:
+        port = _port_order[next(_port_next) % len(_port_order)]
+        if port not in _handed_out and _bindable(port):
             _handed_out.add(port)
             return port
