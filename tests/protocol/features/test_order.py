@@ -259,12 +259,12 @@ def test_acknowledged_writes_survive_kill_9(make_server):
     srv = make_server()
     c = srv.client().register("durable", caps=["draft/read-marker", "batch"])
     send_raw(c, "REGISTER * * :first password", "JOIN #keep",
-             "MARKREAD #keep timestamp=2030-01-02T03:04:05.678Z",
+             "MARKREAD #keep timestamp=2025-01-02T03:04:05.678Z",
              "ACCOUNT PASSWORD :second password")
     assert c.expect("REGISTER").params[0] == "SUCCESS"
     got = c.collect(lambda m: m.command == "NOTE" and "PASSWORD_CHANGED" in m.params)
     marks = [m.params for m in got if m.command == "MARKREAD"]
-    assert ["#keep", "timestamp=2030-01-02T03:04:05.678Z"] in marks
+    assert ["#keep", "timestamp=2025-01-02T03:04:05.678Z"] in marks
     srv.stop(kill=True)
     srv.start()
     d = srv.client()
@@ -278,7 +278,7 @@ def test_acknowledged_writes_survive_kill_9(make_server):
     send_raw(d, "CAP END", "NICK durable2", "USER u 0 * :r")
     d.expect("001")
     d.send("MARKREAD #keep")
-    assert d.expect("MARKREAD").params == ["#keep", "timestamp=2030-01-02T03:04:05.678Z"]
+    assert d.expect("MARKREAD").params == ["#keep", "timestamp=2025-01-02T03:04:05.678Z"]
     d.close()
 
 
