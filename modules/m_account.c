@@ -5,88 +5,155 @@
 #include <strings.h>
 
 #include "base/conf.h"
+#include "base/passwd.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "net/worker.h"
 #include "proto/login.h"
 #include "proto/send.h"
 #include "state/client.h"
+#include "state/local.h"
 #include "store/account.h"
 #include "store/history.h"
 
-/* A password change: new credentials are made on the worker. */
-struct password_change {
+/*
+ * PASSWORD and DROP prove the current password first, on the worker: a
+ * session left logged in somewhere cannot take the account over.
+ */
+enum account_op { OP_PASSWORD, OP_DROP };
+
+struct account_job {
+	enum account_op op;
 	char uid[UIDLEN + 1];
+	long long id; /* the account, as the session knew it */
 	char account[ACCOUNT_NAME_MAX + 1];
-	char password[256];
+	char current[256];
+	char hash[PASSWD_HASH_MAX];
+	char password[256]; /* the new one (PASSWORD) */
 	struct credentials cr;
-	int made;
+	int proved; /* current matched hash */
+	int made;   /* cr holds the new credentials */
 };
 
 static void
-change_work(void *arg)
+account_job_work(void *arg)
 {
-	struct password_change *pc = arg;
+	struct account_job *job = arg;
 
-	pc->made = credentials_make(pc->password, &pc->cr) == 0;
+	job->proved = passwd_verify(job->current, job->hash);
+	if (job->proved && job->op == OP_PASSWORD)
+		job->made = credentials_make(job->password, &job->cr) == 0;
+}
+
+/* A session logged out by someone else's change: its nick may be protected now. */
+static void
+logged_out_elsewhere(struct client *c)
+{
+	if (c->registered)
+		nick_protect_check(c);
 }
 
 static void
-change_done(void *arg)
+password_changed(struct client *c, struct account_job *job)
 {
-	struct password_change *pc = arg;
-	struct client *c = strmap_get(&clients_by_uid, pc->uid);
-
-	if (pc->made && account_set_credentials(pc->account, &pc->cr) == 0) {
-		if (c != NULL)
-			send_note(c, "ACCOUNT", "PASSWORD_CHANGED", pc->account,
-			          "Password changed");
-	} else if (c != NULL) {
-		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", pc->account,
+	if (!job->made || account_set_credentials(job->id, &job->cr) != 0) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
 		          "Password not changed; try again later");
+		return;
 	}
-	OPENSSL_cleanse(pc, sizeof(*pc));
-	free(pc);
+	/* Whoever knew the old password is out; this session proved the old one. */
+	account_logout_all(job->id, c, logged_out_elsewhere);
+	send_note(c, "ACCOUNT", "PASSWORD_CHANGED", job->account, "Password changed");
 }
 
 static void
-account_password(struct client *c, const char *password)
+account_dropped(struct client *c, struct account_job *job)
 {
-	struct password_change *pc;
+	if (account_drop(job->id) != 0) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
+		          "Account not dropped");
+		return;
+	}
+	/* Whoever registers the name later must not inherit its past. */
+	history_forget_account(job->account);
+	markread_forget_account(job->account);
+	account_logout_all(job->id, NULL, logged_out_elsewhere);
+	send_note(c, "ACCOUNT", "DROPPED", job->account, "Account dropped");
+}
 
+static void
+account_job_done(void *arg)
+{
+	struct account_job *job = arg;
+	struct client *c = strmap_get(&clients_by_uid, job->uid);
+
+	if (c != NULL && c->local != NULL) {
+		c->local->flags &= ~LOCAL_ACCOUNT_PENDING;
+		if (c->local->conn->state == CONN_CLOSING) {
+			/* gone: nothing to tell */
+		} else if (c->local->account_id != job->id || !account_session_valid(c)) {
+			send_fail(c, "ACCOUNT", "ACCOUNT_REQUIRED", job->account,
+			          "You are no longer logged in to %s", job->account);
+		} else if (!job->proved) {
+			conn_charge(c->local->conn, 5);
+			send_fail(c, "ACCOUNT", "INVALID_CREDENTIALS", job->account,
+			          "The current password is wrong");
+		} else if (job->op == OP_PASSWORD) {
+			password_changed(c, job);
+		} else {
+			account_dropped(c, job);
+		}
+	}
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
+}
+
+static void
+account_job_start(struct client *c, enum account_op op, const char *current,
+                  const char *password)
+{
+	struct account a;
+	struct account_job *job;
+
+	if (account_find_id(c->local->account_id, &a) != 0) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", c->account,
+		          "Account not found; try again later");
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->op = op;
+	str_copy(job->uid, c->uid, sizeof(job->uid));
+	job->id = a.id;
+	str_copy(job->account, a.name, sizeof(job->account));
+	str_copy(job->current, current, sizeof(job->current));
+	str_copy(job->hash, a.password, sizeof(job->hash));
+	if (password != NULL)
+		str_copy(job->password, password, sizeof(job->password));
+	c->local->flags |= LOCAL_ACCOUNT_PENDING;
+	worker_submit(account_job_work, account_job_done, job);
+}
+
+static void
+account_password(struct client *c, const char *current, const char *password)
+{
 	if (strlen(password) < conf->accounts.min_password) {
 		send_fail(c, "ACCOUNT", "WEAK_PASSWORD", c->account,
 		          "Password must have at least %u characters",
 		          conf->accounts.min_password);
 		return;
 	}
-	pc = xcalloc(1, sizeof(*pc));
-	str_copy(pc->uid, c->uid, sizeof(pc->uid));
-	str_copy(pc->account, c->account, sizeof(pc->account));
-	str_copy(pc->password, password, sizeof(pc->password));
-	worker_submit(change_work, change_done, pc);
+	account_job_start(c, OP_PASSWORD, current, password);
 }
 
 static void
-account_drop_self(struct client *c, const char *confirm)
+account_drop_self(struct client *c, const char *confirm, const char *current)
 {
-	char name[ACCOUNT_NAME_MAX + 1];
-
 	if (strcasecmp(confirm, c->account) != 0) {
 		send_fail(c, "ACCOUNT", "INVALID_PARAMS", c->account,
-		          "Confirm with ACCOUNT DROP %s", c->account);
+		          "Confirm with ACCOUNT DROP %s <password>", c->account);
 		return;
 	}
-	str_copy(name, c->account, sizeof(name));
-	if (account_drop(name) != 0) {
-		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", name, "Account not dropped");
-		return;
-	}
-	/* Whoever registers the name later must not inherit its past. */
-	history_forget_account(name);
-	markread_forget_account(name);
-	account_logout(c);
-	send_note(c, "ACCOUNT", "DROPPED", name, "Account dropped");
+	account_job_start(c, OP_DROP, current, NULL);
 }
 
 static void
@@ -112,18 +179,29 @@ HANDLER(m_account)
 {
 	const char *sub = m->argv[0];
 
-	if (c->account == NULL) {
+	if (!account_session_valid(c)) {
 		send_fail(c, "ACCOUNT", "ACCOUNT_REQUIRED", "*", "You are not logged in");
 		return IRC_OK;
 	}
-	if (strcasecmp(sub, "PASSWORD") == 0 && m->argc > 1)
-		account_password(c, m->argv[1]);
-	else if (strcasecmp(sub, "DROP") == 0 && m->argc > 1)
-		account_drop_self(c, m->argv[1]);
+	if (c->local->account_id == 0) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", c->account,
+		          "Accounts are kept by services here");
+		return IRC_OK;
+	}
+	if (c->local->flags & LOCAL_ACCOUNT_PENDING) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", c->account,
+		          "A change is already in progress");
+		return IRC_OK;
+	}
+	if (strcasecmp(sub, "PASSWORD") == 0 && m->argc > 2)
+		account_password(c, m->argv[1], m->argv[2]);
+	else if (strcasecmp(sub, "DROP") == 0 && m->argc > 2)
+		account_drop_self(c, m->argv[1], m->argv[2]);
 	else if (strcasecmp(sub, "CERT") == 0 && m->argc > 1)
 		account_cert(c, m->argv[1]);
 	else
 		send_fail(c, "ACCOUNT", "INVALID_PARAMS", "*",
-		          "ACCOUNT PASSWORD <new> | DROP <account> | CERT ADD|DEL");
+		          "ACCOUNT PASSWORD <current> <new> | DROP <account> <password> | "
+		          "CERT ADD|DEL");
 	return IRC_OK;
 }

@@ -7,6 +7,7 @@
 #include "base/casemap.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/login.h"
 #include "proto/cap.h"
 #include "proto/send.h"
 #include "state/channel.h"
@@ -93,7 +94,7 @@ markread_forget_account(const char *account)
 void
 markread_on_join(struct client *c, const char *channel)
 {
-	if (c->account != NULL && (c->local->caps & CAP_READ_MARKER))
+	if ((c->local->caps & CAP_READ_MARKER) && account_session_valid(c))
 		marker_send(c, channel, marker_get(c->account, channel));
 }
 
@@ -103,7 +104,7 @@ HANDLER(m_markread)
 	struct history_ref ref;
 	int64_t stored;
 
-	if (c->account == NULL) {
+	if (!account_session_valid(c)) {
 		send_fail(c, "MARKREAD", "ACCOUNT_REQUIRED", target,
 		          "Log in to keep read markers");
 		return IRC_OK;

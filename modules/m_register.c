@@ -31,7 +31,7 @@ struct registration {
 	char account[ACCOUNT_NAME_MAX + 1];
 	char email[128];
 	char password[256];
-	char code[16];
+	char code[VERIFY_CODE_LEN + 1];
 	char *command; /* verify_command, or NULL */
 	struct credentials cr;
 	int made;
@@ -103,6 +103,7 @@ registration_done(void *arg)
 	struct registration *r = arg;
 	struct client *c = r->client;
 	struct account existing;
+	long long id = 0;
 
 	if (c == NULL)
 		goto out;
@@ -119,7 +120,7 @@ registration_done(void *arg)
 		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
 		          "Account already exists");
 	} else if (account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
-	                          r->command == NULL, r->command ? r->code : NULL) != 0) {
+	                          r->command == NULL, r->command ? r->code : NULL, &id) != 0) {
 		log_warn("REGISTER %s: the account could not be stored", r->account);
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
 		          "Registration failed; try again later");
@@ -130,14 +131,28 @@ registration_done(void *arg)
 		          me.name, r->account, r->account, r->email);
 	} else {
 		send_line(c, ":%s REGISTER SUCCESS %s :Account created", me.name, r->account);
-		account_login(c, r->account);
+		account_login(c, r->account, id);
 		if (c->certfp != NULL)
 			account_cert_add(r->account, c->certfp);
 	}
 out:
 	OPENSSL_cleanse(r->password, sizeof(r->password));
+	OPENSSL_cleanse(r->code, sizeof(r->code));
 	free(r->command);
 	free(r);
+}
+
+/* 128 random bits in hex: not guessable in the attempts VERIFY allows. */
+static void
+verify_code_make(char code[VERIFY_CODE_LEN + 1])
+{
+	unsigned char raw[VERIFY_CODE_LEN / 2];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		log_warn("REGISTER: RAND_bytes failed");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(code + i * 2, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
 }
 
 /* Checks the request; returns NULL when refused (with a FAIL sent). */
@@ -193,7 +208,6 @@ HANDLER(m_register)
 {
 	const char *name;
 	struct registration *r;
-	unsigned char raw[4];
 
 	if (sasl_relaying()) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
@@ -215,10 +229,7 @@ HANDLER(m_register)
 		str_copy(r->email, m->argv[1], sizeof(r->email));
 	str_copy(r->password, m->argv[2], sizeof(r->password));
 	if (conf->accounts.verify) {
-		RAND_bytes(raw, sizeof(raw));
-		snprintf(r->code, sizeof(r->code), "%08x",
-		         (unsigned)raw[0] << 24 | (unsigned)raw[1] << 16 |
-		             (unsigned)raw[2] << 8 | raw[3]);
+		verify_code_make(r->code);
 		r->command = xstrdup(conf->accounts.verify_command);
 	}
 	c->local->flags |= LOCAL_REGISTER_PENDING;
@@ -236,6 +247,21 @@ registration_client_gone(struct client *c)
 		((struct registration *)c->local->registration)->client = NULL;
 }
 
+/* Someone else online on the name now verified: they may have to log in or move. */
+static void
+verified_nick_protect(const struct client *c, const char *name)
+{
+	struct client *holder = client_find_nick(name);
+
+	if (holder != NULL && holder != c && holder->local != NULL && holder->registered)
+		nick_protect_check(holder);
+}
+
+/*
+ * VERIFY <account> <code>, from any connection as the draft allows; the
+ * code is the account's alone, expires with the registration
+ * ([accounts] verify_expire) and survives verify_attempts wrong guesses.
+ */
 HANDLER(m_verify)
 {
 	struct account a;
@@ -246,6 +272,7 @@ HANDLER(m_verify)
 		return IRC_OK;
 	}
 	if (account_find(m->argv[0], &a) != 0) {
+		conn_charge(c->local->conn, 5);
 		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0],
 		          "No such account awaits verification");
 		return IRC_OK;
@@ -255,14 +282,25 @@ HANDLER(m_verify)
 		          "Account is already verified");
 		return IRC_OK;
 	}
-	if (strcmp(a.verify_code, m->argv[1]) != 0) {
+	if (!account_verify_code_matches(&a, m->argv[1])) {
 		conn_charge(c->local->conn, 5);
-		send_fail(c, "VERIFY", "INVALID_CODE", a.name, "Invalid verification code");
+		if (account_verify_failed(&a))
+			send_fail(
+			    c, "VERIFY", "INVALID_CODE", a.name,
+			    "Too many wrong codes: the registration is void, register again");
+		else
+			send_fail(c, "VERIFY", "INVALID_CODE", a.name,
+			          "Invalid verification code");
 		return IRC_OK;
 	}
-	account_set_verified(a.name);
+	if (account_set_verified(a.id) != 0) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", a.name,
+		          "Verification failed; try again later");
+		return IRC_OK;
+	}
 	send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, a.name);
 	if (c->account == NULL)
-		account_login(c, a.name);
+		account_login(c, a.name, a.id);
+	verified_nick_protect(c, a.name);
 	return IRC_OK;
 }

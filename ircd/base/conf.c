@@ -163,8 +163,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } privilege_names[] = {
-    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
-    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
+    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH},   {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},     {"dline", PRIV_DLINE},
     {"wallops", PRIV_WALLOPS}, {"connect", PRIV_CONNECT},
 };
 
@@ -544,6 +544,10 @@ const struct conf_key conf_schema[] = {
      .doc = "new accounts need VERIFY with a code sent by verify_command"},
     {KEY("accounts", "verify_command"), PATH, CFG(accounts.verify_command), RELOAD,
      .doc = "program run as: command ACCOUNT EMAIL CODE"},
+    {KEY("accounts", "verify_expire"), UINT(60, 30 * 86400), CFG(accounts.verify_expire),
+     .def = "86400", RELOAD, .doc = "seconds an unverified account waits for VERIFY"},
+    {KEY("accounts", "verify_attempts"), UINT(1, 100), CFG(accounts.verify_attempts),
+     .def = "5", RELOAD, .doc = "wrong VERIFY codes before the registration is void"},
     {KEY("accounts", "min_password"), UINT(1, 200), CFG(accounts.min_password), .def = "8",
      RELOAD, .doc = "shortest password, in bytes"},
     {KEY("accounts", "nick_protection"), ENUM(nick_protections), CFG(accounts.nick_protection),

@@ -20,6 +20,9 @@ struct multiline;
 #define LOCAL_OPER_PENDING 0x08     /* an OPER password check is running */
 #define LOCAL_DNS_PENDING 0x10      /* registration waits for the host lookup */
 #define LOCAL_REGISTER_PENDING 0x20 /* an account REGISTER is being made */
+#define LOCAL_ACCOUNT_PENDING 0x40  /* ACCOUNT PASSWORD/DROP checks the password */
+#define LOCAL_PASS_PENDING 0x80     /* the [auth] password hash is being checked */
+#define LOCAL_PASS_OK 0x100         /* ...and it matched */
 
 /* Reply batches open to one client at once (proto/batch.c): they nest. */
 #define BATCH_DEPTH_MAX 4
@@ -48,8 +51,10 @@ struct local {
 	struct dns_request *dns;              /* host lookup in flight */
 	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	void *registration;             /* REGISTER in flight (modules/m_register.c) */
-	struct multiline *multiline;    /* an open draft/multiline batch */
+	long long account_id;        /* the accounts row logged in to (0: none, or services') */
+	void *registration;          /* REGISTER in flight (modules/m_register.c) */
+	void *pass_check;            /* [auth] password hash check in flight (register.c) */
+	struct multiline *multiline; /* an open draft/multiline batch */
 	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
 	/* Target-change limit: recent distinct message targets (hash, when). */
 	uint32_t targets[TARGET_SLOTS];

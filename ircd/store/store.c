@@ -1,6 +1,7 @@
 /* store.c - the sqlite3 database: schema, migrations, saved counters. */
 #include <errno.h>
 #include <libgen.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "state/client.h"
 #include "store/store.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 static sqlite3 *db;
 
@@ -71,6 +72,18 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "ALTER TABLE history_v7 RENAME TO history;"
     "CREATE INDEX history_target_time ON history (target, time_ms);"
     "CREATE INDEX history_time ON history (time_ms);",
+    /*
+     * 8: an account id never given twice (random, 62 bits), so a session
+     * holds the account it logged in to, not a name someone may register
+     * again; VERIFY attempts; secrets kept across restarts.  Codes stored
+     * before (in clear) are void: they are hashed now.
+     */
+    "ALTER TABLE accounts ADD COLUMN id INTEGER;"
+    "UPDATE accounts SET id = (random() & 4611686018427387903) + 1;"
+    "CREATE UNIQUE INDEX accounts_id ON accounts (id);"
+    "ALTER TABLE accounts ADD COLUMN verify_attempts INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE accounts SET verify_code = NULL WHERE verified = 0;"
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);",
 };
 
 static int
@@ -219,6 +232,34 @@ store_close(void)
 	exec("PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);
 	db = NULL;
+}
+
+int
+store_secret(const char *name, unsigned char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (db == NULL || sqlite3_prepare_v2(db, "SELECT value FROM secrets WHERE name = ?", -1,
+	                                     &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == len) {
+		memcpy(out, sqlite3_column_blob(st, 0), len);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (found)
+		return 0;
+	if (RAND_bytes(out, (int)len) != 1 ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, out, (int)len, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return found ? 0 : -1;
 }
 
 void

@@ -2,11 +2,19 @@
 #ifndef EVIRCD_STORE_H
 #define EVIRCD_STORE_H
 
+#include <stddef.h>
+
 /* Open (creating the file, its folder and the schema) and load state. */
 int store_open(const char *path);
 void store_close(void);
 /* Save the LUSERS record counts if they changed (cheap to call often). */
 void store_save_counts(void);
+
+/*
+ * A random secret of len bytes kept in the database under name, made on
+ * first use (the SCRAM fake salts for unknown accounts); 0 on success.
+ */
+int store_secret(const char *name, unsigned char *out, size_t len);
 
 /* Server bans (xline.c): saved synchronously, one row per kind and mask. */
 typedef void (*store_xline_cb)(char kind, const char *mask, const char *reason,
