@@ -77,8 +77,8 @@ account_dropped(struct client *c, struct account_job *job)
 	/* Whoever registers the name later must not inherit its past. */
 	history_forget_account(job->account);
 	markread_forget_account(job->account);
-	account_logout_all(job->id, NULL, logged_out_elsewhere);
 	send_note(c, "ACCOUNT", "DROPPED", job->account, "Account dropped");
+	account_logout_all(job->id, NULL, logged_out_elsewhere);
 }
 
 static void
@@ -133,8 +133,9 @@ account_job_start(struct client *c, enum account_op op, const char *current,
 	worker_submit(account_job_work, account_job_done, job);
 }
 
+/* ACCOUNT PASSWORD <new> <current>: the current one last, so it may hold spaces. */
 static void
-account_password(struct client *c, const char *current, const char *password)
+account_password(struct client *c, const char *password, const char *current)
 {
 	if (strlen(password) < conf->accounts.min_password) {
 		send_fail(c, "ACCOUNT", "WEAK_PASSWORD", c->account,
@@ -201,7 +202,7 @@ HANDLER(m_account)
 		account_cert(c, m->argv[1]);
 	else
 		send_fail(c, "ACCOUNT", "INVALID_PARAMS", "*",
-		          "ACCOUNT PASSWORD <current> <new> | DROP <account> <password> | "
+		          "ACCOUNT PASSWORD <new> <current> | DROP <account> <password> | "
 		          "CERT ADD|DEL");
 	return IRC_OK;
 }

@@ -544,7 +544,7 @@ const struct conf_key conf_schema[] = {
      .doc = "new accounts need VERIFY with a code sent by verify_command"},
     {KEY("accounts", "verify_command"), PATH, CFG(accounts.verify_command), RELOAD,
      .doc = "program run as: command ACCOUNT EMAIL CODE"},
-    {KEY("accounts", "verify_expire"), UINT(60, 30 * 86400), CFG(accounts.verify_expire),
+    {KEY("accounts", "verify_expire"), UINT(1, 30 * 86400), CFG(accounts.verify_expire),
      .def = "86400", RELOAD, .doc = "seconds an unverified account waits for VERIFY"},
     {KEY("accounts", "verify_attempts"), UINT(1, 100), CFG(accounts.verify_attempts),
      .def = "5", RELOAD, .doc = "wrong VERIFY codes before the registration is void"},
