@@ -253,19 +253,13 @@ decode_key(const char *b64, unsigned char key[32])
 static void
 scram_pretend(struct sasl_session *s, struct account *a)
 {
-	static unsigned char secret[32];
-	static int have_secret;
 	unsigned char mac[32], keys[64];
 	char key[ACCOUNT_NAME_MAX + 1];
 	unsigned int len = 0;
 
-	if (!have_secret && store_secret("scram-fake-salt", secret, sizeof(secret)) == 0)
-		have_secret = 1;
-	if (!have_secret)
-		RAND_bytes(secret, sizeof(secret)); /* no database: this run's own */
 	irc_strlower(key, sizeof(key), s->account);
-	HMAC(EVP_sha256(), secret, sizeof(secret), (const unsigned char *)key, strlen(key), mac,
-	     &len);
+	HMAC(EVP_sha256(), store_scram_secret(), 32, (const unsigned char *)key, strlen(key),
+	     mac, &len);
 	memset(a, 0, sizeof(*a));
 	b64_encode(mac, 16, a->scram_salt, sizeof(a->scram_salt));
 	a->scram_iter = SCRAM_ITERATIONS;

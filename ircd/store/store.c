@@ -169,6 +169,9 @@ make_parent_dir(const char *path)
 		log_warn("database %s: cannot make its folder: %s", path, strerror(errno));
 }
 
+static int secret_load(const char *name, unsigned char *out, size_t len);
+static unsigned char scram_secret[32]; /* store_scram_secret */
+
 int
 store_open(const char *path)
 {
@@ -182,6 +185,11 @@ store_open(const char *path)
 	sqlite3_busy_timeout(db, 2000);
 	if (exec("PRAGMA journal_mode = WAL") || exec("PRAGMA synchronous = NORMAL") ||
 	    exec("PRAGMA foreign_keys = ON") || migrate() != 0) {
+		store_close();
+		return -1;
+	}
+	if (secret_load("scram-fake-salt", scram_secret, sizeof(scram_secret)) != 0) {
+		log_error("database %s: cannot keep a secret", path);
 		store_close();
 		return -1;
 	}
@@ -234,8 +242,15 @@ store_close(void)
 	db = NULL;
 }
 
-int
-store_secret(const char *name, unsigned char *out, size_t len)
+const unsigned char *
+store_scram_secret(void)
+{
+	return scram_secret;
+}
+
+/* A kept secret, made at first start: read or written before the server serves. */
+static int
+secret_load(const char *name, unsigned char *out, size_t len)
 {
 	sqlite3_stmt *st;
 	int found = 0;

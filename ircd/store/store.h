@@ -2,8 +2,6 @@
 #ifndef EVIRCD_STORE_H
 #define EVIRCD_STORE_H
 
-#include <stddef.h>
-
 /* Open (creating the file, its folder and the schema) and load state. */
 int store_open(const char *path);
 void store_close(void);
@@ -11,10 +9,10 @@ void store_close(void);
 void store_save_counts(void);
 
 /*
- * A random secret of len bytes kept in the database under name, made on
- * first use (the SCRAM fake salts for unknown accounts); 0 on success.
+ * 32 random bytes kept in the database (made at its first start): the key
+ * of SCRAM's fake salts for unknown accounts, the same across restarts.
  */
-int store_secret(const char *name, unsigned char *out, size_t len);
+const unsigned char *store_scram_secret(void);
 
 /* Server bans (xline.c): saved synchronously, one row per kind and mask. */
 typedef void (*store_xline_cb)(char kind, const char *mask, const char *reason,

@@ -93,6 +93,34 @@ def test_drop_logs_out_every_session_and_a_reregistered_name_is_not_theirs(make_
         x.close()
 
 
+def test_login_racing_a_drop_does_not_outlive_the_account(make_server):
+    srv = make_server()
+    a = register_account(srv, "racer", "race password")
+    b = srv.client()
+    b.cap_req("sasl")
+    b.send("AUTHENTICATE PLAIN")
+    b.expect("AUTHENTICATE")
+    # B's password check is on its way (or done) when A drops the account.
+    b.send("AUTHENTICATE " + base64.b64encode(b"\0racer\0race password").decode())
+    b.send("PING :check-queued")
+    b.expect("PONG")
+    a.send("ACCOUNT DROP racer :race password")
+    assert a.expect("NOTE").params[:2] == ["ACCOUNT", "DROPPED"]
+    b.expect(lambda m: m.command in ("903", "904"))
+    owner = srv.client().register("newracer")
+    owner.send("REGISTER racer * :new owner password")
+    assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "racer"]
+    b.send("CAP END")
+    b.send("NICK racer2")
+    b.send("USER u 0 * :r")
+    b.expect("001")
+    assert whois_account(owner, "racer2") is None
+    b.send("MARKREAD racer")
+    assert fail(b, "MARKREAD")[1] == "ACCOUNT_REQUIRED"
+    for x in (a, b, owner):
+        x.close()
+
+
 def test_drop_needs_the_password(make_server):
     srv = make_server()
     a = register_account(srv, "keepme", "keep password")
