@@ -83,7 +83,8 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE UNIQUE INDEX accounts_id ON accounts (id);"
     "ALTER TABLE accounts ADD COLUMN verify_attempts INTEGER NOT NULL DEFAULT 0;"
     "UPDATE accounts SET verify_code = NULL WHERE verified = 0;"
-    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);",
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('scram-fake-salt', randomblob(32));",
 };
 
 static int
@@ -169,7 +170,7 @@ make_parent_dir(const char *path)
 		log_warn("database %s: cannot make its folder: %s", path, strerror(errno));
 }
 
-static int secret_load(const char *name, unsigned char *out, size_t len);
+static void secret_load(const char *name, unsigned char *out, size_t len);
 static unsigned char scram_secret[32]; /* store_scram_secret */
 
 int
@@ -188,11 +189,7 @@ store_open(const char *path)
 		store_close();
 		return -1;
 	}
-	if (secret_load("scram-fake-salt", scram_secret, sizeof(scram_secret)) != 0) {
-		log_error("database %s: cannot keep a secret", path);
-		store_close();
-		return -1;
-	}
+	secret_load("scram-fake-salt", scram_secret, sizeof(scram_secret));
 	saved_max_local = clients_max_local = state_get("max_local_clients");
 	saved_max_global = clients_max_global = state_get("max_global_clients");
 	log_info("database %s open (schema %d)", path, SCHEMA_VERSION);
@@ -248,33 +245,28 @@ store_scram_secret(void)
 	return scram_secret;
 }
 
-/* A kept secret, made at first start: read or written before the server serves. */
-static int
+/* A secret the migration made (only read here: the loop's connection writes nothing). */
+static void
 secret_load(const char *name, unsigned char *out, size_t len)
 {
 	sqlite3_stmt *st;
 	int found = 0;
 
-	if (db == NULL || sqlite3_prepare_v2(db, "SELECT value FROM secrets WHERE name = ?", -1,
-	                                     &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == len) {
-		memcpy(out, sqlite3_column_blob(st, 0), len);
-		found = 1;
+	if (db != NULL && sqlite3_prepare_v2(db, "SELECT value FROM secrets WHERE name = ?", -1,
+	                                     &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (size_t)sqlite3_column_bytes(st, 0) == len) {
+			memcpy(out, sqlite3_column_blob(st, 0), len);
+			found = 1;
+		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
 	if (found)
-		return 0;
-	if (RAND_bytes(out, (int)len) != 1 ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, out, (int)len, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	return found ? 0 : -1;
+		return;
+	/* Deleted by hand: this run's own (the fake salts change, nothing else). */
+	log_warn("database: secret %s missing: using a new one until restart", name);
+	RAND_bytes(out, (int)len);
 }
 
 void
