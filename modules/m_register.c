@@ -113,6 +113,8 @@ registration_done(void *arg)
 		goto out;
 	if (!r->made)
 		log_warn("REGISTER %s: credentials could not be made", r->account);
+	else /* a registration that expired gives its name back */
+		account_expire(r->account, account_verify_cutoff());
 	if (!r->made || (r->command != NULL && !r->sent)) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
 		          "Registration failed; try again later");
@@ -284,7 +286,7 @@ HANDLER(m_verify)
 	}
 	if (!account_verify_code_matches(&a, m->argv[1])) {
 		conn_charge(c->local->conn, 5);
-		if (account_verify_failed(&a))
+		if (account_verify_failed(&a, conf->accounts.verify_attempts))
 			send_fail(
 			    c, "VERIFY", "INVALID_CODE", a.name,
 			    "Too many wrong codes: the registration is void, register again");

@@ -117,9 +117,8 @@ column_copy(sqlite3_stmt *st, int col, char *out, size_t size)
 	str_copy(out, v ? (const char *)v : "", size);
 }
 
-/* Unverified accounts created before this have expired. */
-static long long
-verify_cutoff(void)
+long long
+account_verify_cutoff(void)
 {
 	return (long long)now - (conf != NULL ? conf->accounts.verify_expire : 86400);
 }
@@ -157,7 +156,7 @@ account_find(const char *name, struct account *a)
 		return -1;
 	account_key(name, key, sizeof(key));
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, verify_cutoff());
+	sqlite3_bind_int64(st, 2, account_verify_cutoff());
 	found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
 		row_read(st, a);
@@ -204,17 +203,18 @@ id_make(void)
 	return (long long)(v & 0x3fffffffffffffffULL) + 1;
 }
 
-/* An expired registration gives its name back. */
-static void
-expired_delete(const char *key)
+void
+account_expire(const char *name, long long before)
 {
+	char key[ACCOUNT_NAME_MAX + 1];
 	sqlite3_stmt *st =
 	    prepare("DELETE FROM accounts WHERE key = ? AND verified = 0 AND created < ?");
 
 	if (st == NULL)
 		return;
+	account_key(name, key, sizeof(key));
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, verify_cutoff());
+	sqlite3_bind_int64(st, 2, before);
 	step_done(st);
 }
 
@@ -226,7 +226,6 @@ account_create(const char *name, const char *email, const struct credentials *cr
 	sqlite3_stmt *st;
 
 	account_key(name, key, sizeof(key));
-	expired_delete(key);
 	st = prepare("INSERT INTO accounts (key, name, password, scram_salt,"
 	             " scram_iter, scram_stored, scram_server, email, created,"
 	             " verified, verify_code, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -308,10 +307,9 @@ account_verify_code_matches(const struct account *a, const char *code)
 }
 
 int
-account_verify_failed(const struct account *a)
+account_verify_failed(const struct account *a, unsigned limit)
 {
-	if (conf != NULL &&
-	    (unsigned)a->verify_attempts + 1 >= conf->accounts.verify_attempts) {
+	if ((unsigned)a->verify_attempts + 1 >= limit) {
 		update_by_id("DELETE FROM accounts WHERE id = ? AND verified = 0", a->id);
 		return 1;
 	}

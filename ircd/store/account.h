@@ -48,11 +48,18 @@ int credentials_make(const char *password, struct credentials *out);
  * never verified within [accounts] verify_expire is not found: it has expired.
  */
 int account_find(const char *name, struct account *out);
+/* Unverified accounts created before this (now - verify_expire) have expired. */
+long long account_verify_cutoff(void);
 /* The same by id; 0 when found. */
 int account_find_id(long long id, struct account *out);
 /* 1 while the account with this id exists (a logged-in session is still valid). */
 int account_id_exists(long long id);
-/* Synchronous writes: an account is never lost once confirmed.  *id: the new id. */
+/*
+ * Synchronous writes: an account is never lost once confirmed.
+ * account_create: *id is the new id; account_expire first gives back a name
+ * whose registration expired (created before before, never verified).
+ */
+void account_expire(const char *name, long long before);
 int account_create(const char *name, const char *email, const struct credentials *cr,
                    int verified, const char *verify_code, long long *id);
 int account_set_credentials(long long id, const struct credentials *cr);
@@ -61,10 +68,11 @@ int account_drop(long long id);
 /* 1 when code is a's VERIFY code (compared in constant time). */
 int account_verify_code_matches(const struct account *a, const char *code);
 /*
- * A wrong code for unverified a: counted; at [accounts] verify_attempts the
- * registration is deleted (its name is free again).  1 when it was.
+ * A wrong code for unverified a: counted; at limit ([accounts]
+ * verify_attempts) the registration is deleted (its name is free again).
+ * 1 when it was.
  */
-int account_verify_failed(const struct account *a);
+int account_verify_failed(const struct account *a, unsigned limit);
 int account_cert_add(const char *name, const char *certfp);
 int account_cert_del(const char *name, const char *certfp);
 /* The account a certificate fingerprint is bound to (name, id); 0 when found. */
