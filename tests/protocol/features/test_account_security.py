@@ -103,10 +103,12 @@ def test_login_racing_a_drop_does_not_outlive_the_account(make_server):
     # B's password check is on its way (or done) when A drops the account.
     b.send("AUTHENTICATE " + base64.b64encode(b"\0racer\0race password").decode())
     b.send("PING :check-queued")
-    b.expect("PONG")
+    # (where a SASL check holds the client's input, its answer comes first)
+    seen = b.collect(lambda m: m.command == "PONG")
     a.send("ACCOUNT DROP racer :race password")
     assert a.expect("NOTE").params[:2] == ["ACCOUNT", "DROPPED"]
-    b.expect(lambda m: m.command in ("903", "904"))
+    if not [m for m in seen if m.command in ("903", "904")]:
+        b.expect(lambda m: m.command in ("903", "904"))
     owner = srv.client().register("newracer")
     owner.send("REGISTER racer * :new owner password")
     assert owner.expect("REGISTER").params[:2] == ["SUCCESS", "racer"]
