@@ -133,18 +133,9 @@ nick_deadline_check(struct client *c)
 		nick_protect_expire(c);
 }
 
-/* Jobs in flight for a client that goes must not find it. */
-static void
-client_gone(struct client *c)
-{
-	registration_client_gone(c);
-	pass_check_client_gone(c);
-}
-
 static const struct session_events events = {
     .ready = register_start,
     .second = nick_deadline_check,
-    .exit = client_gone,
 };
 
 void

@@ -8,7 +8,7 @@
 #include "base/passwd.h"
 #include "modules/modules.h"
 #include "net/conn.h"
-#include "net/worker.h"
+#include "proto/clientjob.h"
 #include "proto/login.h"
 #include "proto/send.h"
 #include "state/client.h"
@@ -17,14 +17,14 @@
 #include "store/history.h"
 
 /*
- * PASSWORD and DROP prove the current password first, on the worker: a
- * session left logged in somewhere cannot take the account over.
+ * PASSWORD and DROP prove the current password first, on the crypto lane
+ * (a session left logged in somewhere cannot take the account over), then
+ * write on the store lane; the client's input waits for both.
  */
 enum account_op { OP_PASSWORD, OP_DROP };
 
 struct account_job {
 	enum account_op op;
-	char uid[UIDLEN + 1];
 	long long id; /* the account, as the session knew it */
 	char account[ACCOUNT_NAME_MAX + 1];
 	char current[256];
@@ -33,7 +33,15 @@ struct account_job {
 	struct credentials cr;
 	int proved; /* current matched hash */
 	int made;   /* cr holds the new credentials */
+	int stored; /* the store lane wrote the change */
 };
+
+static void
+account_job_free(struct account_job *job)
+{
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
+}
 
 static void
 account_job_work(void *arg)
@@ -54,58 +62,64 @@ logged_out_elsewhere(struct client *c)
 }
 
 static void
-password_changed(struct client *c, struct account_job *job)
-{
-	if (!job->made || account_set_credentials(job->id, &job->cr) != 0) {
-		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
-		          "Password not changed; try again later");
-		return;
-	}
-	/* Whoever knew the old password is out; this session proved the old one. */
-	account_logout_all(job->id, c, logged_out_elsewhere);
-	send_note(c, "ACCOUNT", "PASSWORD_CHANGED", job->account, "Password changed");
-}
-
-static void
-account_dropped(struct client *c, struct account_job *job)
-{
-	if (account_drop(job->id) != 0) {
-		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
-		          "Account not dropped");
-		return;
-	}
-	/* Whoever registers the name later must not inherit its past. */
-	history_forget_account(job->account);
-	markread_forget_account(job->account);
-	send_note(c, "ACCOUNT", "DROPPED", job->account, "Account dropped");
-	account_logout_all(job->id, NULL, logged_out_elsewhere);
-}
-
-static void
-account_job_done(void *arg)
+account_write_work(void *arg)
 {
 	struct account_job *job = arg;
-	struct client *c = strmap_get(&clients_by_uid, job->uid);
 
-	if (c != NULL && c->local != NULL) {
-		c->local->flags &= ~LOCAL_ACCOUNT_PENDING;
-		if (c->local->conn->state == CONN_CLOSING) {
-			/* gone: nothing to tell */
-		} else if (c->local->account_id != job->id || !account_session_valid(c)) {
-			send_fail(c, "ACCOUNT", "ACCOUNT_REQUIRED", job->account,
-			          "You are no longer logged in to %s", job->account);
-		} else if (!job->proved) {
-			conn_charge(c->local->conn, 5);
-			send_fail(c, "ACCOUNT", "INVALID_CREDENTIALS", job->account,
-			          "The current password is wrong");
-		} else if (job->op == OP_PASSWORD) {
-			password_changed(c, job);
-		} else {
-			account_dropped(c, job);
-		}
+	job->stored = (job->op == OP_PASSWORD ? account_set_credentials(job->id, &job->cr)
+	                                      : account_drop(job->id)) == 0;
+}
+
+/* Written: whoever knew the old password, or held the dropped account, is out. */
+static void
+account_write_done(struct client *c, void *arg)
+{
+	struct account_job *job = arg;
+
+	if (c != NULL && !job->stored) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
+		          job->op == OP_PASSWORD ? "Password not changed; try again later"
+		                                 : "Account not dropped");
+	} else if (job->stored && job->op == OP_PASSWORD) {
+		/* This session proved the old password: it stays. */
+		account_logout_all(job->id, c, logged_out_elsewhere);
+		if (c != NULL)
+			send_note(c, "ACCOUNT", "PASSWORD_CHANGED", job->account,
+			          "Password changed");
+	} else if (job->stored) {
+		/* Whoever registers the name later must not inherit its past. */
+		history_forget_account(job->account);
+		markread_forget_account(job->account);
+		if (c != NULL)
+			send_note(c, "ACCOUNT", "DROPPED", job->account, "Account dropped");
+		account_logout_all(job->id, NULL, logged_out_elsewhere);
 	}
-	OPENSSL_cleanse(job, sizeof(*job));
-	free(job);
+	account_job_free(job);
+}
+
+static void
+account_job_done(struct client *c, void *arg)
+{
+	struct account_job *job = arg;
+
+	if (c == NULL) {
+		account_job_free(job);
+	} else if (c->local->account_id != job->id || !account_session_valid(c)) {
+		send_fail(c, "ACCOUNT", "ACCOUNT_REQUIRED", job->account,
+		          "You are no longer logged in to %s", job->account);
+		account_job_free(job);
+	} else if (!job->proved) {
+		conn_charge(c->local->conn, 5);
+		send_fail(c, "ACCOUNT", "INVALID_CREDENTIALS", job->account,
+		          "The current password is wrong");
+		account_job_free(job);
+	} else if (job->op == OP_PASSWORD && !job->made) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
+		          "Password not changed; try again later");
+		account_job_free(job);
+	} else {
+		client_job_submit(c, LANE_STORE, account_write_work, account_write_done, job);
+	}
 }
 
 static void
@@ -122,18 +136,19 @@ account_job_start(struct client *c, enum account_op op, const char *current,
 	}
 	job = xcalloc(1, sizeof(*job));
 	job->op = op;
-	str_copy(job->uid, c->uid, sizeof(job->uid));
 	job->id = a.id;
 	str_copy(job->account, a.name, sizeof(job->account));
 	str_copy(job->current, current, sizeof(job->current));
 	str_copy(job->hash, a.password, sizeof(job->hash));
 	if (password != NULL)
 		str_copy(job->password, password, sizeof(job->password));
-	c->local->flags |= LOCAL_ACCOUNT_PENDING;
-	worker_submit(account_job_work, account_job_done, job);
+	if (client_job_submit(c, LANE_CRYPTO, account_job_work, account_job_done, job) != 0) {
+		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", job->account,
+		          "Too many password checks at once; try again later");
+		account_job_free(job);
+	}
 }
 
-/* ACCOUNT PASSWORD <new> <current>: the current one last, so it may hold spaces. */
 static void
 account_password(struct client *c, const char *password, const char *current)
 {
@@ -157,23 +172,60 @@ account_drop_self(struct client *c, const char *confirm, const char *current)
 	account_job_start(c, OP_DROP, current, NULL);
 }
 
+/* ACCOUNT CERT on the store lane: the name and the certificate. */
+struct cert_write {
+	char name[ACCOUNT_NAME_MAX + 1];
+	char certfp[129];
+	int add;
+	int ok;
+};
+
+static void
+cert_work(void *arg)
+{
+	struct cert_write *w = arg;
+
+	w->ok = (w->add ? account_cert_add(w->name, w->certfp)
+	                : account_cert_del(w->name, w->certfp)) == 0;
+}
+
+static void
+cert_done(struct client *c, void *arg)
+{
+	struct cert_write *w = arg;
+
+	if (c != NULL && w->ok && w->add)
+		send_note(c, "ACCOUNT", "CERT_ADDED", w->name, "Certificate %s added",
+		          w->certfp);
+	else if (c != NULL && w->ok)
+		send_note(c, "ACCOUNT", "CERT_REMOVED", w->name, "Certificate %s removed",
+		          w->certfp);
+	else if (c != NULL)
+		send_fail(c, "ACCOUNT", "INVALID_PARAMS", w->name,
+		          "ACCOUNT CERT ADD or DEL (the certificate you connected with)");
+	free(w);
+}
+
 static void
 account_cert(struct client *c, const char *op)
 {
+	struct cert_write *w;
+
 	if (c->certfp == NULL) {
 		send_fail(c, "ACCOUNT", "NO_CERTIFICATE", c->account,
 		          "Connect with a TLS client certificate first");
 		return;
 	}
-	if (strcasecmp(op, "ADD") == 0 && account_cert_add(c->account, c->certfp) == 0)
-		send_note(c, "ACCOUNT", "CERT_ADDED", c->account, "Certificate %s added",
-		          c->certfp);
-	else if (strcasecmp(op, "DEL") == 0 && account_cert_del(c->account, c->certfp) == 0)
-		send_note(c, "ACCOUNT", "CERT_REMOVED", c->account, "Certificate %s removed",
-		          c->certfp);
-	else
+	if (strcasecmp(op, "ADD") != 0 && strcasecmp(op, "DEL") != 0) {
 		send_fail(c, "ACCOUNT", "INVALID_PARAMS", c->account,
 		          "ACCOUNT CERT ADD or DEL (the certificate you connected with)");
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	str_copy(w->name, c->account, sizeof(w->name));
+	str_copy(w->certfp, c->certfp, sizeof(w->certfp));
+	w->add = strcasecmp(op, "ADD") == 0;
+	client_job_submit(c, LANE_STORE, cert_work, cert_done, w);
 }
 
 HANDLER(m_account)
@@ -187,11 +239,6 @@ HANDLER(m_account)
 	if (c->local->account_id == 0) {
 		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", c->account,
 		          "Accounts are kept by services here");
-		return IRC_OK;
-	}
-	if (c->local->flags & LOCAL_ACCOUNT_PENDING) {
-		send_fail(c, "ACCOUNT", "TEMPORARILY_UNAVAILABLE", c->account,
-		          "A change is already in progress");
 		return IRC_OK;
 	}
 	if (strcasecmp(sub, "PASSWORD") == 0 && m->argc > 2)

@@ -14,7 +14,8 @@
 #include "base/log.h"
 #include "modules/modules.h"
 #include "net/conn.h"
-#include "net/worker.h"
+#include "proto/authlimit.h"
+#include "proto/clientjob.h"
 #include "proto/login.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
@@ -27,15 +28,18 @@ extern char **environ;
 
 /* A registration in flight: credentials are made on the worker. */
 struct registration {
-	struct client *client; /* NULL once the client has gone */
 	char account[ACCOUNT_NAME_MAX + 1];
 	char email[128];
 	char password[256];
 	char code[VERIFY_CODE_LEN + 1];
 	char *command; /* verify_command, or NULL */
 	struct credentials cr;
+	char certfp[129]; /* bound to the account once made (no verification) */
 	int made;
-	int sent; /* the verification command ran and succeeded */
+	int sent;                 /* the verification command ran and succeeded */
+	int stored;               /* the store lane wrote the account */
+	long long id;             /* ...with this id */
+	long long expired_before; /* an unverified one made before this gives its name back */
 };
 
 static int
@@ -98,34 +102,41 @@ registration_work(void *arg)
 }
 
 static void
-registration_done(void *arg)
+registration_free(struct registration *r)
+{
+	OPENSSL_cleanse(r->password, sizeof(r->password));
+	OPENSSL_cleanse(r->code, sizeof(r->code));
+	free(r->command);
+	free(r);
+}
+
+/* On the store lane: the row, and the certificate of an account usable at once. */
+static void
+create_work(void *arg)
 {
 	struct registration *r = arg;
-	struct client *c = r->client;
-	struct account existing;
-	long long id = 0;
+
+	account_expire(r->account, r->expired_before);
+	r->stored =
+	    account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
+	                   r->command == NULL, r->command ? r->code : NULL, &r->id) == 0;
+	if (r->stored && r->command == NULL && r->certfp[0] != '\0')
+		account_cert_add(r->account, r->certfp);
+}
+
+static void
+create_done(struct client *c, void *arg)
+{
+	struct registration *r = arg;
 
 	if (c == NULL)
 		goto out;
 	c->local->flags &= ~LOCAL_REGISTER_PENDING;
 	c->local->registration = NULL;
-	if (c->local->conn->state == CONN_CLOSING)
-		goto out;
-	if (!r->made)
-		log_warn("REGISTER %s: credentials could not be made", r->account);
-	else /* a registration that expired gives its name back */
-		account_expire(r->account, account_verify_cutoff());
-	if (!r->made || (r->command != NULL && !r->sent)) {
-		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
-		          "Registration failed; try again later");
-	} else if (account_find(r->account, &existing) == 0) {
+	if (!r->stored) {
+		/* Most likely someone else took the name since the check. */
 		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
 		          "Account already exists");
-	} else if (account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
-	                          r->command == NULL, r->command ? r->code : NULL, &id) != 0) {
-		log_warn("REGISTER %s: the account could not be stored", r->account);
-		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
-		          "Registration failed; try again later");
 	} else if (r->command != NULL) {
 		send_line(c,
 		          ":%s REGISTER VERIFICATION_REQUIRED %s :Account created; send "
@@ -133,15 +144,48 @@ registration_done(void *arg)
 		          me.name, r->account, r->account, r->email);
 	} else {
 		send_line(c, ":%s REGISTER SUCCESS %s :Account created", me.name, r->account);
-		account_login(c, r->account, id);
-		if (c->certfp != NULL)
-			account_cert_add(r->account, c->certfp);
+		account_login(c, r->account, r->id);
 	}
 out:
-	OPENSSL_cleanse(r->password, sizeof(r->password));
-	OPENSSL_cleanse(r->code, sizeof(r->code));
-	free(r->command);
-	free(r);
+	registration_free(r);
+}
+
+static void
+registration_failed(struct client *c, struct registration *r)
+{
+	c->local->flags &= ~LOCAL_REGISTER_PENDING;
+	c->local->registration = NULL;
+	send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+	          "Registration failed; try again later");
+	registration_free(r);
+}
+
+static void
+registration_done(struct client *c, void *arg)
+{
+	struct registration *r = arg;
+	struct account existing;
+
+	if (c == NULL) {
+		registration_free(r);
+		return;
+	}
+	if (!r->made)
+		log_warn("REGISTER %s: credentials could not be made", r->account);
+	if (!r->made || (r->command != NULL && !r->sent)) {
+		registration_failed(c, r);
+	} else if (account_find(r->account, &existing) == 0) {
+		c->local->flags &= ~LOCAL_REGISTER_PENDING;
+		c->local->registration = NULL;
+		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
+		          "Account already exists");
+		registration_free(r);
+	} else {
+		if (c->certfp != NULL)
+			str_copy(r->certfp, c->certfp, sizeof(r->certfp));
+		r->expired_before = account_verify_cutoff();
+		client_job_submit(c, LANE_STORE, create_work, create_done, r);
+	}
 }
 
 /* 128 random bits in hex: not guessable in the attempts VERIFY allows. */
@@ -224,8 +268,12 @@ HANDLER(m_register)
 	name = register_check(c, m->argv[0], m->argv[1], m->argv[2]);
 	if (name == NULL)
 		return IRC_OK;
+	if (!authlimit_take(c)) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", name,
+		          "Too many attempts from your address; try again later");
+		return IRC_OK;
+	}
 	r = xcalloc(1, sizeof(*r));
-	r->client = c;
 	str_copy(r->account, name, sizeof(r->account));
 	if (strcmp(m->argv[1], "*") != 0)
 		str_copy(r->email, m->argv[1], sizeof(r->email));
@@ -234,19 +282,36 @@ HANDLER(m_register)
 		verify_code_make(r->code);
 		r->command = xstrdup(conf->accounts.verify_command);
 	}
+	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
+	if (client_job_submit(c, r->command ? LANE_COMMAND : LANE_CRYPTO, registration_work,
+	                      registration_done, r) != 0) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+		          "Too many registrations at once; try again later");
+		registration_free(r);
+		return IRC_OK;
+	}
 	c->local->flags |= LOCAL_REGISTER_PENDING;
 	c->local->registration = r;
-	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
-	worker_submit_to(r->command ? LANE_COMMAND : LANE_CRYPTO, registration_work,
-	                 registration_done, r);
 	return IRC_OK;
 }
 
-void
-registration_client_gone(struct client *c)
+/* A VERIFY on its way to the store lane: the account verified, or a wrong code counted. */
+struct verification {
+	struct account a;
+	int right;      /* the code matched: verify; else count the failure */
+	unsigned limit; /* [accounts] verify_attempts */
+	int stored;     /* verified; or, for a wrong code, the registration is void */
+};
+
+static void
+verify_work(void *arg)
 {
-	if (c->local->registration != NULL)
-		((struct registration *)c->local->registration)->client = NULL;
+	struct verification *v = arg;
+
+	if (v->right)
+		v->stored = account_set_verified(v->a.id) == 0;
+	else
+		v->stored = account_verify_failed(&v->a, v->limit);
 }
 
 /* Someone else online on the name now verified: they may have to log in or move. */
@@ -259,6 +324,33 @@ verified_nick_protect(const struct client *c, const char *name)
 		nick_protect_check(holder);
 }
 
+static void
+verify_done(struct client *c, void *arg)
+{
+	struct verification *v = arg;
+	const char *name = v->a.name;
+
+	if (c == NULL) {
+		/* gone: nothing to tell */
+	} else if (!v->right) {
+		send_fail(c, "VERIFY", "INVALID_CODE", name,
+		          v->stored
+		              ? "Too many wrong codes: the registration is void, register again"
+		              : "Invalid verification code");
+	} else if (!v->stored) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", name,
+		          "Account not verified; try again later");
+	} else {
+		send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, name);
+		if (c->account == NULL)
+			account_login(c, name, v->a.id);
+	}
+	if (v->right && v->stored)
+		verified_nick_protect(c, name);
+	OPENSSL_cleanse(v, sizeof(*v));
+	free(v);
+}
+
 /*
  * VERIFY <account> <code>, from any connection as the draft allows; the
  * code is the account's alone, expires with the registration
@@ -266,43 +358,36 @@ verified_nick_protect(const struct client *c, const char *name)
  */
 HANDLER(m_verify)
 {
-	struct account a;
+	struct verification *v;
 
 	if (sasl_relaying()) {
 		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "Accounts are kept by services here");
 		return IRC_OK;
 	}
-	if (account_find(m->argv[0], &a) != 0) {
+	if (!authlimit_take(c)) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
+		          "Too many attempts from your address; try again later");
+		return IRC_OK;
+	}
+	v = xcalloc(1, sizeof(*v));
+	if (account_find(m->argv[0], &v->a) != 0) {
 		conn_charge(c->local->conn, 5);
 		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0],
 		          "No such account awaits verification");
+		free(v);
 		return IRC_OK;
 	}
-	if (a.verified) {
-		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", a.name,
+	if (v->a.verified) {
+		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", v->a.name,
 		          "Account is already verified");
+		free(v);
 		return IRC_OK;
 	}
-	if (!account_verify_code_matches(&a, m->argv[1])) {
+	v->right = account_verify_code_matches(&v->a, m->argv[1]);
+	v->limit = conf->accounts.verify_attempts;
+	if (!v->right)
 		conn_charge(c->local->conn, 5);
-		if (account_verify_failed(&a, conf->accounts.verify_attempts))
-			send_fail(
-			    c, "VERIFY", "INVALID_CODE", a.name,
-			    "Too many wrong codes: the registration is void, register again");
-		else
-			send_fail(c, "VERIFY", "INVALID_CODE", a.name,
-			          "Invalid verification code");
-		return IRC_OK;
-	}
-	if (account_set_verified(a.id) != 0) {
-		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", a.name,
-		          "Verification failed; try again later");
-		return IRC_OK;
-	}
-	send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, a.name);
-	if (c->account == NULL)
-		account_login(c, a.name, a.id);
-	verified_nick_protect(c, a.name);
+	client_job_submit(c, LANE_STORE, verify_work, verify_done, v);
 	return IRC_OK;
 }

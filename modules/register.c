@@ -12,8 +12,8 @@
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "net/dns.h"
-#include "net/worker.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/link.h"
 #include "proto/metasync.h"
 #include "proto/monitor_notify.h"
@@ -59,9 +59,8 @@ password_refused(struct client *c)
 	return AUTH_REFUSED;
 }
 
-/* A hashed [auth] password is checked on the crypto lane; the client's input waits. */
+/* A hashed [auth] password is checked on a lane; the client's input waits. */
 struct pass_check {
-	struct client *client; /* NULL once the client has gone */
 	char password[256];
 	char hash[PASSWD_HASH_MAX];
 	int ok;
@@ -76,47 +75,38 @@ pass_check_work(void *arg)
 }
 
 static void
-pass_check_done(void *arg)
+pass_check_done(struct client *c, void *arg)
 {
 	struct pass_check *pc = arg;
-	struct client *c = pc->client;
 
 	if (c != NULL) {
-		c->local->pass_check = NULL;
 		c->local->flags &= ~LOCAL_PASS_PENDING;
-		conn_hold_input(c->local->conn, 0);
-		if (c->local->conn->state != CONN_CLOSING) {
-			if (!pc->ok)
-				password_refused(c);
-			else {
-				c->local->flags |= LOCAL_PASS_OK;
-				register_try(c);
-			}
+		if (!pc->ok) {
+			password_refused(c);
+		} else {
+			c->local->flags |= LOCAL_PASS_OK;
+			register_try(c);
 		}
 	}
 	OPENSSL_cleanse(pc, sizeof(*pc));
 	free(pc);
 }
 
-static void
+static enum auth_result
 pass_check_start(struct client *c, const char *hash)
 {
 	struct pass_check *pc = xcalloc(1, sizeof(*pc));
 
-	pc->client = c;
 	str_copy(pc->password, c->local->password, sizeof(pc->password));
 	str_copy(pc->hash, hash, sizeof(pc->hash));
-	c->local->pass_check = pc;
+	if (client_job_submit(c, LANE_AUTH, pass_check_work, pass_check_done, pc) != 0) {
+		OPENSSL_cleanse(pc, sizeof(*pc));
+		free(pc);
+		conn_close(c->local->conn, "Server busy, try again later");
+		return AUTH_REFUSED;
+	}
 	c->local->flags |= LOCAL_PASS_PENDING;
-	conn_hold_input(c->local->conn, 1);
-	worker_submit(pass_check_work, pass_check_done, pc);
-}
-
-void
-pass_check_client_gone(struct client *c)
-{
-	if (c->local->pass_check != NULL)
-		((struct pass_check *)c->local->pass_check)->client = NULL;
+	return AUTH_WAIT;
 }
 
 /* The [auth] block's password: a hash answers later (AUTH_WAIT). */
@@ -127,10 +117,8 @@ register_password(struct client *c, const struct conf_auth *a)
 		return AUTH_PASSED;
 	if (c->local->password == NULL)
 		return password_refused(c);
-	if (passwd_is_hash(a->password)) {
-		pass_check_start(c, a->password);
-		return AUTH_WAIT;
-	}
+	if (passwd_is_hash(a->password))
+		return pass_check_start(c, a->password);
 	return plain_password_matches(c->local->password, a->password) ? AUTH_PASSED
 	                                                               : password_refused(c);
 }

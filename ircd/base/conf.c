@@ -554,6 +554,11 @@ const struct conf_key conf_schema[] = {
      .def = "rename", RELOAD, .doc = "what befalls a user on a registered nick"},
     {KEY("accounts", "nick_grace"), UINT(1, 3600), CFG(accounts.nick_grace), .def = "30",
      RELOAD, .doc = "seconds to log in before a rename"},
+    {KEY("accounts", "auth_rate"), UINT(0, 100000), CFG(accounts.auth_rate), .def = "30",
+     RELOAD,
+     .doc = "REGISTER, VERIFY and SASL attempts per minute per IPv4 address or IPv6 /64"},
+    {KEY("accounts", "crypto_queue"), UINT(1, 100000), CFG(accounts.crypto_queue), .def = "64",
+     RELOAD, .doc = "password checks or hashes waiting per lane, at most"},
 
     {KEY("history", "enabled"), BOOL, CFG(history.enabled), .def = "yes", RELOAD,
      .doc = "store messages and answer CHATHISTORY"},

@@ -3,6 +3,7 @@
 #define EVIRCD_LOCAL_H
 
 #include <stdint.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include "state/client.h"
@@ -12,6 +13,7 @@ struct conn;
 struct dns_request;
 struct sasl_session;
 struct multiline;
+struct client_wait;
 
 /* Registration and command progress; the transport keeps its own flags. */
 #define LOCAL_CAP_NEGOTIATING 0x01 /* CAP LS/REQ seen, no CAP END yet */
@@ -20,9 +22,8 @@ struct multiline;
 #define LOCAL_OPER_PENDING 0x08     /* an OPER password check is running */
 #define LOCAL_DNS_PENDING 0x10      /* registration waits for the host lookup */
 #define LOCAL_REGISTER_PENDING 0x20 /* an account REGISTER is being made */
-#define LOCAL_ACCOUNT_PENDING 0x40  /* ACCOUNT PASSWORD/DROP checks the password */
-#define LOCAL_PASS_PENDING 0x80     /* the [auth] password hash is being checked */
-#define LOCAL_PASS_OK 0x100         /* ...and it matched */
+#define LOCAL_PASS_PENDING 0x40     /* the [auth] password hash is being checked */
+#define LOCAL_PASS_OK 0x80          /* ...and it matched */
 
 /* Reply batches open to one client at once (proto/batch.c): they nest. */
 #define BATCH_DEPTH_MAX 4
@@ -51,10 +52,12 @@ struct local {
 	struct dns_request *dns;              /* host lookup in flight */
 	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	long long account_id;        /* the accounts row logged in to (0: none, or services') */
-	void *registration;          /* REGISTER in flight (modules/m_register.c) */
-	void *pass_check;            /* [auth] password hash check in flight (register.c) */
-	struct multiline *multiline; /* an open draft/multiline batch */
+	long long account_id; /* the accounts row logged in to (0: none, or services') */
+	void *registration;   /* REGISTER in flight (modules/m_register.c) */
+	LIST_HEAD(, client_wait)
+	waits; /* commands waiting on a lane: input held (proto/clientjob.c) */
+	unsigned nwaits;
+	struct multiline *multiline;    /* an open draft/multiline batch */
 	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
 	/* Target-change limit: recent distinct message targets (hash, when). */
 	uint32_t targets[TARGET_SLOTS];

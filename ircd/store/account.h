@@ -55,7 +55,8 @@ int account_find_id(long long id, struct account *out);
 /* 1 while the account with this id exists (a logged-in session is still valid). */
 int account_id_exists(long long id);
 /*
- * Synchronous writes: an account is never lost once confirmed.
+ * Writes: run them on the store lane (store.h), and confirm to the user
+ * in the job's done: an account is never lost once confirmed.
  * account_create: *id is the new id; account_expire first gives back a name
  * whose registration expired (created before before, never verified).
  */
