@@ -205,6 +205,13 @@ id_make(void)
 }
 
 void
+account_purge_expired(void)
+{
+	store_queue("DELETE FROM accounts WHERE verified = 0 AND created < ?", "i",
+	            account_verify_cutoff());
+}
+
+void
 account_expire(const char *name, long long before)
 {
 	char key[ACCOUNT_NAME_MAX + 1];

@@ -61,6 +61,9 @@ int account_id_exists(long long id);
  * whose registration expired (created before before, never verified).
  */
 void account_expire(const char *name, long long before);
+/* Once a minute: registrations never verified in time are deleted (queued on the store lane).
+ */
+void account_purge_expired(void);
 int account_create(const char *name, const char *email, const struct credentials *cr,
                    int verified, const char *verify_code, long long *id);
 int account_set_credentials(long long id, const struct credentials *cr);
