@@ -201,6 +201,41 @@ verify_code_make(char code[VERIFY_CODE_LEN + 1])
 	OPENSSL_cleanse(raw, sizeof(raw));
 }
 
+/* REGISTER and VERIFY before registration, unless that would get round a PASS. */
+static int
+before_connect_allowed(void)
+{
+	const struct conf_auth *a;
+
+	TAILQ_FOREACH (a, &conf->auths, link)
+		if (a->password != NULL)
+			return 0;
+	return 1;
+}
+
+const char *
+register_cap_value(void)
+{
+	static char value[64];
+
+	snprintf(value, sizeof(value), "%s%s%s",
+	         before_connect_allowed() ? "before-connect" : "",
+	         before_connect_allowed() && conf->accounts.verify ? "," : "",
+	         conf->accounts.verify ? "email-required" : "");
+	return value[0] != '\0' ? value : NULL;
+}
+
+/* 0 (with the FAIL sent) when cmd may not run before registration here. */
+static int
+connection_ok(struct client *c, const char *cmd)
+{
+	if (c->registered || before_connect_allowed())
+		return 1;
+	send_fail(c, cmd, "COMPLETE_CONNECTION_REQUIRED", NULL,
+	          "Complete connection registration first");
+	return 0;
+}
+
 /* Checks the request; returns NULL when refused (with a FAIL sent). */
 static const char *
 register_check(struct client *c, const char *name, const char *email, const char *password)
@@ -260,6 +295,8 @@ HANDLER(m_register)
 		          "Accounts are kept by services here: register with NickServ");
 		return IRC_OK;
 	}
+	if (!connection_ok(c, "REGISTER"))
+		return IRC_OK;
 	if (c->local->flags & LOCAL_REGISTER_PENDING) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "A registration is already in progress");
@@ -365,6 +402,8 @@ HANDLER(m_verify)
 		          "Accounts are kept by services here");
 		return IRC_OK;
 	}
+	if (!connection_ok(c, "VERIFY"))
+		return IRC_OK;
 	if (!authlimit_take(c)) {
 		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "Too many attempts from your address; try again later");

@@ -390,3 +390,37 @@ def test_accounts_from_schema_7_get_ids_and_keep_working(make_server):
     assert b.expect("901")
     a.close()
     b.close()
+
+
+def cap_ls(c):
+    c.send("CAP LS 302")
+    caps = {}
+    while True:
+        m = c.expect(lambda m: m.command == "CAP" and m.params[1] == "LS")
+        for item in m.params[-1].split():
+            name, _, value = item.partition("=")
+            caps[name] = value
+        if m.params[2] != "*":
+            return caps
+
+
+def test_register_before_connect_cannot_get_round_a_server_password(make_server, tmp_path):
+    srv, _ = verify_server(make_server, tmp_path)
+    c = srv.client()
+    assert cap_ls(c)["draft/account-registration"] == "before-connect,email-required"
+    c.close()
+    srv.restart_with("class = default\n\n[dns]", "class = default\npassword = letmein\n\n[dns]")
+    c = srv.client()
+    assert cap_ls(c)["draft/account-registration"] == "email-required"
+    c.send("NICK early")
+    c.send("REGISTER * e@example.org :early password")
+    assert fail(c, "REGISTER")[1] == "COMPLETE_CONNECTION_REQUIRED"
+    c.send("VERIFY early 00000000000000000000000000000000")
+    assert fail(c, "VERIFY")[1] == "COMPLETE_CONNECTION_REQUIRED"
+    c.send("PASS letmein")
+    c.send("USER u 0 * :r")
+    c.send("CAP END")
+    c.expect("001")
+    c.send("REGISTER * e@example.org :early password")
+    assert c.expect("REGISTER").params[:2] == ["VERIFICATION_REQUIRED", "early"]
+    c.close()
