@@ -9,6 +9,7 @@
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
+#include "state/metadata.h"
 #include "state/server.h"
 
 static void
@@ -41,6 +42,16 @@ whois_channels(struct client *c, struct client *u)
 		reply(c, RPL_WHOISCHANNELS, "%s%.*s", prefix, (int)len, buf);
 }
 
+/* draft/metadata-3: every key is visible to everyone here, so WHOIS shows them all. */
+static void
+whois_metadata(struct client *c, struct client *u)
+{
+	struct metadata *md;
+
+	TAILQ_FOREACH (md, &u->metadata.head, link)
+		reply(c, RPL_WHOISKEYVALUE, "%s %s * :%s", u->nick, md->key, md->value);
+}
+
 static void
 whois_one(struct client *c, struct client *u)
 {
@@ -68,6 +79,7 @@ whois_one(struct client *c, struct client *u)
 	if (u->certfp != NULL && (c == u || (c->umodes & UMODE_OPER)))
 		reply(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", u->nick,
 		      u->certfp);
+	whois_metadata(c, u);
 	if (u->local != NULL)
 		reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time", u->nick,
 		      (long long)(now - u->local->last_message), (long long)u->signon);

@@ -8,6 +8,7 @@
 #include "proto/metasync.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "proto/session.h"
 #include "state/client.h"
 #include "state/local.h"
 #include "store/account.h"
@@ -56,6 +57,7 @@ account_login(struct client *c, const char *name, long long id)
 	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
 	      login_mask(c, mask, sizeof(mask)), name, name);
 	metastore_login(c, metadata_loaded);
+	session_logged_in(c);
 }
 
 void
