@@ -146,12 +146,14 @@ struct conf_cloak {
 enum nick_protection { NICKPROT_OFF, NICKPROT_WARN, NICKPROT_RENAME };
 
 struct conf_accounts {
-	int registration;      /* REGISTER allowed */
-	int verify;            /* new accounts need VERIFY with an emailed code */
-	char *verify_command;  /* run as: command ACCOUNT EMAIL CODE */
-	unsigned min_password; /* characters */
-	int nick_protection;   /* enum nick_protection */
-	unsigned nick_grace;   /* seconds to log in before a rename */
+	int registration;         /* REGISTER allowed */
+	int verify;               /* new accounts need VERIFY with an emailed code */
+	char *verify_command;     /* run as: command ACCOUNT EMAIL CODE */
+	unsigned verify_expire;   /* seconds an unverified account waits for VERIFY */
+	unsigned verify_attempts; /* wrong codes before the registration is void */
+	unsigned min_password;    /* characters */
+	int nick_protection;      /* enum nick_protection */
+	unsigned nick_grace;      /* seconds to log in before a rename */
 	unsigned auth_rate; /* REGISTER/VERIFY/AUTHENTICATE per minute per address (0: any) */
 	unsigned crypto_queue; /* password jobs waiting per lane before "try again later" */
 };
