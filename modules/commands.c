@@ -116,6 +116,7 @@ static struct command commands[] = {
     LOCAL("VERIFY", m_verify, U | R, 2, 5),
     ALL("VERSION", m_version, m_version, NULL, R, 0, 2),
     LOCAL("WALLOPS", m_wallops, O, 1, 1),
+    LOCAL("WEBIRC", m_webirc, U, 4, 0),
     LOCAL("WHO", m_who, R, 0, 2),
     ALL("WHOIS", m_whois, m_whois, NULL, R, 0, 2),
     LOCAL("WHOWAS", m_whowas, R, 0, 2),
@@ -133,10 +134,18 @@ nick_deadline_check(struct client *c)
 		nick_protect_expire(c);
 }
 
+/* Work in flight for a client that is leaving: it must not answer it. */
+static void
+client_gone(struct client *c)
+{
+	registration_client_gone(c);
+	webirc_client_gone(c);
+}
+
 static const struct session_events events = {
     .ready = register_start,
     .second = nick_deadline_check,
-    .exit = registration_client_gone,
+    .exit = client_gone,
 };
 
 void

@@ -95,6 +95,7 @@ HANDLER(m_notice);
 HANDLER(m_oper);
 HANDLER(m_part);
 HANDLER(m_pass);
+HANDLER(m_webirc);
 HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);
@@ -158,6 +159,7 @@ struct xline;
 void xline_expired(const struct xline *x);
 /* A client is going: a REGISTER in flight must not touch it. */
 void registration_client_gone(struct client *c);
+void webirc_client_gone(struct client *c);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
 void nick_protect_check(struct client *c);
 /* The deadline passed: rename the user to a guest nick if still unidentified. */

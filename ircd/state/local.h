@@ -20,6 +20,8 @@ struct multiline;
 #define LOCAL_OPER_PENDING 0x08     /* an OPER password check is running */
 #define LOCAL_DNS_PENDING 0x10      /* registration waits for the host lookup */
 #define LOCAL_REGISTER_PENDING 0x20 /* an account REGISTER is being made */
+#define LOCAL_WEBIRC 0x40           /* host and IP came from a WEBIRC gateway */
+#define LOCAL_WEBIRC_PENDING 0x80   /* a WEBIRC password check is running */
 
 /* Reply batches open to one client at once (proto/batch.c): they nest. */
 #define BATCH_DEPTH_MAX 4
@@ -49,6 +51,8 @@ struct local {
 	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
 	void *registration;             /* REGISTER in flight (modules/m_register.c) */
+	void *webirc;                   /* WEBIRC password check in flight (m_webirc.c) */
+	char *gateway;                  /* the [webirc] block the user came through */
 	struct multiline *multiline;    /* an open draft/multiline batch */
 	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
 	/* Target-change limit: recent distinct message targets (hash, when). */
