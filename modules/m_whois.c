@@ -50,8 +50,8 @@ whois_transport(struct client *c, struct client *u)
 	if (conn_is_websocket(u->local->conn))
 		reply(c, RPL_WHOISSPECIAL, "%s :is connected over WebSocket", u->nick);
 	if (u->local->gateway != NULL)
-		reply(c, RPL_WHOISSPECIAL, "%s :is connected via the WebIRC gateway %s", u->nick,
-		      u->local->gateway);
+		reply(c, RPL_WHOISSPECIAL, "%s :is connected via the WebIRC gateway %s",
+		      u->nick, u->local->gateway);
 }
 
 static void

@@ -144,7 +144,8 @@ register_announce(struct client *c)
 
 	snprintf(via, sizeof(via), "%s%s%s%s", c->secure ? " (TLS)" : "",
 	         conn_is_websocket(cn) ? " (WebSocket)" : "",
-	         c->local->gateway ? " (WebIRC " : "", c->local->gateway ? c->local->gateway : "");
+	         c->local->gateway ? " (WebIRC " : "",
+	         c->local->gateway ? c->local->gateway : "");
 	if (c->local->gateway)
 		strncat(via, ")", sizeof(via) - strlen(via) - 1);
 	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,

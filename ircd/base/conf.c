@@ -412,11 +412,10 @@ static const struct conf_enum log_levels[] = {
     {NULL, 0},
 };
 
-static const struct conf_enum listen_types[] = {
-    {"clients", LISTEN_CLIENTS},
-    {"servers", LISTEN_SERVERS},
-    {"websocket", LISTEN_WEBSOCKET},
-    {NULL, 0}};
+static const struct conf_enum listen_types[] = {{"clients", LISTEN_CLIENTS},
+                                                {"servers", LISTEN_SERVERS},
+                                                {"websocket", LISTEN_WEBSOCKET},
+                                                {NULL, 0}};
 
 static const struct conf_enum dialects[] = {
     {"hybrid", DIALECT_HYBRID}, {"charybdis", DIALECT_CHARYBDIS}, {NULL, 0}};
@@ -842,7 +841,8 @@ validate_webirc(struct conf_parse *ctx)
 
 	TAILQ_FOREACH (w, &ctx->c->webircs, link)
 		if (w->password == NULL || w->hosts == NULL)
-			conf_error(ctx, "webirc", "[webirc %s] needs password and hosts", w->name);
+			conf_error(ctx, "webirc", "[webirc %s] needs password and hosts",
+			           w->name);
 }
 
 static void

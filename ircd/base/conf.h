@@ -73,8 +73,8 @@ struct conf_auth {
 /* [webirc NAME]: a gateway allowed to give its users' real host and IP. */
 struct conf_webirc {
 	char *name;
-	char *password; /* plain text, or a hash made with evircd-mkpasswd */
-	char *hosts;    /* the gateway's IPs/CIDRs */
+	char *password;   /* plain text, or a hash made with evircd-mkpasswd */
+	char *hosts;      /* the gateway's IPs/CIDRs */
 	int trust_secure; /* believe the gateway's "secure" option (its TLS to the user) */
 	TAILQ_ENTRY(conf_webirc) link;
 };

@@ -27,7 +27,7 @@
 
 #define READ_CHUNK 16384 /* at most this much per read event: fairness */
 #define IOV_BATCH 64
-#define FDS_RESERVED 32 /* listeners, database, logs, the spare fd */
+#define FDS_RESERVED 32        /* listeners, database, logs, the spare fd */
 #define WS_ENCODE_BUDGET 16384 /* lines framed per write: a TLS record's worth */
 #define WS_FINAL_BUDGET 65536  /* framed for a closing connection, at most */
 
@@ -499,7 +499,8 @@ conn_free(struct conn *cn)
 	if (cn->flags & CONN_THROTTLED)
 		throttled_forget(cn);
 	tls_free(cn->ssl);
-	if (lingering_allowed && cn->sendq.count == 0 && (cn->ws == NULL || ws_pending(cn->ws) == 0))
+	if (lingering_allowed && cn->sendq.count == 0 &&
+	    (cn->ws == NULL || ws_pending(cn->ws) == 0))
 		linger_close(cn->fd);
 	else
 		close(cn->fd);
@@ -897,8 +898,8 @@ conn_ws_input(struct conn *cn, char *raw, size_t len)
 
 	if (have > 0)
 		memcpy(input_buf, cn->rbuf, have);
-	code = ws_decode(cn->ws, raw, len, input_buf + have, sizeof(input_buf) - have, &produced,
-	                 &why);
+	code = ws_decode(cn->ws, raw, len, input_buf + have, sizeof(input_buf) - have,
+	                 &produced, &why);
 	if (ws_pending(cn->ws) > 0)
 		flush_list_add(cn); /* a pong or a close to send */
 	if (code != 0) {

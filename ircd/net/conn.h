@@ -54,8 +54,8 @@ struct conn {
 	const struct conn_hooks *hooks;
 	struct rio io;
 	int fd;
-	struct ssl_st *ssl; /* NULL: plaintext */
-	struct ws *ws;      /* NULL: IRC lines on the stream, else WebSocket frames */
+	struct ssl_st *ssl;        /* NULL: plaintext */
+	struct ws *ws;             /* NULL: IRC lines on the stream, else WebSocket frames */
 	struct conn_preamble *pre; /* PROXY/TLS/WebSocket steps before IRC, or NULL */
 	enum conn_state state;
 	uint32_t flags;

@@ -100,9 +100,7 @@ parse_v2(const unsigned char *buf, size_t len, struct proxy_header *h)
 	}
 	case 0x00: /* UNSPEC */
 	case 0x31: /* UNIX stream */
-	case 0x32: /* UNIX datagram */
-		h->local = 1;
-		return PROXY_DONE;
+	case 0x32: /* UNIX datagram */ h->local = 1; return PROXY_DONE;
 	default: return PROXY_BAD;
 	}
 }
@@ -115,8 +113,8 @@ proxy_parse(const unsigned char *buf, size_t len, struct proxy_header *h)
 		return PROXY_MORE;
 	if (buf[0] == 'P')
 		return memcmp(buf, "PROXY ", MIN(len, (size_t)6)) != 0 ? PROXY_BAD
-		       : len < 6                                          ? PROXY_MORE
-		                                                          : parse_v1(buf, len, h);
+		       : len < 6                                       ? PROXY_MORE
+		                                                       : parse_v1(buf, len, h);
 	if (memcmp(buf, v2_sig, MIN(len, sizeof(v2_sig))) != 0)
 		return PROXY_BAD;
 	return len < sizeof(v2_sig) ? PROXY_MORE : parse_v2(buf, len, h);

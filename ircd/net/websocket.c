@@ -112,7 +112,8 @@ append_forwarded(struct ws_request *rq, const char *v, size_t len)
 static int
 key_valid(const char *v, size_t len)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	if (len != 24 || v[22] != '=' || v[23] != '=')
 		return 0;
@@ -314,7 +315,7 @@ ws_answer(struct ws *ws, const struct ws_request *rq)
 	             "%s%s%s"
 	             "\r\n",
 	             accept, rq->protocol ? "Sec-WebSocket-Protocol: " : "",
-	             rq->protocol == 1 + WS_BINARY  ? "binary.ircv3.net"
+	             rq->protocol == 1 + WS_BINARY ? "binary.ircv3.net"
 	             : rq->protocol == 1 + WS_TEXT ? "text.ircv3.net"
 	                                           : "",
 	             rq->protocol ? "\r\n" : "");
@@ -475,7 +476,8 @@ ws_encode(struct ws *ws, const struct iovec *iov, int n, size_t budget)
 		char *nl = memchr(flat + pos, '\n', have - pos);
 		size_t end;
 		if (nl == NULL) {
-			/* Only a line longer than any we make has no end here: send it whole. */
+			/* Only a line longer than any we make has no end here: send it whole.
+			 */
 			if (have - pos < WS_MESSAGE_MAX)
 				break;
 			end = have;
@@ -575,9 +577,9 @@ control(struct ws *ws, unsigned opcode, const char *p, size_t len, const char **
 		ws->close_received = 1;
 		code = len >= 2 ? ((unsigned)(unsigned char)p[0] << 8 | (unsigned char)p[1])
 		                : WS_CLOSE_NORMAL;
-		if (len == 1 || (len >= 2 && (code < 1000 || code == 1004 || code == 1005 ||
-		                              code == 1006 || (code > 1014 && code < 3000) ||
-		                              code > 4999))) {
+		if (len == 1 ||
+		    (len >= 2 && (code < 1000 || code == 1004 || code == 1005 || code == 1006 ||
+		                  (code > 1014 && code < 3000) || code > 4999))) {
 			*why = "Bad close frame";
 			return WS_CLOSE_PROTOCOL;
 		}
@@ -644,8 +646,8 @@ ws_decode(struct ws *ws, char *in, size_t len, char *out, size_t room, size_t *p
 			if (opcode >= 0x8)
 				r = control(ws, opcode, (char *)p, (size_t)plen, why);
 			else
-				r = data_frame(ws, fin, opcode, (char *)p, (size_t)plen, out, room,
-				               produced, why);
+				r = data_frame(ws, fin, opcode, (char *)p, (size_t)plen, out,
+				               room, produced, why);
 		}
 		pos += hl + 4 + (size_t)plen;
 	}

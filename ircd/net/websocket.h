@@ -42,9 +42,9 @@ struct ws {
 
 /* The parsed opening request. */
 struct ws_request {
-	size_t length;   /* of the request, up to and with the blank line */
-	char key[32];    /* Sec-WebSocket-Key */
-	int protocol;    /* the subprotocol chosen: 0 none, else 1 + enum ws_mode */
+	size_t length; /* of the request, up to and with the blank line */
+	char key[32];  /* Sec-WebSocket-Key */
+	int protocol;  /* the subprotocol chosen: 0 none, else 1 + enum ws_mode */
 	char origin[256];
 	char forwarded[512]; /* X-Forwarded-For, every such header joined by commas */
 };
