@@ -1011,6 +1011,7 @@ conn_preamble_next(struct conn *cn)
 	}
 	if (pre->steps & PRE_WS) {
 		conn_enter_state(cn, CONN_WS_HANDSHAKE);
+		rio_set(&cn->io, RIO_READ); /* not writable: the handshake may have asked */
 		conn_ws_request(cn); /* TLS may hold the request already */
 		return;
 	}

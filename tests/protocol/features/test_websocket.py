@@ -93,8 +93,8 @@ def test_plain_http_and_bad_requests(ws):
     assert s.recv(4096).startswith(b"HTTP/1.1 426 ")
     s.close()
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    status, head = http_upgrade(s, headers=["Sec-WebSocket-Version: 8"][:0])
-    assert status == 101
+    status, head = http_upgrade(s, key="not a key", check_accept=False)
+    assert status == 400
     s.close()
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -243,3 +243,52 @@ def test_websocket_over_tls(make_server, certs):
     assert b.expect("PRIVMSG").params == ["tcpwss", "secure hello"]
     b.send("WHOIS wss")
     b.expect("671")
+
+
+def test_proxy_header_then_websocket(make_server):
+    port = free_port()
+    srv = make_server(ws_config(port, "proxy = yes\n"))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    raw.sendall(b"PROXY TCP4 198.51.100.77 127.0.0.1 4000 8097\r\n")
+
+    class Proxied(WsClient):
+        def __init__(self):
+            self.sock = raw
+            self.buf = self.wsbuf = b""
+            self.backlog, self.frames, self.opcodes = [], [], set()
+            self.nick = None
+            status, self.head = http_upgrade(raw, ["text.ircv3.net"])
+            assert status == 101
+            self.protocol, self.send_opcode = "text.ircv3.net", OP_TEXT
+
+    c = Proxied().register("viaproxy")
+    assert whois_ip(c, "viaproxy") == "198.51.100.77"
+
+
+def test_random_frames_never_hurt_the_server(ws):
+    """Seeded garbage after the handshake: closes, never a crash or a hang."""
+    import random
+    srv, port = ws
+    rng = random.Random(1306)
+    for _ in range(40):
+        a = WsClient(port)
+        junk = b""
+        for _ in range(rng.randint(1, 6)):
+            kind = rng.random()
+            if kind < 0.4:
+                junk += frame(rng.choice([0, 1, 2, 8, 9, 10, 3, 11]),
+                              bytes(rng.randrange(256) for _ in range(rng.choice([0, 5, 125, 126, 300]))),
+                              fin=rng.random() < 0.7, mask=rng.random() < 0.9,
+                              rsv=rng.choice([0, 0, 0, 1, 4]))
+            else:
+                junk += bytes(rng.randrange(256) for _ in range(rng.randint(1, 40)))
+        cut = rng.randint(1, len(junk))
+        try:
+            a.sock.sendall(junk[:cut])
+            a.sock.sendall(junk[cut:])
+        except OSError:
+            pass
+        a.close()
+    b = srv.client().register("stillhere")
+    b.send("PING :ok")
+    b.expect("PONG")
