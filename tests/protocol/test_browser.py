@@ -19,10 +19,14 @@ import time
 
 import pytest
 
-from conftest import BINARY, ROOT, Client, free_port
+from ts6 import free_port
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BINARY = os.environ.get("EVIRCD_BIN") or next(
+    (p for p in (os.path.join(ROOT, d, "evircd") for d in ("build-asan", "build")) if os.path.exists(p)),
+    os.path.join(ROOT, "build-asan", "evircd"))
 ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(BINARY)), "browser-artifacts")
 
 
@@ -151,6 +155,12 @@ def ws_sections(ws_port, origins, extra=None):
 
 
 @pytest.fixture
+def Client(conf_tools):
+    """The harness's IRC client (tests/protocol/conftest.py)."""
+    return conf_tools.Client
+
+
+@pytest.fixture
 def page(browser, make_server):
     """(driver, server, ws_port): a server whose WebSocket listener allows the test pages."""
     ws_port = free_port()
@@ -160,7 +170,7 @@ def page(browser, make_server):
     return browser, srv, ws_port
 
 
-def test_irc_framework_chats_with_a_tcp_client_and_reconnects(page):
+def test_irc_framework_chats_with_a_tcp_client_and_reconnects(page, Client):
     b, srv, ws_port = page
     b.js("T.ircConnect('web', {port: %d, nick: 'webber', channel: '#browser'})" % ws_port)
     b.wait("T.events.some(e => e.who === 'web' && e.type === 'join' && e.nick === 'webber')")
@@ -252,7 +262,7 @@ def test_origin_not_allowed_is_refused(browser, make_server):
     browser.screenshot("origin-refused")
 
 
-def test_webirc_through_irc_framework(browser, make_server):
+def test_webirc_through_irc_framework(browser, make_server, Client):
     ws_port = free_port()
     origin = "http://127.0.0.1:%d" % browser.http_port
     srv = make_server(ws_sections(ws_port, origin, {
