@@ -27,6 +27,7 @@ struct webirc_check {
 	char host[HOSTLEN + 1];
 	char ip[46];
 	int secure;
+	int resolve; /* our own lookup of ip, not the gateway's name */
 	char *password;
 	char *hash;
 	int ok;
@@ -104,6 +105,8 @@ webirc_apply(struct client *c, const struct webirc_check *chk)
 	l->gateway = xstrdup(chk->block);
 	l->flags |= LOCAL_WEBIRC;
 	send_notice(c, "*** WebIRC: your host is %s [%s]", c->realhost, c->ip);
+	if (chk->resolve && dns_enabled())
+		register_start(c); /* registration waits for it, as for a direct client */
 	register_try(c);
 }
 
@@ -200,7 +203,8 @@ HANDLER(m_webirc)
 		return IRC_CLOSED;
 	}
 	/* A name the gateway could not confirm is sent as the IP: use ours then. */
-	str_copy(chk->host, hostname_valid(m->argv[2]) ? m->argv[2] : chk->ip,
+	chk->resolve = w->resolve;
+	str_copy(chk->host, hostname_valid(m->argv[2]) && !w->resolve ? m->argv[2] : chk->ip,
 	         sizeof(chk->host));
 	chk->secure = w->trust_secure && m->argc > 4 && option_secure(m->argv[4]);
 	check_password(c, w, chk, m->argv[0]);

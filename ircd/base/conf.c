@@ -487,6 +487,8 @@ const struct conf_key conf_schema[] = {
      .doc = "IPs/CIDRs the gateway connects from"},
     {KEY("webirc", "trust_secure"), BOOL, WEBIRC(trust_secure), .def = "yes", RELOAD,
      .doc = "believe the gateway's secure option (the user's side is TLS)"},
+    {KEY("webirc", "resolve"), BOOL, WEBIRC(resolve), .def = "no", RELOAD,
+     .doc = "look the user's IP up in DNS ourselves instead of taking the gateway's name"},
 
     {KEY("link", "host"), STRING, LINK(host), RELOAD, .check = check_ip,
      .doc = "the peer's numeric address: dialled, and the only one it may link from"},

@@ -76,6 +76,7 @@ struct conf_webirc {
 	char *password;   /* plain text, or a hash made with evircd-mkpasswd */
 	char *hosts;      /* the gateway's IPs/CIDRs */
 	int trust_secure; /* believe the gateway's "secure" option (its TLS to the user) */
+	int resolve;      /* look the user's IP up ourselves instead of taking its name */
 	TAILQ_ENTRY(conf_webirc) link;
 };
 

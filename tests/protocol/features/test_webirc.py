@@ -142,3 +142,25 @@ def test_connect_notice_names_the_gateway(make_server):
     c.register("gwuser")
     note = o.expect(lambda m: m.command == "NOTICE" and "Client connecting: gwuser" in m.params[-1])
     assert "[192.0.2.99]" in note.params[-1] and "(WebIRC gw)" in note.params[-1]
+
+
+def test_resolve_looks_the_ip_up_ourselves(make_server):
+    from test_transport import FakeDNS
+    dns = FakeDNS(ptr={"55.2.0.192.in-addr.arpa": "real.example",
+                       "56.2.0.192.in-addr.arpa": "liar.example"},
+                  a={"real.example": "192.0.2.55", "liar.example": "10.9.9.9"})
+    dns.start()
+    try:
+        srv = make_server(webirc_config(extra="resolve = yes\n") +
+                          "\n[dns]\nenabled = yes\nservers = 127.0.0.1:%d\ntimeout = 2\n" % dns.port)
+        for ip, nick, want in [("192.0.2.55", "resolved", "real.example"),
+                               ("192.0.2.56", "unresolved", "192.0.2.56")]:
+            c = srv.client()
+            c.send("WEBIRC gatewaypw gw claimed.example %s" % ip)
+            c.register(nick)
+            assert [m for m in whois(c, nick) if m.command == "311"][0].params[3] == want
+        # The users' addresses were looked up, and the names confirmed forward.
+        assert {("55.2.0.192.in-addr.arpa", 12), ("real.example", 1),
+                ("56.2.0.192.in-addr.arpa", 12), ("liar.example", 1)} <= set(dns.queries)
+    finally:
+        dns.stop()
