@@ -276,7 +276,8 @@ out_reserve(struct ws *ws, size_t more)
 		if (ws->out_len + more <= ws->out_cap)
 			return;
 	}
-	ws->out_cap = (uint32_t)MAX((size_t)ws->out_cap * 2, ws->out_len + more);
+	/* At least a few lines' worth: a flush frames many lines into it. */
+	ws->out_cap = (uint32_t)MAX(MAX((size_t)ws->out_cap * 2, ws->out_len + more), 2048);
 	ws->out = xrealloc(ws->out, ws->out_cap);
 }
 
@@ -421,6 +422,11 @@ text_payload(struct ws *ws, const char *line, size_t len)
 	const unsigned char *s = (const unsigned char *)line;
 	size_t clean = 0, extra = 0, i, n;
 
+	if (utf8_valid(line, len)) { /* nearly always */
+		frame_header(ws, OP_TEXT, len);
+		out_append(ws, line, len);
+		return;
+	}
 	for (i = 0; i < len; i += n)
 		if ((n = utf8_seq(s + i, len - i)) == 0) {
 			extra += 2;
@@ -452,6 +458,7 @@ encode_line(struct ws *ws, const char *line, size_t len)
 		len--;
 	if (ws->close_sent || ws->close_received)
 		return; /* no data after a close */
+	out_reserve(ws, len + 10);
 	if (ws->mode == WS_TEXT) {
 		text_payload(ws, line, len);
 		return;
