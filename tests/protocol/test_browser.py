@@ -50,6 +50,9 @@ class Driver:
 
     def __init__(self):
         os.makedirs(ARTIFACTS, exist_ok=True)
+        for name in os.listdir(ARTIFACTS):  # this run's pictures only
+            if name.endswith(".png"):
+                os.unlink(os.path.join(ARTIFACTS, name))
         self.log = open(os.path.join(ARTIFACTS, "driver.log"), "ab")
         self.proc = subprocess.Popen(["node", "driver.js"], cwd=BROWSER_DIR,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
