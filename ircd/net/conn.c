@@ -1012,7 +1012,7 @@ conn_preamble_next(struct conn *cn)
 	if (pre->steps & PRE_WS) {
 		conn_enter_state(cn, CONN_WS_HANDSHAKE);
 		rio_set(&cn->io, RIO_READ); /* not writable: the handshake may have asked */
-		conn_ws_request(cn); /* TLS may hold the request already */
+		conn_ws_request(cn);        /* TLS may hold the request already */
 		return;
 	}
 	if (conn_open_owner(cn) != 0)
@@ -1125,18 +1125,25 @@ conn_ws_upgrade(struct conn *cn, enum ws_http status, const struct ws_request *r
 static void
 conn_ws_request(struct conn *cn)
 {
+	static char scratch[WS_REQUEST_MAX];
 	struct conn_preamble *pre = cn->pre;
 	struct ws_request rq;
-	enum ws_http status;
+	enum ws_http status = WS_HTTP_MORE;
 
-	if (pre->buf == NULL)
-		pre->buf = xmalloc(WS_REQUEST_MAX);
 	do {
-		ssize_t r = conn_raw_read(cn, pre->buf + pre->len, WS_REQUEST_MAX - pre->len);
+		ssize_t r = conn_raw_read(cn, scratch, WS_REQUEST_MAX - pre->len);
+		size_t from = pre->len > 3 ? pre->len - 3 : 0;
 		if (conn_got(cn, r) != 0)
 			return;
+		/* Held to its size: a slow client's half request costs what it sent. */
+		pre->buf = xrealloc(pre->buf, pre->len + (size_t)r);
+		memcpy(pre->buf + pre->len, scratch, (size_t)r);
 		pre->len += (size_t)r;
-		status = ws_request_parse(pre->buf, pre->len, &rq);
+		/* Parse once the blank line is in (searched in the new bytes only), or when
+		 * full. */
+		if (memmem(pre->buf + from, pre->len - from, "\r\n\r\n", 4) != NULL ||
+		    pre->len >= WS_REQUEST_MAX)
+			status = ws_request_parse(pre->buf, pre->len, &rq);
 	} while (status == WS_HTTP_MORE && cn->ssl != NULL && tls_pending(cn->ssl));
 	if (status != WS_HTTP_MORE)
 		conn_ws_upgrade(cn, status, &rq);

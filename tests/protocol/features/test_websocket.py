@@ -292,3 +292,26 @@ def test_random_frames_never_hurt_the_server(ws):
     b = srv.client().register("stillhere")
     b.send("PING :ok")
     b.expect("PONG")
+
+
+def test_request_in_pieces_then_frames_right_behind(ws):
+    """A request arriving a few bytes at a time, and frames sent with its end."""
+    import base64
+    import time
+    srv, port = ws
+    key = base64.b64encode(os.urandom(16)).decode()
+    req = ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Protocol: binary.ircv3.net\r\n\r\n" % key).encode()
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for i in range(0, len(req) - 10, 7):
+        s.sendall(req[i:i + 7])
+        time.sleep(0.002)
+    s.sendall(req[i + 7:] + frame(OP_BINARY, b"NICK pieces") + frame(OP_BINARY, b"USER u 0 * :x"))
+    data = b""
+    while b" 001 pieces " not in data:
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    assert data.startswith(b"HTTP/1.1 101 ") and b"Sec-WebSocket-Protocol: binary.ircv3.net" in data
+    s.close()
