@@ -134,18 +134,9 @@ nick_deadline_check(struct client *c)
 		nick_protect_expire(c);
 }
 
-/* Work in flight for a client that is leaving: it must not answer it. */
-static void
-client_gone(struct client *c)
-{
-	registration_client_gone(c);
-	webirc_client_gone(c);
-}
-
 static const struct session_events events = {
     .ready = register_start,
     .second = nick_deadline_check,
-    .exit = client_gone,
 };
 
 void

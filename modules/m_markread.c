@@ -1,6 +1,7 @@
 /* m_markread.c - MARKREAD (IRCv3 draft/read-marker), kept per account. */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -8,6 +9,7 @@
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
@@ -38,24 +40,16 @@ marker_get(const char *account, const char *target)
 	return t;
 }
 
+/* Queued for the store lane: the answer waits for it (client_after_writes). */
 static void
 marker_set(const char *account, const char *target, int64_t ms)
 {
 	char key[CHANNELLEN_MAX + 1];
-	sqlite3_stmt *st;
 
-	if (store_db() == NULL || sqlite3_prepare_v2(store_db(),
-	                                             "INSERT OR REPLACE INTO"
-	                                             " read_markers (account, target, time_ms)"
-	                                             " VALUES (?, ?, ?)",
-	                                             -1, &st, NULL) != SQLITE_OK)
-		return;
 	irc_strlower(key, sizeof(key), target);
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, ms);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_queue("INSERT OR REPLACE INTO read_markers (account, target, time_ms)"
+	            " VALUES (?, ?, ?)",
+	            "tti", account, key, (long long)ms);
 }
 
 static void
@@ -79,15 +73,7 @@ marker_send(struct client *c, const char *target, int64_t ms)
 void
 markread_forget_account(const char *account)
 {
-	sqlite3_stmt *st;
-
-	if (store_db() == NULL ||
-	    sqlite3_prepare_v2(store_db(), "DELETE FROM read_markers WHERE account = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_queue("DELETE FROM read_markers WHERE account = ?", "t", account);
 }
 
 void
@@ -97,10 +83,26 @@ markread_on_join(struct client *c, const char *channel)
 		marker_send(c, channel, marker_get(c->account, channel));
 }
 
+struct marker_answer {
+	char target[CHANNELLEN_MAX + 1];
+	int64_t ms;
+};
+
+static void
+marker_stored(struct client *c, void *arg)
+{
+	struct marker_answer *a = arg;
+
+	if (c != NULL)
+		marker_send(c, a->target, a->ms);
+	free(a);
+}
+
 HANDLER(m_markread)
 {
 	const char *target = m->argv[0];
 	struct history_ref ref;
+	struct marker_answer *a;
 	int64_t stored;
 
 	if (c->account == NULL) {
@@ -118,10 +120,15 @@ HANDLER(m_markread)
 		return IRC_OK;
 	}
 	/* Markers only move forward. */
-	if (ref.time_ms > stored) {
-		marker_set(c->account, target, ref.time_ms);
-		stored = ref.time_ms;
+	if (ref.time_ms <= stored) {
+		marker_send(c, target, stored);
+		return IRC_OK;
 	}
-	marker_send(c, target, stored);
+	marker_set(c->account, target, ref.time_ms);
+	/* Answered once stored: the next MARKREAD reads what this one wrote. */
+	a = xcalloc(1, sizeof(*a));
+	str_copy(a->target, target, sizeof(a->target));
+	a->ms = ref.time_ms;
+	client_after_writes(c, marker_stored, a);
 	return IRC_OK;
 }

@@ -4,7 +4,9 @@
 
 #include "base/conf.h"
 #include "modules/modules.h"
+#include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/send.h"
 #include "state/channel.h"
 #include "state/client.h"
@@ -13,7 +15,8 @@
 
 /* A REDACT waiting for the history lane's look at the line. */
 struct redact_request {
-	char uid[UIDLEN + 1];
+	struct client_wait *wait; /* the client's input waits for the answer */
+	char label[LABEL_MAX + 1];
 	char target[CHANNELLEN_MAX + 1];
 	char msgid[32];
 	char *reason;
@@ -61,10 +64,14 @@ static void
 redact_answer(void *arg, int found, int allowed)
 {
 	struct redact_request *rr = arg;
-	struct client *c = strmap_get(&clients_by_uid, rr->uid);
+	struct client *c = client_wait_end(rr->wait);
 
+	if (c != NULL && rr->label[0] != '\0')
+		label_begin(c, rr->label);
 	if (c != NULL)
 		redact_reply(c, rr, found, allowed);
+	if (c != NULL && rr->label[0] != '\0')
+		label_end(c);
 	free(rr->reason);
 	free(rr);
 }
@@ -74,10 +81,11 @@ redact(struct client *c, const char *target, const char *msgid, const char *reas
 {
 	struct redact_request *rr = xcalloc(1, sizeof(*rr));
 
-	str_copy(rr->uid, c->uid, sizeof(rr->uid));
 	str_copy(rr->target, target, sizeof(rr->target));
 	str_copy(rr->msgid, msgid, sizeof(rr->msgid));
 	rr->reason = reason ? xstrdup(reason) : NULL;
+	label_take(c, rr->label, sizeof(rr->label));
+	rr->wait = client_wait_begin(c);
 	history_redact(c, target, msgid, is_op, redact_answer, rr);
 }
 

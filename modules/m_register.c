@@ -14,7 +14,8 @@
 #include "base/log.h"
 #include "modules/modules.h"
 #include "net/conn.h"
-#include "net/worker.h"
+#include "proto/authlimit.h"
+#include "proto/clientjob.h"
 #include "proto/login.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
@@ -27,15 +28,16 @@ extern char **environ;
 
 /* A registration in flight: credentials are made on the worker. */
 struct registration {
-	struct client *client; /* NULL once the client has gone */
 	char account[ACCOUNT_NAME_MAX + 1];
 	char email[128];
 	char password[256];
 	char code[16];
 	char *command; /* verify_command, or NULL */
 	struct credentials cr;
+	char certfp[129]; /* bound to the account once made (no verification) */
 	int made;
-	int sent; /* the verification command ran and succeeded */
+	int sent;   /* the verification command ran and succeeded */
+	int stored; /* the store lane wrote the account */
 };
 
 static int
@@ -98,31 +100,38 @@ registration_work(void *arg)
 }
 
 static void
-registration_done(void *arg)
+registration_free(struct registration *r)
+{
+	OPENSSL_cleanse(r->password, sizeof(r->password));
+	free(r->command);
+	free(r);
+}
+
+/* On the store lane: the row, and the certificate of an account usable at once. */
+static void
+create_work(void *arg)
 {
 	struct registration *r = arg;
-	struct client *c = r->client;
-	struct account existing;
+
+	r->stored = account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
+	                           r->command == NULL, r->command ? r->code : NULL) == 0;
+	if (r->stored && r->command == NULL && r->certfp[0] != '\0')
+		account_cert_add(r->account, r->certfp);
+}
+
+static void
+create_done(struct client *c, void *arg)
+{
+	struct registration *r = arg;
 
 	if (c == NULL)
 		goto out;
 	c->local->flags &= ~LOCAL_REGISTER_PENDING;
 	c->local->registration = NULL;
-	if (c->local->conn->state == CONN_CLOSING)
-		goto out;
-	if (!r->made)
-		log_warn("REGISTER %s: credentials could not be made", r->account);
-	if (!r->made || (r->command != NULL && !r->sent)) {
-		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
-		          "Registration failed; try again later");
-	} else if (account_find(r->account, &existing) == 0) {
+	if (!r->stored) {
+		/* Most likely someone else took the name since the check. */
 		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
 		          "Account already exists");
-	} else if (account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
-	                          r->command == NULL, r->command ? r->code : NULL) != 0) {
-		log_warn("REGISTER %s: the account could not be stored", r->account);
-		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
-		          "Registration failed; try again later");
 	} else if (r->command != NULL) {
 		send_line(c,
 		          ":%s REGISTER VERIFICATION_REQUIRED %s :Account created; send "
@@ -131,13 +140,46 @@ registration_done(void *arg)
 	} else {
 		send_line(c, ":%s REGISTER SUCCESS %s :Account created", me.name, r->account);
 		account_login(c, r->account);
-		if (c->certfp != NULL)
-			account_cert_add(r->account, c->certfp);
 	}
 out:
-	OPENSSL_cleanse(r->password, sizeof(r->password));
-	free(r->command);
-	free(r);
+	registration_free(r);
+}
+
+static void
+registration_failed(struct client *c, struct registration *r)
+{
+	c->local->flags &= ~LOCAL_REGISTER_PENDING;
+	c->local->registration = NULL;
+	send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+	          "Registration failed; try again later");
+	registration_free(r);
+}
+
+static void
+registration_done(struct client *c, void *arg)
+{
+	struct registration *r = arg;
+	struct account existing;
+
+	if (c == NULL) {
+		registration_free(r);
+		return;
+	}
+	if (!r->made)
+		log_warn("REGISTER %s: credentials could not be made", r->account);
+	if (!r->made || (r->command != NULL && !r->sent)) {
+		registration_failed(c, r);
+	} else if (account_find(r->account, &existing) == 0) {
+		c->local->flags &= ~LOCAL_REGISTER_PENDING;
+		c->local->registration = NULL;
+		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
+		          "Account already exists");
+		registration_free(r);
+	} else {
+		if (c->certfp != NULL)
+			str_copy(r->certfp, c->certfp, sizeof(r->certfp));
+		client_job_submit(c, LANE_STORE, create_work, create_done, r);
+	}
 }
 
 /* Checks the request; returns NULL when refused (with a FAIL sent). */
@@ -208,8 +250,12 @@ HANDLER(m_register)
 	name = register_check(c, m->argv[0], m->argv[1], m->argv[2]);
 	if (name == NULL)
 		return IRC_OK;
+	if (!authlimit_take(c)) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", name,
+		          "Too many attempts from your address; try again later");
+		return IRC_OK;
+	}
 	r = xcalloc(1, sizeof(*r));
-	r->client = c;
 	str_copy(r->account, name, sizeof(r->account));
 	if (strcmp(m->argv[1], "*") != 0)
 		str_copy(r->email, m->argv[1], sizeof(r->email));
@@ -221,28 +267,62 @@ HANDLER(m_register)
 		             (unsigned)raw[2] << 8 | raw[3]);
 		r->command = xstrdup(conf->accounts.verify_command);
 	}
+	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
+	if (client_job_submit(c, r->command ? LANE_COMMAND : LANE_CRYPTO, registration_work,
+	                      registration_done, r) != 0) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+		          "Too many registrations at once; try again later");
+		registration_free(r);
+		return IRC_OK;
+	}
 	c->local->flags |= LOCAL_REGISTER_PENDING;
 	c->local->registration = r;
-	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
-	worker_submit_to(r->command ? LANE_COMMAND : LANE_CRYPTO, registration_work,
-	                 registration_done, r);
 	return IRC_OK;
 }
 
-void
-registration_client_gone(struct client *c)
+/* A verification on its way to the store lane. */
+struct verification {
+	char account[ACCOUNT_NAME_MAX + 1];
+	int stored;
+};
+
+static void
+verify_work(void *arg)
 {
-	if (c->local->registration != NULL)
-		((struct registration *)c->local->registration)->client = NULL;
+	struct verification *v = arg;
+
+	v->stored = account_set_verified(v->account) == 0;
+}
+
+static void
+verify_done(struct client *c, void *arg)
+{
+	struct verification *v = arg;
+
+	if (c != NULL && !v->stored)
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", v->account,
+		          "Account not verified; try again later");
+	else if (c != NULL) {
+		send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, v->account);
+		if (c->account == NULL)
+			account_login(c, v->account);
+	}
+	free(v);
 }
 
 HANDLER(m_verify)
 {
 	struct account a;
+	struct verification *v;
 
 	if (sasl_relaying()) {
 		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "Accounts are kept by services here");
+		return IRC_OK;
+	}
+	if (!authlimit_take(c)) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
+		          "Too many attempts from your address; try again later");
 		return IRC_OK;
 	}
 	if (account_find(m->argv[0], &a) != 0) {
@@ -260,9 +340,8 @@ HANDLER(m_verify)
 		send_fail(c, "VERIFY", "INVALID_CODE", a.name, "Invalid verification code");
 		return IRC_OK;
 	}
-	account_set_verified(a.name);
-	send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, a.name);
-	if (c->account == NULL)
-		account_login(c, a.name);
+	v = xcalloc(1, sizeof(*v));
+	str_copy(v->account, a.name, sizeof(v->account));
+	client_job_submit(c, LANE_STORE, verify_work, verify_done, v);
 	return IRC_OK;
 }

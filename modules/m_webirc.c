@@ -13,15 +13,15 @@
 #include "net/dns.h"
 #include "net/iplimit.h"
 #include "net/worker.h"
+#include "proto/clientjob.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/client.h"
 #include "state/local.h"
 #include "store/xline.h"
 
-/* What the gateway said, kept while its password is checked. */
+/* What the gateway said, kept while its password is checked (proto/clientjob.h). */
 struct webirc_check {
-	struct client *client; /* NULL once the client is gone */
 	char block[64];
 	char gateway[64];
 	char host[HOSTLEN + 1];
@@ -127,34 +127,23 @@ check_free(struct webirc_check *chk)
 	free(chk);
 }
 
+/* The client's next lines waited for this (clientjob): they run after it. */
 static void
-check_done(void *arg)
+check_done(struct client *c, void *arg)
 {
 	struct webirc_check *chk = arg;
-	struct client *c = chk->client;
 
 	if (c != NULL && c->local->conn->state != CONN_CLOSING) {
-		c->local->webirc = NULL;
 		c->local->flags &= ~LOCAL_WEBIRC_PENDING;
-		conn_hold_input(c->local->conn, 0);
 		if (chk->ok)
 			webirc_apply(c, chk);
 		else
 			webirc_refuse(c, "Invalid WebIRC password", "wrong password");
-	} else if (c != NULL) {
-		c->local->webirc = NULL;
 	}
 	check_free(chk);
 }
 
-void
-webirc_client_gone(struct client *c)
-{
-	if (c->local->webirc != NULL)
-		((struct webirc_check *)c->local->webirc)->client = NULL;
-}
-
-/* A plain password is compared here; a hash is checked on a worker, input held. */
+/* A plain password is compared here; a hash is checked on the login lane, input held. */
 static void
 check_password(struct client *c, const struct conf_webirc *w, struct webirc_check *chk,
                const char *given)
@@ -170,13 +159,14 @@ check_password(struct client *c, const struct conf_webirc *w, struct webirc_chec
 		free(chk);
 		return;
 	}
-	chk->client = c;
 	chk->password = xstrdup(given);
 	chk->hash = xstrdup(w->password);
-	c->local->webirc = chk;
+	if (client_job_submit(c, LANE_AUTH, check_work, check_done, chk) != 0) {
+		webirc_refuse(c, "WebIRC password check busy; try again later", "lane full");
+		check_free(chk);
+		return;
+	}
 	c->local->flags |= LOCAL_WEBIRC_PENDING;
-	conn_hold_input(c->local->conn, 1);
-	worker_submit(check_work, check_done, chk);
 }
 
 HANDLER(m_webirc)

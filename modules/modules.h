@@ -157,9 +157,6 @@ int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
 struct xline;
 /* A temporary ban ran out: tell the operators (the once-a-minute expiry). */
 void xline_expired(const struct xline *x);
-/* A client is going: a REGISTER in flight must not touch it. */
-void registration_client_gone(struct client *c);
-void webirc_client_gone(struct client *c);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
 void nick_protect_check(struct client *c);
 /* The deadline passed: rename the user to a guest nick if still unidentified. */

@@ -1,10 +1,12 @@
 /* xline_cmd.c - what KLINE and DLINE share: duration and reason parsing. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/clientjob.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
@@ -38,6 +40,35 @@ xline_expired(const struct xline *x)
 	snomask_send(SNO_REJECT, "Temporary %c-line for [%s] expired", x->kind, x->mask);
 }
 
+struct stored_note {
+	char *note; /* to the oper */
+	char *sno;  /* to the operators watching bans */
+};
+
+static void
+stored_notice(struct client *c, void *arg)
+{
+	struct stored_note *n = arg;
+
+	if (c != NULL)
+		send_notice(c, "%s", n->note);
+	snomask_send(SNO_REJECT, "%s", n->sno);
+	free(n->note);
+	free(n->sno);
+	free(n);
+}
+
+/* The oper (and the others) hear that the ban changed once the database has it. */
+static void
+notice_when_stored(struct client *c, const char *note, const char *sno)
+{
+	struct stored_note *n = xmalloc(sizeof(*n));
+
+	n->note = xstrdup(note);
+	n->sno = xstrdup(sno);
+	client_after_writes(c, stored_notice, n);
+}
+
 /*
  * "[minutes] mask [:reason]": an optional leading whole number is the
  * duration in minutes (0 or none: permanent).
@@ -49,7 +80,7 @@ xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
 	long minutes = 0;
 	int i = 0;
 	const char *mask, *reason;
-	char buf[128], err[200], setter[NICKLEN_MAX + 32];
+	char buf[128], err[200], setter[NICKLEN_MAX + 32], note[512], sno[512];
 	const struct xline *x;
 	unsigned hit;
 
@@ -71,24 +102,29 @@ xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
 	}
 	hit = xline_apply(x);
 	if (minutes > 0)
-		send_notice(c, "*** Added temporary %ld min. %c-line [%s]: %s (%u user%s)",
-		            minutes, kind, mask, reason, hit, hit == 1 ? "" : "s");
+		snprintf(note, sizeof(note),
+		         "*** Added temporary %ld min. %c-line [%s]: %s (%u user%s)", minutes,
+		         kind, mask, reason, hit, hit == 1 ? "" : "s");
 	else
-		send_notice(c, "*** Added %c-line [%s]: %s (%u user%s)", kind, mask, reason,
-		            hit, hit == 1 ? "" : "s");
-	snomask_send(SNO_REJECT, "%s added %s%c-line for [%s]: %s", c->nick,
-	             minutes > 0 ? "temporary " : "", kind, mask, reason);
+		snprintf(note, sizeof(note), "*** Added %c-line [%s]: %s (%u user%s)", kind,
+		         mask, reason, hit, hit == 1 ? "" : "s");
+	snprintf(sno, sizeof(sno), "%s added %s%c-line for [%s]: %s", c->nick,
+	         minutes > 0 ? "temporary " : "", kind, mask, reason);
+	notice_when_stored(c, note, sno);
 	return 0;
 }
 
 int
 unxline_command(struct client *c, const char *mask, enum xline_kind kind)
 {
+	char note[300], sno[300];
+
 	if (xline_del(kind, mask) != 0) {
 		send_notice(c, "*** No %c-line for [%s]", kind, mask);
 		return -1;
 	}
-	send_notice(c, "*** %c-line for [%s] is removed", kind, mask);
-	snomask_send(SNO_REJECT, "%s removed the %c-line for [%s]", c->nick, kind, mask);
+	snprintf(note, sizeof(note), "*** %c-line for [%s] is removed", kind, mask);
+	snprintf(sno, sizeof(sno), "%s removed the %c-line for [%s]", c->nick, kind, mask);
+	notice_when_stored(c, note, sno);
 	return 0;
 }

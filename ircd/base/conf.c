@@ -164,8 +164,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } privilege_names[] = {
-    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH}, {"die", PRIV_DIE},
-    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},   {"dline", PRIV_DLINE},
+    {"kill", PRIV_KILL},       {"rehash", PRIV_REHASH},   {"die", PRIV_DIE},
+    {"restart", PRIV_RESTART}, {"kline", PRIV_KLINE},     {"dline", PRIV_DLINE},
     {"wallops", PRIV_WALLOPS}, {"connect", PRIV_CONNECT},
 };
 
@@ -586,6 +586,11 @@ const struct conf_key conf_schema[] = {
      .def = "rename", RELOAD, .doc = "what befalls a user on a registered nick"},
     {KEY("accounts", "nick_grace"), UINT(1, 3600), CFG(accounts.nick_grace), .def = "30",
      RELOAD, .doc = "seconds to log in before a rename"},
+    {KEY("accounts", "auth_rate"), UINT(0, 100000), CFG(accounts.auth_rate), .def = "30",
+     RELOAD,
+     .doc = "REGISTER, VERIFY and SASL attempts per minute per IPv4 address or IPv6 /64"},
+    {KEY("accounts", "crypto_queue"), UINT(1, 100000), CFG(accounts.crypto_queue), .def = "64",
+     RELOAD, .doc = "password checks or hashes waiting per lane, at most"},
 
     {KEY("history", "enabled"), BOOL, CFG(history.enabled), .def = "yes", RELOAD,
      .doc = "store messages and answer CHATHISTORY"},

@@ -161,6 +161,8 @@ struct conf_accounts {
 	unsigned min_password; /* characters */
 	int nick_protection;   /* enum nick_protection */
 	unsigned nick_grace;   /* seconds to log in before a rename */
+	unsigned auth_rate; /* REGISTER/VERIFY/AUTHENTICATE per minute per address (0: any) */
+	unsigned crypto_queue; /* password jobs waiting per lane before "try again later" */
 };
 
 struct conf_history {

@@ -69,6 +69,8 @@ static void conn_read(struct conn *cn);
 static void conn_tick(void);
 static void conn_housekeeping(struct rtimer *t);
 static void throttled_forget(struct conn *cn);
+static void throttle_tick(struct rtimer *t);
+static int released_pending; /* a hold ended: run its lines at this tick, not in 50 ms */
 
 static void
 raise_fd_limit(void)
@@ -597,6 +599,10 @@ conn_flush_pending(void)
 static void
 conn_tick(void)
 {
+	if (released_pending) {
+		released_pending = 0;
+		throttle_tick(NULL);
+	}
 	while (dead_len > 0 || flush_new > 0) {
 		/* Take the dead list: closes during this round start a new one. */
 		struct conn **dead = dead_list;
@@ -779,7 +785,7 @@ throttle_tick(struct rtimer *t)
 		conn_input(cn, input_buf, cn->rlen);
 	}
 	free(batch);
-	if (throttled_len == 0) {
+	if (throttled_len == 0 && throttle_timer_on) {
 		rtimer_stop(&throttle_timer);
 		throttle_timer_on = 0;
 	}
@@ -797,8 +803,10 @@ conn_hold_input(struct conn *cn, int hold)
 	if (cn->state == CONN_CLOSING)
 		return;
 	rio_set(&cn->io, rio_events(&cn->io) | RIO_READ);
-	if (cn->rlen > 0)
-		throttled_add(cn); /* lines read before the hold run at the next tick */
+	if (cn->rlen > 0) {
+		throttled_add(cn); /* lines read before the hold run at this tick's end */
+		released_pending = 1;
+	}
 }
 
 static void

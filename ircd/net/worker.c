@@ -23,6 +23,7 @@ struct lane {
 	pthread_cond_t wake;
 	struct job_queue todo;
 	int running;
+	unsigned limit; /* worker_try_submit refuses beyond this many waiting (0: none) */
 };
 
 /* One lock guards every queue: the critical sections are a few pointers. */
@@ -158,10 +159,38 @@ worker_submit_to(enum worker_lane lane, worker_fn work, worker_fn done, void *ar
 	pthread_mutex_unlock(&lock);
 }
 
-void
-worker_submit(worker_fn work, worker_fn done, void *arg)
+int
+worker_try_submit(enum worker_lane lane, worker_fn work, worker_fn done, void *arg)
 {
-	worker_submit_to(LANE_CRYPTO, work, done, arg);
+	if (worker_lane_full(lane))
+		return -1;
+	worker_submit_to(lane, work, done, arg);
+	return 0;
+}
+
+int
+worker_lane_full(enum worker_lane lane)
+{
+	unsigned limit = lanes[lane].limit;
+
+	return limit > 0 && worker_lane_length(lane) >= limit;
+}
+
+void
+worker_set_limit(enum worker_lane lane, unsigned max)
+{
+	lanes[lane].limit = max;
+}
+
+unsigned
+worker_lane_length(enum worker_lane lane)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&lock);
+	n = lanes[lane].todo.length;
+	pthread_mutex_unlock(&lock);
+	return n;
 }
 
 void

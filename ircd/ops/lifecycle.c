@@ -6,6 +6,7 @@
 #include "net/dns.h"
 #include "net/listener.h"
 #include "ops/lifecycle.h"
+#include "proto/authlimit.h"
 #include "proto/control.h"
 #include "proto/oper.h"
 #include "proto/send.h"
@@ -140,6 +141,7 @@ ircd_rehash(char *err, size_t size)
 	conf = next;
 	server_init(conf->server_name, me.sid, conf->description);
 	opers_adopt_blocks();
+	authlimit_configure();
 	motd_load();
 	isupport_load();
 	log_info("rehash done");

@@ -19,6 +19,7 @@
 #include "ops/lifecycle.h"
 #include "ops/metrics.h"
 #include "ops/preflight.h"
+#include "proto/authlimit.h"
 #include "proto/command.h"
 #include "proto/control.h"
 #include "proto/link.h"
@@ -77,6 +78,7 @@ minutely(struct rtimer *t)
 {
 	xline_expire(xline_expired);
 	iplimit_sweep();
+	authlimit_sweep();
 	store_save_counts();
 }
 
@@ -156,6 +158,7 @@ main(int argc, char **argv)
 	reactor_on_signal(SIGHUP, on_sighup);
 	reactor_on_signal(SIGUSR1, on_sigusr1);
 	worker_start();
+	authlimit_configure();
 	rtimer_start(&minute_timer, 60.0, 60.0, minutely);
 	log_info("evircd %s ready: %s (SID %s)", PACKAGE_VERSION, me.name, me.sid);
 	reactor_run();

@@ -272,11 +272,11 @@ void
 label_take(struct client *c, char *out, size_t size)
 {
 	out[0] = '\0';
-	if (lab.client != c)
+	/* Once a reply went out labeled, the rest follows it unlabeled. */
+	if (lab.client != c || lab.state != LABEL_NONE)
 		return;
 	str_copy(out, lab.label, size);
-	if (lab.state == LABEL_NONE)
-		lab.state = LABEL_TAKEN;
+	lab.state = LABEL_TAKEN;
 }
 
 void

@@ -536,7 +536,7 @@ pass_check_start(struct link *l, const char *hash, const char *name, const char 
 	str_copy(pc->desc, desc, sizeof(pc->desc));
 	l->pass_check = pc;
 	conn_hold_input(l->conn, 1);
-	worker_submit(pass_check_work, pass_check_done, pc);
+	worker_submit_to(LANE_OPER, pass_check_work, pass_check_done, pc);
 }
 
 /* hybrid: SERVER name 1 SID +flags :desc; charybdis: SERVER name 1 :desc. */

@@ -15,7 +15,7 @@
 #include "base/passwd.h"
 #include "base/util.h"
 #include "net/conn.h"
-#include "net/worker.h"
+#include "proto/clientjob.h"
 #include "proto/link.h"
 #include "proto/login.h"
 #include "proto/numeric.h"
@@ -138,12 +138,12 @@ check_work(void *arg)
 }
 
 static void
-check_done(void *arg)
+check_done(struct client *asker, void *arg)
 {
 	struct sasl_check *chk = arg;
 	struct client *c = chk->client;
 
-	if (c != NULL && c->local->conn->state != CONN_CLOSING && c->local->sasl != NULL) {
+	if (asker != NULL && c == asker && c->local->sasl != NULL) {
 		c->local->sasl->pending = NULL;
 		if (chk->ok)
 			sasl_succeed(c, chk->account);
@@ -186,8 +186,16 @@ mech_plain(struct client *c, const unsigned char *data, long len)
 	snprintf(chk->password, sizeof(chk->password), "%.*s",
 	         (int)(len - (password - authzid)), password);
 	str_copy(chk->hash, a.password, sizeof(chk->hash));
+	if (client_job_submit(c, LANE_AUTH, check_work, check_done, chk) != 0) {
+		OPENSSL_cleanse(chk, sizeof(*chk));
+		free(chk);
+		session_free(c);
+		reply(
+		    c, ERR_SASLFAIL,
+		    ":SASL authentication failed: too many attempts at once; try again later");
+		return;
+	}
 	c->local->sasl->pending = chk;
-	worker_submit(check_work, check_done, chk);
 }
 
 static void

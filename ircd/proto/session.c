@@ -10,6 +10,7 @@
 #include "net/dns.h"
 #include "net/iplimit.h"
 #include "net/tls.h"
+#include "proto/clientjob.h"
 #include "proto/command.h"
 #include "proto/exit.h"
 #include "proto/link.h"
@@ -121,6 +122,7 @@ session_drop_pending(struct client *c)
 	}
 	sasl_abort(c, 0);
 	multiline_free(c);
+	client_jobs_orphan(c);
 	for (unsigned i = 0; i < nlisteners; i++)
 		if (listeners[i]->exit != NULL)
 			listeners[i]->exit(c);

@@ -3,6 +3,7 @@
 #define EVIRCD_LOCAL_H
 
 #include <stdint.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include "state/client.h"
@@ -12,6 +13,7 @@ struct conn;
 struct dns_request;
 struct sasl_session;
 struct multiline;
+struct client_wait;
 
 /* Registration and command progress; the transport keeps its own flags. */
 #define LOCAL_CAP_NEGOTIATING 0x01 /* CAP LS/REQ seen, no CAP END yet */
@@ -50,8 +52,10 @@ struct local {
 	struct dns_request *dns;              /* host lookup in flight */
 	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	void *registration;             /* REGISTER in flight (modules/m_register.c) */
-	void *webirc;                   /* WEBIRC password check in flight (m_webirc.c) */
+	void *registration; /* REGISTER in flight (modules/m_register.c) */
+	LIST_HEAD(, client_wait)
+	waits; /* commands waiting on a lane: input held (proto/clientjob.c) */
+	unsigned nwaits;
 	char *gateway;                  /* the [webirc] block the user came through */
 	struct multiline *multiline;    /* an open draft/multiline batch */
 	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */

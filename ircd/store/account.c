@@ -70,19 +70,20 @@ credentials_make(const char *password, struct credentials *cr)
 	return 0;
 }
 
+/* Writes use the store lane's connection (they run on that lane), reads the loop's. */
 static sqlite3_stmt *
-prepare(const char *sql)
+prepare_on(sqlite3 *conn, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (store_db() == NULL ||
-	    sqlite3_prepare_v2(store_db(), sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("database: %s: %s", sql,
-		          store_db() ? sqlite3_errmsg(store_db()) : "closed");
+	if (conn == NULL || sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("database: %s: %s", sql, conn ? sqlite3_errmsg(conn) : "closed");
 		return NULL;
 	}
 	return st;
 }
+
+#define prepare(sql) prepare_on(store_wdb(), (sql))
 
 static int
 step_done(sqlite3_stmt *st)
@@ -91,10 +92,10 @@ step_done(sqlite3_stmt *st)
 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		log_error("database: write failed: %s", sqlite3_errmsg(store_db()));
+		log_error("database: write failed: %s", sqlite3_errmsg(store_wdb()));
 		return -1;
 	}
-	return sqlite3_changes(store_db()) > 0 ? 0 : -1;
+	return sqlite3_changes(store_wdb()) > 0 ? 0 : -1;
 }
 
 static void
@@ -240,7 +241,8 @@ account_cert_del(const char *name, const char *certfp)
 int
 account_by_cert(const char *certfp, char *name, size_t size)
 {
-	sqlite3_stmt *st = prepare("SELECT a.name FROM account_certs c JOIN accounts a"
+	sqlite3_stmt *st =
+	    prepare_on(store_db(), "SELECT a.name FROM account_certs c JOIN accounts a"
 	                           " ON a.key = c.key WHERE c.fp = ?");
 	int found;
 

@@ -35,7 +35,10 @@ int credentials_make(const char *password, struct credentials *out);
 
 /* 0 when found (name compared with the casemapping). */
 int account_find(const char *name, struct account *out);
-/* Synchronous writes: an account is never lost once confirmed. */
+/*
+ * Writes: run them on the store lane (store.h), and confirm to the user
+ * in the job's done: an account is never lost once confirmed.
+ */
 int account_create(const char *name, const char *email, const struct credentials *cr,
                    int verified, const char *verify_code);
 int account_set_credentials(const char *name, const struct credentials *cr);

@@ -132,12 +132,7 @@ xline_add(enum xline_kind kind, const char *mask, const char *reason, const char
 	}
 	forget_other_spelling(kind, mask);
 	x = insert(kind, mask, reason, setter, now, duration > 0 ? now + duration : 0);
-	if (store_xline_save((char)x->kind, x->mask, x->reason, x->setter, x->set_at,
-	                     x->expires) != 0) {
-		snprintf(err, size, "the database refused the write");
-		unlink_free(x);
-		return NULL;
-	}
+	store_xline_save((char)x->kind, x->mask, x->reason, x->setter, x->set_at, x->expires);
 	return x;
 }
 
