@@ -1013,6 +1013,8 @@ conn_preamble_next(struct conn *cn)
 			conn_close(cn, "TLS is not available");
 			return;
 		}
+		if (pre->opts->websocket)
+			tls_no_client_certificate(cn->ssl);
 		conn_enter_state(cn, CONN_TLS_HANDSHAKE);
 		conn_handshake(cn);
 		return;

@@ -283,3 +283,32 @@ def test_webirc_through_irc_framework(browser, make_server, Client):
     assert any("WebIRC gateway kiwi" in s for s in special), special
     # Plain ws:// to the server: the gateway's "secure" cannot make it TLS.
     browser.screenshot("webirc")
+
+
+def test_irc_framework_over_wss(browser, make_server, Client, tmp_path):
+    """wss://: a TLS websocket listener, irc-framework with tls: true."""
+    # A certificate as browsers take them (at most 398 days, the address in
+    # its names); the browser is told to accept it although no CA signed it.
+    (tmp_path / "tls").mkdir()
+    subprocess.check_call(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-addext", "extendedKeyUsage=serverAuth",
+                           "-keyout", str(tmp_path / "tls" / "key.pem"),
+                           "-out", str(tmp_path / "tls" / "cert.pem")], stderr=subprocess.DEVNULL)
+    ws_port = free_port()
+    origin = "http://127.0.0.1:%d" % browser.http_port
+    sections = ws_sections(ws_port, origin, {
+        "tls": {"certificate": str(tmp_path / "tls" / "cert.pem"), "key": str(tmp_path / "tls" / "key.pem")}})
+    sections["listen ws"]["tls"] = "yes"
+    srv = make_server(sections)
+    browser.open(origin + "/irc.html")
+    browser.js("T.ircConnect('wss', {port: %d, nick: 'secureweb', channel: '#tls', tls: true})" % ws_port)
+    browser.wait("T.events.some(e => e.who === 'wss' && e.type === 'join' && e.nick === 'secureweb')")
+    tcp = Client(srv.port).connect().register("tlswatch")
+    tcp.join("#tls")
+    browser.js("T.say('wss', '#tls', 'over wss')")
+    assert tcp.expect("PRIVMSG").params == ["#tls", "over wss"]
+    tcp.send("WHOIS secureweb")
+    assert tcp.expect("671").params[1] == "secureweb"
+    browser.screenshot("irc-framework-wss")

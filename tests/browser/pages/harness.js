@@ -44,7 +44,7 @@ T.ircConnect = function (name, opts) {
     host: '127.0.0.1',
     port: opts.port,
     path: '/',
-    tls: false,
+    tls: !!opts.tls,
     nick: opts.nick,
     username: 'web',
     gecos: 'irc-framework in Chromium',
