@@ -32,6 +32,7 @@ static const struct capability caps[] = {
     {"cap-notify", CAP_CAP_NOTIFY, NULL, 0},
     {"chghost", CAP_CHGHOST, NULL, 0},
     {"draft/account-registration", CAP_ACCOUNT_REGISTRATION, "before-connect", 0},
+    {"draft/channel-rename", CAP_CHANNEL_RENAME, NULL, 0},
     {"draft/chathistory", CAP_CHATHISTORY, NULL, 0},
     {"draft/event-playback", CAP_EVENT_PLAYBACK, NULL, 0},
     {"draft/message-redaction", CAP_MESSAGE_REDACTION, NULL, 0},

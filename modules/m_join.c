@@ -94,11 +94,12 @@ static void
 join_welcome(struct client *c, struct channel *ch)
 {
 	topic_send(c, ch);
+	/* draft/read-marker: after the JOIN, before the end of NAMES. */
+	markread_on_join(c, ch->name);
 	if (!client_has_cap(c, CAP_NO_IMPLICIT_NAMES))
 		names_send(c, ch);
 	if (metadata_aware(c))
 		metasync_channel(c, ch, METASYNC_AUTO);
-	markread_on_join(c, ch->name);
 }
 
 static void

@@ -6,6 +6,7 @@
 
 #include "base/casemap.h"
 #include "base/conf.h"
+#include "base/log.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "proto/exit.h"
@@ -17,6 +18,7 @@
 #include "proto/ratelimit.h"
 #include "proto/sasl.h"
 #include "proto/send.h"
+#include "proto/snomask.h"
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
@@ -90,8 +92,9 @@ nick_check_change(struct client *c, const char *nick)
 	return 1;
 }
 
-void
-nick_proceed(struct client *c, const char *nick, time_t ts)
+/* The change as this server's users see it: NICK, history, whowas, MONITOR. */
+static void
+nick_change_here(struct client *c, const char *nick, time_t ts)
 {
 	struct outmsg *mb = msg_from(c, "NICK :%s", nick);
 	struct membership *m;
@@ -103,13 +106,73 @@ nick_proceed(struct client *c, const char *nick, time_t ts)
 		history_record_channel(m->channel, c, "NICK", mb);
 	msg_release(mb);
 	whowas_add(c); /* the old nick is history too */
-	links_send(link_of_client(c), ":%s NICK %s :%lld", c->uid, nick, (long long)ts);
 	str_copy(old, c->nick, sizeof(old));
 	/* +r says identified to this nick: a new nick (not a new case) is not. */
 	if (irc_strcmp(old, nick) != 0)
 		client_set_umode(c, UMODE_REGNICK, 0);
 	client_set_nick(c, nick, ts);
 	monitor_nick_changed(c, old);
+}
+
+void
+nick_proceed(struct client *c, const char *nick, time_t ts)
+{
+	links_send(link_of_client(c), ":%s NICK %s :%lld", c->uid, nick, (long long)ts);
+	nick_change_here(c, nick, ts);
+}
+
+/* A collision's loser, known to every server: a KILL goes to all links. */
+static void
+nick_kill(struct client *c, const char *why)
+{
+	if (c->registered)
+		links_send(NULL, ":%s KILL %s :%s (%s)", me.sid, c->uid, me.name, why);
+	c->killed = 1;
+	client_release_nick(c);
+	client_end(c, why);
+}
+
+void
+nick_save(struct client *c, struct link *skip, const char *src_id)
+{
+	struct link *l;
+
+	if (strcmp(c->nick, c->uid) == 0)
+		return;            /* saved already */
+	if (!client_can_save(c)) { /* its server would not understand: as charybdis, a KILL */
+		nick_kill(c, "Nick collision (no SAVE support)");
+		return;
+	}
+	LIST_FOREACH (l, &links, entry) {
+		if (l == skip || l->server == NULL)
+			continue;
+		if (link_can_save(l))
+			link_send(l, ":%s SAVE %s %lld", src_id, c->uid, (long long)c->nick_ts);
+		else
+			link_send(l, ":%s NICK %s :%d", c->uid, c->uid, SAVE_NICKTS);
+	}
+	if (c->local != NULL)
+		reply(c, RPL_SAVENICK,
+		      "%s :Nick collision, forcing nick change to your unique ID", c->uid);
+	nick_change_here(c, c->uid, SAVE_NICKTS);
+}
+
+/* :<src> SAVE <UID> <nickTS>: that user's nick becomes its UID, if the TS still matches. */
+SERVER_HANDLER(ms_save)
+{
+	struct client *c = m->argc > 1 ? client_find_uid(m->argv[0]) : NULL;
+
+	if (c == NULL || !c->registered || strcmp(c->nick, c->uid) == 0)
+		return IRC_OK;
+	if (link_ts(m->argv[1]) != c->nick_ts) { /* a nick change crossed it: not this nick */
+		log_debug("link %s: SAVE of %s with TS %s, not %lld, ignored", src->link->name,
+		          c->nick, m->argv[1], (long long)c->nick_ts);
+		return IRC_OK;
+	}
+	snomask_send(SNO_KILL, "Received SAVE message for %s from %s", c->nick,
+	             src->server->name);
+	nick_save(c, src->link->link, source_id(src));
+	return IRC_OK;
 }
 
 /* A local user's change: the nick's TS is now, and a registered nick wants its login. */
@@ -181,40 +244,52 @@ HANDLER(m_nick)
 	return IRC_OK;
 }
 
-/* ":<UID> NICK <newnick> :<ts>" from a link (collisions: see ms_uid's rules). */
-/* A collision's loser, known to every server: a KILL goes to all links. */
-static void
-nick_kill(struct client *c, const char *why)
+/*
+ * A NICK from a link that collides: SAVE (both sides charybdis with SAVE)
+ * turns the loser's nick into its UID; else KILLs.  1 when c takes nick.
+ */
+static int
+nick_change_collides(struct client *c, struct client *holder, time_t ts)
 {
-	if (c->registered)
-		links_send(NULL, ":%s KILL %s :%s (%s)", me.sid, c->uid, me.name, why);
-	c->killed = 1;
-	client_release_nick(c);
-	client_end(c, why);
+	struct link *l = link_of_client(c);
+	enum collide who = l != NULL && l->dialect == DIALECT_HYBRID
+	                       ? client_collide_ip(holder, ts, c->user, c->ip)
+	                       : client_collide(holder, ts, c->user, c->host);
+
+	snomask_send(SNO_KILL, "Nick change collision from %s to %s (%s <- %s)", c->nick,
+	             holder->nick, holder->server->name, c->server->name);
+	if (link_can_save(l) && holder->registered && client_can_save(holder)) {
+		if (who != COLLIDE_KEEP_EXISTING)
+			nick_save(holder, NULL, me.sid);
+		if (who == COLLIDE_KEEP_INCOMING)
+			return 1;
+		/* Its server made the change; the others have not: SAVE back, NICK on. */
+		link_send(l, ":%s SAVE %s %lld", me.sid, c->uid, (long long)ts);
+		if (strcmp(c->nick, c->uid) != 0)
+			nick_proceed(c, c->uid, now);
+		return 0;
+	}
+	if (who != COLLIDE_KEEP_INCOMING)
+		nick_kill(c, "Nick collision (new)");
+	if (who != COLLIDE_KEEP_EXISTING)
+		nick_kill(holder, "Nick collision (old)");
+	return who == COLLIDE_KEEP_INCOMING;
 }
 
+/* ":<UID> NICK <newnick> :<ts>" from a link (collisions: see ms_uid's rules). */
 HANDLER(mr_nick)
 {
 	struct client *holder;
 	time_t ts;
 
-	if (m->argc < 2 || !nick_valid(m->argv[0], NICKLEN_MAX) ||
-	    (ts = link_ts(m->argv[1])) < 0)
+	if (m->argc < 2 || (ts = link_ts(m->argv[1])) < 0)
+		return IRC_OK;
+	/* a nick that is its UID: a server without SAVE telling of a save */
+	if (!nick_valid(m->argv[0], NICKLEN_MAX) && strcmp(m->argv[0], c->uid) != 0)
 		return IRC_OK;
 	holder = client_find_nick(m->argv[0]);
-	if (holder != NULL && holder != c) {
-		/* TS6 nick TS rules, as for an introduction: equal TS, both go. */
-		const struct link *l = link_of_client(c);
-		enum collide who = l != NULL && l->dialect == DIALECT_HYBRID
-		                       ? client_collide_ip(holder, ts, c->user, c->ip)
-		                       : client_collide(holder, ts, c->user, c->host);
-		if (who != COLLIDE_KEEP_INCOMING)
-			nick_kill(c, "Nick collision (new)");
-		if (who != COLLIDE_KEEP_EXISTING)
-			nick_kill(holder, "Nick collision (old)");
-		if (who != COLLIDE_KEEP_INCOMING)
-			return IRC_OK;
-	}
+	if (holder != NULL && holder != c && !nick_change_collides(c, holder, ts))
+		return IRC_OK;
 	nick_proceed(c, m->argv[0], ts);
 	return IRC_OK;
 }

@@ -77,7 +77,7 @@ webirc_apply(struct client *c, const struct webirc_check *chk)
 	struct local *l = c->local;
 	const struct xline *x = xline_match_ip(chk->ip);
 	const char *refusal;
-	char why[300];
+	char why[300], group[IPGROUP_MAX] = "";
 
 	if (x != NULL) {
 		snprintf(why, sizeof(why), "D-lined: %s", x->reason);
@@ -85,11 +85,12 @@ webirc_apply(struct client *c, const struct webirc_check *chk)
 		return;
 	}
 	/* Count the user's address, not the gateway's, for the per-IP limits. */
-	if ((refusal = iplimit_admit(chk->ip, l->conn->class)) != NULL) {
+	if ((refusal = iplimit_admit(chk->ip, l->conn->class, group)) != NULL) {
 		webirc_refuse(c, refusal, refusal);
 		return;
 	}
-	iplimit_release(c->ip);
+	iplimit_release(l->conn->ipgroup);
+	memcpy(l->conn->ipgroup, group, sizeof(l->conn->ipgroup));
 	if (l->dns != NULL) { /* the gateway's own name is of no interest */
 		dns_cancel(l->dns);
 		l->dns = NULL;

@@ -9,6 +9,7 @@
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/local.h"
+#include "state/metadata.h"
 #include "state/server.h"
 
 static void
@@ -54,6 +55,16 @@ whois_transport(struct client *c, struct client *u)
 		      u->nick, u->local->gateway);
 }
 
+/* draft/metadata-3: every key is visible to everyone here, so WHOIS shows them all. */
+static void
+whois_metadata(struct client *c, struct client *u)
+{
+	struct metadata *md;
+
+	TAILQ_FOREACH (md, &u->metadata.head, link)
+		reply(c, RPL_WHOISKEYVALUE, "%s %s * :%s", u->nick, md->key, md->value);
+}
+
 static void
 whois_one(struct client *c, struct client *u)
 {
@@ -82,6 +93,7 @@ whois_one(struct client *c, struct client *u)
 	if (u->certfp != NULL && (c == u || (c->umodes & UMODE_OPER)))
 		reply(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", u->nick,
 		      u->certfp);
+	whois_metadata(c, u);
 	if (u->local != NULL)
 		reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time", u->nick,
 		      (long long)(now - u->local->last_message), (long long)u->signon);

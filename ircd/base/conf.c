@@ -9,9 +9,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
+#include <grp.h>
 #include <ini.h>
 #include <limits.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +283,20 @@ check_ip(struct conf_parse *ctx, const char *key, const char *value, void *block
 }
 
 static void
+check_user(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (getpwnam(value) == NULL)
+		conf_error(ctx, key, "'%s' is not a user of this system", value);
+}
+
+static void
+check_group(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (getgrnam(value) == NULL)
+		conf_error(ctx, key, "'%s' is not a group of this system", value);
+}
+
+static void
 check_tls_version(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
@@ -460,7 +476,11 @@ const struct conf_key conf_schema[] = {
      .doc = "message-of-the-day file, read at start and each rehash"},
     {KEY("server", "database"), PATH, CFG(database_path), REQUIRED, RESTART,
      .doc = "sqlite3 database: bans, accounts, history"},
-    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "no", RELOAD,
+    {KEY("server", "user"), STRING, CFG(run_user), RESTART, .check = check_user,
+     .doc = "started as root: the user to run as once the listeners are bound"},
+    {KEY("server", "group"), STRING, CFG(run_group), RESTART, .check = check_group,
+     .doc = "and the group (default: the user's primary group)"},
+    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "yes", RELOAD,
      .doc = "refuse client lines that are not valid UTF-8"},
 
     {KEY("admin", "name"), STRING, CFG(admin_name), RELOAD, .doc = "ADMIN line 257"},
@@ -624,6 +644,10 @@ const struct conf_key conf_schema[] = {
      RELOAD, .doc = "new connections from one IP per window (0: off)"},
     {KEY("class", "throttle_window"), UINT(1, 86400), CLASS(throttle_window), .def = "60",
      RELOAD, .doc = "the throttle window, in seconds"},
+    {KEY("class", "ipv4_prefix"), UINT(1, 32), CLASS(ipv4_prefix), .def = "32", RELOAD,
+     .doc = "IPv4 prefix length counted as one address by max_per_ip and the throttle"},
+    {KEY("class", "ipv6_prefix"), UINT(1, 128), CLASS(ipv6_prefix), .def = "64", RELOAD,
+     .doc = "IPv6 prefix length counted as one address by max_per_ip and the throttle"},
     {KEY("class", "flood_rate"), UINT(0, 100000), CLASS(flood_rate), .def = "5", RELOAD,
      .doc = "lines per second once the burst is spent (0: no flood control)"},
     {KEY("class", "flood_burst"), UINT(1, 100000), CLASS(flood_burst), .def = "25", RELOAD,
@@ -663,6 +687,10 @@ const struct conf_key conf_schema[] = {
      .doc = "+b, +e and +I entries together per channel"},
     {KEY("limits", "max_targets"), UINT(1, 20), CFG(limits.max_targets), .def = "4", RELOAD,
      .doc = "targets of one PRIVMSG, NOTICE or TAGMSG, nicks of one KICK"},
+    {KEY("limits", "who_max"), UINT(1, 1000000), CFG(limits.who_max), .def = "500", RELOAD,
+     .doc = "WHO <mask> replies at most (416 beyond; operators exempt)"},
+    {KEY("limits", "list_max"), UINT(1, 1000000), CFG(limits.list_max), .def = "2000", RELOAD,
+     .doc = "LIST replies at most (416 beyond; operators exempt)"},
     {KEY("limits", "whowas_size"), UINT(0, 1000000), CFG(limits.whowas_size), .def = "1000",
      RELOAD, .doc = "WHOWAS entries kept (0: none)"},
 };
@@ -1154,7 +1182,7 @@ include_file(struct conf_parse *ctx, const char *path)
 {
 	struct conf_parse outer = *ctx;
 	char *tmp, *dir, *real;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = fopen(path, "re");
 
 	if (fp == NULL) {
 		conf_error(ctx, "include", "%s: cannot open: %s", path, strerror(errno));
@@ -1244,7 +1272,7 @@ config_load(const char *path)
 	struct conf_parse ctx;
 	struct config *c = config_new(&ctx, path);
 
-	ctx.fp = fopen(path, "r");
+	ctx.fp = fopen(path, "re");
 	if (ctx.fp == NULL) {
 		snprintf(first_error, sizeof(first_error), "%s:0: file: cannot open: %s", path,
 		         strerror(errno));

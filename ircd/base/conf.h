@@ -19,6 +19,8 @@ struct conf_class {
 	unsigned max_per_ip;      /* live connections per IP (0: no limit) */
 	unsigned throttle_count;  /* connects per IP per window (0: off) */
 	unsigned throttle_window; /* seconds */
+	unsigned ipv4_prefix;     /* bits: IPv4 addresses counted together */
+	unsigned ipv6_prefix;     /* bits: IPv6 addresses counted together */
 	unsigned flood_rate;      /* lines per second once the burst is spent (0: off) */
 	unsigned flood_burst;     /* lines accepted at once */
 	unsigned clients;         /* live count, kept across rehash by name */
@@ -110,6 +112,8 @@ struct conf_limits {
 	unsigned max_channels;
 	unsigned max_list;
 	unsigned max_targets;
+	unsigned who_max;  /* WHO <mask> replies, 416 beyond */
+	unsigned list_max; /* LIST replies, 416 beyond */
 	unsigned whowas_size;
 };
 
@@ -201,6 +205,8 @@ struct config {
 	char *network;
 	char *motd_path;
 	char *database_path;
+	char *run_user;  /* started as root: run as this user once bound */
+	char *run_group; /* and this group (default: the user's own) */
 	int utf8only; /* refuse text that is not valid UTF-8 */
 	char *admin_name;
 	char *admin_location;

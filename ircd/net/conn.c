@@ -137,6 +137,39 @@ conn_alloc(int fd, struct ssl_st *ssl, enum conn_kind kind, struct conf_class *c
 	return cn;
 }
 
+static int server_full;
+
+void
+conn_note_full(const char *why)
+{
+	if (server_full)
+		return;
+	server_full = 1;
+	log_warn("server is full (%s): refusing connections until some close", why);
+}
+
+static void
+conn_note_accepting(void)
+{
+	if (!server_full)
+		return;
+	server_full = 0;
+	log_info("accepting connections again");
+}
+
+/*
+ * Room for one more connection in the descriptor budget?  Lingering
+ * sockets hold descriptors too: the oldest give theirs up first.
+ */
+static int
+conn_budget_allows(void)
+{
+	while (conns_count + linger_count() >= conns_max)
+		if (!linger_shed())
+			return 0;
+	return 1;
+}
+
 /*
  * A connection whose real address comes later (a PROXY header, an
  * X-Forwarded-For): admitted and opened then (conn_open_owner).
@@ -153,6 +186,7 @@ conn_new_preamble(int fd, const char *ip, const struct listen_opts *opts, enum c
 	}
 	/* Until then, the first class's limits and registration timeout apply. */
 	cn = conn_alloc(fd, NULL, kind, TAILQ_FIRST(&conf->classes));
+	conn_note_accepting();
 	cn->flags |= CONN_UNOPENED;
 	cn->pre = xcalloc(1, sizeof(*cn->pre));
 	cn->pre->opts = opts;
@@ -173,27 +207,31 @@ conn_new(int fd, const char *ip, const struct listen_opts *opts, enum conn_kind 
 	struct conf_class *class;
 	const char *refusal;
 	int tls = opts->tls;
+	char group[IPGROUP_MAX] = "";
 
-	if (conns_count >= conns_max) {
+	if (!conn_budget_allows()) {
 		stats.refused++;
+		conn_note_full("connection limit reached");
 		conn_refuse(fd, ip, "Server is full");
 		return NULL;
 	}
 	if (opts->proxy || opts->websocket)
 		return conn_new_preamble(fd, ip, opts, kind);
-	if ((refusal = hooks->admit(ip, &class)) != NULL) {
+	if ((refusal = hooks->admit(ip, &class, group)) != NULL) {
 		stats.refused++;
 		conn_refuse(fd, ip, refusal);
 		return NULL;
 	}
 	if (tls && (ssl = tls_accept(fd)) == NULL) {
 		stats.refused++;
-		iplimit_release(ip);
+		iplimit_release(group);
 		close(fd);
 		return NULL;
 	}
 	/* Until USER names a username, the class is the first matching any user. */
 	cn = conn_alloc(fd, ssl, kind, class);
+	memcpy(cn->ipgroup, group, sizeof(cn->ipgroup));
+	conn_note_accepting();
 	cn->state = ssl ? CONN_TLS_HANDSHAKE : CONN_REGISTERING;
 	hooks->open(cn, ip, ssl != NULL);
 	rio_set(&cn->io, RIO_READ);
@@ -274,6 +312,29 @@ void
 conn_enter_state(struct conn *cn, enum conn_state state)
 {
 	cn->state = state;
+}
+
+int
+conn_wanted_events(uint32_t flags)
+{
+	int events = 0;
+
+	/* A read waiting to write resumes when writable, not readable; held, it waits. */
+	if (!(flags & CONN_HOLD))
+		events |= (flags & CONN_READ_WANTS_WRITE) ? RIO_WRITE : RIO_READ;
+	if (flags & CONN_WRITE_WANTS_READ)
+		events |= RIO_READ; /* the write resumes when readable, not writable */
+	else if (flags & CONN_WRITE_BLOCKED)
+		events |= RIO_WRITE;
+	return events;
+}
+
+/* Set the watcher from the flags (established connections only). */
+static void
+conn_watch(struct conn *cn)
+{
+	if (cn->state == CONN_REGISTERING || cn->state == CONN_REGISTERED)
+		rio_set(&cn->io, conn_wanted_events(cn->flags));
 }
 
 static void
@@ -371,9 +432,13 @@ conn_tls_writev(struct conn *cn, struct iovec *iov, int n)
 {
 	size_t written;
 
+	cn->flags &= ~CONN_WRITE_WANTS_READ;
 	switch (tls_writev(cn->ssl, iov, n, &written)) {
 	case TLS_OK: return (ssize_t)written;
 	case TLS_WANT_READ:
+		cn->flags |= CONN_WRITE_WANTS_READ;
+		errno = EAGAIN;
+		return -1;
 	case TLS_WANT_WRITE: errno = EAGAIN; return -1;
 	default: errno = EPIPE; return -1;
 	}
@@ -383,7 +448,7 @@ static void
 conn_write_blocked(struct conn *cn)
 {
 	cn->flags |= CONN_WRITE_BLOCKED;
-	rio_set(&cn->io, rio_events(&cn->io) | RIO_WRITE);
+	conn_watch(cn);
 }
 
 static void
@@ -391,7 +456,7 @@ conn_write_unblocked(struct conn *cn)
 {
 	if (cn->flags & CONN_WRITE_BLOCKED) {
 		cn->flags &= ~CONN_WRITE_BLOCKED;
-		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_WRITE);
+		conn_watch(cn);
 	}
 }
 
@@ -476,7 +541,7 @@ conn_flush(struct conn *cn)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				cn->flags |= CONN_WRITE_BLOCKED;
-				rio_set(&cn->io, rio_events(&cn->io) | RIO_WRITE);
+				conn_watch(cn);
 				return 0;
 			}
 			return -1;
@@ -487,7 +552,7 @@ conn_flush(struct conn *cn)
 	}
 	if (cn->flags & CONN_WRITE_BLOCKED) {
 		cn->flags &= ~CONN_WRITE_BLOCKED;
-		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_WRITE);
+		conn_watch(cn);
 	}
 	return 0;
 }
@@ -740,7 +805,7 @@ conn_input(struct conn *cn, char *buf, size_t have)
 	have -= used;
 	if (have >= cn->class->recvq) {
 		conn_close(cn,
-		           memchr(buf + used, '\n', have) ? "Excess Flood" : "RecvQ exceeded");
+		           line_complete(buf + used, have) ? "Excess Flood" : "RecvQ exceeded");
 		return;
 	}
 	if (have == 0) {
@@ -751,7 +816,7 @@ conn_input(struct conn *cn, char *buf, size_t have)
 		memcpy(kept, buf + used, have);
 		free(cn->rbuf);
 		cn->rbuf = kept;
-		if (memchr(kept, '\n', have) != NULL)
+		if (line_complete(kept, have))
 			throttled_add(cn);
 	}
 	cn->rlen = (uint32_t)have;
@@ -796,13 +861,13 @@ conn_hold_input(struct conn *cn, int hold)
 {
 	if (hold) {
 		cn->flags |= CONN_HOLD;
-		rio_set(&cn->io, rio_events(&cn->io) & ~RIO_READ);
+		conn_watch(cn);
 		return;
 	}
 	cn->flags &= ~CONN_HOLD;
 	if (cn->state == CONN_CLOSING)
 		return;
-	rio_set(&cn->io, rio_events(&cn->io) | RIO_READ);
+	conn_watch(cn);
 	if (cn->rlen > 0) {
 		throttled_add(cn); /* lines read before the hold run at this tick's end */
 		released_pending = 1;
@@ -826,12 +891,17 @@ conn_tls_read(struct conn *cn, char *buf, size_t len)
 {
 	size_t got;
 
+	if (cn->flags & CONN_READ_WANTS_WRITE) {
+		cn->flags &= ~CONN_READ_WANTS_WRITE;
+		conn_watch(cn);
+	}
 	switch (tls_read(cn->ssl, buf, len, &got)) {
 	case TLS_OK: return (ssize_t)got;
 	case TLS_WANT_READ: errno = EAGAIN; return -1;
 	case TLS_WANT_WRITE:
-		/* The session must write first (a key update): wake on writable. */
-		rio_set(&cn->io, RIO_READ | RIO_WRITE);
+		/* The session must write first (a KeyUpdate answer): wake on writable. */
+		cn->flags |= CONN_READ_WANTS_WRITE;
+		conn_watch(cn);
 		errno = EAGAIN;
 		return -1;
 	case TLS_CLOSED: return 0;
@@ -855,7 +925,8 @@ conn_handshake(struct conn *cn)
 		conn_read(cn); /* the client may have sent lines already */
 		return;
 	case TLS_WANT_READ: rio_set(&cn->io, RIO_READ); return;
-	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_READ | RIO_WRITE); return;
+	/* Only writable: a readable socket cannot help a handshake that must write. */
+	case TLS_WANT_WRITE: rio_set(&cn->io, RIO_WRITE); return;
 	default:
 		stats.refused++;
 		conn_close(cn, "TLS handshake failed");
@@ -973,12 +1044,12 @@ conn_open_owner(struct conn *cn)
 	struct conn_preamble *pre = cn->pre;
 	struct conf_class *class;
 	const char *refusal;
-	char line[300];
+	char line[300], group[IPGROUP_MAX] = "";
 	int n;
 
 	if (!(cn->flags & CONN_UNOPENED))
 		return 0;
-	if ((refusal = cn->hooks->admit(pre->ip, &class)) != NULL) {
+	if ((refusal = cn->hooks->admit(pre->ip, &class, group)) != NULL) {
 		stats.refused++;
 		n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", pre->ip,
 		             refusal);
@@ -987,6 +1058,7 @@ conn_open_owner(struct conn *cn)
 		return -1;
 	}
 	cn->class = class;
+	memcpy(cn->ipgroup, group, sizeof(cn->ipgroup));
 	cn->flags &= ~CONN_UNOPENED;
 	cn->hooks->open(cn, pre->ip, pre->opts->tls);
 	return 0;
@@ -1031,7 +1103,7 @@ conn_preamble_next(struct conn *cn)
 	free(pre->buf);
 	free(pre);
 	conn_enter_state(cn, CONN_REGISTERING);
-	rio_set(&cn->io, RIO_READ);
+	conn_watch(cn);
 	cn->hooks->ready(cn);
 	if (cn->ws != NULL && cn->ws->carry_len > 0) {
 		/* Frames that came right behind the request. */
@@ -1186,11 +1258,16 @@ conn_on_io(struct rio *io, int events)
 		conn_ws_request(cn);
 		return;
 	}
+	/* A TLS operation waiting on the other direction is retried when it is ready. */
+	if ((cn->flags & CONN_READ_WANTS_WRITE) && (events & RIO_WRITE))
+		events |= RIO_READ;
+	if ((cn->flags & CONN_WRITE_WANTS_READ) && (events & RIO_READ))
+		events |= RIO_WRITE;
 	if ((events & RIO_WRITE) && cn->state != CONN_CLOSING) {
 		if (conn_flush(cn) != 0)
 			conn_close(cn, strerror(errno));
 	}
-	if ((events & RIO_READ) && cn->state != CONN_CLOSING)
+	if ((events & RIO_READ) && cn->state != CONN_CLOSING && !(cn->flags & CONN_HOLD))
 		conn_read(cn);
 }
 

@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "net/iplimit.h"
 #include "net/msgbuf.h"
 #include "net/reactor.h"
 
@@ -32,7 +33,17 @@ enum conn_state {
 #define CONN_OUTPUT_HOOK 0x20  /* output passes the owner's filter first (labels, batches) */
 #define CONN_DIAL_TLS 0x40     /* dialled: start TLS once connected */
 #define CONN_HOLD 0x80         /* the owner holds input back (conn_hold_input) */
-#define CONN_UNOPENED 0x100    /* no owner yet: the real address is still to come */
+/* TLS: a read must write first (a KeyUpdate answer), a write must read first. */
+#define CONN_READ_WANTS_WRITE 0x100
+#define CONN_WRITE_WANTS_READ 0x200
+#define CONN_UNOPENED 0x400 /* no owner yet: the real address is still to come */
+
+/*
+ * The events an established connection waits for, from its flags: input
+ * unless held, output while blocked, and for TLS the other direction when
+ * an operation wants it (never the one it waits on, which would spin).
+ */
+int conn_wanted_events(uint32_t flags);
 
 /* Who is on the other end: each kind has its owner's hooks. */
 enum conn_kind { CONN_KIND_CLIENT, CONN_KIND_SERVER, CONN_KINDS };
@@ -68,8 +79,9 @@ struct conn {
 	uint64_t queued_since; /* ms: when the sendq last became non-empty */
 	struct sendq sendq;
 	time_t connected_at;
-	time_t last_read;   /* ping bookkeeping */
-	char *close_reason; /* set when CLOSING */
+	time_t last_read;          /* ping bookkeeping */
+	char *close_reason;        /* set when CLOSING */
+	char ipgroup[IPGROUP_MAX]; /* the per-address group it counts in, or "" */
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 	TAILQ_ENTRY(conn) link;
 };
@@ -79,8 +91,12 @@ struct conn {
  * and keeps time, and calls up only through these.
  */
 struct conn_hooks {
-	/* Admit a connection from ip: NULL and *class set, or why it is refused. */
-	const char *(*admit)(const char *ip, struct conf_class **class);
+	/*
+	 * Admit a connection from ip: NULL and *class set (and group, of
+	 * IPGROUP_MAX bytes, to the per-address group it counts in, or ""),
+	 * or why it is refused.
+	 */
+	const char *(*admit)(const char *ip, struct conf_class **class, char *group);
 	/* A new connection: create its owner (cn->client). */
 	void (*open)(struct conn *cn, const char *ip, int tls);
 	/* Plaintext, or the TLS handshake is done: IRC may start. */
@@ -153,5 +169,7 @@ void conn_charge(struct conn *cn, unsigned penalty);
 void conn_close_all(const char *reason);
 /* Write a line straight to a socket we will not keep (refusals). */
 void conn_refuse(int fd, const char *ip, const char *reason);
+/* Log once that the server is full (why); the next accepted connection logs the end of it. */
+void conn_note_full(const char *why);
 
 #endif

@@ -154,6 +154,9 @@ on_timer(struct ev_loop *l, ev_timer *w, int revents)
 void
 rtimer_start(struct rtimer *t, double after, double repeat, rtimer_cb cb)
 {
+	/* Re-initialising an active or pending watcher corrupts libev's heap. */
+	if (t->cb != NULL && (ev_is_active(&t->w) || ev_is_pending(&t->w)))
+		ev_timer_stop(loop, &t->w);
 	t->cb = cb;
 	ev_timer_init(&t->w, on_timer, after, repeat);
 	ev_timer_start(loop, &t->w);

@@ -148,9 +148,19 @@ ircd_rehash(char *err, size_t size)
 	return 0;
 }
 
+static struct rtimer deferred;
+static int deferred_on, shutting_down;
+static char deferred_reason[200];
+
 void
 ircd_shutdown(const char *reason)
 {
+	/* A SIGTERM after DIE, or DIE and RESTART in one turn: one shutdown. */
+	if (shutting_down)
+		return;
+	shutting_down = 1;
+	if (deferred_on)
+		rtimer_stop(&deferred);
 	log_info("shutting down: %s", reason);
 	history_keep_channels();
 	conn_close_all(reason);
@@ -171,12 +181,10 @@ ircd_restart(const char *reason)
 	ircd_shutdown(reason);
 }
 
-static struct rtimer deferred;
-static char deferred_reason[200];
-
 static void
 shutdown_deferred(struct rtimer *t)
 {
+	deferred_on = 0;
 	ircd_shutdown(deferred_reason);
 }
 
@@ -188,8 +196,12 @@ shutdown_deferred(struct rtimer *t)
 void
 ircd_shutdown_soon(const char *reason, int restart)
 {
+	/* The first request of the turn wins; a second must not re-arm the timer. */
+	if (deferred_on || shutting_down)
+		return;
 	str_copy(deferred_reason, reason, sizeof(deferred_reason));
 	restart_requested = restart;
+	deferred_on = 1;
 	rtimer_start(&deferred, 0.0, 0, shutdown_deferred);
 }
 

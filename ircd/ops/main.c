@@ -1,4 +1,5 @@
 /* main.c - start-up, signals, rehash and shutdown. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "modules/modules.h"
@@ -19,6 +21,7 @@
 #include "ops/lifecycle.h"
 #include "ops/metrics.h"
 #include "ops/preflight.h"
+#include "ops/privdrop.h"
 #include "proto/authlimit.h"
 #include "proto/command.h"
 #include "proto/control.h"
@@ -110,6 +113,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Before any name table is filled: its hashes depend on the key. */
+	if (irc_strhash_seed() != 0) {
+		fprintf(stderr, "evircd: getrandom: %s\n", strerror(errno));
+		return 1;
+	}
 	conf = config_load(path);
 	if (conf == NULL)
 		return 1;
@@ -152,6 +160,9 @@ main(int argc, char **argv)
 	session_init();
 	link_init();
 	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
+		return 1;
+	/* Bound, files open, no thread started yet: root is no longer needed. */
+	if (privileges_drop(conf) != 0)
 		return 1;
 	reactor_on_signal(SIGTERM, on_sigterm);
 	reactor_on_signal(SIGINT, on_sigterm);

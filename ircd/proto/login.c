@@ -7,6 +7,7 @@
 #include "proto/metasync.h"
 #include "proto/numeric.h"
 #include "proto/send.h"
+#include "proto/session.h"
 #include "state/client.h"
 #include "store/metastore.h"
 
@@ -52,6 +53,7 @@ account_login(struct client *c, const char *name)
 	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
 	      login_mask(c, mask, sizeof(mask)), name, name);
 	metastore_login(c, metadata_loaded);
+	session_logged_in(c);
 }
 
 void

@@ -13,6 +13,7 @@ struct conn;
 struct dns_request;
 struct sasl_session;
 struct multiline;
+struct read_markers;
 struct client_wait;
 
 /* Registration and command progress; the transport keeps its own flags. */
@@ -27,7 +28,8 @@ struct client_wait;
 
 /* Reply batches open to one client at once (proto/batch.c): they nest. */
 #define BATCH_DEPTH_MAX 4
-#define TARGET_SLOTS 8
+#define TARGET_SLOTS 8 /* recent distinct message targets remembered */
+#define REPLY_SLOTS 8  /* recent people who messaged this client */
 
 /* At most N events per fixed window of S seconds (NICK, METADATA changes). */
 struct rate_window {
@@ -56,16 +58,24 @@ struct local {
 	LIST_HEAD(, client_wait)
 	waits; /* commands waiting on a lane: input held (proto/clientjob.c) */
 	unsigned nwaits;
-	char *gateway;                  /* the [webirc] block the user came through */
-	struct multiline *multiline;    /* an open draft/multiline batch */
-	struct metadata_subs meta_subs; /* draft/metadata-3 subscriptions */
-	/* Target-change limit: recent distinct message targets (hash, when). */
+	char *gateway;                     /* the [webirc] block the user came through */
+	struct multiline *multiline;       /* an open draft/multiline batch */
+	struct read_markers *read_markers; /* draft/read-marker while not logged in */
+	struct metadata_subs meta_subs;    /* draft/metadata-3 subscriptions */
+	/*
+	 * Target-change limit: recent distinct message targets (hashes, a
+	 * ring), the people who messaged us (UID hashes, a ring: replying to
+	 * them is free), and the new targets left, refilled over time.
+	 */
 	uint32_t targets[TARGET_SLOTS];
-	time_t targets_when[TARGET_SLOTS];
-	struct rate_window nick_changes; /* NICK cycling limit */
-	struct rate_window meta_changes; /* METADATA changes limit */
-	time_t nick_deadline;            /* log in by then or be renamed (0: none) */
-	time_t last_message;             /* WHOIS idle: last PRIVMSG/NOTICE */
+	uint32_t replies[REPLY_SLOTS];
+	uint8_t target_next, reply_next, target_free;
+	time_t target_refilled;
+	struct rate_window nick_changes;  /* NICK cycling limit */
+	struct rate_window cloak_changes; /* +x/-x limit (each is a CHGHOST to all) */
+	struct rate_window meta_changes;  /* METADATA changes limit */
+	time_t nick_deadline;             /* log in by then or be renamed (0: none) */
+	time_t last_message;              /* WHOIS idle: last PRIVMSG/NOTICE */
 };
 
 /* 1 when c is connected here and negotiated every capability in caps. */

@@ -13,6 +13,21 @@ tests_unit_check_line_SOURCES = tests/unit/check_line.c
 tests_unit_check_line_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_line_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_conn
+tests_unit_check_conn_SOURCES = tests/unit/check_conn.c
+tests_unit_check_conn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conn_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_iplimit
+tests_unit_check_iplimit_SOURCES = tests/unit/check_iplimit.c
+tests_unit_check_iplimit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_iplimit_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_cloak
+tests_unit_check_cloak_SOURCES = tests/unit/check_cloak.c
+tests_unit_check_cloak_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_cloak_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_parse
 tests_unit_check_parse_SOURCES = tests/unit/check_parse.c
 tests_unit_check_parse_CFLAGS = $(UNIT_CFLAGS)

@@ -19,9 +19,13 @@ def ws_config(port, extra_keys="", tls=False):
 
 @pytest.fixture
 def ws(make_server):
-    """A server with a TCP and a WebSocket listener: (server, ws_port)."""
+    """A server with a TCP and a WebSocket listener: (server, ws_port).
+
+    utf8only is off, so lines that are not UTF-8 travel (UTF8ONLY would refuse
+    them with FAIL before any WebSocket framing is reached)."""
     port = free_port()
-    srv = make_server(ws_config(port, "origins = https://chat.example.org, http://localhost:*\n"))
+    srv = make_server(ws_config(port, "origins = https://chat.example.org, http://localhost:*\n")
+                      + "\n[server]\nutf8only = no\n")
     return srv, port
 
 
