@@ -102,6 +102,7 @@ HANDLER(m_notice);
 HANDLER(m_oper);
 HANDLER(m_part);
 HANDLER(m_pass);
+HANDLER(m_webirc);
 HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);

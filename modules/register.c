@@ -222,6 +222,26 @@ register_start(struct client *c)
 	c->local->dns = dns_lookup(c->ip, on_host_lookup, c);
 }
 
+/* The log line and the connect notice say how the user came (TLS, WebSocket, gateway). */
+static void
+register_announce(struct client *c)
+{
+	struct conn *cn = c->local->conn;
+	char via[128];
+
+	snprintf(via, sizeof(via), "%s%s%s%s", c->secure ? " (TLS)" : "",
+	         conn_is_websocket(cn) ? " (WebSocket)" : "",
+	         c->local->gateway ? " (WebIRC " : "",
+	         c->local->gateway ? c->local->gateway : "");
+	if (c->local->gateway)
+		strncat(via, ")", sizeof(via) - strlen(via) - 1);
+	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
+	         cn->class->name, via);
+	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
+	             c->user, c->realhost, c->ip, cn->class->name,
+	             c->realname ? c->realname : "", via);
+}
+
 irc_result_t
 register_try(struct client *c)
 {
@@ -256,10 +276,6 @@ register_try(struct client *c)
 	if (cloak_enabled())
 		send_line(c, ":%s!%s@%s MODE %s :+x", c->nick, c->user, c->host, c->nick);
 	nick_protect_check(c);
-	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
-	         cn->class->name, c->secure ? " TLS" : "");
-	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
-	             c->user, c->realhost, c->ip, cn->class->name,
-	             c->realname ? c->realname : "", c->secure ? " (TLS)" : "");
+	register_announce(c);
 	return IRC_OK;
 }

@@ -25,6 +25,8 @@ struct client_wait;
 #define LOCAL_REGISTER_PENDING 0x20 /* an account REGISTER is being made */
 #define LOCAL_PASS_PENDING 0x40     /* the [auth] password hash is being checked */
 #define LOCAL_PASS_OK 0x80          /* ...and it matched */
+#define LOCAL_WEBIRC 0x100          /* host and IP came from a WEBIRC gateway */
+#define LOCAL_WEBIRC_PENDING 0x200  /* a WEBIRC password check is running */
 
 /* Reply batches open to one client at once (proto/batch.c): they nest. */
 #define BATCH_DEPTH_MAX 4
@@ -59,6 +61,7 @@ struct local {
 	LIST_HEAD(, client_wait)
 	waits; /* commands waiting on a lane: input held (proto/clientjob.c) */
 	unsigned nwaits;
+	char *gateway;                     /* the [webirc] block the user came through */
 	struct multiline *multiline;       /* an open draft/multiline batch */
 	struct read_markers *read_markers; /* draft/read-marker while not logged in */
 	struct metadata_subs meta_subs;    /* draft/metadata-3 subscriptions */

@@ -98,5 +98,10 @@ tests_unit_check_proceed_user_SOURCES = tests/unit/check_proceed_user.c
 tests_unit_check_proceed_user_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_proceed_user_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_gateway
+tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c
+tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_gateway_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
