@@ -276,9 +276,9 @@ def test_acknowledged_writes_survive_kill_9(make_server):
     # so a kill -9 right after the answer loses none of them.
     srv = make_server()
     c = srv.client().register("durable", caps=["draft/read-marker", "batch"])
-    send_raw(c, "REGISTER * * :first password", "JOIN #keep",
+    send_raw(c, "REGISTER * * :firstpassword", "JOIN #keep",
              "MARKREAD #keep timestamp=2025-01-02T03:04:05.678Z",
-             "ACCOUNT PASSWORD :second password")
+             "ACCOUNT PASSWORD secondpassword firstpassword")
     assert c.expect("REGISTER").params[0] == "SUCCESS"
     got = c.collect(lambda m: m.command == "NOTE" and "PASSWORD_CHANGED" in m.params)
     marks = [m.params for m in got if m.command == "MARKREAD"]
@@ -291,7 +291,7 @@ def test_acknowledged_writes_survive_kill_9(make_server):
     d.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
     d.send("AUTHENTICATE PLAIN")
     d.expect("AUTHENTICATE")
-    d.send("AUTHENTICATE " + base64.b64encode(b"\0durable\0second password").decode())
+    d.send("AUTHENTICATE " + base64.b64encode(b"\0durable\0secondpassword").decode())
     d.expect("903")
     send_raw(d, "CAP END", "NICK durable2", "USER u 0 * :r")
     d.expect("001")
