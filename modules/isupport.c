@@ -24,7 +24,7 @@ void
 isupport_load(void)
 {
 	const struct conf_limits *l = &conf->limits;
-	char tokens[32][96];
+	char tokens[40][96];
 	size_t n = 0;
 
 #define TOKEN(...) snprintf(tokens[n++], sizeof(tokens[0]), __VA_ARGS__)
@@ -32,13 +32,14 @@ isupport_load(void)
 	TOKEN("BOT=B");
 	TOKEN("CASEMAPPING=rfc1459");
 	TOKEN("CHANLIMIT=#:%u", l->max_channels);
-	TOKEN("CHANMODES=beI,k,l,imnpst");
+	TOKEN("CHANMODES=beI,k,l,COimnpst");
 	if (history_enabled())
 		TOKEN("CHATHISTORY=%u", HISTORY_QUERY_MAX);
 	TOKEN("CHANNELLEN=%u", l->channellen);
 	TOKEN("CHANTYPES=#");
 	TOKEN("ELIST=CMNTU");
 	TOKEN("EXCEPTS=e");
+	TOKEN("EXTBAN=,m"); /* no prefix character: "m:mask", as InspIRCd writes it */
 	TOKEN("INVEX=I");
 	TOKEN("KICKLEN=%u", l->kicklen);
 	TOKEN("MAXLIST=beI:%u", l->max_list);
@@ -52,8 +53,8 @@ isupport_load(void)
 	TOKEN("PREFIX=(ov)@+");
 	TOKEN("SAFELIST");
 	TOKEN("STATUSMSG=@+");
-	TOKEN("TARGMAX=JOIN:,KICK:%u,LIST:1,NAMES:1,NOTICE:%u,PART:,PRIVMSG:%u,WHOIS:1",
-	      l->max_targets, l->max_targets, l->max_targets);
+	TOKEN("TARGMAX=JOIN:,KICK:%u,LIST:1,NAMES:%u,NOTICE:%u,PART:,PRIVMSG:%u,WHOIS:1",
+	      l->max_targets, l->max_targets, l->max_targets, l->max_targets);
 	TOKEN("TOPICLEN=%u", l->topiclen);
 	TOKEN("USERLEN=%u", USERLEN);
 	if (conf->utf8only)

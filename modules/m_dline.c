@@ -1,9 +1,13 @@
-/* m_dline.c - DLINE [minutes] <ip[/bits]|nick> :<reason>, and UNDLINE. */
+/*
+ * m_dline.c - DLINE [minutes] <ip[/bits]|nick> [ON <servers>] :<reason>, and
+ * UNDLINE; and both from links (xline_cmd.c).
+ */
 #include "base/conf.h"
 #include "base/util.h"
 #include "modules/modules.h"
 #include "proto/oper.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "store/xline.h"
 
 /* A nick stands for its IP address. */
@@ -26,6 +30,9 @@ HANDLER(m_dline)
 HANDLER(m_undline)
 {
 	if (oper_require(c, PRIV_DLINE))
-		unxline_command(c, m->argv[0], XLINE_D);
+		unxline_command(c, m, m->argv[0], XLINE_D);
 	return IRC_OK;
 }
+
+XLINE_LINK_COMMAND(dline, xline_link_dline)
+XLINE_LINK_COMMAND(undline, xline_link_undline)

@@ -19,7 +19,7 @@ invite_check(struct client *c, struct irc_msg *m, struct client *target, struct 
 		reply(c, ERR_NOSUCHNICK, "%s :No such nick/channel", param_word(m->argv[0]));
 		return 0;
 	}
-	if (ch == NULL) {
+	if (ch == NULL || channel_hidden(ch, c)) {
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(m->argv[1]));
 		return 0;
 	}
@@ -56,10 +56,32 @@ invite_proceed(struct client *from, struct client *target, struct channel *ch)
 	msg_release(mb);
 }
 
+/* INVITE alone: the channels c is invited to (modern ircdocs 336/337). */
+static void
+invite_list(struct client *c)
+{
+	struct invite *inv;
+
+	LIST_FOREACH (inv, &c->invites, client_link)
+		reply(c, RPL_INVITEDLIST, "%s", inv->channel->name);
+	reply(c, RPL_ENDOFINVITEDLIST, ":End of /INVITE list");
+}
+
 HANDLER(m_invite)
 {
-	struct client *target = client_find_nick(m->argv[0]);
-	struct channel *ch = channel_find(m->argv[1]);
+	struct client *target;
+	struct channel *ch;
+
+	if (m->argc == 0) {
+		invite_list(c);
+		return IRC_OK;
+	}
+	if (m->argc < 2) {
+		reply(c, ERR_NEEDMOREPARAMS, "INVITE :Not enough parameters");
+		return IRC_OK;
+	}
+	target = client_find_nick(m->argv[0]);
+	ch = channel_find(m->argv[1]);
 
 	if (!invite_check(c, m, target, ch))
 		return IRC_OK;

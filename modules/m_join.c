@@ -24,6 +24,10 @@ join_allowed(struct client *c, struct channel *ch, const char *key)
 {
 	int invited = invite_exists(ch, c);
 
+	if ((ch->modes & CMODE_OPERONLY) && !(c->umodes & UMODE_OPER)) {
+		reply(c, ERR_OPERONLYCHAN, "%s :Cannot join channel (+O)", ch->name);
+		return 0;
+	}
 	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0) && !invited) {
 		reply(c, ERR_BADCHANNELKEY, "%s :Cannot join channel (+k)", ch->name);
 		return 0;
@@ -94,11 +98,12 @@ static void
 join_welcome(struct client *c, struct channel *ch)
 {
 	topic_send(c, ch);
+	/* draft/read-marker: after the JOIN, before the end of NAMES. */
+	markread_on_join(c, ch->name);
 	if (!client_has_cap(c, CAP_NO_IMPLICIT_NAMES))
 		names_send(c, ch);
 	if (metadata_aware(c))
 		metasync_channel(c, ch, METASYNC_AUTO);
-	markread_on_join(c, ch->name);
 }
 
 static void

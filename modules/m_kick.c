@@ -4,6 +4,7 @@
 #include "state/client.h"
 #include "state/server.h"
 #include <stdio.h>
+#include <string.h>
 
 #include "base/stats.h"
 #include "modules/modules.h"
@@ -38,7 +39,7 @@ kick_check_channel(struct client *c, const char *name)
 	struct channel *ch = channel_find(name);
 	struct membership *mem;
 
-	if (ch == NULL) {
+	if (ch == NULL || channel_hidden(ch, c)) {
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
 		return NULL;
 	}
@@ -72,28 +73,57 @@ kick_check_victim(struct client *c, struct channel *ch, const char *nick)
 	return victim;
 }
 
-HANDLER(m_kick)
+/* One channel, one user: check and kick (the channel may vanish on a self-kick). */
+static void
+kick_one(struct client *c, const char *chan, const char *nick, const char *reason)
 {
 	struct source src = {.origin = ORIGIN_LOCAL, .client = c};
-	struct channel *ch = kick_check_channel(c, m->argv[0]);
-	char *nicks = m->argv[1], *nick;
-	const char *reason = m->argc > 2 && m->argv[2][0] ? m->argv[2] : c->nick;
-	unsigned n = 0;
+	struct channel *ch = kick_check_channel(c, chan);
+	struct client *victim;
 
 	if (ch == NULL)
+		return;
+	victim = kick_check_victim(c, ch, nick);
+	if (victim != NULL)
+		kick_proceed(&src, ch, victim, reason);
+}
+
+/*
+ * RFC 2812: "KICK #a u1,u2" (one channel, several users) or "KICK #a,#b
+ * u1,u2" (pairs).  Each kick goes out as its own KICK with one channel and
+ * one user; TARGMAX KICK bounds the users.
+ */
+static unsigned
+list_count(const char *list)
+{
+	unsigned n = 1;
+
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+HANDLER(m_kick)
+{
+	char *chans = m->argv[0], *nicks = m->argv[1], *chan, *nick;
+	const char *reason = m->argc > 2 && m->argv[2][0] ? m->argv[2] : c->nick;
+	unsigned nchans = list_count(chans), n = 0;
+
+	/* Pairs must pair up: as many channels as users. */
+	if (nchans > 1 && nchans != list_count(nicks)) {
+		reply(c, ERR_NEEDMOREPARAMS, "KICK :Not enough parameters");
 		return IRC_OK;
+	}
+	chan = list_next(&chans);
 	while ((nick = list_next(&nicks)) != NULL) {
-		struct client *victim;
 		if (++n > conf->limits.max_targets) {
-			reply(c, ERR_TOOMANYTARGETS, "%s :Too many targets", nick);
+			reply(c, ERR_TOOMANYTARGETS, "%s :Too many targets", param_word(nick));
 			break;
 		}
-		/* The channel may vanish if the kicker kicks themselves last. */
-		if (channel_find(m->argv[0]) != ch)
-			break;
-		victim = kick_check_victim(c, ch, nick);
-		if (victim != NULL)
-			kick_proceed(&src, ch, victim, reason);
+		if (nchans > 1 && n > 1)
+			chan = list_next(&chans);
+		if (*chan != '\0' && *nick != '\0')
+			kick_one(c, chan, nick, reason);
 	}
 	return IRC_OK;
 }

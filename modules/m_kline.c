@@ -1,4 +1,7 @@
-/* m_kline.c - KLINE [minutes] <user@host|nick> :<reason>, and UNKLINE. */
+/*
+ * m_kline.c - KLINE [minutes] <user@host|nick> [ON <servers>] :<reason>, and
+ * UNKLINE; and both from links (xline_cmd.c).
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +11,7 @@
 #include "proto/oper.h"
 #include "proto/send.h"
 #include "state/client.h"
+#include "state/server.h"
 #include "store/xline.h"
 
 /* A nick stands for "*@its host"; a bare host for "*@host". */
@@ -50,6 +54,9 @@ HANDLER(m_unkline)
 		snprintf(mask, sizeof(mask), "*@%s", m->argv[0]);
 	else
 		str_copy(mask, m->argv[0], sizeof(mask));
-	unxline_command(c, mask, XLINE_K);
+	unxline_command(c, m, mask, XLINE_K);
 	return IRC_OK;
 }
+
+XLINE_LINK_COMMAND(kline, xline_link_kline)
+XLINE_LINK_COMMAND(unkline, xline_link_unkline)

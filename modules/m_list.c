@@ -1,7 +1,9 @@
 /* m_list.c - LIST with ELIST filters C M N T U. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "base/match.h"
 #include "modules/modules.h"
 #include "proto/numeric.h"
@@ -96,6 +98,7 @@ HANDLER(m_list)
 {
 	struct list_filter f = {0, -1, -1, -1, -1, -1, {0}, 0};
 	char *items = m->argc > 0 ? m->argv[0] : NULL, *item;
+	unsigned left = (c->umodes & UMODE_OPER) ? UINT_MAX : conf->limits.list_max;
 
 	while ((item = list_next(&items)) != NULL)
 		if (*item != '\0')
@@ -109,8 +112,15 @@ HANDLER(m_list)
 	} else {
 		strmap_foreach (&channels, slot) {
 			struct channel *ch = slot->value;
-			if (channel_visible(ch, c) && filter_match(&f, ch))
-				list_one(c, ch);
+			if (!channel_visible(ch, c) || !filter_match(&f, ch))
+				continue;
+			/* One LIST may not fill the sendq: past list_max, say so and stop. */
+			if (left-- == 0) {
+				reply(c, ERR_TOOMANYMATCHES,
+				      "LIST :Output too large, truncated");
+				break;
+			}
+			list_one(c, ch);
 		}
 	}
 	reply(c, RPL_LISTEND, ":End of /LIST");

@@ -32,8 +32,11 @@ lusers_send(struct client *c)
 	      clients_max_global, global, clients_max_global);
 }
 
+/* LUSERS [mask [server]]: the mask is ignored (as hybrid does); the server answers. */
 HANDLER(m_lusers)
 {
+	if (m->argc > 1 && route_query_last(c, "LUSERS", m->argv[0], m->argv[1]))
+		return IRC_OK;
 	lusers_send(c);
 	return IRC_OK;
 }

@@ -7,6 +7,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/login.h"
 #include "proto/batch.h"
 #include "proto/metasync.h"
 #include "proto/numeric.h"
@@ -186,13 +187,37 @@ meta_list(struct client *c, struct meta_target *t, struct irc_msg *m UNUSED)
 	batch_close(c);
 }
 
+/*
+ * A user's own metadata is its account's: the account's other connections
+ * here take the change at once (their subscribers hear of it, and so do they,
+ * who did not make it).  A full list takes no new key.
+ */
+static void
+share_with_account(struct client *c, const char *key, const char *value)
+{
+	for (size_t i = 0; c->account != NULL && i <= clients_by_uid.mask; i++) {
+		struct client *o = clients_by_uid.slots[i].value;
+		if (clients_by_uid.slots[i].key == NULL || o == c || o->local == NULL ||
+		    o->account == NULL || irc_strcmp(o->account, c->account) != 0)
+			continue;
+		const char *old = metadata_get(&o->metadata, key);
+		if (old == NULL ? value == NULL || o->metadata.count >= METADATA_MAX_KEYS
+		                : value != NULL && strcmp(old, value) == 0)
+			continue; /* nothing changes, or no room for a new key */
+		metadata_set(&o->metadata, key, value);
+		metasync_notify(NULL, o, NULL, key, value);
+	}
+}
+
 /* Store, keep with the account when it is the client's own, and tell subscribers. */
 static void
 apply(struct client *c, struct meta_target *t, const char *key, const char *value)
 {
 	metadata_set(t->list, key, value);
-	if (t->user == c)
+	if (t->user == c && account_session_valid(c)) {
 		metastore_set(c, key, value);
+		share_with_account(c, key, value);
+	}
 	metasync_notify(c, t->user, t->channel, key, value);
 }
 
@@ -297,9 +322,9 @@ meta_sub(struct client *c, struct meta_target *t UNUSED, struct irc_msg *m)
 		         METADATA_MAX_SUBS);
 		send_fail(c, "METADATA", "LIMIT_REACHED", context, "Too many subscriptions");
 	}
-	/* The current values of the new keys; none before registration. */
-	if (c->registered && added.count > 0)
-		metasync_all(c, &added);
+	/* The new keys' current values wait for SYNC; none before registration. */
+	if (c->registered)
+		metasync_subscribed(c, &added);
 	metadata_sub_clear(&added);
 }
 

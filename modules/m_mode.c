@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/conf.h"
 #include "base/match.h"
@@ -10,6 +11,7 @@
 #include "proto/link.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
+#include "proto/ratelimit.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
@@ -65,6 +67,8 @@ flag_mode(char letter)
 	case 'p': return CMODE_PRIVATE;
 	case 's': return CMODE_SECRET;
 	case 't': return CMODE_TOPICLOCK;
+	case 'C': return CMODE_NOCTCP;
+	case 'O': return CMODE_OPERONLY;
 	default: return 0;
 	}
 }
@@ -103,7 +107,7 @@ struct mode_ctx {
 	unsigned param_modes;                          /* MODES limit */
 	int denied_sent;                               /* 482 once per command */
 	unsigned lists_shown;                          /* each list query once */
-	char arg[NICKLEN_MAX + USERLEN + HOSTLEN + 3]; /* the checked mask or key */
+	char arg[NICKLEN_MAX + USERLEN + HOSTLEN + 5]; /* the checked mask or key */
 	struct mode_line out;
 };
 
@@ -128,6 +132,20 @@ require_op(struct mode_ctx *x)
 	return 0;
 }
 
+/* +O/-O: an IRC operator's to set, as the channel is theirs to keep. */
+static int
+require_oper(struct mode_ctx *x)
+{
+	if (x->c->umodes & UMODE_OPER)
+		return 1;
+	if (!x->denied_sent) {
+		reply(x->c, ERR_NOPRIVILEGES,
+		      ":Permission Denied - only IRC operators may change +O");
+		x->denied_sent = 1;
+	}
+	return 0;
+}
+
 static void
 list_show(struct mode_ctx *x, enum ban_list list)
 {
@@ -142,6 +160,21 @@ list_show(struct mode_ctx *x, enum ban_list list)
 	reply(x->c, list_info[list].rpl_end, "%s :%s", x->ch->name, list_info[list].end_text);
 }
 
+/* "m:mask" (a mute, in b and e) keeps its prefix; the mask after it is normalized. */
+static void
+mask_normalize_ext(const char *param, enum ban_list list, char *out, size_t size)
+{
+	size_t plen = strlen(EXTBAN_MUTE);
+
+	if (list != BAN_LIST_INVEX && strncasecmp(param, EXTBAN_MUTE, plen) == 0 &&
+	    size > plen) {
+		memcpy(out, EXTBAN_MUTE, plen);
+		mask_normalize(param + plen, out + plen, size - plen);
+		return;
+	}
+	mask_normalize(param, out, size);
+}
+
 /* check: +b/-b mask (and e, I); without a mask, show the list. */
 static int
 mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
@@ -150,12 +183,14 @@ mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
 	struct ban *b;
 
 	if (param == NULL || *param == '\0') {
-		list_show(x, list);
+		/* Exceptions and invite exceptions are the ops' business (as Solanum). */
+		if (list == BAN_LIST_BAN || (x->c->umodes & UMODE_OPER) || require_op(x))
+			list_show(x, list);
 		return 0;
 	}
 	if (!require_op(x) || x->param_modes >= MODES_PER_LINE)
 		return 0;
-	mask_normalize(param, x->arg, sizeof(x->arg));
+	mask_normalize_ext(param, list, x->arg, sizeof(x->arg));
 	b = channel_ban_find(x->ch, list, x->arg);
 	/* Adding a mask already there, or removing one that is not, is no change. */
 	if ((mc->dir == '+') == (b != NULL))
@@ -265,6 +300,7 @@ mode_check(struct mode_ctx *x, struct mode_change *mc)
 	case 'v': return mode_check_status(x, mc);
 	case 'k': return mode_check_key(x, mc);
 	case 'l': return mode_check_limit(x, mc);
+	case 'O': return require_op(x) && require_oper(x);
 	default:
 		if (flag_mode(mc->letter) != 0)
 			return require_op(x);
@@ -362,13 +398,39 @@ mode_proceed_flag(struct channel *ch, const struct mode_change *mc, struct mode_
 	return 1;
 }
 
-/* Room for one more change of any kind (a mask is at most BANMASK_MAX). */
-static int
-mode_line_full(const struct mode_line *line)
+/*
+ * The part of the longest line a change set of ch by src becomes, before
+ * its letters and parameters: ":nick!user@host MODE <chan> " to members,
+ * ":<UID> TMODE <chanTS> <chan> " to links.
+ */
+static size_t
+mode_line_head(const struct source *src, const struct channel *ch)
 {
+	size_t who = src->client != NULL
+	                 ? strlen(src->client->nick) + strlen(src->client->user) +
+	                       strlen(src->client->host) + 2
+	                 : strlen(src->server->name);
+	size_t shown = 1 + who + sizeof(" MODE ") - 1;
+	size_t tmode = 1 + UIDLEN + sizeof(" TMODE ") - 1 + 18 + 1;
+
+	return MAX(shown, tmode) + strlen(ch->name) + 1;
+}
+
+/*
+ * Room for one more change of any kind (a mask is at most BANMASK_MAX) in
+ * the buffers, and in a 510-byte line, however long the channel's name.
+ */
+static int
+mode_line_full(const struct source *src, const struct channel *ch, const struct mode_line *line)
+{
+	size_t params = MAX(line->nparams_len, line->nuid_params_len);
+
+	if (line->nletters == 0)
+		return 0;
 	return line->nletters + 3 >= sizeof(line->letters) ||
 	       line->nparams_len + BANMASK_MAX + 2 >= sizeof(line->params) ||
-	       line->nuid_params_len + BANMASK_MAX + 2 >= sizeof(line->uid_params);
+	       line->nuid_params_len + BANMASK_MAX + 2 >= sizeof(line->uid_params) ||
+	       mode_line_head(src, ch) + line->nletters + 2 + params + 1 + BANMASK_MAX > 510;
 }
 
 /* A full line is shown (and relayed) now; the next change starts a new one. */
@@ -391,7 +453,7 @@ mode_proceed_change(const struct source *src, struct channel *ch, const struct m
 {
 	enum ban_list list = list_mode(mc->letter);
 
-	if (mode_line_full(line))
+	if (mode_line_full(src, ch, line))
 		mode_line_flush(src, ch, line);
 	if (list != BAN_LISTS)
 		return mode_proceed_list(src, ch, mc, list, line);
@@ -453,6 +515,7 @@ channel_mode(struct client *c, struct channel *ch, struct irc_msg *m)
 	x.mem = channel_member(ch, c);
 	x.m = m;
 	x.next_param = 2;
+	x.out.relay = link_relay_tmode; /* a line that fills up goes to the links too */
 	mode_apply(&x, m->argv[1]);
 	mode_proceed_channel(&x.src, ch, &x.out);
 	link_relay_tmode(&x.src, ch, &x.out);
@@ -504,6 +567,8 @@ umode_proceed_cloak(struct client *c, int on)
 		cloak_host(c->realhost, c->ip, host, sizeof(host));
 	else
 		str_copy(host, c->realhost, sizeof(host));
+	if (strcmp(host, c->host) == 0)
+		return;
 	chghost_proceed(c, host);
 }
 
@@ -582,6 +647,21 @@ umode_check(char dir, char letter, int *unknown)
 	}
 }
 
+/* +x/-x tells everyone sharing a channel (CHGHOST, or a quit and join): not at will. */
+static int
+umode_check_rate(struct client *c, char dir, char letter)
+{
+	unsigned wait = 0;
+
+	if (letter != 'x' || (dir == '+') == ((c->umodes & UMODE_CLOAK) != 0))
+		return 1;
+	if (ratelimit_cloak_change(c, &wait))
+		return 1;
+	send_line(c, ":%s NOTICE %s :*** Host cloak changes too fast (+x/-x): wait %u seconds",
+	          me.name, c->nick, wait);
+	return 0;
+}
+
 /* The modes other servers know of a user (i w o) go to the links; the rest stay here. */
 static void
 umode_relay(struct client *c, const char *letters)
@@ -619,7 +699,7 @@ user_mode(struct client *c, struct irc_msg *m)
 		else if (*p == 's')
 			umode_snotice(
 			    c, dir, next_param < m->argc ? m->argv[next_param++] : NULL, &out);
-		else if (umode_check(dir, *p, &unknown))
+		else if (umode_check(dir, *p, &unknown) && umode_check_rate(c, dir, *p))
 			umode_proceed(c, dir, *p, &out);
 	}
 	if (unknown)
@@ -629,6 +709,9 @@ user_mode(struct client *c, struct irc_msg *m)
 		send_line(c, ":%s!%s@%s MODE %s :%s", c->nick, c->user, c->host, c->nick,
 		          out.letters);
 		umode_relay(c, out.letters);
+		/* +x/-x changed the shown host: every server shows the same one */
+		if (strchr(out.letters, 'x') != NULL)
+			link_relay_chghost(NULL, c);
 	}
 }
 
@@ -667,9 +750,15 @@ HANDLER(m_mode)
 	return IRC_OK;
 }
 
-/* The parameter a TS6 mode letter takes in this direction: 1 or 0 (-1: not ours). */
+/*
+ * The parameter a TS6 mode letter takes in this direction: 1 or 0 for ours;
+ * for a letter we do not have, 2 when it takes one, -1 when not.  Letters we do not have are
+ * counted as the peer's dialect defines them, so the parameters after them stay in step:
+ * hybrid's statuses h q a; charybdis's (Solanum's CHANMODES=eIbq,k,flj,...)
+ * quiet list q, and f (forward) and j (join throttle) when set.
+ */
 static int
-ts6_takes_param(char dir, char letter)
+ts6_takes_param(int dialect, char dir, char letter)
 {
 	switch (letter) {
 	case 'b':
@@ -679,11 +768,14 @@ ts6_takes_param(char dir, char letter)
 	case 'v':
 	case 'k': return 1;
 	case 'l': return dir == '+';
-	case 'h':
-	case 'q':
-	case 'a': return 1; /* statuses we do not have */
-	default: return flag_mode(letter) != 0 ? 0 : -1;
+	default: break;
 	}
+	if (flag_mode(letter) != 0)
+		return 0;
+	if (dialect == DIALECT_CHARYBDIS)
+		return letter == 'q' || (dir == '+' && (letter == 'f' || letter == 'j')) ? 2
+		                                                                         : -1;
+	return letter == 'h' || letter == 'q' || letter == 'a' ? 2 : -1;
 }
 
 static int
@@ -724,6 +816,8 @@ static void
 ts6_apply(const struct source *src, struct channel *ch, const char *modes, char **params,
           int nparams, struct mode_line *line, int merge)
 {
+	const struct link *l = src->link != NULL ? src->link->link : NULL;
+	int dialect = l != NULL ? l->dialect : DIALECT_HYBRID;
 	char dir = '+';
 	int next = 0;
 
@@ -735,13 +829,15 @@ ts6_apply(const struct source *src, struct channel *ch, const char *modes, char 
 			dir = *p;
 			continue;
 		}
-		if ((takes = ts6_takes_param(dir, *p)) < 0)
+		if ((takes = ts6_takes_param(dialect, dir, *p)) < 0)
 			continue;
 		if (takes) {
 			if (next >= nparams)
 				return;
 			param = params[next++];
 		}
+		if (takes == 2)
+			continue; /* not ours: its parameter is skipped with it */
 		if (ts6_change(dir, *p, param, &mc) && !(merge && ts6_merge_loses(ch, &mc)))
 			mode_proceed_change(src, ch, &mc, line);
 	}

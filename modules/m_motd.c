@@ -26,7 +26,7 @@ motd_load(void)
 	motd_count = -1;
 	if (conf->motd_path == NULL)
 		return;
-	fp = fopen(conf->motd_path, "r");
+	fp = fopen(conf->motd_path, "re");
 	if (fp == NULL) {
 		log_warn("MOTD %s: cannot open; clients get 422", conf->motd_path);
 		return;

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "base/conf.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "proto/cap.h"
@@ -84,18 +85,25 @@ names_send(struct client *c, struct channel *ch)
 	reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", ch->name);
 }
 
+/* NAMES #a,#b: each channel's 353s and 366, up to TARGMAX NAMES. */
 HANDLER(m_names)
 {
 	char *names = m->argc > 0 ? m->argv[0] : NULL, *name;
+	unsigned n = 0;
 
 	if (names == NULL || *names == '\0') {
 		reply(c, RPL_ENDOFNAMES, "* :End of /NAMES list");
 		return IRC_OK;
 	}
-	/* TARGMAX NAMES:1 - only the first channel is answered. */
-	name = list_next(&names);
-	{
-		struct channel *ch = channel_find(name);
+	while ((name = list_next(&names)) != NULL) {
+		struct channel *ch;
+		if (*name == '\0')
+			continue;
+		if (++n > conf->limits.max_targets) {
+			reply(c, ERR_TOOMANYTARGETS, "%s :Too many targets", param_word(name));
+			break;
+		}
+		ch = channel_find(name);
 		if (ch != NULL)
 			names_send(c, ch);
 		else

@@ -9,7 +9,7 @@
 #include "base/passwd.h"
 #include "modules/modules.h"
 #include "net/conn.h"
-#include "net/worker.h"
+#include "proto/clientjob.h"
 #include "proto/numeric.h"
 #include "proto/oper.h"
 #include "proto/send.h"
@@ -17,9 +17,8 @@
 #include "state/client.h"
 #include "state/local.h"
 
-/* A password check in flight: it names its client by UID. */
+/* A password check in flight (proto/clientjob.h holds the client's input). */
 struct oper_check {
-	char uid[UIDLEN + 1];
 	char *block;
 	char *password;
 	char *hash;
@@ -50,6 +49,16 @@ oper_failed(struct client *c, const char *block, const char *why)
 }
 
 static void
+check_free(struct oper_check *chk)
+{
+	OPENSSL_cleanse(chk->password, strlen(chk->password));
+	free(chk->block);
+	free(chk->password);
+	free(chk->hash);
+	free(chk);
+}
+
+static void
 check_work(void *arg)
 {
 	struct oper_check *chk = arg;
@@ -58,13 +67,12 @@ check_work(void *arg)
 }
 
 static void
-check_done(void *arg)
+check_done(struct client *c, void *arg)
 {
 	struct oper_check *chk = arg;
-	struct client *c = strmap_get(&clients_by_uid, chk->uid);
 	const struct conf_oper *o = config_find_oper(conf, chk->block);
 
-	if (c != NULL && c->local != NULL && c->local->conn->state == CONN_REGISTERED) {
+	if (c != NULL) {
 		c->local->flags &= ~LOCAL_OPER_PENDING;
 		if (o == NULL)
 			oper_failed(c, chk->block, "the block was removed by a rehash");
@@ -73,11 +81,7 @@ check_done(void *arg)
 		else
 			oper_failed(c, chk->block, "wrong password");
 	}
-	OPENSSL_cleanse(chk->password, strlen(chk->password));
-	free(chk->block);
-	free(chk->password);
-	free(chk->hash);
-	free(chk);
+	check_free(chk);
 }
 
 HANDLER(m_oper)
@@ -104,11 +108,14 @@ HANDLER(m_oper)
 		return IRC_OK;
 	}
 	chk = xcalloc(1, sizeof(*chk));
-	str_copy(chk->uid, c->uid, sizeof(chk->uid));
 	chk->block = xstrdup(o->name);
 	chk->password = xstrdup(m->argc > 1 ? m->argv[1] : "");
 	chk->hash = xstrdup(o->password);
+	if (client_job_submit(c, LANE_OPER, check_work, check_done, chk) != 0) {
+		reply(c, ERR_PASSWDMISMATCH, ":Password check busy; try again later");
+		check_free(chk);
+		return IRC_OK;
+	}
 	c->local->flags |= LOCAL_OPER_PENDING;
-	worker_submit(check_work, check_done, chk);
 	return IRC_OK;
 }

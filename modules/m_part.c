@@ -41,7 +41,7 @@ part_check(struct client *c, const char *name)
 {
 	struct channel *ch = channel_find(name);
 
-	if (ch == NULL)
+	if (ch == NULL || channel_hidden(ch, c))
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
 	else if (channel_member(ch, c) == NULL)
 		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);

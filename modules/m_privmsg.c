@@ -5,6 +5,7 @@
 #include "base/match.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/batch.h"
 #include "proto/cap.h"
 #include "proto/history_record.h"
 #include "proto/link.h"
@@ -54,6 +55,13 @@ delivery_echo(const struct delivery *d, struct outmsg *om)
 		send_msg(d->from, om);
 }
 
+/* A CTCP other than ACTION: what +C keeps out of a channel. */
+static int
+is_ctcp_not_action(const char *text)
+{
+	return text != NULL && text[0] == '\001' && strncmp(text + 1, "ACTION", 6) != 0;
+}
+
 /*
  * check: may the local sender d->from speak to channel target?  Replies
  * (unless quiet) and returns NULL when not.
@@ -74,6 +82,15 @@ privmsg_check_channel(const struct delivery *d, const char *target, unsigned *st
 		return NULL;
 	}
 	why = channel_cannot_send(d->from, ch);
+	if (why == NULL && (ch->modes & CMODE_NOCTCP) && is_ctcp_not_action(d->text))
+		why = "CTCPs are not permitted (+C)";
+	if (why != NULL && channel_hidden(ch, d->from)) {
+		/* A secret channel refusing an outsider does not say it exists. */
+		if (!d->quiet)
+			reply(d->from, ERR_NOSUCHCHANNEL, "%s :No such channel",
+			      param_word(target));
+		return NULL;
+	}
 	if (why != NULL) {
 		if (!d->quiet)
 			reply(d->from, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel (%s)",
@@ -193,34 +210,18 @@ message_target(const struct delivery *d, const char *target)
 			om = privmsg_proceed_channel(d, ch, target, status);
 	} else {
 		struct client *to = privmsg_check_user(d, target);
-		if (to != NULL)
+		/* To oneself, the delivered copy is a side effect: only the echo answers a
+		 * label. */
+		label_aside(d->from, to == d->from);
+		if (to != NULL) {
 			om = privmsg_proceed_user(d, to);
+			ratelimit_note_sender(to, d->from);
+		}
+		label_aside(d->from, 0);
 	}
 	if (om != NULL) {
 		delivery_echo(d, om);
 		msg_release(om);
-	}
-}
-
-/* The client-only tags ("+name[=value]") of a tag section, as sent. */
-static void
-client_only_tags(const char *tags, char *out, size_t size)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	while (tags != NULL && *tags != '\0') {
-		size_t len = strcspn(tags, ";");
-		if (tags[0] == '+' && len > 1 && n + len + 2 < size) {
-			if (n > 0)
-				out[n++] = ';';
-			memcpy(out + n, tags, len);
-			n += len;
-			out[n] = '\0';
-		}
-		tags += len;
-		if (*tags == ';')
-			tags++;
 	}
 }
 
@@ -242,7 +243,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 			reply(c, ERR_NOTEXTTOSEND, ":No text to send");
 		return IRC_OK;
 	}
-	client_only_tags(m->tags, client_tags, sizeof(client_tags));
+	tags_client_only(m->tags, client_tags, sizeof(client_tags));
 	d.client_tags = client_tags[0] ? client_tags : NULL;
 	d.text = tagmsg ? NULL : m->argv[1];
 	targets = m->argv[0];
@@ -293,7 +294,7 @@ link_tags_take(char *tags, struct delivery *d, char *client, size_t size)
 {
 	char *tag;
 
-	client_only_tags(tags, client, size);
+	tags_client_only(tags, client, size);
 	d->client_tags = client[0] != '\0' ? client : NULL;
 	while (tags != NULL && (tag = strsep(&tags, ";")) != NULL) {
 		if (strncmp(tag, "time=", 5) == 0)
@@ -329,8 +330,10 @@ message_remote(struct client *c, struct irc_msg *m, const char *cmd)
 			om = privmsg_proceed_channel(&d, ch, target, status);
 	} else {
 		struct client *to = client_find(target);
-		if (to != NULL && to->registered && link_of_client(to) != link_of_client(c))
+		if (to != NULL && to->registered && link_of_client(to) != link_of_client(c)) {
 			om = privmsg_proceed_user(&d, to);
+			ratelimit_note_sender(to, c);
+		}
 	}
 	if (om != NULL)
 		msg_release(om);

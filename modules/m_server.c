@@ -89,20 +89,34 @@ kill_everywhere(struct client *c, const char *why)
 	client_end(c, why);
 }
 
-/* Before the nick enters the table: who keeps it (TS6 nick TS rules). */
+/*
+ * Before the nick enters the table: who keeps it (TS6 nick TS rules).  0:
+ * introduce the user as it is; 1: as its UID (SAVEd); -1: not at all.
+ */
 static int
 nick_collision(struct source *src, const struct client_intro *in)
 {
 	struct client *old = client_find_nick(in->nick);
+	struct link *l = src->link->link;
 	enum collide who;
+	int save;
 
 	if (old == NULL)
 		return 0;
-	who = src->link->link->dialect == DIALECT_HYBRID
+	who = l->dialect == DIALECT_HYBRID
 	          ? client_collide_ip(old, in->nick_ts, in->user, in->ip)
 	          : client_collide(old, in->nick_ts, in->user, in->host);
-	snomask_send(SNO_KILL, "Nick collision on %s (%s <- %s)", in->nick, old->server->name,
-	             src->server->name);
+	save = link_can_save(l) && old->registered && client_can_save(old);
+	snomask_send(SNO_KILL, "Nick collision on %s (%s <- %s), %s", in->nick,
+	             old->server->name, src->server->name, save ? "saved" : "killed");
+	if (save) { /* charybdis: the loser lives on, as its UID */
+		if (who != COLLIDE_KEEP_INCOMING)
+			link_send(l, ":%s SAVE %s %lld", me.sid, in->uid,
+			          (long long)in->nick_ts);
+		if (who != COLLIDE_KEEP_EXISTING)
+			nick_save(old, NULL, me.sid);
+		return who == COLLIDE_KEEP_INCOMING ? 0 : 1;
+	}
 	if (who == COLLIDE_KEEP_EXISTING || who == COLLIDE_BOTH)
 		kill_back(src, in->uid, "Nick collision (new)");
 	if (who == COLLIDE_KEEP_INCOMING || who == COLLIDE_BOTH)
@@ -153,13 +167,20 @@ introduce(struct source *src, struct client_intro *in, uint32_t modes)
 		return;
 	}
 	if (!uid_valid(in->uid) || strncmp(in->uid, src->server->sid, SIDLEN) != 0 ||
-	    !nick_valid(in->nick, NICKLEN_MAX) || in->nick_ts < 0 || !word_ok(in->user) ||
-	    !word_ok(in->host) || (in->realhost != NULL && !word_ok(in->realhost))) {
+	    (!nick_valid(in->nick, NICKLEN_MAX) && strcmp(in->nick, in->uid) != 0) ||
+	    in->nick_ts < 0 || !word_ok(in->user) || !word_ok(in->host) ||
+	    (in->realhost != NULL && !word_ok(in->realhost))) {
 		kill_back(src, in->uid, "Bad UID, nick, TS, user or host");
 		return;
 	}
-	if (nick_collision(src, in) != 0)
-		return;
+	switch (nick_collision(src, in)) {
+	case 0: break;
+	case 1: /* SAVEd: it lives here under its UID, as its server will make it */
+		in->nick = in->uid;
+		in->nick_ts = SAVE_NICKTS;
+		break;
+	default: return;
+	}
 	in->umodes = modes;
 	c = client_new_remote(src->server, in);
 	if (c == NULL) {

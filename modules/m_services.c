@@ -372,16 +372,41 @@ encap_login(const struct source *src, struct irc_msg *m)
 	svs_account(src, src->client, m->argv[0]);
 }
 
-/* CHGHOST <UID> <host> */
+/*
+ * CHGHOST <UID> <host>: from services, or from the user's own server
+ * (its cloak, as charybdis's ip_cloaking and evircd's +x send it).
+ */
 static void
 encap_chghost(const struct source *src, struct irc_msg *m)
 {
 	struct client *c;
 
-	if (!svs_trusted(src, "CHGHOST") || m->argc < 2 ||
-	    (c = svs_target(m->argv[0], NULL)) == NULL)
+	if (m->argc < 2 || (c = svs_target(m->argv[0], NULL)) == NULL)
 		return;
-	svs_host(src, c, m->argv[1]);
+	if (c->server == src->server && !config_is_services(conf, src->server->name)) {
+		/* a server's own cloak: on as it came (hybrid takes SVSHOST from services only)
+		 */
+		if (!host_valid(m->argv[1]))
+			return;
+		if (strcmp(c->host, m->argv[1]) != 0)
+			chghost_proceed(c, m->argv[1]);
+		links_send(source_link(src), ":%s ENCAP * CHGHOST %s %s", source_id(src),
+		           c->uid, c->host);
+		return;
+	}
+	if (svs_trusted(src, "CHGHOST"))
+		svs_host(src, c, m->argv[1]);
+}
+
+/* :<UID> SETNAME :<realname>: a user behind a link changed its realname. */
+static void
+encap_setname(const struct source *src, struct irc_msg *m)
+{
+	if (src->client == NULL || m->argc < 1 || m->argv[0][0] == '\0' ||
+	    strlen(m->argv[0]) > REALLEN)
+		return;
+	if (src->client->realname == NULL || strcmp(src->client->realname, m->argv[0]) != 0)
+		setname_proceed(src->client, m->argv[0]);
 }
 
 /* RSFNC <UID> <newnick> <newTS> <oldTS>: a forced nick change on the user's server. */
@@ -427,7 +452,7 @@ svslogin(const struct source *src, struct irc_msg *m)
 	else if (strcmp(m->argv[3], "*") != 0 && host_valid(m->argv[3]))
 		str_copy(c->host, m->argv[3], sizeof(c->host));
 	if (c->local != NULL && strcmp(m->argv[4], "*") != 0) {
-		account_login(c, m->argv[4]); /* 900 to the user */
+		account_login(c, m->argv[4], 0); /* 900 to the user; the services' account */
 		if (c->registered)
 			link_relay_account(NULL, source_id(src), c);
 	} else {
@@ -458,6 +483,31 @@ encap_mechlist(const struct source *src, struct irc_msg *m)
 	sasl_set_mechanisms(m->argv[0]);
 }
 
+/* Bans in ENCAP (charybdis): routed by encap() already, applied here. */
+static void
+encap_kline(const struct source *src, struct irc_msg *m)
+{
+	xline_link_kline(src, m, 1);
+}
+
+static void
+encap_unkline(const struct source *src, struct irc_msg *m)
+{
+	xline_link_unkline(src, m, 1);
+}
+
+static void
+encap_dline(const struct source *src, struct irc_msg *m)
+{
+	xline_link_dline(src, m, 1);
+}
+
+static void
+encap_undline(const struct source *src, struct irc_msg *m)
+{
+	xline_link_undline(src, m, 1);
+}
+
 /*
  * What ENCAP runs here.  relays: the handler tells every other link itself
  * (in its dialect), so a wildcard ENCAP of it is not passed on as it came.
@@ -467,10 +517,14 @@ static const struct {
 	void (*run)(const struct source *src, struct irc_msg *m);
 	int relays;
 } encaps[] = {
-    {"CHGHOST", encap_chghost, 1}, {"LOGIN", encap_login, 1}, {"MECHLIST", encap_mechlist, 0},
-    {"RSFNC", encap_rsfnc, 1},     {"SASL", encap_sasl, 0},   {"SU", encap_su, 1},
-    {"SVSJOIN", svsjoin, 1},       {"SVSKILL", svskill, 1},   {"SVSLOGIN", svslogin, 1},
-    {"SVSNICK", svsnick, 1},       {"SVSPART", svspart, 1},
+    {"CHGHOST", encap_chghost, 1},   {"LOGIN", encap_login, 1},
+    {"MECHLIST", encap_mechlist, 0}, {"RSFNC", encap_rsfnc, 1},
+    {"SASL", encap_sasl, 0},         {"SU", encap_su, 1},
+    {"SVSJOIN", svsjoin, 1},         {"SVSKILL", svskill, 1},
+    {"SVSLOGIN", svslogin, 1},       {"SVSNICK", svsnick, 1},
+    {"SVSPART", svspart, 1},         {"SETNAME", encap_setname, 0},
+    {"KLINE", encap_kline, 0},       {"UNKLINE", encap_unkline, 0},
+    {"DLINE", encap_dline, 0},       {"UNDLINE", encap_undline, 0},
 };
 
 static int

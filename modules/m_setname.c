@@ -4,6 +4,7 @@
 
 #include "modules/modules.h"
 #include "proto/cap.h"
+#include "proto/link.h"
 #include "proto/send.h"
 #include "state/client.h"
 
@@ -33,7 +34,10 @@ setname_proceed(struct client *c, const char *name)
 
 HANDLER(m_setname)
 {
-	if (setname_check(c, m->argv[0]))
-		setname_proceed(c, m->argv[0]);
+	if (!setname_check(c, m->argv[0]))
+		return IRC_OK;
+	setname_proceed(c, m->argv[0]);
+	/* As charybdis-family servers carry it (hybrid passes it on unread). */
+	links_send(NULL, ":%s ENCAP * SETNAME :%s", c->uid, m->argv[0]);
 	return IRC_OK;
 }

@@ -25,7 +25,7 @@ static const struct source me_source = {ORIGIN_SERVER, NULL, &me, NULL};
 static void
 channel_strip(struct channel *ch)
 {
-	static const char flags[] = "imnpst", lists[] = "beI";
+	static const char flags[] = "COimnpst", lists[] = "beI";
 	struct mode_line line = {0};
 
 	for (uint32_t i = 0; i < ch->nmembers; i++) {
@@ -135,12 +135,39 @@ members_join(struct source *src, struct channel *ch, const struct sjoin_member *
 	}
 }
 
+/* The members joined, on to the other links in as many SJOINs as fit 510 bytes. */
+static void
+sjoin_relay(const struct source *src, const struct channel *ch, const char *modes,
+            char *members)
+{
+	char head[OUT_LINE_MAX];
+	int hlen = snprintf(head, sizeof(head), ":%s SJOIN %lld %s %s :", src->server->sid,
+	                    (long long)ch->ts, ch->name, modes);
+	size_t room = hlen > 0 && hlen < 510 - UIDLEN - 2 ? 510 - (size_t)hlen : UIDLEN + 2;
+	char *p = members;
+
+	do {
+		size_t len = strlen(p), cut = len;
+		if (len > room) { /* cut at the last space that fits */
+			cut = room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0) /* no space in reach (members are short): never stall */
+				cut = len;
+		}
+		links_send(src->link->link, "%s%.*s", head, (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	} while (*p != '\0');
+}
+
 /* :<sid> SJOIN <ts> <#chan> <+modes> [<key>] [<limit>] :<members> */
 SERVER_HANDLER(ms_sjoin)
 {
 	struct sjoin_member mem[SJOIN_MEMBERS_MAX];
 	struct mode_line line = {0};
-	char relay[OUT_LINE_MAX], modes[128];
+	char relay[SJOIN_MEMBERS_MAX * (UIDLEN + 3)], modes[128];
 	struct channel *ch;
 	time_t ts;
 	int n, theirs = 1, lowered = 0, created = 0;
@@ -171,7 +198,6 @@ SERVER_HANDLER(ms_sjoin)
 	channel_mode_string(ch, 1, modes, sizeof(modes));
 	/* An SJOIN of no one new still carries a lower TS on (services send those). */
 	if (relay[0] != '\0' || lowered)
-		links_send(src->link->link, ":%s SJOIN %lld %s %s :%s", src->server->sid,
-		           (long long)ch->ts, ch->name, modes, relay);
+		sjoin_relay(src, ch, modes, relay);
 	return IRC_OK;
 }

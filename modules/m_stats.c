@@ -77,11 +77,43 @@ stats_links(struct client *c, const char *target)
 		return;
 	}
 	if (!(c->umodes & UMODE_OPER)) {
-		stats_link_one(c, c->local->conn);
+		if (c->local != NULL) /* a user asking from afar has no connection here */
+			stats_link_one(c, c->local->conn);
 		return;
 	}
 	TAILQ_FOREACH (cn, &conns, link)
 		stats_link_one(c, cn);
+}
+
+/*
+ * STATS ?: the server links with their counters (hybrid's servlinks), then
+ * the totals; their addresses to operators only.
+ */
+static void
+stats_server_links(struct client *c)
+{
+	const struct link *l;
+	uint64_t sent = 0, received = 0;
+	unsigned n = 0;
+
+	LIST_FOREACH (l, &links, entry) {
+		const struct conn *cn = l->conn;
+		if (l->server == NULL)
+			continue;
+		n++;
+		sent += cn->bytes_out;
+		received += cn->bytes_in;
+		reply(c, RPL_STATSLINKINFO, "%s[%s] %zu %llu %llu %llu %llu :%lld", l->name,
+		      (c->umodes & UMODE_OPER) ? l->ip : "*", cn->sendq.bytes,
+		      (unsigned long long)cn->msgs_out,
+		      (unsigned long long)(cn->bytes_out / 1024),
+		      (unsigned long long)cn->msgs_in,
+		      (unsigned long long)(cn->bytes_in / 1024),
+		      (long long)(now - cn->connected_at));
+	}
+	reply(c, RPL_STATSDEBUG, "? :%u total server(s)", n);
+	reply(c, RPL_STATSDEBUG, "? :Sent total: %.2f KiB", (double)sent / 1024.0);
+	reply(c, RPL_STATSDEBUG, "? :Recv total: %.2f KiB", (double)received / 1024.0);
 }
 
 /* STATS c: the [link] blocks, flags A (autoconnect) and S (TLS), linked or not. */
@@ -230,7 +262,19 @@ stats_traffic(struct client *c)
 static int
 stats_public(char letter)
 {
-	return strchr("muypMUYPlL", letter) != NULL;
+	return strchr("muypMUYPlL?", letter) != NULL;
+}
+
+/* "STATS l <x>" about a user of ours or a link of ours is answered here, not at x. */
+static int
+stats_names_ours(char letter, const char *target)
+{
+	const struct client *u = client_find_nick(target);
+	const struct server *s = server_find(target);
+
+	if (letter != 'l' && letter != 'L')
+		return 0;
+	return (u != NULL && u->local != NULL) || (s != NULL && s->link != NULL);
 }
 
 HANDLER(m_stats)
@@ -238,9 +282,15 @@ HANDLER(m_stats)
 	char letter = m->argc > 0 ? m->argv[0][0] : '\0';
 	const char *target = m->argc > 1 ? m->argv[1] : NULL;
 
+	if (target != NULL && !stats_names_ours(letter, target) &&
+	    route_query_last(c, "STATS", m->argv[0], target))
+		return IRC_OK;
+	if (target != NULL && server_find(target) == &me)
+		target = NULL; /* "STATS l <us>", maybe asked from afar: our links */
 	if (letter == '\0') {
-		send_notice(c, "*** STATS letters: m commands, l links, u uptime, y classes, "
-		               "p opers; for opers also c k d o z t");
+		send_notice(c,
+		            "*** STATS letters: m commands, l links, ? server links, u uptime, "
+		            "y classes, p opers; for opers also c k d o z t");
 		reply(c, RPL_ENDOFSTATS, "* :End of /STATS report");
 		return IRC_OK;
 	}
@@ -271,6 +321,7 @@ HANDLER(m_stats)
 	case 'T': stats_traffic(c); break;
 	case 'c':
 	case 'C': stats_link_blocks(c); break;
+	case '?': stats_server_links(c); break;
 	default: break;
 	}
 	reply(c, RPL_ENDOFSTATS, "%c :End of /STATS report", letter);

@@ -59,7 +59,7 @@ topic_check(struct client *c, const char *name, int setting)
 	struct channel *ch = channel_find(name);
 	struct membership *mem;
 
-	if (ch == NULL || (!channel_visible(ch, c) && !setting)) {
+	if (ch == NULL || (!channel_visible(ch, c) && !setting) || channel_hidden(ch, c)) {
 		reply(c, ERR_NOSUCHCHANNEL, "%s :No such channel", param_word(name));
 		return NULL;
 	}

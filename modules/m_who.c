@@ -1,7 +1,9 @@
 /* m_who.c - WHO: by channel or by mask, opers only with "o", WHOX with "%". */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "base/match.h"
 #include "modules/modules.h"
 #include "net/conn.h"
@@ -20,6 +22,7 @@ struct who_query {
 	int whox;
 	char fields[16];
 	char token[4];
+	unsigned left; /* replies still allowed to a mask ([limits] who_max) */
 };
 
 /* 1 when viewer and u share at least one channel. */
@@ -132,8 +135,9 @@ who_mask_match(const char *mask, const struct client *u)
 	       (u->realname && mask_match(mask, u->realname));
 }
 
-static void
-who_mask(const struct who_query *q, const char *mask)
+/* 1 when the mask matched more than who_max allows: the rest is left out. */
+static int
+who_mask(struct who_query *q, const char *mask)
 {
 	struct client *c = q->asker;
 	struct client *exact = strpbrk(mask, "*?") ? NULL : client_find_nick(mask);
@@ -141,7 +145,7 @@ who_mask(const struct who_query *q, const char *mask)
 	if (exact != NULL) {
 		if (exact->registered && (!q->opers_only || (exact->umodes & UMODE_OPER)))
 			who_reply(q, exact, "*", NULL);
-		return;
+		return 0;
 	}
 	strmap_foreach (&clients_by_uid, slot) {
 		struct client *u = slot->value;
@@ -149,9 +153,14 @@ who_mask(const struct who_query *q, const char *mask)
 			continue;
 		if (u != c && (u->umodes & UMODE_INVISIBLE) && !shares_channel(c, u))
 			continue;
-		if (who_mask_match(mask, u))
-			who_reply(q, u, "*", NULL);
+		if (!who_mask_match(mask, u))
+			continue;
+		if (q->left == 0)
+			return 1;
+		q->left--;
+		who_reply(q, u, "*", NULL);
 	}
+	return 0;
 }
 
 /* "o%tnf,42": flags before '%', WHOX fields after, a token after ','. */
@@ -180,6 +189,7 @@ HANDLER(m_who)
 
 	memset(&q, 0, sizeof(q));
 	q.asker = c;
+	q.left = (c->umodes & UMODE_OPER) ? UINT_MAX : conf->limits.who_max;
 	if (m->argc > 1)
 		who_parse_options(&q, m->argv[1]);
 	if (mask[0] == '#') {
@@ -187,7 +197,8 @@ HANDLER(m_who)
 		if (ch != NULL)
 			who_channel(&q, ch);
 	} else {
-		who_mask(&q, strcmp(mask, "0") == 0 ? "*" : mask);
+		if (who_mask(&q, strcmp(mask, "0") == 0 ? "*" : mask))
+			reply(c, ERR_TOOMANYMATCHES, "WHO :Output too large, truncated");
 	}
 	reply(c, RPL_ENDOFWHO, "%s :End of /WHO list", param_word(mask));
 	return IRC_OK;

@@ -56,6 +56,11 @@ SERVER_HANDLER(ms_tmode);
 SERVER_HANDLER(ms_kill);
 SERVER_HANDLER(ms_error);
 SERVER_HANDLER(ms_euid);
+SERVER_HANDLER(ms_save);
+SERVER_HANDLER(ms_kline);
+SERVER_HANDLER(ms_unkline);
+SERVER_HANDLER(ms_dline);
+SERVER_HANDLER(ms_undline);
 SERVER_HANDLER(ms_ping);
 SERVER_HANDLER(ms_pong);
 SERVER_HANDLER(ms_sid);
@@ -72,6 +77,7 @@ HANDLER(m_chathistory);
 HANDLER(m_connect);
 HANDLER(m_die);
 HANDLER(m_dline);
+HANDLER(mr_dline);
 HANDLER(m_help);
 HANDLER(m_info);
 HANDLER(m_invite);
@@ -80,6 +86,7 @@ HANDLER(m_join);
 HANDLER(m_kick);
 HANDLER(m_kill);
 HANDLER(m_kline);
+HANDLER(mr_kline);
 HANDLER(m_links);
 HANDLER(m_list);
 HANDLER(m_map);
@@ -95,12 +102,14 @@ HANDLER(m_notice);
 HANDLER(m_oper);
 HANDLER(m_part);
 HANDLER(m_pass);
+HANDLER(m_webirc);
 HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);
 HANDLER(m_quit);
 HANDLER(m_redact);
 HANDLER(m_register);
+HANDLER(m_rename);
 HANDLER(m_rehash);
 HANDLER(m_restart);
 HANDLER(m_setname);
@@ -110,7 +119,9 @@ HANDLER(m_tagmsg);
 HANDLER(m_time);
 HANDLER(m_topic);
 HANDLER(m_undline);
+HANDLER(mr_undline);
 HANDLER(m_unkline);
+HANDLER(mr_unkline);
 HANDLER(m_user);
 HANDLER(m_userhost);
 HANDLER(m_verify);
@@ -126,6 +137,8 @@ HANDLER(m_whowas);
  * when sent, or when refused with 402; 0 when it is ours to answer.
  */
 int route_query(struct client *c, const char *cmd, const char *target, const char *arg);
+/* The same with the server last, as STATS and LUSERS name it: ":<UID> STATS u :<SID>". */
+int route_query_last(struct client *c, const char *cmd, const char *first, const char *target);
 
 /* The command table and the modules' session listeners, at start-up. */
 void modules_init(void);
@@ -152,12 +165,40 @@ enum xline_kind;
 int xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
                   const char *(*mask_of)(struct client *c, const char *arg, char *buf,
                                          size_t size));
-int unxline_command(struct client *c, const char *mask, enum xline_kind kind);
+int unxline_command(struct client *c, struct irc_msg *m, const char *mask,
+                    enum xline_kind kind);
+/*
+ * Bans from links: the plain forms (encap 0: "KLINE <target> <seconds>
+ * <user> <host> :<reason>", "UNKLINE <target> <user> <host>", "DLINE
+ * <target> <seconds> <host> :<reason>", "UNDLINE <target> <host>"), routed
+ * on and applied when the target matches us; or ENCAP's (encap 1: the same
+ * without the target, already routed).  From operators, servers, services.
+ */
+#define XLINE_LINK_COMMAND(name, fn)                                                           \
+	SERVER_HANDLER(ms_##name)                                                              \
+	{                                                                                      \
+		fn(src, m, 0);                                                                 \
+		return IRC_OK;                                                                 \
+	}                                                                                      \
+	HANDLER(mr_##name)                                                                     \
+	{                                                                                      \
+		struct source src = {ORIGIN_REMOTE, c, c->server, c->server->via};             \
+		fn(&src, m, 0);                                                                \
+		return IRC_OK;                                                                 \
+	}
+void xline_link_kline(const struct source *src, struct irc_msg *m, int encap);
+void xline_link_unkline(const struct source *src, struct irc_msg *m, int encap);
+void xline_link_dline(const struct source *src, struct irc_msg *m, int encap);
+void xline_link_undline(const struct source *src, struct irc_msg *m, int encap);
 struct xline;
 /* A temporary ban ran out: tell the operators (the once-a-minute expiry). */
 void xline_expired(const struct xline *x);
-/* A client is going: a REGISTER in flight must not touch it. */
-void registration_client_gone(struct client *c);
+/*
+ * draft/account-registration's value: before-connect unless an [auth]
+ * block wants a password (REGISTER must not get round PASS), and
+ * email-required with [accounts] verify; NULL when neither.
+ */
+const char *register_cap_value(void);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
 void nick_protect_check(struct client *c);
 /* The deadline passed: rename the user to a guest nick if still unidentified. */
@@ -165,6 +206,9 @@ void nick_protect_expire(struct client *c);
 /* draft/read-marker: tell a joining client where it stopped reading. */
 void markread_on_join(struct client *c, const char *channel);
 void markread_forget_account(const char *account);
+/* Logged in, or leaving: a session's markers go to its account, if it has one. */
+void markread_logged_in(struct client *c);
+void markread_client_gone(struct client *c);
 /* HELP text lookup for a command name; NULL when none. */
 const char *const *help_text(const char *topic);
 
@@ -198,6 +242,10 @@ void source_history(const struct channel *ch, const struct source *src, const ch
  * shows statuses with a MODE from the server (mode_proceed_change).
  */
 void join_proceed(struct client *c, struct channel *ch, unsigned flags);
+/* RENAME: ch takes name; RENAME to members with draft/channel-rename, PART and JOIN to the
+ * rest. */
+void rename_proceed(const struct client *by, struct channel *ch, const char *name,
+                    const char *reason);
 /* c leaves ch, with an optional reason (NULL); every member sees the PART. */
 void part_proceed(struct client *c, struct channel *ch, const char *reason);
 /* src removes victim from ch, which ends if victim was its last member. */
@@ -319,6 +367,14 @@ struct outmsg *privmsg_proceed_mass(const struct delivery *d, const char *target
  * whowas, MONITOR.  nick is free or c's own: collisions are settled first.
  */
 void nick_proceed(struct client *c, const char *nick, time_t ts);
+/*
+ * A nick collision's loser keeps its life: its nick becomes its UID (TS
+ * SAVE_NICKTS), SAVE from src_id to the links with SAVE, NICK to the rest,
+ * 043 to the user if it is ours.  A user behind a link without SAVE is
+ * KILLed instead.  skip: the link it came from.
+ */
+struct link;
+void nick_save(struct client *c, struct link *skip, const char *src_id);
 /*
  * c leaves with reason as given (the local handler adds "Quit: ").  A
  * local user's connection closes and its session ends it at the end of

@@ -1,4 +1,7 @@
 /* casemap.c - rfc1459 case mapping. */
+#include <sys/random.h>
+#include <sys/types.h>
+
 #include "base/casemap.h"
 
 #define ROW(b)                                                                                 \
@@ -47,16 +50,82 @@ irc_strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-uint32_t
-irc_strhash(const char *s)
-{
-	uint32_t h = 2166136261u;
+/*
+ * SipHash-2-4 (Aumasson and Bernstein) over the casemapped bytes, keyed
+ * per start: names that collide cannot be computed offline, so nobody can
+ * line up nicks or channels in one probe sequence of a table.
+ */
+static uint64_t sip_k0, sip_k1;
 
-	for (; *s != '\0'; s++) {
-		h ^= casemap_lower[(unsigned char)*s];
-		h *= 16777619u;
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                               \
+	do {                                                                                   \
+		v0 += v1;                                                                      \
+		v1 = ROTL(v1, 13);                                                             \
+		v1 ^= v0;                                                                      \
+		v0 = ROTL(v0, 32);                                                             \
+		v2 += v3;                                                                      \
+		v3 = ROTL(v3, 16);                                                             \
+		v3 ^= v2;                                                                      \
+		v0 += v3;                                                                      \
+		v3 = ROTL(v3, 21);                                                             \
+		v3 ^= v0;                                                                      \
+		v2 += v1;                                                                      \
+		v1 = ROTL(v1, 17);                                                             \
+		v1 ^= v2;                                                                      \
+		v2 = ROTL(v2, 32);                                                             \
+	} while (0)
+
+void
+irc_strhash_key(const unsigned char key[16])
+{
+	sip_k0 = sip_k1 = 0;
+	for (int i = 0; i < 8; i++) {
+		sip_k0 |= (uint64_t)key[i] << (8 * i);
+		sip_k1 |= (uint64_t)key[8 + i] << (8 * i);
 	}
-	return h;
+}
+
+int
+irc_strhash_seed(void)
+{
+	unsigned char key[16];
+
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		return -1;
+	irc_strhash_key(key);
+	return 0;
+}
+
+uint32_t
+irc_strhash(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint64_t v0 = sip_k0 ^ 0x736f6d6570736575ULL, v1 = sip_k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = sip_k0 ^ 0x6c7967656e657261ULL, v3 = sip_k1 ^ 0x7465646279746573ULL;
+	uint64_t m = 0, len = 0;
+
+	for (; *s != '\0'; s++, len++) {
+		m |= (uint64_t)casemap_lower[*s] << (8 * (len & 7));
+		if ((len & 7) == 7) {
+			v3 ^= m;
+			SIPROUND;
+			SIPROUND;
+			v0 ^= m;
+			m = 0;
+		}
+	}
+	m |= len << 56;
+	v3 ^= m;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
 }
 
 void

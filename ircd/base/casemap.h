@@ -14,7 +14,13 @@ int irc_strcmp(const char *a, const char *b);
 int irc_strncmp(const char *a, const char *b, size_t n);
 /* Copy in, casemapped to lower case, into out (bounded, NUL-terminated). */
 void irc_strlower(char *out, size_t size, const char *in);
-/* Hash of the casemapped string (FNV-1a): equal names hash equally. */
+/*
+ * Keyed hash (SipHash-2-4) of the casemapped string: equal names hash
+ * equally.  The key is random per start (irc_strhash_seed, before any table
+ * is filled); irc_strhash_key sets a given one (tests).
+ */
 uint32_t irc_strhash(const char *s);
+int irc_strhash_seed(void);
+void irc_strhash_key(const unsigned char key[16]);
 
 #endif

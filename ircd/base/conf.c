@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <grp.h>
 #include <ini.h>
 #include <limits.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/cidr.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/match.h"
@@ -289,6 +292,20 @@ check_ip(struct conf_parse *ctx, const char *key, const char *value, void *block
 }
 
 static void
+check_user(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (getpwnam(value) == NULL)
+		conf_error(ctx, key, "'%s' is not a user of this system", value);
+}
+
+static void
+check_group(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (getgrnam(value) == NULL)
+		conf_error(ctx, key, "'%s' is not a group of this system", value);
+}
+
+static void
 check_tls_version(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	if (strcmp(value, "1.2") != 0 && strcmp(value, "1.3") != 0)
@@ -386,6 +403,23 @@ check_password_hash(struct conf_parse *ctx, const char *key, const char *value, 
 }
 
 static void
+check_cidr_list(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	char bad[64];
+
+	if (!cidr_list_valid(value, bad, sizeof(bad)))
+		conf_error(ctx, key, "'%s' is not an IP address or CIDR range", bad);
+}
+
+/* WebSocket origins: globs such as https://chat.example.org or http://localhost:*. */
+static void
+check_origins(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (value[strspn(value, " ,\t")] == '\0')
+		conf_error(ctx, key, "an empty list would refuse every browser");
+}
+
+static void
 check_certfp(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)
@@ -403,8 +437,10 @@ static const struct conf_enum log_levels[] = {
     {NULL, 0},
 };
 
-static const struct conf_enum listen_types[] = {
-    {"clients", LISTEN_CLIENTS}, {"servers", LISTEN_SERVERS}, {NULL, 0}};
+static const struct conf_enum listen_types[] = {{"clients", LISTEN_CLIENTS},
+                                                {"servers", LISTEN_SERVERS},
+                                                {"websocket", LISTEN_WEBSOCKET},
+                                                {NULL, 0}};
 
 static const struct conf_enum dialects[] = {
     {"hybrid", DIALECT_HYBRID}, {"charybdis", DIALECT_CHARYBDIS}, {NULL, 0}};
@@ -429,6 +465,7 @@ static const struct conf_enum nick_protections[] = {
 #define AUTH(member) .offset = offsetof(struct conf_auth, member)
 #define OPER(member) .offset = offsetof(struct conf_oper, member)
 #define LINK(member) .offset = offsetof(struct conf_link, member)
+#define WEBIRC(member) .offset = offsetof(struct conf_webirc, member)
 #define RELOAD .reload = 1
 #define RESTART .reload = 0
 #define REQUIRED .required = 1
@@ -448,7 +485,11 @@ const struct conf_key conf_schema[] = {
      .doc = "message-of-the-day file, read at start and each rehash"},
     {KEY("server", "database"), PATH, CFG(database_path), REQUIRED, RESTART,
      .doc = "sqlite3 database: bans, accounts, history"},
-    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "no", RELOAD,
+    {KEY("server", "user"), STRING, CFG(run_user), RESTART, .check = check_user,
+     .doc = "started as root: the user to run as once the listeners are bound"},
+    {KEY("server", "group"), STRING, CFG(run_group), RESTART, .check = check_group,
+     .doc = "and the group (default: the user's primary group)"},
+    {KEY("server", "utf8only"), BOOL, CFG(utf8only), .def = "yes", RELOAD,
      .doc = "refuse client lines that are not valid UTF-8"},
 
     {KEY("admin", "name"), STRING, CFG(admin_name), RELOAD, .doc = "ADMIN line 257"},
@@ -461,7 +502,22 @@ const struct conf_key conf_schema[] = {
     {KEY("listen", "tls"), BOOL, LISTEN(tls), .def = "no", RESTART,
      .doc = "connections start with a TLS handshake"},
     {KEY("listen", "type"), ENUM(listen_types), LISTEN(type), .def = "clients", RESTART,
-     .doc = "who connects here: clients, or servers linking (TS6)"},
+     .doc = "who connects here: clients, servers linking (TS6), or websocket clients"},
+    {KEY("listen", "proxy"), BOOL, LISTEN(proxy), .def = "no", RESTART,
+     .doc = "every connection starts with a PROXY protocol v1 or v2 header"},
+    {KEY("listen", "proxies"), STRING, LISTEN(proxies), RESTART, .check = check_cidr_list,
+     .doc = "IPs/CIDRs of the proxies trusted for PROXY headers and X-Forwarded-For"},
+    {KEY("listen", "origins"), STRING, LISTEN(origins), RESTART, .check = check_origins,
+     .doc = "websocket: Origin globs browsers may connect from; none: any"},
+
+    {KEY("webirc", "password"), STRING, WEBIRC(password), RELOAD,
+     .doc = "the gateway's WEBIRC password: plain, or an evircd-mkpasswd hash"},
+    {KEY("webirc", "hosts"), STRING, WEBIRC(hosts), RELOAD, .check = check_cidr_list,
+     .doc = "IPs/CIDRs the gateway connects from"},
+    {KEY("webirc", "trust_secure"), BOOL, WEBIRC(trust_secure), .def = "yes", RELOAD,
+     .doc = "believe the gateway's secure option (the user's side is TLS)"},
+    {KEY("webirc", "resolve"), BOOL, WEBIRC(resolve), .def = "no", RELOAD,
+     .doc = "look the user's IP up in DNS ourselves instead of taking the gateway's name"},
 
     {KEY("link", "host"), STRING, LINK(host), RELOAD, .check = check_ip,
      .doc = "the peer's numeric address: dialled, and the only one it may link from"},
@@ -553,12 +609,21 @@ const struct conf_key conf_schema[] = {
      .doc = "new accounts need VERIFY with a code sent by verify_command"},
     {KEY("accounts", "verify_command"), PATH, CFG(accounts.verify_command), RELOAD,
      .doc = "program run as: command ACCOUNT EMAIL CODE"},
+    {KEY("accounts", "verify_expire"), UINT(1, 30 * 86400), CFG(accounts.verify_expire),
+     .def = "86400", RELOAD, .doc = "seconds an unverified account waits for VERIFY"},
+    {KEY("accounts", "verify_attempts"), UINT(1, 100), CFG(accounts.verify_attempts),
+     .def = "5", RELOAD, .doc = "wrong VERIFY codes before the registration is void"},
     {KEY("accounts", "min_password"), UINT(1, 200), CFG(accounts.min_password), .def = "8",
      RELOAD, .doc = "shortest password, in bytes"},
     {KEY("accounts", "nick_protection"), ENUM(nick_protections), CFG(accounts.nick_protection),
      .def = "rename", RELOAD, .doc = "what befalls a user on a registered nick"},
     {KEY("accounts", "nick_grace"), UINT(1, 3600), CFG(accounts.nick_grace), .def = "30",
      RELOAD, .doc = "seconds to log in before a rename"},
+    {KEY("accounts", "auth_rate"), UINT(0, 100000), CFG(accounts.auth_rate), .def = "30",
+     RELOAD,
+     .doc = "REGISTER, VERIFY and SASL attempts per minute per IPv4 address or IPv6 /64"},
+    {KEY("accounts", "crypto_queue"), UINT(1, 100000), CFG(accounts.crypto_queue), .def = "64",
+     RELOAD, .doc = "password checks or hashes waiting per lane, at most"},
 
     {KEY("history", "enabled"), BOOL, CFG(history.enabled), .def = "yes", RELOAD,
      .doc = "store messages and answer CHATHISTORY"},
@@ -592,6 +657,10 @@ const struct conf_key conf_schema[] = {
      RELOAD, .doc = "new connections from one IP per window (0: off)"},
     {KEY("class", "throttle_window"), UINT(1, 86400), CLASS(throttle_window), .def = "60",
      RELOAD, .doc = "the throttle window, in seconds"},
+    {KEY("class", "ipv4_prefix"), UINT(1, 32), CLASS(ipv4_prefix), .def = "32", RELOAD,
+     .doc = "IPv4 prefix length counted as one address by max_per_ip and the throttle"},
+    {KEY("class", "ipv6_prefix"), UINT(1, 128), CLASS(ipv6_prefix), .def = "64", RELOAD,
+     .doc = "IPv6 prefix length counted as one address by max_per_ip and the throttle"},
     {KEY("class", "flood_rate"), UINT(0, 100000), CLASS(flood_rate), .def = "5", RELOAD,
      .doc = "lines per second once the burst is spent (0: no flood control)"},
     {KEY("class", "flood_burst"), UINT(1, 100000), CLASS(flood_burst), .def = "25", RELOAD,
@@ -631,6 +700,10 @@ const struct conf_key conf_schema[] = {
      .doc = "+b, +e and +I entries together per channel"},
     {KEY("limits", "max_targets"), UINT(1, 20), CFG(limits.max_targets), .def = "4", RELOAD,
      .doc = "targets of one PRIVMSG, NOTICE or TAGMSG, nicks of one KICK"},
+    {KEY("limits", "who_max"), UINT(1, 1000000), CFG(limits.who_max), .def = "500", RELOAD,
+     .doc = "WHO <mask> replies at most (416 beyond; operators exempt)"},
+    {KEY("limits", "list_max"), UINT(1, 1000000), CFG(limits.list_max), .def = "2000", RELOAD,
+     .doc = "LIST replies at most (416 beyond; operators exempt)"},
     {KEY("limits", "whowas_size"), UINT(0, 1000000), CFG(limits.whowas_size), .def = "1000",
      RELOAD, .doc = "WHOWAS entries kept (0: none)"},
 };
@@ -713,6 +786,16 @@ open_link(struct conf_parse *ctx, const char *name)
 }
 
 static void *
+open_webirc(struct conf_parse *ctx, const char *name)
+{
+	struct conf_webirc *w = xcalloc(1, sizeof(*w));
+
+	w->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(&ctx->c->webircs, w, link);
+	return w;
+}
+
+static void *
 open_auth(struct conf_parse *ctx, const char *name)
 {
 	struct conf_auth *a = xcalloc(1, sizeof(*a));
@@ -784,11 +867,30 @@ validate_listen(struct conf_parse *ctx)
 {
 	struct conf_listen *l;
 
-	TAILQ_FOREACH (l, &ctx->c->listens, link)
+	TAILQ_FOREACH (l, &ctx->c->listens, link) {
 		if (l->tls && ctx->c->tls.certificate == NULL)
 			conf_error(ctx, "tls",
 			           "[listen %s] wants TLS but [tls] has no certificate",
 			           l->name);
+		if (l->origins != NULL && l->type != LISTEN_WEBSOCKET)
+			conf_error(ctx, "origins", "[listen %s] origins needs type = websocket",
+			           l->name);
+		if (l->proxies != NULL && !l->proxy && l->type != LISTEN_WEBSOCKET)
+			conf_error(ctx, "proxies",
+			           "[listen %s] proxies needs proxy = yes or type = websocket",
+			           l->name);
+	}
+}
+
+static void
+validate_webirc(struct conf_parse *ctx)
+{
+	struct conf_webirc *w;
+
+	TAILQ_FOREACH (w, &ctx->c->webircs, link)
+		if (w->password == NULL || w->hosts == NULL)
+			conf_error(ctx, "webirc", "[webirc %s] needs password and hosts",
+			           w->name);
 }
 
 static void
@@ -881,6 +983,7 @@ static const struct conf_section {
     {"auth", open_auth, validate_auth},
     {"listen", open_listen, validate_listen},
     {"link", open_link, validate_link},
+    {"webirc", open_webirc, validate_webirc},
     {"services", NULL, validate_services},
     {"netsplit", NULL, NULL},
     {"oper", open_oper, validate_oper},
@@ -1203,6 +1306,7 @@ config_new(struct conf_parse *ctx, const char *path)
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
 	TAILQ_INIT(&c->links);
+	TAILQ_INIT(&c->webircs);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->c = c;
 	ctx->file = c->path;
@@ -1247,9 +1351,16 @@ config_free(struct config *c)
 	struct conf_auth *a;
 	struct conf_oper *o;
 	struct conf_link *lk;
+	struct conf_webirc *w;
 
 	if (c == NULL)
 		return;
+	while ((w = TAILQ_FIRST(&c->webircs)) != NULL) {
+		TAILQ_REMOVE(&c->webircs, w, link);
+		free_strings("webirc", w);
+		free(w->name);
+		free(w);
+	}
 	while ((lk = TAILQ_FIRST(&c->links)) != NULL) {
 		TAILQ_REMOVE(&c->links, lk, link);
 		free_strings("link", lk);
@@ -1367,6 +1478,17 @@ config_find_class(const struct config *c, const char *name)
 	TAILQ_FOREACH (cl, &c->classes, link)
 		if (strcmp(cl->name, name) == 0)
 			return cl;
+	return NULL;
+}
+
+struct conf_webirc *
+config_find_webirc(const struct config *c, const char *ip)
+{
+	struct conf_webirc *w;
+
+	TAILQ_FOREACH (w, &c->webircs, link)
+		if (cidr_list_match(w->hosts, ip))
+			return w;
 	return NULL;
 }
 

@@ -1,11 +1,14 @@
 /* log.c - log lines to stderr (the systemd way), a file, or syslog. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -13,14 +16,20 @@
 static enum log_level min_level = LOG_LEVEL_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 static const int syslog_priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
-static FILE *log_file;
+/*
+ * Worker lanes log too: the file descriptor, the path and the syslog switch
+ * change (rehash, SIGUSR1) under this lock, and each line is written under
+ * it, so no thread writes to a descriptor being closed (or reused).
+ */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int log_fd = -1;
 static char *log_path;
 static int use_syslog;
 
 void
 log_set_level(enum log_level level)
 {
-	min_level = level;
+	__atomic_store_n(&min_level, level, __ATOMIC_RELAXED);
 }
 
 int
@@ -38,19 +47,19 @@ log_level_parse(const char *name, enum log_level *out)
 int
 log_open(const char *path, int syslog_on)
 {
-	FILE *fp = NULL;
+	int fd = -1, old;
 
 	if (path != NULL && mkdir_parents(path, 0750) != 0)
 		log_warn("log file %s: cannot make its folder: %s", path, strerror(errno));
-	if (path != NULL && (fp = fopen(path, "a")) == NULL) {
+	/* O_CLOEXEC: a command the server runs must not inherit the log. */
+	if (path != NULL &&
+	    (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0) {
 		log_error("log file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (log_file != NULL)
-		fclose(log_file);
-	log_file = fp;
-	if (fp != NULL)
-		setvbuf(fp, NULL, _IOLBF, 0);
+	pthread_mutex_lock(&log_lock);
+	old = log_fd;
+	log_fd = fd;
 	free(log_path);
 	log_path = path ? strdup(path) : NULL;
 	if (syslog_on && !use_syslog)
@@ -58,17 +67,25 @@ log_open(const char *path, int syslog_on)
 	else if (!syslog_on && use_syslog)
 		closelog();
 	use_syslog = syslog_on;
+	pthread_mutex_unlock(&log_lock);
+	if (old >= 0)
+		close(old);
 	return 0;
 }
 
 void
 log_reopen(void)
 {
-	if (log_path != NULL) {
-		char *path = strdup(log_path);
-		log_open(path, use_syslog);
-		free(path);
-	}
+	char *path;
+	int syslog_on;
+
+	pthread_mutex_lock(&log_lock);
+	path = log_path != NULL ? strdup(log_path) : NULL;
+	syslog_on = use_syslog;
+	pthread_mutex_unlock(&log_lock);
+	if (path != NULL)
+		log_open(path, syslog_on);
+	free(path);
 }
 
 static void
@@ -82,10 +99,18 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(stderr, "%s evircd[%s]: %s\n", stamp, level_names[level], text);
-	if (log_file != NULL)
-		fprintf(log_file, "%s [%s] %s\n", stamp, level_names[level], text);
+	pthread_mutex_lock(&log_lock);
+	if (log_fd >= 0) {
+		char line[sizeof(stamp) + sizeof(text) + 16];
+		int n = snprintf(line, sizeof(line), "%s [%s] %s\n", stamp, level_names[level],
+		                 text);
+		/* One write per line: O_APPEND keeps lines whole beside other writers. */
+		ssize_t w = write(log_fd, line, (size_t)MIN(n, (int)sizeof(line) - 1));
+		(void)w; /* a failed log write has nowhere to be reported */
+	}
 	if (use_syslog)
 		syslog(syslog_priorities[level], "%s", text);
+	pthread_mutex_unlock(&log_lock);
 }
 
 void
@@ -93,7 +118,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level < min_level)
+	if (level < __atomic_load_n(&min_level, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);

@@ -110,48 +110,74 @@ str_truncate_utf8(char *s, size_t max)
 	s[max] = '\0';
 }
 
+/* The length of the well-formed UTF-8 sequence at p, or 0 when it is not one. */
+static size_t
+utf8_seq_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = *p, cp;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 1, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 2, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 3, cp = c & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) <= n)
+		return 0;
+	for (size_t i = 1; i <= n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n + 1;
+}
+
 int
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned c = *p;
-		size_t n;
-		unsigned cp;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
+		size_t n = utf8_seq_len(p, end);
+		if (n == 0)
 			return 0;
-		if ((size_t)(end - p) <= n)
-			return 0;
-		for (size_t i = 1; i <= n; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
+}
+
+size_t
+utf8_repair(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s, *end = p + len;
+	size_t fixed = 0;
+
+	while (p < end) {
+		size_t n = utf8_seq_len(p, end);
+		if (n == 0) {
+			*p = '?';
+			n = 1;
+			fixed++;
+		}
+		p += n;
+	}
+	return fixed;
 }
 
 long
 process_rss_bytes(void)
 {
 	long total = 0, rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
+	FILE *fp = fopen("/proc/self/statm", "re");
 
 	if (fp == NULL)
 		return 0;

@@ -33,6 +33,8 @@ void str_truncate_utf8(char *s, size_t max);
 
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs or surrogates). */
 int utf8_valid(const char *s, size_t len);
+/* Each byte of s that is not part of well-formed UTF-8 becomes '?' (same length); how many. */
+size_t utf8_repair(char *s, size_t len);
 
 /* Make the folders above the file path (mkdir -p of its folder); 0 on success. */
 int mkdir_parents(const char *path, unsigned mode);

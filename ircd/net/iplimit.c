@@ -1,5 +1,8 @@
-/* iplimit.c - live connections and recent connects per IP address. */
+/* iplimit.c - live connections and recent connects per address group. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/conf.h"
 #include "base/hash.h"
@@ -7,7 +10,7 @@
 #include "net/iplimit.h"
 
 struct ip_entry {
-	char ip[46]; /* the key */
+	char ip[IPGROUP_MAX]; /* the key: the group */
 	unsigned live;
 	unsigned recent; /* connects in the current throttle window */
 	time_t window_start;
@@ -32,28 +35,61 @@ entry_get(const char *ip)
 	return e;
 }
 
-const char *
-iplimit_admit(const char *ip, const struct conf_class *cl)
+/* Clear every bit of addr[0..len) after the first bits. */
+static void
+mask_bits(unsigned char *addr, size_t len, unsigned bits)
 {
-	struct ip_entry *e = entry_get(ip);
+	for (size_t i = 0; i < len; i++) {
+		unsigned keep = bits >= 8 * (i + 1) ? 8 : bits > 8 * i ? bits - 8 * i : 0;
+		addr[i] &= (unsigned char)(0xff00u >> keep);
+	}
+}
 
+void
+iplimit_group(const char *ip, const struct conf_class *cl, char *out, size_t size)
+{
+	unsigned char addr[16];
+	char text[INET6_ADDRSTRLEN];
+	int family = strchr(ip, ':') != NULL ? AF_INET6 : AF_INET;
+	unsigned bits = family == AF_INET6 ? cl->ipv6_prefix : cl->ipv4_prefix;
+
+	if (inet_pton(family, ip, addr) != 1) {
+		str_copy(out, ip, size);
+		return;
+	}
+	mask_bits(addr, family == AF_INET6 ? 16 : 4, bits);
+	inet_ntop(family, addr, text, sizeof(text));
+	snprintf(out, size, "%s/%u", text, bits);
+}
+
+const char *
+iplimit_admit(const char *ip, const struct conf_class *cl, char *group)
+{
+	struct ip_entry *e;
+
+	iplimit_group(ip, cl, group, IPGROUP_MAX);
+	e = entry_get(group);
 	if (cl->throttle_window > 0 && now - e->window_start >= (time_t)cl->throttle_window) {
 		e->window_start = now;
 		e->recent = 0;
 	}
-	if (cl->max_per_ip > 0 && e->live >= cl->max_per_ip)
+	if (cl->max_per_ip > 0 && e->live >= cl->max_per_ip) {
+		group[0] = '\0';
 		return "Too many connections from your IP address";
-	if (cl->throttle_count > 0 && e->recent >= cl->throttle_count)
+	}
+	if (cl->throttle_count > 0 && e->recent >= cl->throttle_count) {
+		group[0] = '\0';
 		return "Reconnecting too fast, throttled: try again later";
+	}
 	e->live++;
 	e->recent++;
 	return NULL;
 }
 
 void
-iplimit_release(const char *ip)
+iplimit_release(const char *group)
 {
-	struct ip_entry *e = ips.slots ? strmap_get(&ips, ip) : NULL;
+	struct ip_entry *e = ips.slots && group[0] != '\0' ? strmap_get(&ips, group) : NULL;
 
 	if (e != NULL && e->live > 0)
 		e->live--;

@@ -6,6 +6,31 @@
 #include "base/bounds.h"
 #include "net/line.h"
 
+/*
+ * Where the line starting at s ends: the first LF, or the first CR, so a
+ * bare CR cannot smuggle a second line through to other clients (as most
+ * servers do, a bare CR ends the line).  A CR as the last byte waits for the
+ * next one, which may be its LF.  NULL when no line is complete.
+ */
+static char *
+line_end(char *s, size_t n)
+{
+	char *nl = memchr(s, '\n', n);
+	char *cr = memchr(s, '\r', nl != NULL ? (size_t)(nl - s) : n);
+
+	if (cr == NULL)
+		return nl;
+	if (cr + 1 == s + n)
+		return NULL;
+	return cr;
+}
+
+int
+line_complete(const char *buf, size_t len)
+{
+	return line_end((char *)buf, len) != NULL;
+}
+
 size_t
 line_frame(char *buf, size_t len, line_cb on_line, void *arg)
 {
@@ -13,24 +38,25 @@ line_frame(char *buf, size_t len, line_cb on_line, void *arg)
 
 	while (pos < len) {
 		char *start = buf + pos;
-		char *nl = memchr(start, '\n', len - pos);
-		size_t linelen;
+		char *end = line_end(start, len - pos);
+		size_t linelen, next;
 		char cut;
 		enum line_action act;
 
-		if (nl == NULL)
+		if (end == NULL)
 			break;
-		linelen = (size_t)(nl - start);
-		if (linelen > 0 && start[linelen - 1] == '\r')
-			linelen--;
-		cut = start[linelen];
-		start[linelen] = '\0';
+		linelen = (size_t)(end - start);
+		next = pos + linelen + 1;
+		if (*end == '\r' && buf[next] == '\n')
+			next++;
+		cut = *end;
+		*end = '\0';
 		act = on_line(arg, start, linelen);
 		if (act == LINE_DEFER) {
-			start[linelen] = cut;
+			*end = cut;
 			break;
 		}
-		pos = (size_t)(nl - buf) + 1;
+		pos = next;
 		if (act == LINE_STOP)
 			break;
 	}

@@ -16,10 +16,11 @@ struct lingerer {
 	struct rio io;
 	struct rtimer timer;
 	int fd;
-	LIST_ENTRY(lingerer) link;
+	TAILQ_ENTRY(lingerer) link;
 };
 
-static LIST_HEAD(, lingerer) lingering = LIST_HEAD_INITIALIZER(lingering);
+/* Oldest first: the first to give up its descriptor when the budget is hit. */
+static TAILQ_HEAD(, lingerer) lingering = TAILQ_HEAD_INITIALIZER(lingering);
 static unsigned count;
 
 static void
@@ -28,7 +29,7 @@ linger_end(struct lingerer *l)
 	rio_set(&l->io, 0);
 	rtimer_stop(&l->timer);
 	close(l->fd);
-	LIST_REMOVE(l, link);
+	TAILQ_REMOVE(&lingering, l, link);
 	count--;
 	free(l);
 }
@@ -66,15 +67,24 @@ linger_close(int fd)
 	rio_init(&l->io, fd, linger_read);
 	rio_set(&l->io, RIO_READ);
 	rtimer_start(&l->timer, LINGER_SECONDS, 0, linger_timeout);
-	LIST_INSERT_HEAD(&lingering, l, link);
+	TAILQ_INSERT_TAIL(&lingering, l, link);
 	count++;
 }
 
 void
 linger_close_all(void)
 {
-	while (!LIST_EMPTY(&lingering))
-		linger_end(LIST_FIRST(&lingering));
+	while (!TAILQ_EMPTY(&lingering))
+		linger_end(TAILQ_FIRST(&lingering));
+}
+
+int
+linger_shed(void)
+{
+	if (TAILQ_EMPTY(&lingering))
+		return 0;
+	linger_end(TAILQ_FIRST(&lingering));
+	return 1;
 }
 
 unsigned

@@ -12,5 +12,7 @@ void linger_close(int fd);
 /* Close every lingering socket now (shutdown). */
 void linger_close_all(void);
 unsigned linger_count(void);
+/* Close the oldest lingering socket now, to free its descriptor; 0 if none. */
+int linger_shed(void);
 
 #endif

@@ -22,15 +22,20 @@
 struct listener {
 	struct rio io;
 	int fd;
-	int tls;
-	enum conn_kind kind; /* clients or servers */
+	struct listen_opts opts; /* what its connections start with */
+	enum conn_kind kind;     /* clients or servers */
 	char *name;
 	struct listener *next;
 };
 
+#define ACCEPT_RETRY 0.5 /* seconds between tries while out of descriptors */
+
 static struct listener *listeners;
 /* Held open so EMFILE can still be answered: close it, accept, refuse. */
 static int spare_fd = -1;
+/* Out of descriptors with no spare: listeners stopped until this fires. */
+static struct rtimer retry_timer;
+static int accept_paused;
 
 static void
 spare_open(void)
@@ -55,20 +60,63 @@ sockaddr_ip(const struct sockaddr_storage *ss, char *out, size_t size)
 }
 
 static void
+listeners_watch(int events)
+{
+	for (struct listener *l = listeners; l != NULL; l = l->next)
+		rio_set(&l->io, events);
+}
+
+/* Try again: once the spare descriptor can be had, accept again. */
+static void
+accept_retry(struct rtimer *t)
+{
+	spare_open();
+	if (spare_fd < 0) {
+		rtimer_start(&retry_timer, ACCEPT_RETRY, 0, accept_retry);
+		return;
+	}
+	accept_paused = 0;
+	listeners_watch(RIO_READ);
+}
+
+/*
+ * Out of descriptors and no spare to answer with: a listener that stays
+ * readable would spin the loop, so stop watching them all for a while.
+ */
+static void
+accept_pause(void)
+{
+	if (accept_paused)
+		return;
+	accept_paused = 1;
+	listeners_watch(0);
+	rtimer_start(&retry_timer, ACCEPT_RETRY, 0, accept_retry);
+}
+
+/* 0 when the refusal was answered; -1 when accepting had to pause. */
+static int
 refuse_emfile(struct listener *l)
 {
-	int fd;
+	int fd, still_out;
 
 	stats.refused++;
-	if (spare_fd < 0)
-		return;
+	conn_note_full("out of file descriptors");
+	if (spare_fd < 0) {
+		accept_pause();
+		return -1;
+	}
 	close(spare_fd);
 	spare_fd = -1;
 	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	still_out = fd < 0 && (errno == EMFILE || errno == ENFILE);
 	if (fd >= 0)
 		conn_refuse(fd, "*", "Server is full (no file descriptors)");
 	spare_open();
-	log_warn("out of file descriptors: refused a connection on %s", l->name);
+	if (still_out || spare_fd < 0) {
+		accept_pause();
+		return -1;
+	}
+	return fd >= 0 ? 0 : -1;
 }
 
 static void
@@ -87,8 +135,9 @@ listener_accept(struct rio *io, int events)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE) {
-				refuse_emfile(l);
-				continue;
+				if (refuse_emfile(l) == 0)
+					continue;
+				return;
 			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn("accept on %s: %s", l->name, strerror(errno));
@@ -96,7 +145,7 @@ listener_accept(struct rio *io, int events)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		sockaddr_ip(&ss, ip, sizeof(ip));
-		conn_new(fd, ip, l->tls, l->kind);
+		conn_new(fd, ip, &l->opts, l->kind);
 	}
 }
 
@@ -139,14 +188,19 @@ listener_open(const struct conf_listen *cl)
 	l = xcalloc(1, sizeof(*l));
 	l->fd = fd;
 	l->name = xstrdup(cl->name);
-	l->tls = cl->tls;
+	l->opts.tls = cl->tls;
+	l->opts.websocket = cl->type == LISTEN_WEBSOCKET;
+	l->opts.proxy = cl->proxy;
+	l->opts.proxies = cl->proxies ? xstrdup(cl->proxies) : NULL;
+	l->opts.origins = cl->origins ? xstrdup(cl->origins) : NULL;
 	l->kind = cl->type == LISTEN_SERVERS ? CONN_KIND_SERVER : CONN_KIND_CLIENT;
 	rio_init(&l->io, fd, listener_accept);
-	rio_set(&l->io, RIO_READ);
+	rio_set(&l->io, accept_paused ? 0 : RIO_READ);
 	l->next = listeners;
 	listeners = l;
-	log_info("listening on %s port %d%s", cl->host ? cl->host : "*", cl->port,
-	         cl->tls ? " (TLS)" : "");
+	log_info("listening on %s port %d%s%s%s", cl->host ? cl->host : "*", cl->port,
+	         cl->tls ? " (TLS)" : "", cl->type == LISTEN_WEBSOCKET ? " (WebSocket)" : "",
+	         cl->proxy ? " (PROXY protocol)" : "");
 	return 0;
 }
 
@@ -165,12 +219,18 @@ listener_open_all(const struct config *c)
 void
 listener_close_all(void)
 {
+	if (accept_paused) {
+		rtimer_stop(&retry_timer);
+		accept_paused = 0;
+	}
 	while (listeners != NULL) {
 		struct listener *l = listeners;
 		listeners = l->next;
 		rio_set(&l->io, 0);
 		close(l->fd);
 		free(l->name);
+		free(l->opts.proxies);
+		free(l->opts.origins);
 		free(l);
 	}
 }

@@ -13,17 +13,37 @@
  */
 typedef void (*worker_fn)(void *arg);
 
+/*
+ * Logins (OPER, SASL) have lanes of their own, so that a flood of account
+ * creations (scrypt hashing, ~50 ms each) never sits in front of them.
+ */
 enum worker_lane {
-	LANE_CRYPTO,  /* password hashing and checks */
+	LANE_CRYPTO,  /* new password hashes: REGISTER, ACCOUNT PASSWORD */
 	LANE_HISTORY, /* chat history writes and queries */
 	LANE_COMMAND, /* external commands (account verification mail) */
+	LANE_OPER,    /* OPER and link password checks */
+	LANE_AUTH,    /* SASL password checks */
+	LANE_STORE,   /* every other database write (accounts, bans, markers, ...) */
 	LANES
 };
 
 void worker_start(void);
 void worker_stop(void);
-void worker_submit(worker_fn work, worker_fn done, void *arg);
 void worker_submit_to(enum worker_lane lane, worker_fn work, worker_fn done, void *arg);
+/*
+ * As worker_submit_to, unless the lane already has its limit of jobs
+ * waiting (worker_set_limit): then -1, and nothing is queued.
+ */
+int worker_try_submit(enum worker_lane lane, worker_fn work, worker_fn done, void *arg);
+/* At most max jobs waiting on lane for worker_try_submit (0: no limit). */
+void worker_set_limit(enum worker_lane lane, unsigned max);
+unsigned worker_lane_length(enum worker_lane lane);
+/* 1 when every job submitted to lane has had its done() (loop thread only). */
+int worker_lane_idle(enum worker_lane lane);
+/* 1 when lane has a limit (worker_set_limit). */
+int worker_lane_bounded(enum worker_lane lane);
+/* 1 when worker_try_submit would refuse a job for lane now. */
+int worker_lane_full(enum worker_lane lane);
 /* Run queued work inline and deliver every result (shutdown, tests). */
 void worker_drain(void);
 unsigned worker_queue_length(void);

@@ -6,6 +6,7 @@
 #include "net/dns.h"
 #include "net/listener.h"
 #include "ops/lifecycle.h"
+#include "proto/authlimit.h"
 #include "proto/control.h"
 #include "proto/oper.h"
 #include "proto/send.h"
@@ -140,15 +141,26 @@ ircd_rehash(char *err, size_t size)
 	conf = next;
 	server_init(conf->server_name, me.sid, conf->description);
 	opers_adopt_blocks();
+	authlimit_configure();
 	motd_load();
 	isupport_load();
 	log_info("rehash done");
 	return 0;
 }
 
+static struct rtimer deferred;
+static int deferred_on, shutting_down;
+static char deferred_reason[200];
+
 void
 ircd_shutdown(const char *reason)
 {
+	/* A SIGTERM after DIE, or DIE and RESTART in one turn: one shutdown. */
+	if (shutting_down)
+		return;
+	shutting_down = 1;
+	if (deferred_on)
+		rtimer_stop(&deferred);
 	log_info("shutting down: %s", reason);
 	history_keep_channels();
 	conn_close_all(reason);
@@ -169,12 +181,10 @@ ircd_restart(const char *reason)
 	ircd_shutdown(reason);
 }
 
-static struct rtimer deferred;
-static char deferred_reason[200];
-
 static void
 shutdown_deferred(struct rtimer *t)
 {
+	deferred_on = 0;
 	ircd_shutdown(deferred_reason);
 }
 
@@ -186,8 +196,12 @@ shutdown_deferred(struct rtimer *t)
 void
 ircd_shutdown_soon(const char *reason, int restart)
 {
+	/* The first request of the turn wins; a second must not re-arm the timer. */
+	if (deferred_on || shutting_down)
+		return;
 	str_copy(deferred_reason, reason, sizeof(deferred_reason));
 	restart_requested = restart;
+	deferred_on = 1;
 	rtimer_start(&deferred, 0.0, 0, shutdown_deferred);
 }
 

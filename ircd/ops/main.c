@@ -1,4 +1,5 @@
 /* main.c - start-up, signals, rehash and shutdown. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "modules/modules.h"
@@ -19,6 +21,8 @@
 #include "ops/lifecycle.h"
 #include "ops/metrics.h"
 #include "ops/preflight.h"
+#include "ops/privdrop.h"
+#include "proto/authlimit.h"
 #include "proto/command.h"
 #include "proto/control.h"
 #include "proto/link.h"
@@ -28,6 +32,7 @@
 #include "state/cloak.h"
 #include "state/server.h"
 #include "state/whowas.h"
+#include "store/account.h"
 #include "store/history.h"
 #include "store/store.h"
 #include "store/xline.h"
@@ -71,12 +76,14 @@ on_sigterm(int signum)
 	ircd_shutdown(signum == SIGTERM ? "Server shutting down" : "Server terminating");
 }
 
-/* Once a minute: expire temporary bans, save the record counts. */
+/* Once a minute: expire temporary bans and unverified accounts, save the record counts. */
 static void
 minutely(struct rtimer *t)
 {
 	xline_expire(xline_expired);
+	account_purge_expired();
 	iplimit_sweep();
+	authlimit_sweep();
 	store_save_counts();
 }
 
@@ -107,6 +114,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "evircd: unexpected argument %s\n", argv[optind]);
 		usage(stderr);
 		return 2;
+	}
+	/* Before any name table is filled: its hashes depend on the key. */
+	if (irc_strhash_seed() != 0) {
+		fprintf(stderr, "evircd: getrandom: %s\n", strerror(errno));
+		return 1;
 	}
 	conf = config_load(path);
 	if (conf == NULL)
@@ -151,11 +163,15 @@ main(int argc, char **argv)
 	link_init();
 	if (listener_open_all(conf) != 0 || metrics_open(conf) != 0)
 		return 1;
+	/* Bound, files open, no thread started yet: root is no longer needed. */
+	if (privileges_drop(conf) != 0)
+		return 1;
 	reactor_on_signal(SIGTERM, on_sigterm);
 	reactor_on_signal(SIGINT, on_sigterm);
 	reactor_on_signal(SIGHUP, on_sighup);
 	reactor_on_signal(SIGUSR1, on_sigusr1);
 	worker_start();
+	authlimit_configure();
 	rtimer_start(&minute_timer, 60.0, 60.0, minutely);
 	log_info("evircd %s ready: %s (SID %s)", PACKAGE_VERSION, me.name, me.sid);
 	reactor_run();

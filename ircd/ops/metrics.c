@@ -27,6 +27,7 @@
 #define REQUEST_MAX 4096
 #define SCRAPERS_MAX 16
 #define SCRAPE_TIMEOUT 5.0
+#define METRICS_ACCEPT_RETRY 0.5 /* seconds, while out of descriptors */
 
 struct scraper {
 	struct rio io;
@@ -39,6 +40,7 @@ struct scraper {
 };
 
 static struct rio listen_io;
+static struct rtimer accept_retry;
 static int listen_fd = -1;
 static unsigned scrapers;
 
@@ -146,6 +148,70 @@ label_value(char *out, size_t size, const char *in)
 	out[n] = '\0';
 }
 
+/* One counter of every link that is up, by the link's name. */
+static void
+link_counter(struct text *t, const char *metric_name, const char *type, const char *help,
+             uint64_t (*value)(const struct conn *))
+{
+	const struct link *l;
+	char name[2 * SERVLEN + 1];
+
+	text_add(t, "# HELP %s %s\n# TYPE %s %s\n", metric_name, help, metric_name, type);
+	LIST_FOREACH (l, &links, entry) {
+		if (l->server == NULL)
+			continue;
+		label_value(name, sizeof(name), l->name);
+		text_add(t, "%s{link=\"%s\"} %llu\n", metric_name, name,
+		         (unsigned long long)value(l->conn));
+	}
+}
+
+static uint64_t
+conn_bytes_out(const struct conn *cn)
+{
+	return cn->bytes_out;
+}
+
+static uint64_t
+conn_bytes_in(const struct conn *cn)
+{
+	return cn->bytes_in;
+}
+
+static uint64_t
+conn_lines_out(const struct conn *cn)
+{
+	return cn->msgs_out;
+}
+
+static uint64_t
+conn_lines_in(const struct conn *cn)
+{
+	return cn->msgs_in;
+}
+
+static uint64_t
+conn_sendq(const struct conn *cn)
+{
+	return cn->sendq.bytes;
+}
+
+/* Per link: bytes and lines each way, and the sendq waiting. */
+static void
+link_counters(struct text *t)
+{
+	link_counter(t, "evircd_link_sent_bytes_total", "counter",
+	             "Bytes written to each link.", conn_bytes_out);
+	link_counter(t, "evircd_link_received_bytes_total", "counter",
+	             "Bytes read from each link.", conn_bytes_in);
+	link_counter(t, "evircd_link_sent_lines_total", "counter", "Lines queued to each link.",
+	             conn_lines_out);
+	link_counter(t, "evircd_link_received_lines_total", "counter",
+	             "Lines received from each link.", conn_lines_in);
+	link_counter(t, "evircd_link_sendq_bytes", "gauge",
+	             "Bytes queued to each link, not yet written.", conn_sendq);
+}
+
 /* Server links: how many are up, and how long each one's burst took. */
 static void
 link_metrics(struct text *t)
@@ -169,6 +235,7 @@ link_metrics(struct text *t)
 		text_add(t, "evircd_link_burst_seconds{link=\"%s\"} %.3f\n", name,
 		         (double)l->burst_ms / 1000.0);
 	}
+	link_counters(t);
 }
 
 static char *
@@ -216,6 +283,14 @@ exposition(size_t *len)
 	metric(&t, "evircd_process_resident_memory_bytes", "gauge", "Resident set size.",
 	       (unsigned long long)process_rss_bytes());
 	metric(&t, "evircd_process_open_fds", "gauge", "Open file descriptors.", open_fds());
+	text_add(
+	    &t,
+	    "# HELP evircd_loop_stall_seconds Longest event-loop turn (no client served"
+	    " meanwhile) in the last 10 seconds.\n# TYPE evircd_loop_stall_seconds gauge\n"
+	    "evircd_loop_stall_seconds %.6f\n"
+	    "# HELP evircd_loop_stall_max_seconds Longest event-loop turn since start.\n"
+	    "# TYPE evircd_loop_stall_max_seconds gauge\nevircd_loop_stall_max_seconds %.6f\n",
+	    reactor_stall_worst(10), reactor_stall_worst_ever());
 	metric(&t, "evircd_uptime_seconds", "gauge", "Seconds since start.",
 	       (unsigned long long)(now - server_started));
 	*len = t.len;
@@ -299,14 +374,32 @@ scraper_timeout(struct rtimer *t)
 }
 
 static void
+metrics_resume(struct rtimer *t)
+{
+	if (listen_fd >= 0)
+		rio_set(&listen_io, RIO_READ);
+}
+
+/* Out of descriptors: a listener left readable would spin the loop. */
+static void
+metrics_pause(void)
+{
+	rio_set(&listen_io, 0);
+	rtimer_start(&accept_retry, METRICS_ACCEPT_RETRY, 0, metrics_resume);
+}
+
+static void
 metrics_accept(struct rio *io, int events)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct scraper *s;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				metrics_pause();
 			return;
+		}
 		if (scrapers >= SCRAPERS_MAX) {
 			close(fd);
 			continue;
@@ -361,6 +454,7 @@ metrics_close(void)
 {
 	if (listen_fd < 0)
 		return;
+	rtimer_stop(&accept_retry);
 	rio_set(&listen_io, 0);
 	close(listen_fd);
 	listen_fd = -1;

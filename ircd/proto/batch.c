@@ -28,6 +28,7 @@ enum label_state {
 static struct {
 	struct client *client;
 	enum label_state state;
+	int aside;        /* lines now are a side effect, not the response */
 	uint32_t wrapper; /* the labeled-response batch's reference */
 	char label[LABEL_MAX + 1];
 	char held[FRAMED_MAX];
@@ -58,9 +59,13 @@ batch_shared_open(const struct client *from, const char *ref, const char *type,
 struct outmsg *
 batch_shared_close(const struct client *from, const char *ref)
 {
-	if (from == NULL)
-		return msg_build(":%s BATCH -%s", me.name, ref);
-	return msg_build(":%s!%s@%s BATCH -%s", from->nick, from->user, from->host, ref);
+	struct outmsg *om = from == NULL ? msg_build(":%s BATCH -%s", me.name, ref)
+	                                 : msg_build(":%s!%s@%s BATCH -%s", from->nick,
+	                                             from->user, from->host, ref);
+
+	/* The end of a message, no message of its own: no msgid. */
+	outmsg_part_of(om, "");
+	return om;
 }
 
 static void
@@ -187,11 +192,25 @@ label_wrap(struct client *c, const char *line, size_t len)
 	send_in_batch(c, line, len);
 }
 
+/* A side effect of the labeled command: outside its labeled-response batch. */
+static void
+send_aside(struct client *c, const char *line, size_t len)
+{
+	if (lab.state == LABEL_WRAPPED && c->local->batch_depth == 1)
+		conn_send_bytes(c->local->conn, line, len);
+	else
+		send_in_batch(c, line, len);
+}
+
 void
 batch_filter(struct client *c, const char *line, size_t len)
 {
 	if (c != lab.client) {
 		send_in_batch(c, line, len);
+		return;
+	}
+	if (lab.aside) {
+		send_aside(c, line, len);
 		return;
 	}
 	switch (lab.state) {
@@ -263,20 +282,56 @@ label_begin(struct client *c, const char *label)
 {
 	lab.client = c;
 	lab.state = LABEL_NONE;
+	lab.aside = 0;
 	lab.held_len = 0;
 	str_copy(lab.label, label, sizeof(lab.label));
 	output_hook_update(c);
 }
 
 void
+label_aside(struct client *c, int on)
+{
+	if (lab.client == c)
+		lab.aside = on;
+}
+
+void
 label_take(struct client *c, char *out, size_t size)
 {
 	out[0] = '\0';
-	if (lab.client != c)
+	/* Once a reply went out labeled, the rest follows it unlabeled. */
+	if (lab.client != c || lab.state != LABEL_NONE)
 		return;
 	str_copy(out, lab.label, size);
-	if (lab.state == LABEL_NONE)
-		lab.state = LABEL_TAKEN;
+	lab.state = LABEL_TAKEN;
+}
+
+int
+label_resume(struct client *c, const char *label)
+{
+	if (label == NULL || label[0] == '\0' || lab.client == c)
+		return 0;
+	label_begin(c, label);
+	return 1;
+}
+
+void
+label_send_opening(struct client *c, struct outmsg *om)
+{
+	struct msgbuf *mb;
+	char tag[LABEL_MAX + 8];
+
+	if (c->local == NULL)
+		return;
+	if (lab.client != c || lab.state != LABEL_NONE) {
+		send_msg(c, om);
+		return;
+	}
+	/* The batch is the whole answer: no ACK, no labeled-response batch around it. */
+	lab.state = LABEL_TAKEN;
+	mb = outmsg_flavour(om, c->local->tags_wanted);
+	snprintf(tag, sizeof(tag), "label=%s", lab.label);
+	send_with_tag(c, tag, mb->data, mb->len);
 }
 
 void

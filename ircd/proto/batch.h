@@ -39,8 +39,28 @@ struct outmsg *batch_shared_close(const struct client *from, const char *ref);
  */
 void label_begin(struct client *c, const char *label);
 void label_end(struct client *c);
+/*
+ * What c is sent between label_aside(c, 1) and label_aside(c, 0) is a side
+ * effect of its labeled command, not a response (a message c sent to
+ * itself: only the echo is the response): it carries no label and stays
+ * out of the labeled-response batch.
+ */
+void label_aside(struct client *c, int on);
 /* The command answers later, labeled by itself: no ACK now. */
 void label_take(struct client *c, char *out, size_t size);
+/*
+ * The later answer of a label taken earlier, given by a command that is
+ * not labeled itself (draft/multiline's BATCH -): run it as that label's
+ * command.  1 when it began one (then label_end), 0 when a label is
+ * running for c already or label is empty.
+ */
+int label_resume(struct client *c, const char *label);
+/*
+ * The opening line of a batch that is by itself the labeled command's
+ * answer (a draft/multiline echo): it carries the label, and no ACK or
+ * labeled-response batch follows.  Other lines before it: sent as usual.
+ */
+void label_send_opening(struct client *c, struct outmsg *om);
 
 /* The send path's entry for a client whose output is framed (net CONN_OUTPUT_HOOK). */
 void batch_filter(struct client *c, const char *line, size_t len);

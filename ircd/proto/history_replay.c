@@ -8,6 +8,7 @@
 #include "base/util.h"
 #include "proto/batch.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/history_replay.h"
 #include "proto/outmsg.h"
 #include "proto/send.h"
@@ -19,7 +20,7 @@
 
 /* A CHATHISTORY request waiting for its rows. */
 struct replay {
-	char uid[UIDLEN + 1];
+	struct client_wait *wait; /* the client's input waits for the answer */
 	enum history_query_kind kind;
 	char target[CHANNELLEN_MAX + 1]; /* as the client named it */
 	int limit;
@@ -133,9 +134,9 @@ static void
 replay_answer(void *arg, const struct history_row *rows, size_t nrows, int failed)
 {
 	struct replay *r = arg;
-	struct client *c = strmap_get(&clients_by_uid, r->uid);
+	struct client *c = client_wait_end(r->wait);
 
-	if (c != NULL && c->local != NULL) {
+	if (c != NULL) {
 		if (failed)
 			send_fail(c, "CHATHISTORY", "MESSAGE_ERROR", r->target,
 			          "History could not be read");
@@ -153,7 +154,6 @@ history_replay(struct client *c, enum history_query_kind kind, const char *targe
 	struct history_request rq;
 
 	memset(&rq, 0, sizeof(rq));
-	str_copy(r->uid, c->uid, sizeof(r->uid));
 	r->kind = kind;
 	str_copy(r->target, target, sizeof(r->target));
 	r->limit = limit;
@@ -170,6 +170,7 @@ history_replay(struct client *c, enum history_query_kind kind, const char *targe
 	 * Answered later, on the loop, after this command: it carries the
 	 * label itself, no ACK now.  r is not touched by the lane meanwhile.
 	 */
+	r->wait = client_wait_begin(c);
 	if (!history_query(&rq, replay_answer, r))
 		label_take(c, r->label, sizeof(r->label));
 }

@@ -55,8 +55,8 @@ static const char *
 dialect_capab(int dialect)
 {
 	if (dialect == DIALECT_CHARYBDIS)
-		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID EOB MLOCK EVIRCD";
-	return "ENCAP TBURST EOB RHOST HOP MLOCK EVIRCD";
+		return "QS EX IE KLN UNKLN ENCAP TB SERVICES EUID SAVE EOB MLOCK EVIRCD";
+	return "ENCAP TBURST EOB RHOST HOP MLOCK KLN UNKLN DLN UNDLN EVIRCD";
 }
 
 static const struct {
@@ -69,7 +69,9 @@ static const struct {
     {"QS", LCAP_QS},         {"EX", LCAP_EX},
     {"IE", LCAP_IE},         {"SERVICES", LCAP_SERVICES},
     {"MLOCK", LCAP_MLOCK},   {"RHOST", LCAP_RHOST},
-    {"EVIRCD", LCAP_EVIRCD},
+    {"EVIRCD", LCAP_EVIRCD}, {"SAVE", LCAP_SAVE},
+    {"KLN", LCAP_KLN},       {"UNKLN", LCAP_UNKLN},
+    {"DLN", LCAP_DLN},       {"UNDLN", LCAP_UNDLN},
 };
 
 time_t
@@ -147,11 +149,17 @@ channel_links_mark(struct link *skip, const struct channel *ch)
 static void
 link_send_line_msg(struct link *l, struct outmsg *om, const char *line, size_t len)
 {
-	char tags[IRC_TAGS_MAX + 1];
+	char buf[IRC_TAGS_MAX + 1 + OUT_LINE_MAX + 1];
+	size_t n = 0;
 
-	if (l->caps & LCAP_EVIRCD)
-		conn_send_bytes(l->conn, tags, outmsg_link_tags(om, tags, sizeof(tags)));
-	conn_send_bytes(l->conn, line, len);
+	if (!(l->caps & LCAP_EVIRCD)) {
+		conn_send_bytes(l->conn, line, len);
+		return;
+	}
+	/* One write of tags and line: the link's line count counts it once. */
+	n = outmsg_link_tags(om, buf, IRC_TAGS_MAX + 1);
+	memcpy(buf + n, line, len);
+	conn_send_bytes(l->conn, buf, n + len);
 }
 
 void
@@ -185,6 +193,18 @@ links_send_channel_msg(struct link *skip, const struct channel *ch, struct outms
 	LIST_FOREACH (l, &links, entry)
 		if (l->mark == serial)
 			link_send_line_msg(l, om, line, n);
+}
+
+int
+link_can_save(const struct link *l)
+{
+	return l != NULL && l->dialect == DIALECT_CHARYBDIS && (l->caps & LCAP_SAVE);
+}
+
+int
+client_can_save(const struct client *c)
+{
+	return c->local != NULL || link_can_save(link_of_client(c));
 }
 
 unsigned
@@ -536,7 +556,7 @@ pass_check_start(struct link *l, const char *hash, const char *name, const char 
 	str_copy(pc->desc, desc, sizeof(pc->desc));
 	l->pass_check = pc;
 	conn_hold_input(l->conn, 1);
-	worker_submit(pass_check_work, pass_check_done, pc);
+	worker_submit_to(LANE_OPER, pass_check_work, pass_check_done, pc);
 }
 
 /* hybrid: SERVER name 1 SID +flags :desc; charybdis: SERVER name 1 :desc. */
@@ -720,13 +740,16 @@ send_bans(struct link *l, const struct channel *ch)
 {
 	static const char letters[BAN_LISTS] = {'b', 'e', 'I'};
 
+	/* ":<SID> BMASK <chanTS> <chan> <letter> :" before the masks */
+	size_t head = 1 + SIDLEN + sizeof(" BMASK ") - 1 + 18 + 1 + strlen(ch->name) + 4;
+
 	for (int i = 0; i < BAN_LISTS; i++) {
 		char masks[OUT_LINE_MAX];
 		size_t n = 0;
 		const struct ban *b;
 		TAILQ_FOREACH (b, &ch->bans[i], link) {
 			size_t len = strlen(b->mask);
-			if (n > 0 && n + len + 1 > 400) {
+			if (n > 0 && head + n + len + 1 > LINE_ROOM) {
 				masks[n] = '\0';
 				link_send(l, ":%s BMASK %lld %s %c :%s", me.sid,
 				          (long long)ch->ts, ch->name, letters[i], masks);
@@ -908,6 +931,12 @@ link_relay_host(struct link *skip, const char *src_id, const struct client *c)
 }
 
 void
+link_relay_chghost(struct link *skip, const struct client *c)
+{
+	links_send(skip, ":%s ENCAP * CHGHOST %s %s", c->server->sid, c->uid, c->host);
+}
+
+void
 link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
                    const char *modes)
 {
@@ -985,8 +1014,9 @@ link_numeric(struct source *src, struct irc_msg *m)
 
 /* Only addresses some [link] block names may even try. */
 static const char *
-link_admit(const char *ip, struct conf_class **class)
+link_admit(const char *ip, struct conf_class **class, char *group)
 {
+	(void)group; /* links are not counted per address */
 	struct conf_link *cl;
 
 	TAILQ_FOREACH (cl, &conf->links, link)
@@ -1060,6 +1090,12 @@ link_line(struct conn *cn, char *line, size_t len)
 		got_svinfo(l, &m);
 		return cn->state == CONN_CLOSING ? -1 : 0;
 	}
+	/*
+	 * UTF8ONLY promises our clients no other bytes, and a peer's users may
+	 * send them: they become '?' (the length, and so the line, unchanged).
+	 */
+	if (conf->utf8only && utf8_repair(line, len) > 0)
+		log_debug("link %s: bytes that are not UTF-8 replaced", l->server->name);
 	command_dispatch_link(l->server, line, len);
 	return cn->state == CONN_CLOSING ? -1 : 0;
 }

@@ -39,6 +39,14 @@ enum link_state {
 #define LCAP_MLOCK 0x0400
 #define LCAP_RHOST 0x0800
 #define LCAP_EVIRCD 0x1000 /* another evircd: messages carry their time and msgid */
+#define LCAP_SAVE 0x2000   /* charybdis: nick collisions are settled by SAVE, not KILL */
+#define LCAP_KLN 0x4000    /* KLINE and UNKLINE (CAPAB KLN, UNKLN) */
+#define LCAP_UNKLN 0x8000
+#define LCAP_DLN 0x10000 /* hybrid: DLINE and UNDLINE */
+#define LCAP_UNDLN 0x20000
+
+/* The TS a nick gets when SAVE makes it its UID (as charybdis sets it). */
+#define SAVE_NICKTS 100
 
 struct link {
 	struct conn *conn;
@@ -100,6 +108,11 @@ void link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...) PRIN
 void links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
                             const char *fmt, ...) PRINTF(4, 5);
 
+/* Does l settle nick collisions by SAVE (charybdis dialect, CAPAB SAVE)? */
+int link_can_save(const struct link *l);
+/* May a collision of c be settled by SAVE: c is ours, or its link has SAVE. */
+int client_can_save(const struct client *c);
+
 /* A user (local, or new behind a link) is introduced to every other link. */
 void link_introduce(struct client *c);
 /* c joined ch (created: it made the channel, as its op): JOIN, or SJOIN, to links. */
@@ -122,6 +135,12 @@ void link_pong(struct link *l);
  */
 void link_relay_account(struct link *skip, const char *src_id, const struct client *c);
 void link_relay_host(struct link *skip, const char *src_id, const struct client *c);
+/*
+ * c's server changed c's shown host itself (+x, -x): ENCAP * CHGHOST from
+ * that server, which charybdis servers and evircd take from a user's own
+ * server (hybrid ignores it: only its services change hosts).
+ */
+void link_relay_chghost(struct link *skip, const struct client *c);
 void link_relay_svsmode(struct link *skip, const char *src_id, const struct client *c,
                         const char *modes);
 /* Services' MLOCK of ch (ch->mlock, NULL: none) to every link with MLOCK but skip. */

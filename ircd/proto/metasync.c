@@ -229,6 +229,21 @@ metasync_all(struct client *c, const struct metadata_subs *keys)
 }
 
 void
+metasync_subscribed(struct client *c, const struct metadata_subs *added)
+{
+	struct sink s = {c, added, 0, 0, 0, 0};
+
+	if (added->count == 0)
+		return;
+	s.serial = send_serial();
+	walk_all(&s, NULL);
+	/* Nothing set anywhere c looks: nothing to synchronize, nothing to say. */
+	if (s.bytes > 0)
+		reply(c, ERR_METADATASYNCLATER,
+		      "*ALL 0 :Synchronize the new keys with METADATA *ALL SYNC");
+}
+
+void
 metasync_welcome(struct client *c)
 {
 	struct sink s = {c, NULL, 1, 0, 0, 0};

@@ -38,6 +38,12 @@ void metasync_channel(struct client *c, struct channel *ch, enum metasync_kind k
 /* "*ALL": of c, its channels, their members and the users it monitors;
  * only keys (c's subscriptions when NULL). */
 void metasync_all(struct client *c, const struct metadata_subs *keys);
+/*
+ * SUB added keys: when any visible target has one set, 774 *ALL 0 (the
+ * client fetches them with METADATA *ALL SYNC); else nothing.  SUB itself
+ * so answers with 770 (and this 774) only.
+ */
+void metasync_subscribed(struct client *c, const struct metadata_subs *added);
 /* Registration burst: every key of c itself, subscribed or not. */
 void metasync_welcome(struct client *c);
 

@@ -122,7 +122,8 @@ netsplit_init(void)
  * recipient at its first JOIN from it, closed at the end of that burst.
  */
 
-#define NETJOIN_SECONDS 30 /* a burst with no end (no EOB) is over by then */
+#define NETJOIN_SECONDS 30   /* a burst with no end (no EOB) is over by then */
+#define NETJOIN_LATE_MS 1000 /* a late return's JOINs come with its UID */
 
 struct uid_entry {
 	char uid[UIDLEN + 1];
@@ -131,6 +132,8 @@ struct uid_entry {
 struct netjoin {
 	struct server *server; /* the server joining */
 	time_t started;
+	uint64_t started_ms;
+	int late; /* users back after their server's burst: closed a second later */
 	char ref[REF_MAX];
 	struct outmsg *open;  /* "BATCH +ref netjoin near far", built once */
 	struct strmap back;   /* the UIDs of the users back in this burst */
@@ -159,6 +162,7 @@ netjoin_new(struct server *s)
 
 	nj->server = s;
 	nj->started = now;
+	nj->started_ms = now_ms;
 	batch_ref_new(nj->ref, sizeof(nj->ref));
 	snprintf(params, sizeof(params), "%s %s", s->uplink != NULL ? s->uplink->name : me.name,
 	         s->name);
@@ -216,10 +220,22 @@ netsplit_user_back(struct client *c)
 		return;
 	same = strcmp(h->user, c->user) == 0 && strcasecmp(h->host, c->host) == 0;
 	hold_free(h);
-	if (!same || (s = joining_server(c)) == NULL)
+	if (!same)
 		return;
-	if ((nj = netjoin_of(s)) == NULL)
+	if ((s = joining_server(c)) == NULL) {
+		/*
+		 * Back after its server's burst ended (reconnected there, or its
+		 * burst came late): still a return from the split, in a batch of
+		 * its own server's that closes a second later.
+		 */
+		s = c->server;
+		if ((nj = netjoin_of(s)) == NULL) {
+			nj = netjoin_new(s);
+			nj->late = 1;
+		}
+	} else if ((nj = netjoin_of(s)) == NULL) {
 		nj = netjoin_new(s);
+	}
 	uid_add(&nj->back, c->uid);
 }
 
@@ -309,7 +325,8 @@ netjoins_expire(void)
 
 	for (nj = LIST_FIRST(&netjoins); nj != NULL; nj = next) {
 		next = LIST_NEXT(nj, entry);
-		if (now - nj->started > NETJOIN_SECONDS)
+		if (now - nj->started > NETJOIN_SECONDS ||
+		    (nj->late && now_ms - nj->started_ms >= NETJOIN_LATE_MS))
 			netjoin_close(nj);
 	}
 }

@@ -26,9 +26,10 @@ void netsplit_run(struct server *s, const char *near);
 int netsplit_nick_held(const char *nick);
 /*
  * c (new behind a link) takes a held nick back, if it is held: the hold
- * ends; when c is the same user@host and comes in a burst (a direct link's,
- * or that of a server new behind one), c is a returning user and its JOINs
- * of that burst go in that server's netjoin batch.
+ * ends; when c is the same user@host it is a returning user: coming in a
+ * burst (a direct link's, or that of a server new behind one), its JOINs of
+ * that burst go in that server's netjoin batch; coming after its server's
+ * burst, in a netjoin batch of its server's that closes a second later.
  */
 void netsplit_user_back(struct client *c);
 /*

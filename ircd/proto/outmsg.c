@@ -262,6 +262,13 @@ outmsg_adopt(struct outmsg *om, const char *time, const char *msgid)
 		str_copy(om->msgid, msgid, sizeof(om->msgid));
 }
 
+void
+outmsg_part_of(struct outmsg *om, const char *msgid)
+{
+	outmsg_adopt(om, NULL, msgid);
+	om->available &= ~(uint8_t)TAG_MSGID;
+}
+
 size_t
 outmsg_link_tags(struct outmsg *om, char *out, size_t size)
 {

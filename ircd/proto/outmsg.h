@@ -67,6 +67,12 @@ struct outmsg *outmsg_replayed(const char *body, int64_t time_ms, const char *ms
  * tag section ("@time=..;msgid=..[;+client tags] ") for a link.
  */
 void outmsg_adopt(struct outmsg *om, const char *time, const char *msgid);
+/*
+ * A line that is part of a message with a msgid of its own (a later line of
+ * a draft/multiline batch): msgid is what history keeps it under, and no
+ * recipient is shown one.
+ */
+void outmsg_part_of(struct outmsg *om, const char *msgid);
 size_t outmsg_link_tags(struct outmsg *om, char *out, size_t size);
 
 #endif

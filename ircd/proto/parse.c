@@ -171,3 +171,42 @@ list_next(char **cursor)
 	}
 	return item;
 }
+
+int
+tag_present(const char *tags, const char *key)
+{
+	size_t klen = strlen(key);
+
+	while (tags != NULL && *tags != '\0') {
+		size_t len = strcspn(tags, ";");
+		if (len >= klen && strncmp(tags, key, klen) == 0 &&
+		    (len == klen || tags[klen] == '='))
+			return 1;
+		tags += len;
+		if (*tags == ';')
+			tags++;
+	}
+	return 0;
+}
+
+size_t
+tags_client_only(const char *tags, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (tags != NULL && *tags != '\0') {
+		size_t len = strcspn(tags, ";");
+		if (tags[0] == '+' && len > 1 && n + len + 2 < size) {
+			if (n > 0)
+				out[n++] = ';';
+			memcpy(out + n, tags, len);
+			n += len;
+			out[n] = '\0';
+		}
+		tags += len;
+		if (*tags == ';')
+			tags++;
+	}
+	return n;
+}

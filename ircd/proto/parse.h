@@ -42,4 +42,9 @@ const char *param_word(const char *s);
 /* Iterate a comma list in place: returns the next item or NULL. */
 char *list_next(char **cursor);
 
+/* 1 when a raw tag section (without '@') holds key, with or without a value. */
+int tag_present(const char *tags, const char *key);
+/* The client-only tags ("+name[=value]") of a raw tag section, as sent; its length. */
+size_t tags_client_only(const char *tags, char *out, size_t size);
+
 #endif

@@ -10,6 +10,7 @@
 #include "net/dns.h"
 #include "net/iplimit.h"
 #include "net/tls.h"
+#include "proto/clientjob.h"
 #include "proto/command.h"
 #include "proto/exit.h"
 #include "proto/link.h"
@@ -36,9 +37,17 @@ session_listen(const struct session_events *ev)
 	listeners[nlisteners++] = ev;
 }
 
+void
+session_logged_in(struct client *c)
+{
+	for (unsigned i = 0; c->local != NULL && i < nlisteners; i++)
+		if (listeners[i]->logged_in != NULL)
+			listeners[i]->logged_in(c);
+}
+
 /* D-lines first, then the class and its per-IP limits. */
 static const char *
-session_admit(const char *ip, struct conf_class **class)
+session_admit(const char *ip, struct conf_class **class, char *group)
 {
 	static char reason[300];
 	const struct xline *x = xline_match_ip(ip);
@@ -52,7 +61,7 @@ session_admit(const char *ip, struct conf_class **class)
 	}
 	a = config_find_auth(conf, "*", ip, ip);
 	*class = a ? a->class : TAILQ_FIRST(&conf->classes);
-	if ((refusal = iplimit_admit(ip, *class)) != NULL) {
+	if ((refusal = iplimit_admit(ip, *class, group)) != NULL) {
 		snomask_send(SNO_REJECT, "Refused connection from %s: %s", ip, refusal);
 		return refusal;
 	}
@@ -121,6 +130,7 @@ session_drop_pending(struct client *c)
 	}
 	sasl_abort(c, 0);
 	multiline_free(c);
+	client_jobs_orphan(c);
 	for (unsigned i = 0; i < nlisteners; i++)
 		if (listeners[i]->exit != NULL)
 			listeners[i]->exit(c);
@@ -144,7 +154,7 @@ session_exit(struct conn *cn)
 	/* A killed user's KILL went to the links already; anyone else quits. */
 	if (c->registered && !c->killed)
 		links_send(NULL, ":%s QUIT :%s", c->uid, cn->close_reason);
-	iplimit_release(c->ip);
+	iplimit_release(cn->ipgroup);
 	if (c->registered && cn->class->clients > 0)
 		cn->class->clients--;
 	client_exit(c, cn->close_reason);

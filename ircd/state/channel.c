@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/casemap.h"
 #include "base/match.h"
@@ -30,7 +31,8 @@ channel_create(const char *name)
 	size_t len = strlen(name);
 	struct channel *ch = xcalloc(1, sizeof(*ch) + len + 1);
 
-	memcpy(ch->name, name, len + 1);
+	ch->name = ch->name_buf;
+	memcpy(ch->name_buf, name, len + 1);
 	ch->ts = now;
 	ch->ban_serial = ban_serial_global++;
 	ptrmap_init(&ch->member_map);
@@ -72,7 +74,20 @@ channel_destroy(struct channel *ch)
 	free(ch->mlock);
 	free(ch->topic);
 	free(ch->topic_setter);
+	if (ch->name != ch->name_buf)
+		free(ch->name);
 	free(ch);
+}
+
+void
+channel_rename(struct channel *ch, const char *name)
+{
+	strmap_del(&channels, ch->name);
+	if (ch->name != ch->name_buf)
+		free(ch->name);
+	ch->name = xstrdup(name);
+	ch->renamed = now;
+	strmap_put(&channels, ch->name, ch);
 }
 
 struct membership *
@@ -146,12 +161,14 @@ channel_name_valid(const char *name, unsigned maxlen)
 	return 1;
 }
 
-int
-channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
+/* Entries of list starting with prefix, matched (after it) against c; "" for plain masks. */
+static int
+list_match(struct channel *ch, enum ban_list list, struct client *c, const char *prefix)
 {
 	char shown[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 	char real[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 	char byip[NICKLEN_MAX + USERLEN + 64 + 3];
+	size_t plen = strlen(prefix);
 	struct ban *b;
 
 	if (TAILQ_EMPTY(&ch->bans[list]))
@@ -160,11 +177,28 @@ channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
 	snprintf(shown, sizeof(shown), "%s!%s@%s", c->nick, c->user, c->host);
 	snprintf(real, sizeof(real), "%s!%s@%s", c->nick, c->user, c->realhost);
 	snprintf(byip, sizeof(byip), "%s!%s@%s", c->nick, c->user, c->ip);
-	TAILQ_FOREACH (b, &ch->bans[list], link)
-		if (mask_match(b->mask, shown) || mask_match(b->mask, real) ||
-		    mask_match(b->mask, byip))
+	TAILQ_FOREACH (b, &ch->bans[list], link) {
+		const char *mask = b->mask + plen;
+		if (plen > 0 && strncasecmp(b->mask, prefix, plen) != 0)
+			continue;
+		if (mask_match(mask, shown) || mask_match(mask, real) || mask_match(mask, byip))
 			return 1;
+	}
 	return 0;
+}
+
+/* Extban entries ("m:...") never match here: ':' is in no nick. */
+int
+channel_list_match(struct channel *ch, enum ban_list list, struct client *c)
+{
+	return list_match(ch, list, c, "");
+}
+
+int
+channel_list_match_ext(struct channel *ch, enum ban_list list, struct client *c,
+                       const char *prefix)
+{
+	return list_match(ch, list, c, prefix);
 }
 
 int
@@ -228,6 +262,13 @@ channel_invalidate_bans(struct client *c)
 }
 
 int
+channel_hidden(const struct channel *ch, const struct client *c)
+{
+	return (ch->modes & CMODE_SECRET) && !(c->umodes & UMODE_OPER) &&
+	       channel_member(ch, c) == NULL;
+}
+
+int
 channel_visible(const struct channel *ch, const struct client *c)
 {
 	if (!(ch->modes & (CMODE_SECRET | CMODE_PRIVATE)))
@@ -242,8 +283,9 @@ channel_mode_string(const struct channel *ch, int show_key, char *buf, size_t si
 		uint32_t bit;
 		char letter;
 	} flags[] = {
-	    {CMODE_INVITE, 'i'},  {CMODE_MODERATED, 'm'}, {CMODE_NOEXTERNAL, 'n'},
-	    {CMODE_PRIVATE, 'p'}, {CMODE_SECRET, 's'},    {CMODE_TOPICLOCK, 't'},
+	    {CMODE_NOCTCP, 'C'},     {CMODE_OPERONLY, 'O'}, {CMODE_INVITE, 'i'},
+	    {CMODE_MODERATED, 'm'},  {CMODE_NOEXTERNAL, 'n'}, {CMODE_PRIVATE, 'p'},
+	    {CMODE_SECRET, 's'},     {CMODE_TOPICLOCK, 't'},
 	};
 	char letters[16], *p = letters;
 
@@ -338,5 +380,8 @@ channel_cannot_send(struct client *c, struct channel *ch)
 		return "channel is moderated (+m)";
 	if (channel_is_banned(ch, c, mem))
 		return "you are banned (+b)";
+	if (channel_list_match_ext(ch, BAN_LIST_BAN, c, EXTBAN_MUTE) &&
+	    !channel_list_match_ext(ch, BAN_LIST_EXCEPT, c, EXTBAN_MUTE))
+		return "you are muted (+b m:)";
 	return NULL;
 }

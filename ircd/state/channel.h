@@ -17,6 +17,8 @@ struct client;
 #define CMODE_PRIVATE 0x08    /* +p */
 #define CMODE_SECRET 0x10     /* +s */
 #define CMODE_TOPICLOCK 0x20  /* +t */
+#define CMODE_NOCTCP 0x40     /* +C: no CTCP but ACTION */
+#define CMODE_OPERONLY 0x80   /* +O: IRC operators only (set by them) */
 
 #define MEMBER_OP 0x01    /* @ */
 #define MEMBER_VOICE 0x02 /* + */
@@ -74,7 +76,9 @@ struct channel {
 	char *mlock;         /* services' MLOCK: letters local users may not change */
 	LIST_HEAD(, invite) invites;
 	struct metadata_list metadata;
-	char name[];
+	time_t renamed; /* last RENAME (a cooldown), 0: never */
+	char *name;     /* name_buf, or a heap copy after a RENAME */
+	char name_buf[];
 };
 
 extern struct strmap channels;
@@ -82,6 +86,8 @@ extern uint32_t ban_serial_global;
 
 void channel_tables_init(void);
 struct channel *channel_find(const char *name);
+/* RENAME: the same channel (members, modes, lists) under a new name. */
+void channel_rename(struct channel *ch, const char *name);
 /* Create (empty; the caller adds the first member). */
 struct channel *channel_create(const char *name);
 struct membership *channel_member(const struct channel *ch, const struct client *c);
@@ -90,7 +96,7 @@ struct membership *channel_add(struct channel *ch, struct client *c, uint8_t fla
 void channel_remove(struct membership *m);
 /* Who hears of a channel's end (its history goes with it): one listener. */
 void channel_on_end(void (*ended)(const char *name));
-/* NULL when c may speak in ch (+n, +m, +b), else why not (for 404). */
+/* NULL when c may speak in ch (+n, +m, +b, m: mutes), else why not (for 404). */
 const char *channel_cannot_send(struct client *c, struct channel *ch);
 void channel_part_all(struct client *c);
 /* 1 when name is a valid channel name no longer than maxlen. */
@@ -98,12 +104,22 @@ int channel_name_valid(const char *name, unsigned maxlen);
 /* Banned and not excepted (cached per membership when m != NULL). */
 int channel_is_banned(struct channel *ch, struct client *c, struct membership *m);
 int channel_list_match(struct channel *ch, enum ban_list list, struct client *c);
+/* Extban prefix of the mute ("+b m:nick!user@host": may join, may not speak). */
+#define EXTBAN_MUTE "m:"
+/* 1 when c matches an entry of list that starts with prefix (an extban). */
+int channel_list_match_ext(struct channel *ch, enum ban_list list, struct client *c,
+                           const char *prefix);
 struct ban *channel_ban_find(struct channel *ch, enum ban_list list, const char *mask);
 void channel_ban_add(struct channel *ch, enum ban_list list, const char *mask,
                      const char *setter);
 void channel_ban_del(struct channel *ch, enum ban_list list, struct ban *b);
 /* After a nick change, cached ban results for this client are stale. */
 void channel_invalidate_bans(struct client *c);
+/*
+ * 1 when a +s channel must look absent to c (not a member, not an IRC
+ * operator): errors say 403 ERR_NOSUCHCHANNEL, not 442 or 404.
+ */
+int channel_hidden(const struct channel *ch, const struct client *c);
 /* 1 when the channel is visible to c in LIST/WHOIS/NAMES. */
 int channel_visible(const struct channel *ch, const struct client *c);
 /* "+ntk key" style mode string; key shown only when show_key. */

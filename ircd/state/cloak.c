@@ -26,12 +26,12 @@ static int
 key_from_file(const char *path)
 {
 	char buf[KEY_MAX + 2];
-	FILE *fp = fopen(path, "r");
+	FILE *fp = fopen(path, "re");
 
 	if (fp == NULL && errno == ENOENT) {
 		unsigned char raw[32];
 		int fd = mkdir_parents(path, 0750) == 0
-		             ? open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)
+		             ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
 		             : -1;
 		if (fd < 0 || RAND_bytes(raw, sizeof(raw)) != 1) {
 			log_error("[cloak] key_file %s: cannot create: %s", path,
@@ -45,7 +45,7 @@ key_from_file(const char *path)
 		dprintf(fd, "\n");
 		close(fd);
 		log_info("[cloak] made a new key in %s", path);
-		fp = fopen(path, "r");
+		fp = fopen(path, "re");
 	}
 	if (fp == NULL || fgets(buf, sizeof(buf), fp) == NULL) {
 		log_error("[cloak] key_file %s: cannot read", path);
@@ -98,7 +98,22 @@ piece(const char *data, size_t len)
 	       md[3];
 }
 
-/* The first n dot- or colon-separated fields of s. */
+/*
+ * A piece of an IPv6 cloak: the first bytes of the binary address (all, the
+ * /64, the /48), so every spelling of one address cloaks the same; the
+ * prefix length first keeps these apart from any text's pieces.
+ */
+static unsigned
+piece_v6(const unsigned char addr[16], size_t bytes)
+{
+	char data[1 + 16];
+
+	data[0] = (char)(8 * bytes);
+	memcpy(data + 1, addr, bytes);
+	return piece(data, 1 + bytes);
+}
+
+/* The first n dot-separated fields of s. */
 static size_t
 fields_len(const char *s, char sep, int n)
 {
@@ -121,10 +136,11 @@ cloak_host(const char *host, const char *ip, char *out, size_t size)
 		         piece(ip, fields_len(ip, '.', 3)), piece(ip, fields_len(ip, '.', 2)));
 		return;
 	}
-	if (strcmp(host + (host[0] == '0' && host[1] == ':'), ip) == 0 ||
+	if ((strcmp(host + (host[0] == '0' && host[1] == ':'), ip) == 0 &&
+	     inet_pton(AF_INET6, ip, addr) == 1) ||
 	    inet_pton(AF_INET6, host, addr) == 1) {
-		snprintf(out, size, "%08X:%08X:%08X:IP", piece(ip, strlen(ip)),
-		         piece(ip, fields_len(ip, ':', 4)), piece(ip, fields_len(ip, ':', 3)));
+		snprintf(out, size, "%08X:%08X:%08X:IP", piece_v6(addr, 16), piece_v6(addr, 8),
+		         piece_v6(addr, 6));
 		return;
 	}
 	/* A name keeps its domain so users can still see where, roughly. */

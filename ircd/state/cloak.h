@@ -11,7 +11,8 @@ int cloak_configure(const struct config *c);
 int cloak_enabled(void);
 /*
  * The cloak of host (with its IP): "ABCD1234.EF567890.0A1B2C3D.IP" for
- * IPv4 (so bans can cover /24 and /16), the same with ':' for IPv6, and
+ * IPv4 (so bans can cover /24 and /16), the same with ':' for IPv6 (made
+ * from the binary address: full, /64 and /48), and
  * "prefix-ABCD1234.rest.of.domain" for names.
  */
 void cloak_host(const char *host, const char *ip, char *out, size_t size);

@@ -277,6 +277,36 @@ history_channel_ended(const char *name)
 	submit_removal(forget_target_work, forget_done, key); /* its last lines too */
 }
 
+static void
+rename_target_work(void *arg)
+{
+	const char *keys = arg;
+
+	history_db_rename_target(keys, keys + strlen(keys) + 1);
+}
+
+void
+history_channel_renamed(const char *old_name, const char *new_name)
+{
+	char *keys;
+	size_t n;
+
+	if (!enabled)
+		return;
+	keys = xmalloc(2 * (CHANNELLEN_MAX + 1));
+	irc_strlower(keys, CHANNELLEN_MAX + 1, old_name);
+	n = strlen(keys) + 1;
+	irc_strlower(keys + n, CHANNELLEN_MAX + 1, new_name);
+	if (strcmp(keys, keys + n) == 0) { /* only the case changed: the key is the same */
+		free(keys);
+		return;
+	}
+	/* The windows go: queries ask sqlite, where the lane renames in order. */
+	history_window_drop(keys);
+	history_window_drop(keys + n);
+	submit_removal(rename_target_work, forget_done, keys);
+}
+
 /* Escape LIKE's wildcards so an account name matches only itself. */
 static size_t
 like_escape(const char *in, char *out, size_t size)
@@ -327,6 +357,14 @@ struct redaction {
 	void *arg;
 };
 
+/* The author (its account, or else the very session that sent it) or an op. */
+static int
+redact_allowed(const struct redaction *r, const char *author_uid, const char *account)
+{
+	return r->is_op || (account[0] ? irc_strcmp(account, r->account) == 0
+	                               : strcmp(author_uid, r->requester_uid) == 0);
+}
+
 static void
 redact_work(void *arg)
 {
@@ -337,9 +375,7 @@ redact_work(void *arg)
 	                             sizeof(account));
 	if (!r->found)
 		return;
-	/* The author (its account, or else the very session that sent it) or an op. */
-	r->allowed = r->is_op || (account[0] ? irc_strcmp(account, r->account) == 0
-	                                     : strcmp(author_uid, r->requester_uid) == 0);
+	r->allowed = redact_allowed(r, author_uid, account);
 	if (r->allowed)
 		history_db_delete(r->key, r->msgid);
 }
@@ -355,7 +391,39 @@ redact_done(void *arg)
 	free(r);
 }
 
-void
+static void
+delete_work(void *arg)
+{
+	struct redaction *r = arg;
+
+	history_db_delete(r->key, r->msgid);
+}
+
+/*
+ * A line still in the window (the newest of its target, maybe not yet
+ * written): decided on the loop at once; the row goes from the database
+ * behind the pending writes, before any later query on the lane.
+ */
+static int
+redact_from_window(struct redaction *r)
+{
+	const struct history_row *row = history_window_find(r->key, r->msgid);
+
+	if (row == NULL)
+		return 0;
+	r->found = 1;
+	r->allowed = redact_allowed(r, row->uid, row->account ? row->account : "");
+	if (r->allowed)
+		history_window_forget(r->key, r->msgid); /* row goes with it */
+	r->done(r->arg, r->found, r->allowed);
+	if (r->allowed)
+		submit_removal(delete_work, forget_done, r);
+	else
+		free(r);
+	return 1;
+}
+
+int
 history_redact(const struct client *c, const char *target, const char *msgid, int is_op,
                history_redacted_fn *done, void *arg)
 {
@@ -368,5 +436,8 @@ history_redact(const struct client *c, const char *target, const char *msgid, in
 	r->is_op = is_op;
 	r->done = done;
 	r->arg = arg;
+	if (redact_from_window(r))
+		return 1;
 	submit_removal(redact_work, redact_done, r);
+	return 0;
 }

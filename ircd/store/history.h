@@ -53,16 +53,20 @@ void history_add_private(const struct client *from, const struct client *to,
  * shutdown keeps it (history_keep_channels first), so it survives restarts.
  */
 void history_channel_ended(const char *name);
+/* RENAME: the channel's history is kept under its new name (lines keep the name they had). */
+void history_channel_renamed(const char *old_name, const char *new_name);
 void history_keep_channels(void);
 /* A dropped account's private history goes with it. */
 void history_forget_account(const char *account);
 
 /*
  * REDACT: remove msgid from target's history if c wrote it (or is_op).
- * done(arg, found, allowed) is called on the loop when the lane has looked.
+ * done(arg, found, allowed) is called on the loop: at once when the line is
+ * in the in-memory window (it returns 1), else when the lane has looked
+ * in the database (it returns 0).
  */
 typedef void history_redacted_fn(void *arg, int found, int allowed);
-void history_redact(const struct client *c, const char *target, const char *msgid, int is_op,
-                    history_redacted_fn *done, void *arg);
+int history_redact(const struct client *c, const char *target, const char *msgid, int is_op,
+                   history_redacted_fn *done, void *arg);
 
 #endif

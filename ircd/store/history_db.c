@@ -285,7 +285,25 @@ delete_where(const char *sql, const char *p1, const char *p2)
 void
 history_db_delete(const char *key, const char *msgid)
 {
-	delete_where("DELETE FROM history WHERE target = ?1 AND msgid = ?2", key, msgid);
+	/* "ID/2", "ID/3"...: the further lines of a draft/multiline message ID. */
+	delete_where("DELETE FROM history WHERE target = ?1 AND (msgid = ?2"
+	             " OR (msgid >= ?2 || '/' AND msgid < ?2 || '0'))",
+	             key, msgid);
+}
+
+void
+history_db_rename_target(const char *old_key, const char *new_key)
+{
+	sqlite3_stmt *st;
+
+	if (hdb == NULL ||
+	    sqlite3_prepare_v2(hdb, "UPDATE history SET target = ?2 WHERE target = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, old_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, new_key, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
 }
 
 void

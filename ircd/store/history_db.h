@@ -46,8 +46,11 @@ int history_db_targets(int64_t after, int64_t before, int events, struct history
 /* Who wrote msgid (its session and account, "" when unknown); 0 when no such line. */
 int history_db_author(const char *key, const char *msgid, char *uid, size_t uid_size,
                       char *account, size_t account_size);
+/* The line msgid, and the further lines of its multiline message ("msgid/2", ...). */
 void history_db_delete(const char *key, const char *msgid);
 void history_db_delete_target(const char *key);
+/* Move a target's lines to another key (a channel RENAME). */
+void history_db_rename_target(const char *old_key, const char *new_key);
 /* Every key matching either LIKE pattern (escaped with '\'). */
 void history_db_delete_matching(const char *pattern1, const char *pattern2);
 

@@ -110,21 +110,49 @@ history_window_latest(const char *key, int limit, int events, int64_t oldest_ms,
 	return 1;
 }
 
+const struct history_row *
+history_window_find(const char *key, const char *msgid)
+{
+	struct window *w = window_find(key);
+
+	for (unsigned i = 0; w != NULL && i < w->count; i++)
+		if (strcmp(window_row(w, i)->msgid, msgid) == 0)
+			return window_row(w, i);
+	return NULL;
+}
+
+/* msgid itself, or a further line of its multiline message ("msgid/2"). */
+static int
+row_is_part_of(const struct history_row *r, const char *msgid)
+{
+	size_t n = strlen(msgid);
+
+	return strncmp(r->msgid, msgid, n) == 0 && (r->msgid[n] == '\0' || r->msgid[n] == '/');
+}
+
 void
 history_window_forget(const char *key, const char *msgid)
 {
 	struct window *w = window_find(key);
+	unsigned kept = 0;
 
 	if (w == NULL)
 		return;
+	/*
+	 * The rest still are the newest lines of the key (the redacted ones are
+	 * gone from the database too), so the window keeps vouching for them.
+	 */
 	for (unsigned i = 0; i < w->count; i++) {
-		if (strcmp(window_row(w, i)->msgid, msgid) == 0) {
-			/* Simplest correct answer: this window no longer vouches for anything.
-			 */
-			window_free(w);
-			return;
+		struct history_row *r = window_row(w, i);
+		if (row_is_part_of(r, msgid)) {
+			history_row_free(r);
+			continue;
 		}
+		if (kept != i)
+			*window_row(w, kept) = *r; /* moved: the old slot is past count now */
+		kept++;
 	}
+	w->count = kept;
 }
 
 void

@@ -19,7 +19,9 @@ void history_window_push(const struct history_row *r);
  */
 int history_window_latest(const char *key, int limit, int events, int64_t oldest_ms,
                           struct history_row **rows, size_t *nrows);
-/* A line was redacted: the window no longer vouches for key. */
+/* The line msgid of key, if the window holds it (valid until the window changes). */
+const struct history_row *history_window_find(const char *key, const char *msgid);
+/* A line was redacted: it goes (and the further lines of its multiline message). */
 void history_window_forget(const char *key, const char *msgid);
 /* The target's history is gone. */
 void history_window_drop(const char *key);

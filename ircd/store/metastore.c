@@ -17,49 +17,23 @@ account_key_of(const struct client *c, char *key, size_t size)
 	irc_strlower(key, size, c->account);
 }
 
-static void
-step_reset(sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warn("database: metadata: %s", sqlite3_errmsg(store_db()));
-	sqlite3_reset(st);
-}
-
-/* UPDATE first, so a changed key keeps its place (rowid) in the stored order. */
+/* An upsert keeps a changed key's place (rowid) in the stored order. */
 static void
 row_save(const char *account, const char *key, const char *value)
 {
-	static const char update[] =
-	    "UPDATE account_metadata SET value = ? WHERE account = ? AND key = ?";
-	static const char insert[] =
-	    "INSERT INTO account_metadata (account, key, value) VALUES (?, ?, ?)";
-	sqlite3_stmt *st = store_stmt(update);
+	static const char sql[] =
+	    "INSERT INTO account_metadata (account, key, value) VALUES (?, ?, ?)"
+	    " ON CONFLICT (account, key) DO UPDATE SET value = excluded.value";
 
-	if (st == NULL)
-		return;
-	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_TRANSIENT);
-	step_reset(st);
-	if (sqlite3_changes(store_db()) > 0 || (st = store_stmt(insert)) == NULL)
-		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
-	step_reset(st);
+	store_queue(sql, "ttt", account, key, value);
 }
 
 static void
 row_delete(const char *account, const char *key)
 {
 	static const char sql[] = "DELETE FROM account_metadata WHERE account = ? AND key = ?";
-	sqlite3_stmt *st = store_stmt(sql);
 
-	if (st == NULL)
-		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-	step_reset(st);
+	store_queue(sql, "tt", account, key);
 }
 
 /* Stored keys c does not have yet; told to subscribers once c is a user. */
@@ -100,10 +74,10 @@ metastore_login(struct client *c, metastore_loaded_fn loaded)
 		return;
 	account_key_of(c, account, sizeof(account));
 	load(c, account, loaded);
-	sqlite3_exec(store_db(), "BEGIN", NULL, NULL, NULL);
+	store_queue("BEGIN", "");
 	TAILQ_FOREACH (md, &c->metadata.head, link)
 		row_save(account, md->key, md->value);
-	sqlite3_exec(store_db(), "COMMIT", NULL, NULL, NULL);
+	store_queue("COMMIT", "");
 }
 
 void
@@ -124,16 +98,9 @@ void
 metastore_clear(const struct client *c)
 {
 	char account[ACCOUNT_NAME_MAX + 1];
-	sqlite3_stmt *st = NULL;
 
 	if (c->account == NULL || store_db() == NULL)
 		return;
 	account_key_of(c, account, sizeof(account));
-	if (sqlite3_prepare_v2(store_db(), "DELETE FROM account_metadata WHERE account = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warn("database: metadata: %s", sqlite3_errmsg(store_db()));
-	sqlite3_finalize(st);
+	store_queue("DELETE FROM account_metadata WHERE account = ?", "t", account);
 }

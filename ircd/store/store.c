@@ -1,7 +1,9 @@
 /* store.c - the sqlite3 database: schema, migrations, saved counters. */
 #include <errno.h>
 #include <libgen.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,12 +12,20 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "net/worker.h"
 #include "state/client.h"
 #include "store/store.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
-static sqlite3 *db;
+/*
+ * Two connections to one WAL file.  db is the loop's: read-only, and it
+ * never waits for a lock (WAL readers do not wait for writers).  wdb is
+ * the store lane's: every write of this file but history's goes through
+ * it, in the order queued, so a long history transaction delays a write
+ * but never the loop.
+ */
+static sqlite3 *db, *wdb;
 
 /* Prepared once, reused: lookups on the hot path (every registration). */
 #define STMT_CACHE 16
@@ -71,14 +81,27 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "ALTER TABLE history_v7 RENAME TO history;"
     "CREATE INDEX history_target_time ON history (target, time_ms);"
     "CREATE INDEX history_time ON history (time_ms);",
+    /*
+     * 8: an account id never given twice (random, 62 bits), so a session
+     * holds the account it logged in to, not a name someone may register
+     * again; VERIFY attempts; secrets kept across restarts.  Codes stored
+     * before (in clear) are void: they are hashed now.
+     */
+    "ALTER TABLE accounts ADD COLUMN id INTEGER;"
+    "UPDATE accounts SET id = (random() & 4611686018427387903) + 1;"
+    "CREATE UNIQUE INDEX accounts_id ON accounts (id);"
+    "ALTER TABLE accounts ADD COLUMN verify_attempts INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE accounts SET verify_code = NULL WHERE verified = 0;"
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('scram-fake-salt', randomblob(32));",
 };
 
 static int
-exec(const char *sql)
+exec_on(sqlite3 *conn, const char *sql)
 {
 	char *err = NULL;
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+	if (sqlite3_exec(conn, sql, NULL, NULL, &err) != SQLITE_OK) {
 		log_error("database: %s: %s", sql, err ? err : "?");
 		sqlite3_free(err);
 		return -1;
@@ -86,13 +109,15 @@ exec(const char *sql)
 	return 0;
 }
 
+#define exec(sql) exec_on(wdb, (sql))
+
 static int
 user_version(void)
 {
 	sqlite3_stmt *st;
 	int v = 0;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(wdb, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
@@ -124,7 +149,7 @@ state_get(const char *key)
 	sqlite3_stmt *st;
 	unsigned v = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(wdb, "SELECT value FROM state WHERE key = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -139,13 +164,13 @@ state_set(const char *key, unsigned value)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+	if (sqlite3_prepare_v2(wdb, "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, value);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warn("database: saving %s: %s", key, sqlite3_errmsg(db));
+		log_warn("database: saving %s: %s", key, sqlite3_errmsg(wdb));
 	sqlite3_finalize(st);
 }
 
@@ -156,22 +181,38 @@ make_parent_dir(const char *path)
 		log_warn("database %s: cannot make its folder: %s", path, strerror(errno));
 }
 
+static void secret_load(const char *name, unsigned char *out, size_t len);
+static unsigned char scram_secret[32]; /* store_scram_secret */
+
+static int
+open_conn(const char *path, sqlite3 **out)
+{
+	if (sqlite3_open(path, out) != SQLITE_OK) {
+		log_error("database %s: %s", path,
+		          *out ? sqlite3_errmsg(*out) : "out of memory");
+		sqlite3_close(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_open(const char *path)
 {
 	make_parent_dir(path);
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		log_error("database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		db = NULL;
+	if (open_conn(path, &wdb) != 0)
 		return -1;
-	}
-	sqlite3_busy_timeout(db, 2000);
+	/* The lane may wait for history's transactions; the loop never does. */
+	sqlite3_busy_timeout(wdb, 5000);
 	if (exec("PRAGMA journal_mode = WAL") || exec("PRAGMA synchronous = NORMAL") ||
-	    exec("PRAGMA foreign_keys = ON") || migrate() != 0) {
+	    exec("PRAGMA foreign_keys = ON") || migrate() != 0 || open_conn(path, &db) != 0 ||
+	    exec_on(db, "PRAGMA query_only = 1")) {
 		store_close();
 		return -1;
 	}
+	sqlite3_busy_timeout(db, 0);
+	secret_load("scram-fake-salt", scram_secret, sizeof(scram_secret));
 	saved_max_local = clients_max_local = state_get("max_local_clients");
 	saved_max_global = clients_max_global = state_get("max_global_clients");
 	log_info("database %s open (schema %d)", path, SCHEMA_VERSION);
@@ -205,35 +246,96 @@ store_stmt(const char *sql)
 	return stmt_cache[free_slot].st;
 }
 
+/* After worker_stop: the lanes are idle, so the loop may write the last counts. */
 void
 store_close(void)
 {
-	if (db == NULL)
-		return;
 	for (int i = 0; i < STMT_CACHE; i++) {
 		if (stmt_cache[i].sql != NULL)
 			sqlite3_finalize(stmt_cache[i].st);
 		stmt_cache[i].sql = NULL;
 	}
-	store_save_counts();
-	exec("PRAGMA wal_checkpoint(TRUNCATE)");
-	sqlite3_close(db);
+	if (db != NULL)
+		sqlite3_close(db);
 	db = NULL;
+	if (wdb == NULL)
+		return;
+	store_save_counts(); /* the lanes are stopped: written at once */
+	exec("PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(wdb);
+	wdb = NULL;
+}
+
+struct counts {
+	unsigned max_local, max_global;
+};
+
+static void
+counts_work(void *arg)
+{
+	struct counts *n = arg;
+
+	exec("BEGIN");
+	state_set("max_local_clients", n->max_local);
+	state_set("max_global_clients", n->max_global);
+	exec("COMMIT");
+}
+
+const unsigned char *
+store_scram_secret(void)
+{
+	return scram_secret;
+}
+
+/* A secret the migration made (only read here: the loop's connection writes nothing). */
+static void
+secret_load(const char *name, unsigned char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (db != NULL && sqlite3_prepare_v2(db, "SELECT value FROM secrets WHERE name = ?", -1,
+	                                     &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (size_t)sqlite3_column_bytes(st, 0) == len) {
+			memcpy(out, sqlite3_column_blob(st, 0), len);
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	if (found)
+		return;
+	/* Deleted by hand: this run's own (the fake salts change, nothing else). */
+	log_warn("database: secret %s missing: using a new one until restart", name);
+	RAND_bytes(out, (int)len);
 }
 
 void
 store_save_counts(void)
 {
-	if (db == NULL)
+	struct counts *n;
+
+	if (wdb == NULL)
 		return;
 	if (clients_max_local == saved_max_local && clients_max_global == saved_max_global)
 		return;
-	exec("BEGIN");
-	state_set("max_local_clients", clients_max_local);
-	state_set("max_global_clients", clients_max_global);
-	exec("COMMIT");
-	saved_max_local = clients_max_local;
-	saved_max_global = clients_max_global;
+	n = xmalloc(sizeof(*n));
+	n->max_local = saved_max_local = clients_max_local;
+	n->max_global = saved_max_global = clients_max_global;
+	store_write(counts_work, n);
+}
+
+static void
+write_done(void *arg)
+{
+	free(arg);
+}
+
+void
+store_write(worker_fn work, void *arg)
+{
+	worker_submit_to(LANE_STORE, work, write_done, arg);
 }
 
 void
@@ -256,54 +358,147 @@ store_xline_load(store_xline_cb cb)
 	sqlite3_finalize(st);
 }
 
-int
+/* One statement for the store lane, with its parameters copied. */
+#define QUEUED_PARAMS 4
+struct queued {
+	const char *sql;
+	const char *types; /* 't' text (NULL binds NULL), 'i' integer */
+	char *text[QUEUED_PARAMS];
+	long long num[QUEUED_PARAMS];
+};
+
+static void
+queued_work(void *arg)
+{
+	struct queued *q = arg;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(wdb, q->sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warn("database: %s: %s", q->sql, sqlite3_errmsg(wdb));
+	} else {
+		for (int i = 0; q->types[i] != '\0'; i++) {
+			if (q->types[i] == 'i')
+				sqlite3_bind_int64(st, i + 1, q->num[i]);
+			else if (q->text[i] != NULL)
+				sqlite3_bind_text(st, i + 1, q->text[i], -1, SQLITE_STATIC);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warn("database: %s: %s", q->sql, sqlite3_errmsg(wdb));
+		sqlite3_finalize(st);
+	}
+	for (int i = 0; i < QUEUED_PARAMS; i++)
+		free(q->text[i]);
+}
+
+void
+store_queue(const char *sql, const char *types, ...)
+{
+	struct queued *q;
+	va_list ap;
+
+	if (wdb == NULL)
+		return;
+	q = xcalloc(1, sizeof(*q));
+	q->sql = sql;
+	q->types = types;
+	va_start(ap, types);
+	for (int i = 0; types[i] != '\0' && i < QUEUED_PARAMS; i++) {
+		if (types[i] == 'i') {
+			q->num[i] = va_arg(ap, long long);
+		} else {
+			const char *t = va_arg(ap, const char *);
+			q->text[i] = t ? xstrdup(t) : NULL;
+		}
+	}
+	va_end(ap);
+	store_write(queued_work, q);
+}
+
+/* A ban row to write or delete on the store lane. */
+struct xline_row {
+	char kind[2];
+	char *mask, *reason, *setter; /* reason NULL: delete */
+	long long set_at, expires;
+};
+
+static void
+xline_row_free(struct xline_row *r)
+{
+	free(r->mask);
+	free(r->reason);
+	free(r->setter);
+	free(r);
+}
+
+static void
+xline_row_work(void *arg)
+{
+	static const char save[] = "INSERT OR REPLACE INTO xlines (kind, mask, reason, setter,"
+	                           " set_at, expires) VALUES (?, ?, ?, ?, ?, ?)";
+	static const char del[] = "DELETE FROM xlines WHERE kind = ? AND mask = ?";
+	struct xline_row *r = arg;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(wdb, r->reason ? save : del, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->mask, -1, SQLITE_STATIC);
+		if (r->reason != NULL) {
+			sqlite3_bind_text(st, 3, r->reason, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, r->setter, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, r->set_at);
+			sqlite3_bind_int64(st, 6, r->expires);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warn("database: %c-line %s: %s", r->kind[0], r->mask,
+			         sqlite3_errmsg(wdb));
+		sqlite3_finalize(st);
+	}
+}
+
+static void
+xline_row_done(void *arg)
+{
+	xline_row_free(arg);
+}
+
+static void
+xline_row_queue(char kind, const char *mask, const char *reason, const char *setter,
+                long long set_at, long long expires)
+{
+	struct xline_row *r = xcalloc(1, sizeof(*r));
+
+	r->kind[0] = kind;
+	r->mask = xstrdup(mask);
+	r->reason = reason ? xstrdup(reason) : NULL;
+	r->setter = setter ? xstrdup(setter) : NULL;
+	r->set_at = set_at;
+	r->expires = expires;
+	worker_submit_to(LANE_STORE, xline_row_work, xline_row_done, r);
+}
+
+void
 store_xline_save(char kind, const char *mask, const char *reason, const char *setter,
                  long long set_at, long long expires)
 {
-	sqlite3_stmt *st;
-	char k[2] = {kind, '\0'};
-	int rc;
-
-	if (db == NULL || sqlite3_prepare_v2(db,
-	                                     "INSERT OR REPLACE INTO xlines (kind, mask,"
-	                                     " reason, setter, set_at, expires)"
-	                                     " VALUES (?, ?, ?, ?, ?, ?)",
-	                                     -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, setter, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, set_at);
-	sqlite3_bind_int64(st, 6, expires);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warn("database: saving %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
+	if (wdb != NULL)
+		xline_row_queue(kind, mask, reason, setter, set_at, expires);
 }
 
 void
 store_xline_delete(char kind, const char *mask)
 {
-	sqlite3_stmt *st;
-	char k[2] = {kind, '\0'};
-
-	if (db == NULL ||
-	    sqlite3_prepare_v2(db, "DELETE FROM xlines WHERE kind = ? AND mask = ?", -1, &st,
-	                       NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, k, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, mask, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warn("database: deleting %c-line %s: %s", kind, mask, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	if (wdb != NULL)
+		xline_row_queue(kind, mask, NULL, NULL, 0, 0);
 }
 
 sqlite3 *
 store_db(void)
 {
 	return db;
+}
+
+sqlite3 *
+store_wdb(void)
+{
+	return wdb;
 }

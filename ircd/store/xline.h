@@ -23,8 +23,9 @@ TAILQ_HEAD(xline_list, xline);
 /* Load from the database (after store_open). */
 void xline_load(void);
 /*
- * Add (or replace) a ban, stored synchronously before this returns it;
- * NULL with err filled when the mask is not valid or cannot be stored.
+ * Add (or replace) a ban: in force at once, and queued for the store lane
+ * (an answer that the ban is kept waits for that lane: proto/clientjob.h);
+ * NULL with err filled when the mask is not valid.
  */
 const struct xline *xline_add(enum xline_kind kind, const char *mask, const char *reason,
                               const char *setter, long duration_seconds, char *err,

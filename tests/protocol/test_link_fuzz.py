@@ -124,6 +124,8 @@ def words(net, rng, local_uids):
 
 
 # One template per command servers send: {kind} is a parameter drawn from words().
+# Bans name a user no local client has (fuzzu, not u): a parameter added or lost
+# may shift them, but never onto the clients the test keeps.
 TEMPLATES = [
     ":{src} PRIVMSG {uid} :{text}", ":{src} PRIVMSG {chan} :{text}",
     ":{src} NOTICE {uid} :{text}", ":{src} NOTICE {chan} :{text}",
@@ -155,7 +157,14 @@ TEMPLATES = [
     ":{src} 001 {uid} :{text}", ":{src} 401 {uid} {nick} :{text}", ":{src} 005",
     ":{src} WALLOPS :{text}", ":{src} OPERWALL :{text}", ":{src} WHOIS {uid} :{nick}",
     ":{src} SVSMODE {uid} {ts} {umodes}", ":{src} SVSNICK {uid} {ts} {nick} {ts}",
-    ":{src} KLINE * 0 u h :{text}", ":{src} STATS u :{sid}",
+    ":{src} KLINE * 0 fuzzu fuzz.example :{text}", ":{src} STATS u :{sid}",
+    ":{src} UNKLINE * fuzzu fuzz.example", ":{src} DLINE * {ts} 192.0.2.1 :{text}", ":{src} UNDLINE {server} 192.0.2.1",
+    ":{src} ENCAP * KLINE {ts} fuzzu fuzz.example :{text}", ":{src} ENCAP * DLINE 0 192.0.2.1 :{text}",
+    ":{src} ENCAP * UNKLINE fuzzu fuzz.example", ":{src} ENCAP * UNDLINE {any}",
+    ":{src} ENCAP * SETNAME :{text}", ":{src} ENCAP * CHGHOST {uid} {host}",
+    ":{src} LUSERS * :{sid}", ":{src} STATS {any} :{server}",
+    ":{sid} SJOIN {ts} {chan} +fjq {any} {any} :{members}",
+    ":{src} TMODE {ts} {chan} +qfjh {mask} {any} {any} {uid}",
 ]
 
 

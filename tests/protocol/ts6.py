@@ -316,6 +316,8 @@ class Ts6Peer:
             self.users[p[7]] = p[0]
         elif c == "NICK" and l.source in self.users and p:
             self.users[l.source] = p[0]
+        elif c == "SAVE" and p and p[0] in self.users:  # charybdis: the nick becomes the UID
+            self.users[p[0]] = p[0]
         elif c == "QUIT" and l.source in self.users:
             del self.users[l.source]
         elif c == "KILL" and p:
@@ -695,9 +697,9 @@ operator {{
 	password = "{oper_password}";
 	encrypted = no;
 	class = "users";
-	flags = admin, connect, connect:remote, squit, squit:remote, kill, kill:remote, globops, rehash;
+	flags = admin, connect, connect:remote, squit, squit:remote, kill, kill:remote, globops, rehash, kline, unkline, dline, undline, remoteban;
 }};
-{connect}{service}general {{
+{connect}{service}{shared}general {{
 	disable_auth = yes;
 	throttle_count = 0;
 	throttle_time = 0;
@@ -741,11 +743,15 @@ class Hybrid:
     Hybrid tries autoconn links only every 15 s (its try_connections event,
     first 15 s after start): connect_now() has an operator CONNECT at once.
     service: a name or list of names for a service {} block (SVS* rights).
+    shared: a name or list of names for shared {} blocks (their operators' bans apply).
     """
 
     def __init__(self, dns_addr, name="hybrid.test", sid="1HY", connect=None, service=None,
-                 client_class=None, oper=("oper", "operpass"), connectfreq=1, keep_dir=None):
+                 client_class=None, oper=("oper", "operpass"), connectfreq=1, keep_dir=None,
+                 shared=None):
         self.name, self.sid = name, sid
+        # servers whose operators' KLINE/UNKLINE/DLINE/UNDLINE hybrid applies (shared {})
+        self.shared = [shared] if isinstance(shared, str) else list(shared or ())
         self.dns_addr = dns_addr
         self.connect_blocks = [connect] if isinstance(connect, dict) else list(connect or ())
         self.services = [service] if isinstance(service, str) else list(service or ())
@@ -771,8 +777,10 @@ class Hybrid:
         service = ""
         if self.services:
             service = "service {\n%s};\n" % "".join('\tname = "%s";\n' % n for n in self.services)
+        shared = "".join('shared {\n\tname = "%s";\n\tuser = "*@*";\n'
+                         '\ttype = kline, unkline, dline, undline;\n};\n' % n for n in self.shared)
         return HYBRID_CONF.format(name=self.name, sid=self.sid, port=self.port, root=self.root,
-                                  rundir=self.rundir, connect=connect, service=service,
+                                  rundir=self.rundir, connect=connect, service=service, shared=shared,
                                   connectfreq=self.connectfreq, oper_name=self.oper_name,
                                   oper_password=self.oper_password)
 
@@ -897,14 +905,43 @@ def stop_process(proc, timeout=10):
 _handed_out = set()
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+# Ports come from below the kernel's ephemeral range: a port the kernel hands
+# out (bind to 0) can be taken again at once by any outgoing connection of any
+# process (a client of another test, a linked daemon dialling), so a server
+# started on it a moment later may find it "already in use".  Below the range
+# only a listener of someone else's can hold it, and the bind check sees that.
+_PORT_LO = 10000
+_PORT_HI = max(_PORT_LO + 1000, _ephemeral_range()[0] - 1)
+_port_order = list(range(_PORT_LO, _PORT_HI + 1))
+random.Random(os.getpid() ^ int.from_bytes(os.urandom(4), "little")).shuffle(_port_order)
+_port_next = itertools.count()
+
+
+def _bindable(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def free_port():
     """A loopback port nothing listens on, never the same twice in this process:
     a test that takes two (a client and a server listener) must not get one port twice."""
     while True:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in _handed_out:
+        port = _port_order[next(_port_next) % len(_port_order)]
+        if port not in _handed_out and _bindable(port):
             _handed_out.add(port)
             return port

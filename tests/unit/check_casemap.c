@@ -1,5 +1,7 @@
 /* check_casemap.c - rfc1459 case mapping and its hash. */
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "base/casemap.h"
@@ -37,6 +39,78 @@ START_TEST(test_hash_follows_casemap)
 }
 END_TEST
 
+START_TEST(test_hash_is_siphash_2_4)
+{
+	unsigned char key[16];
+
+	for (int i = 0; i < 16; i++)
+		key[i] = (unsigned char)i;
+	irc_strhash_key(key);
+	/* The low half of SipHash-2-4 (key 00..0f), of the casemapped bytes. */
+	ck_assert_uint_eq(irc_strhash("abcdefghijk"), 0x7aead1cfu);
+	ck_assert_uint_eq(irc_strhash("#Chan[X]"), 0x450f0298u);
+}
+END_TEST
+
+START_TEST(test_hash_key_differs_per_start)
+{
+	uint32_t first, second;
+
+	ck_assert_int_eq(irc_strhash_seed(), 0);
+	first = irc_strhash("SomeNick");
+	ck_assert_int_eq(irc_strhash_seed(), 0);
+	second = irc_strhash("SomeNick");
+	ck_assert_uint_ne(first, second); /* equal by chance once in 2^32 */
+	ck_assert_uint_eq(irc_strhash("SomeNick"), irc_strhash("somenick"));
+}
+END_TEST
+
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= irc_tolower(*s);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Names an attacker computes offline against the old unkeyed hash. */
+START_TEST(test_fnv_collisions_no_longer_collide)
+{
+	static const char *pairs[][2] = {
+	    {"novzqzk25", "ny4kku5mv"},
+	    {"nktldx2mw", "nnbp7yjxy"},
+	    {"nckcstadq", "ny2mcj1rp"},
+	    {"npjx4ipb8", "nwwou5nu3"},
+	};
+	char names[64][16];
+	int found = 0, distinct = 0;
+	unsigned char used[1024] = {0};
+
+	ck_assert_int_eq(irc_strhash_seed(), 0);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		ck_assert_uint_eq(fnv1a(pairs[i][0]), fnv1a(pairs[i][1]));
+		ck_assert_uint_ne(irc_strhash(pairs[i][0]), irc_strhash(pairs[i][1]));
+	}
+	/* 64 names in one FNV-1a bucket of a 1,024-slot table: spread now. */
+	for (unsigned n = 0; found < 64; n++) {
+		char name[16];
+		snprintf(name, sizeof(name), "nick%u", n);
+		if ((fnv1a(name) & 1023) == 0)
+			snprintf(names[found++], sizeof(names[0]), "%s", name);
+	}
+	for (int i = 0; i < 64; i++) {
+		unsigned slot = irc_strhash(names[i]) & 1023;
+		distinct += !used[slot];
+		used[slot] = 1;
+	}
+	ck_assert_int_ge(distinct, 48); /* about 62 expected */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -49,6 +123,9 @@ main(void)
 	tcase_add_test(tc, test_ascii_only_mapping);
 	tcase_add_test(tc, test_prefix_compare);
 	tcase_add_test(tc, test_hash_follows_casemap);
+	tcase_add_test(tc, test_hash_is_siphash_2_4);
+	tcase_add_test(tc, test_hash_key_differs_per_start);
+	tcase_add_test(tc, test_fnv_collisions_no_longer_collide);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -435,7 +435,7 @@ START_TEST(test_section_defaults)
 
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(errbuf, "");
-	ck_assert_int_eq(c->utf8only, 0);
+	ck_assert_int_eq(c->utf8only, 1);
 	ck_assert_ptr_null(c->tls.certificate);
 	ck_assert_ptr_null(c->tls.key);
 	ck_assert_str_eq(c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL");

@@ -13,20 +13,29 @@
 #define TARGETS 256 /* targets kept */
 
 static void
-push(const char *key, const char *cmd, int64_t time_ms)
+push_as(const char *key, const char *cmd, int64_t time_ms, const char *msgid)
 {
 	struct history_row r;
 	char body[64];
 
 	memset(&r, 0, sizeof(r));
 	str_copy(r.target, key, sizeof(r.target));
-	snprintf(r.msgid, sizeof(r.msgid), "id%lld", (long long)time_ms);
+	if (msgid != NULL)
+		str_copy(r.msgid, msgid, sizeof(r.msgid));
+	else
+		snprintf(r.msgid, sizeof(r.msgid), "id%lld", (long long)time_ms);
 	r.time_ms = time_ms;
 	str_copy(r.cmd, cmd, sizeof(r.cmd));
 	snprintf(body, sizeof(body), ":n!u@h %s %s :line %lld", cmd, key, (long long)time_ms);
 	r.body = body;
 	r.tags = "+a=b";
 	history_window_push(&r);
+}
+
+static void
+push(const char *key, const char *cmd, int64_t time_ms)
+{
+	push_as(key, cmd, time_ms, NULL);
 }
 
 /* LATEST key * limit from the window: the times of the lines, or -1 if it cannot. */
@@ -100,12 +109,39 @@ START_TEST(test_forget_and_drop)
 	push("#f", "PRIVMSG", 2);
 	history_window_forget("#f", "id99");
 	ck_assert_int_eq(latest("#f", 2, 0, 0, t), 2);
+	/* A redacted line goes; the others are still the newest, and answered. */
 	history_window_forget("#f", "id1");
-	ck_assert_int_eq(latest("#f", 1, 0, 0, t), -1);
+	ck_assert_int_eq(latest("#f", 1, 0, 0, t), 1);
+	ck_assert_int_eq(t[0], 2);
+	ck_assert_int_eq(latest("#f", 2, 0, 0, t), -1);
 	push("#d", "PRIVMSG", 1);
 	history_window_drop("#d");
 	ck_assert_int_eq(latest("#d", 1, 0, 0, t), -1);
-	ck_assert_uint_eq(history_window_targets(), 0);
+	ck_assert_uint_eq(history_window_targets(), 1);
+	history_window_clear();
+}
+END_TEST
+
+START_TEST(test_forget_in_a_wrapped_ring_and_multiline_parts)
+{
+	int64_t t[RING];
+
+	for (int i = 0; i < RING + 6; i++) /* the ring has wrapped: lines 6 .. RING+5 */
+		push("#w", "PRIVMSG", i);
+	history_window_forget("#w", "id10");
+	ck_assert_int_eq(latest("#w", RING - 1, 0, 0, t), RING - 1);
+	ck_assert_int_eq(t[3], 9);
+	ck_assert_int_eq(t[4], 11);
+	ck_assert_int_eq(t[RING - 2], RING + 5);
+	/* A multiline message: "m1", "m1/2", "m1/3" go together; "m10" stays. */
+	push_as("#w", "PRIVMSG", 100, "m1");
+	push_as("#w", "PRIVMSG", 101, "m1/2");
+	push_as("#w", "PRIVMSG", 102, "m10");
+	push_as("#w", "PRIVMSG", 103, "m1/3");
+	history_window_forget("#w", "m1");
+	ck_assert_int_eq(latest("#w", 2, 0, 0, t), 2);
+	ck_assert_int_eq(t[0], RING + 5);
+	ck_assert_int_eq(t[1], 102);
 	history_window_clear();
 }
 END_TEST
@@ -142,6 +178,7 @@ main(void)
 	tcase_add_test(tc, test_events_only_for_event_playback);
 	tcase_add_test(tc, test_ring_keeps_the_newest);
 	tcase_add_test(tc, test_forget_and_drop);
+	tcase_add_test(tc, test_forget_in_a_wrapped_ring_and_multiline_parts);
 	tcase_add_test(tc, test_least_recently_used_goes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "base/bounds.h"
+#include "base/util.h"
 #include "net/line.h"
 
 struct seen {
@@ -87,6 +88,43 @@ START_TEST(test_frame_nothing_complete)
 }
 END_TEST
 
+START_TEST(test_frame_bare_cr_ends_line)
+{
+	char buf[] = "PRIVMSG #c :bare\rPRIVMSG #c :second\r\nLAST\r";
+	struct seen s = {0};
+	size_t total = strlen(buf);
+	size_t used = line_frame(buf, total, collect, &s);
+
+	/* A bare CR ends a line: no line handed on ever holds a CR. */
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.lines[0], "PRIVMSG #c :bare");
+	ck_assert_str_eq(s.lines[1], "PRIVMSG #c :second");
+	/* A CR as the last byte waits: its LF may come with the next read. */
+	ck_assert_uint_eq(used, total - strlen("LAST\r"));
+	ck_assert(!line_complete("LAST\r", 5));
+	ck_assert(line_complete("LAST\rX", 6));
+	ck_assert(line_complete("LAST\r\n", 6));
+	ck_assert(!line_complete("LAST", 4));
+}
+END_TEST
+
+START_TEST(test_frame_cr_then_lf_across_reads)
+{
+	char first[] = "NICK a\r";
+	char second[] = "\nUSER b\r\n";
+	struct seen s = {0};
+
+	ck_assert_uint_eq(line_frame(first, strlen(first), collect, &s), 0);
+	/* The caller carries "NICK a\r" over and appends the next read. */
+	char joined[32];
+	size_t total = (size_t)snprintf(joined, sizeof(joined), "%s%s", "NICK a\r", second);
+	ck_assert_uint_eq(line_frame(joined, total, collect, &s), total);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.lines[0], "NICK a");
+	ck_assert_str_eq(s.lines[1], "USER b");
+}
+END_TEST
+
 START_TEST(test_format_basic)
 {
 	char out[OUT_LINE_MAX + 1];
@@ -145,8 +183,8 @@ START_TEST(test_format_conversions_match_printf)
 	line_format(out, NULL, "%s %c %d %i %u %ld %lu %lld %llu %zu %zd %% end", "word", 'x',
 	            -42, 7, 4294967295U, -123456789L, 123456789UL, big, 18446744073709551615ULL,
 	            (size_t)99, (ssize_t)-5);
-	snprintf(want, sizeof(want), "%s %c %d %i %u %ld %lu %lld %llu %zu %zd %% end\r\n", "word",
-	         'x', -42, 7, 4294967295U, -123456789L, 123456789UL, big,
+	snprintf(want, sizeof(want), "%s %c %d %i %u %ld %lu %lld %llu %zu %zd %% end\r\n",
+	         "word", 'x', -42, 7, 4294967295U, -123456789L, 123456789UL, big,
 	         18446744073709551615ULL, (size_t)99, (ssize_t)-5);
 	ck_assert_str_eq(out, want);
 	line_format(out, NULL, "%d %u", 0, 0U);
@@ -178,6 +216,24 @@ START_TEST(test_format_truncates_many_arguments)
 }
 END_TEST
 
+/* UTF8ONLY: what a link sends that is not UTF-8 becomes '?', byte for byte. */
+START_TEST(test_utf8_repair)
+{
+	char ok[] = "PRIVMSG #c :caf\xc3\xa9 \xf0\x9f\x98\x80";
+	char latin[] = "PRIVMSG #c :caf\xe9!";
+	char mixed[] = "\xc3\xa9\xc3\x28\xed\xa0\x80\xf0\x9f";
+
+	ck_assert_uint_eq(utf8_repair(ok, strlen(ok)), 0);
+	ck_assert_str_eq(ok, "PRIVMSG #c :caf\xc3\xa9 \xf0\x9f\x98\x80");
+	ck_assert_uint_eq(utf8_repair(latin, strlen(latin)), 1);
+	ck_assert_str_eq(latin, "PRIVMSG #c :caf?!");
+	/* A good pair, a lead byte without its continuation, a surrogate, a cut-off end. */
+	ck_assert_uint_eq(utf8_repair(mixed, strlen(mixed)), 6);
+	ck_assert_str_eq(mixed, "\xc3\xa9?(?????");
+	ck_assert_int_eq(utf8_valid(mixed, strlen(mixed)), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -187,9 +243,12 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_frame_crlf_and_lf);
+	tcase_add_test(tc, test_utf8_repair);
 	tcase_add_test(tc, test_frame_empty_lines_and_stop);
 	tcase_add_test(tc, test_frame_nothing_complete);
 	tcase_add_test(tc, test_frame_defer_leaves_line_intact);
+	tcase_add_test(tc, test_frame_bare_cr_ends_line);
+	tcase_add_test(tc, test_frame_cr_then_lf_across_reads);
 	tcase_add_test(tc, test_format_basic);
 	tcase_add_test(tc, test_format_truncates_to_512);
 	tcase_add_test(tc, test_format_never_splits_utf8);

@@ -13,6 +13,21 @@ tests_unit_check_line_SOURCES = tests/unit/check_line.c
 tests_unit_check_line_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_line_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_conn
+tests_unit_check_conn_SOURCES = tests/unit/check_conn.c
+tests_unit_check_conn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conn_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_iplimit
+tests_unit_check_iplimit_SOURCES = tests/unit/check_iplimit.c
+tests_unit_check_iplimit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_iplimit_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_cloak
+tests_unit_check_cloak_SOURCES = tests/unit/check_cloak.c
+tests_unit_check_cloak_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_cloak_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_parse
 tests_unit_check_parse_SOURCES = tests/unit/check_parse.c
 tests_unit_check_parse_CFLAGS = $(UNIT_CFLAGS)
@@ -22,6 +37,11 @@ check_PROGRAMS += tests/unit/check_hash
 tests_unit_check_hash_SOURCES = tests/unit/check_hash.c
 tests_unit_check_hash_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_hash_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_passwd
+tests_unit_check_passwd_SOURCES = tests/unit/check_passwd.c
+tests_unit_check_passwd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_passwd_LDADD = $(UNIT_LDADD)
 
 check_PROGRAMS += tests/unit/check_match
 tests_unit_check_match_SOURCES = tests/unit/check_match.c
@@ -77,6 +97,16 @@ check_PROGRAMS += tests/unit/check_proceed_user
 tests_unit_check_proceed_user_SOURCES = tests/unit/check_proceed_user.c
 tests_unit_check_proceed_user_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_proceed_user_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_authlimit
+tests_unit_check_authlimit_SOURCES = tests/unit/check_authlimit.c
+tests_unit_check_authlimit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_authlimit_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_gateway
+tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c
+tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_gateway_LDADD = $(UNIT_LDADD)
 
 TESTS += $(check_PROGRAMS)
 endif

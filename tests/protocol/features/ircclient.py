@@ -162,6 +162,12 @@ class Client:
         self.expect(lambda m: m.command in ("376", "422"))
         return self
 
+    def quit(self):
+        """QUIT and wait for the server's ERROR: its nick is free once this returns."""
+        self.send("QUIT")
+        self.expect("ERROR")
+        self.close()
+
     def close(self):
         try:
             self.sock.close()
@@ -205,7 +211,7 @@ level = info
 class Server:
     """evircd started on a free loopback port with BASE_CONFIG plus extra."""
 
-    def __init__(self, directory, extra="", port=None, tls_port=None):
+    def __init__(self, directory, extra="", port=None, tls_port=None, preexec=None):
         self.dir = str(directory)
         self.port = port or free_port()
         self.tls_port = tls_port
@@ -213,6 +219,7 @@ class Server:
         self.extra = extra
         self.proc = None
         self.logs = []
+        self.preexec = preexec  # run in the child before exec (resource limits)
         self.write_config(extra)
 
     def write_config(self, extra):
@@ -225,7 +232,7 @@ class Server:
         self.logs.append(log)
         self.stderr = open(log, "w")
         self.proc = subprocess.Popen([BINARY, "-c", self.conf], stderr=self.stderr,
-                                     stdout=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, preexec_fn=self.preexec)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -53,6 +53,11 @@ ALL_CAPS = ["message-tags", "server-time", "batch", "labeled-response", "echo-me
             "account-tag", "cap-notify", "extended-monitor", "draft/no-implicit-names",
             "standard-replies", "sasl"]
 
+# The conformance additions (issue 12), kept apart from the lists above.
+COMMANDS += ["HELPOP", "RENAME"]
+WORDS += ["+C", "-C", "m:*!*@*", "m:fz1", "#fz2", "#FZ"]
+ALL_CAPS += ["draft/channel-rename"]
+
 
 def fuzz_line(rng):
     cmd = rng.choice(COMMANDS)

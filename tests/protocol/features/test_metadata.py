@@ -46,9 +46,13 @@ def kv(lines):
 
 
 def subscribe(c, *keys):
+    """SUB keys: the answer is 770, and 774 *ALL 0 when some are set (never a batch)."""
     c.send("METADATA * SUB %s" % " ".join(keys))
-    c.expect("770")
-    batch(c)  # the *ALL sync of the new keys
+    c.send("PING :subscribed")
+    lines = c.collect("PONG")[:-1]
+    assert lines and lines[0].command == "770", lines
+    assert all(m.command in ("770", "774") for m in lines), lines
+    return lines
 
 
 # -- capability ---------------------------------------------------------------
@@ -179,7 +183,8 @@ def test_invalid_key_and_value(server):
     a.send("METADATA * SET long :%s" % ("é" * 150))
     assert a.expect("761").params[-1] == "é" * 150
     a.sock.sendall(b"METADATA * SET latin :caf\xe9\r\n")
-    assert fail(a)[:3] == ["METADATA", "INVALID_VALUE", "latin"]
+    # UTF8ONLY (the default) refuses the whole line before METADATA looks at it.
+    assert fail(a)[:2] == ["METADATA", "INVALID_UTF8"]
     a.close()
 
 
@@ -213,7 +218,6 @@ def test_sub_unsub_subs(server):
     assert warn.params[:3] == ["METADATA", "INVALID_KEY", "Bad$"]
     ok = a.expect("770")
     assert ok.params == ["mdSubs", "avatar", "website", "avatar"]
-    assert batch(a)[0] == ["*ALL"]
     a.send("METADATA * SUBS")
     params, lines = batch(a, "metadata-subs")
     assert [m.command for m in lines] == ["772"]
@@ -232,9 +236,7 @@ def test_sub_unsub_subs(server):
 def test_subscription_limit_stops_at_the_first_refused_key(server):
     a = aware(server, "mdSubMax")
     for start in range(0, 50, 10):
-        a.send("METADATA * SUB " + " ".join("key%d" % i for i in range(start, start + 10)))
-        a.expect("770")
-        batch(a)
+        subscribe(a, *("key%d" % i for i in range(start, start + 10)))
     a.send("METADATA * SUB key0 extra1 extra2")
     assert a.expect("770").params[1:] == ["key0"]
     assert fail(a)[:5] == ["METADATA", "LIMIT_REACHED", "SUB", "extra1", "50"]
@@ -247,7 +249,7 @@ def test_subscription_limit_stops_at_the_first_refused_key(server):
     a.close()
 
 
-def test_sub_syncs_new_keys_of_visible_targets(server):
+def test_sub_asks_to_sync_new_keys_of_visible_targets(server):
     a = aware(server, "mdSubA")
     b = aware(server, "mdSubB")
     watched = aware(server, "mdSubW")
@@ -263,13 +265,10 @@ def test_sub_syncs_new_keys_of_visible_targets(server):
     b.send("MONITOR + mdSubW")
     b.expect("730")
     batch(b)
-    b.send("METADATA * SUB display-name topic-url")
-    b.expect("770")
-    params, lines = batch(b)
-    assert params == ["*ALL"]
-    got = set(kv(lines))
-    assert got == {("mdSubB", "display-name", "b"), ("#mdsub", "topic-url", "https://t.example"),
-                   ("mdSubA", "display-name", "a"), ("mdSubW", "display-name", "w")}
+    lines = subscribe(b, "display-name", "topic-url")
+    assert [(m.command, m.params[1:3]) for m in lines[1:]] == [("774", ["*ALL", "0"])]
+    got = {("mdSubB", "display-name", "b"), ("#mdsub", "topic-url", "https://t.example"),
+           ("mdSubA", "display-name", "a"), ("mdSubW", "display-name", "w")}
     b.send("METADATA *ALL SYNC")
     params, lines = batch(b)
     assert params == ["*ALL"] and set(kv(lines)) == got
@@ -528,12 +527,8 @@ def test_large_join_sync_is_postponed_then_sync_works(server):
             c.expect("761")
         fillers.append(c)
     late = aware(server, "mdBigLate")
-    late.send("METADATA * SUB " + " ".join(keys[:12]))
-    late.expect("770")
-    batch(late)
-    late.send("METADATA * SUB " + " ".join(keys[12:]))
-    late.expect("770")
-    batch(late)
+    subscribe(late, *keys[:12])
+    subscribe(late, *keys[12:])
     late.send("JOIN #mdbig")
     late.expect("366")
     later = late.expect("774")
@@ -664,7 +659,7 @@ def test_dropped_account_forgets_its_metadata(make_server):
     a.expect("900")
     a.send("METADATA * SET secret :old life")
     a.expect("761")
-    a.send("ACCOUNT DROP mdDrop")
+    a.send("ACCOUNT DROP mdDrop hunter22")
     a.expect("NOTE")
     a.close()
     b = aware(srv, "mdDrop")
@@ -704,3 +699,59 @@ def test_malformed_commands_get_fails_and_the_server_stays_up(server):
     warns = [m.params[2] for m in seen if m.command == "WARN"]
     assert warns == ["*"] + ["$"] * 13 + ["*"]
     a.close()
+
+
+def test_sub_of_unset_keys_answers_770_alone(server):
+    a = aware(server, "mdSubOnly")
+    a.send("METADATA * SUB never-set-anywhere other-unset")
+    a.send("PING :after")
+    lines = a.collect("PONG")
+    assert [m.command for m in lines] == ["770", "PONG"], lines
+    a.close()
+
+
+def test_whois_shows_the_keys_with_760(server):
+    a = aware(server, "mdWhoisA")
+    b = server.client().register("mdWhoisB")
+    a.send("METADATA * SET display-name :Alice A.")
+    a.expect("761")
+    a.send("METADATA * SET homepage :https://a.example")
+    a.expect("761")
+    b.send("WHOIS mdWhoisA")
+    lines = b.collect("318")
+    shown = [m.params[1:] for m in lines if m.command == "760"]
+    assert shown == [["mdWhoisA", "display-name", "*", "Alice A."],
+                     ["mdWhoisA", "homepage", "*", "https://a.example"]]
+    b.send("WHOIS mdWhoisB")
+    assert not any(m.command == "760" for m in b.collect("318"))
+    a.close()
+    b.close()
+
+
+def test_connections_of_one_account_share_changes_live(make_server):
+    srv = make_server()
+    a = aware(srv, "mdTwinA")
+    a.send("REGISTER * * :hunter22")
+    a.expect("900")
+    b = sasl_plain(srv, "mdTwinA", "hunter22", "mdTwinB")
+    burst_batch(b)
+    watcher = aware(srv, "mdTwinW")
+    subscribe(b, "status")
+    subscribe(watcher, "status")
+    for c in (b, watcher):
+        joined(c, "#mdtwin")
+        batch(c)
+    a.send("METADATA * SET status :on a train")
+    assert a.expect("761").params[1:] == ["mdTwinA", "status", "*", "on a train"]
+    # The other connection holds the key now, and hears of it (it did not make the change).
+    told = b.expect("761")
+    assert told.params[1:] == ["mdTwinB", "status", "*", "on a train"]
+    told = watcher.expect("761")
+    assert told.params[1:] == ["mdTwinB", "status", "*", "on a train"]
+    b.send("METADATA * GET status")
+    assert kv(batch(b)[1]) == [("mdTwinB", "status", "on a train")]
+    a.send("METADATA * SET status")
+    a.expect("766")
+    assert b.expect("766").params[1:3] == ["mdTwinB", "status"]
+    for c in (a, b, watcher):
+        c.close()
