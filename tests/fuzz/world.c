@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -22,6 +23,7 @@
 #include "net/reactor.h"
 #include "net/worker.h"
 #include "ops/lifecycle.h"
+#include "proto/authlimit.h"
 #include "proto/control.h"
 #include "proto/link.h"
 #include "proto/session.h"
@@ -61,6 +63,7 @@ static const char config_text[] = "[server]\n"
                                   "\n"
                                   "[accounts]\n"
                                   "registration = %s\n"
+                                  "auth_rate = 0\n"
                                   "\n"
                                   "[history]\n"
                                   "enabled = yes\n"
@@ -343,6 +346,8 @@ world_init(void)
 	snprintf(db, sizeof(db), "%s/evircd.db", dir);
 	unlink(db);
 	write_config("yes");
+	if (irc_strhash_seed() != 0) /* before any name table is filled */
+		abort();
 	if ((conf = config_load(conf_path)) == NULL)
 		abort();
 	log_set_level(conf->log.level);
@@ -368,6 +373,7 @@ world_init(void)
 	session_init();
 	link_init();
 	worker_start();
+	authlimit_configure();
 	make_account();
 	add_resident();
 	/* A REGISTER per input would keep a core hashing passwords. */
