@@ -770,7 +770,9 @@ def test_kill_9_during_account_and_kline_writes(hostile_server):
     op = Client(srv.port).register("killop")
     op.send("OPER admin sekrit")
     op.expect("381")
-    users = [Client(srv.port).register("acct%d" % i) for i in range(nacc)]
+    # one address may hold only a few places in the password lane: one each
+    users = [Client(srv.port, source_ip="127.0.1.%d" % (i + 1)).register("acct%d" % i)
+             for i in range(nacc)]
     acked_accounts, acked_klines = [], []
     # everything in flight at once; kill -9 right after the middle acknowledgement
     for i in range(nk):
@@ -822,7 +824,7 @@ def test_kill_9_during_account_and_kline_writes(hostile_server):
     lost = sorted(set(acked_klines) - present)
     assert not lost, "acknowledged K-lines lost by kill -9: %s" % lost
     for i in acked_accounts:
-        c = Client(srv.port)
+        c = Client(srv.port, source_ip="127.0.1.%d" % (i + 1))
         c.send("CAP LS 302")
         c.send("CAP REQ :sasl")
         c.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
