@@ -91,6 +91,8 @@ static const char config_text[] = "[server]\n"
                                   "accept_password = linkpass\n"
                                   "autoconnect = no\n";
 
+/* A plain listener's connections: no TLS, WebSocket or PROXY preamble. */
+static const struct listen_opts plain_opts;
 static char dir[64];
 static char conf_path[128];
 static int started;
@@ -204,7 +206,7 @@ world_session(enum conn_kind kind, const char *prefix, const uint8_t *data, size
 		perror("socketpair");
 		abort();
 	}
-	if (conn_new(sv[0], "127.0.0.1", 0, kind) == NULL) {
+	if (conn_new(sv[0], "127.0.0.1", &plain_opts, kind) == NULL) {
 		close(sv[1]);
 		return;
 	}
@@ -246,7 +248,7 @@ make_account(void)
 	double deadline = seconds() + 60.0;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0 ||
-	    conn_new(sv[0], "127.0.0.1", 0, CONN_KIND_CLIENT) == NULL)
+	    conn_new(sv[0], "127.0.0.1", &plain_opts, CONN_KIND_CLIENT) == NULL)
 		abort();
 	out[0] = '\0';
 	feed(sv[1], reg, sizeof(reg) - 1, out, sizeof(out), &used);
@@ -297,7 +299,7 @@ add_resident(void)
 	snprintf(text, sizeof(text), hello, nick);
 	snprintf(done, sizeof(done), " 366 %s #fz ", nick);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0 ||
-	    conn_new(sv[0], "127.0.0.1", 0, CONN_KIND_CLIENT) == NULL)
+	    conn_new(sv[0], "127.0.0.1", &plain_opts, CONN_KIND_CLIENT) == NULL)
 		abort();
 	out[0] = '\0';
 	feed(sv[1], text, strlen(text), out, sizeof(out), &used);
