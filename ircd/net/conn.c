@@ -785,7 +785,8 @@ conn_handshake(struct conn *cn)
 	}
 }
 
-static void
+/* 1 when bytes came in (more may wait in the TLS buffer), else 0. */
+static int
 conn_read_once(struct conn *cn)
 {
 	size_t have = cn->rlen, room;
@@ -793,7 +794,7 @@ conn_read_once(struct conn *cn)
 
 	if (have >= cn->class->recvq) { /* a rehash made the recvq smaller */
 		conn_close(cn, "RecvQ exceeded");
-		return;
+		return 0;
 	}
 	/* Carried bytes go first, then fresh bytes behind them. */
 	if (have > 0)
@@ -803,27 +804,32 @@ conn_read_once(struct conn *cn)
 	            : read(cn->fd, input_buf + have, room);
 	if (r == 0) {
 		conn_close(cn, "Connection closed");
-		return;
+		return 0;
 	}
 	if (r < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			conn_close(cn, strerror(errno));
-		return;
+		return 0;
 	}
 	cn->bytes_in += (uint64_t)r;
 	stats.bytes_in += (uint64_t)r;
 	cn->last_read = now;
 	cn->flags &= ~CONN_PING_SENT;
 	conn_input(cn, input_buf, have + (size_t)r);
+	return 1;
 }
 
 static void
 conn_read(struct conn *cn)
 {
-	conn_read_once(cn);
-	/* TLS may hold whole records already off the socket: drain them now. */
-	while (cn->ssl != NULL && cn->state != CONN_CLOSING && tls_pending(cn->ssl))
-		conn_read_once(cn);
+	/*
+	 * TLS may hold whole records already off the socket (read ahead):
+	 * drain them now. A partial record also counts as pending, so stop
+	 * at the first read that brings nothing: the rest is still to come.
+	 */
+	while (conn_read_once(cn) && cn->ssl != NULL && cn->state != CONN_CLOSING &&
+	       tls_pending(cn->ssl))
+		;
 }
 
 static void
