@@ -119,6 +119,7 @@ static struct command commands[] = {
     LOCAL("VERIFY", m_verify, U | R, 2, 5),
     ALL("VERSION", m_version, m_version, NULL, R, 0, 2),
     LOCAL("WALLOPS", m_wallops, O, 1, 1),
+    LOCAL("WEBIRC", m_webirc, U, 4, 0),
     LOCAL("WHO", m_who, R, 0, 2),
     ALL("WHOIS", m_whois, m_whois, NULL, R, 0, 2),
     LOCAL("WHOWAS", m_whowas, R, 0, 2),

@@ -32,7 +32,7 @@ isupport_load(void)
 	TOKEN("BOT=B");
 	TOKEN("CASEMAPPING=rfc1459");
 	TOKEN("CHANLIMIT=#:%u", l->max_channels);
-	TOKEN("CHANMODES=beI,k,l,Cimnpst");
+	TOKEN("CHANMODES=beI,k,l,COimnpst");
 	if (history_enabled())
 		TOKEN("CHATHISTORY=%u", HISTORY_QUERY_MAX);
 	TOKEN("CHANNELLEN=%u", l->channellen);

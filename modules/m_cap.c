@@ -31,7 +31,7 @@ static const struct capability caps[] = {
     {"batch", CAP_BATCH, NULL, 0},
     {"cap-notify", CAP_CAP_NOTIFY, NULL, 0},
     {"chghost", CAP_CHGHOST, NULL, 0},
-    {"draft/account-registration", CAP_ACCOUNT_REGISTRATION, "before-connect", 0},
+    {"draft/account-registration", CAP_ACCOUNT_REGISTRATION, NULL, 0}, /* register_cap_value */
     {"draft/channel-rename", CAP_CHANNEL_RENAME, NULL, 0},
     {"draft/chathistory", CAP_CHATHISTORY, NULL, 0},
     {"draft/event-playback", CAP_EVENT_PLAYBACK, NULL, 0},
@@ -111,8 +111,10 @@ cap_list(struct client *c, const char *sub, uint32_t mask, int values)
 			continue; /* sasl: not while the services to relay to are away */
 		} else {
 			/* sasl=: our mechanisms, or those of the services relayed to */
-			const char *value =
-			    caps[i].bit == CAP_SASL ? sasl_mechanisms() : caps[i].value;
+			const char *value = caps[i].bit == CAP_SASL ? sasl_mechanisms()
+			                    : caps[i].bit == CAP_ACCOUNT_REGISTRATION
+			                        ? register_cap_value()
+			                        : caps[i].value;
 			len =
 			    snprintf(item, sizeof(item), "%s%s%s", caps[i].name,
 			             values && value ? "=" : "", values && value ? value : "");

@@ -5,6 +5,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/login.h"
 #include "proto/cap.h"
 #include "proto/history_replay.h"
 #include "proto/send.h"
@@ -32,7 +33,7 @@ allowed(struct client *c, const char *target)
 	struct channel *ch;
 
 	if (target[0] != '#')
-		return c->account != NULL && nick_valid(target, conf->limits.nicklen);
+		return account_session_valid(c) && nick_valid(target, conf->limits.nicklen);
 	ch = channel_find(target);
 	return ch != NULL && channel_member(ch, c) != NULL;
 }
@@ -88,6 +89,9 @@ HANDLER(m_chathistory)
 	}
 	if (limit > HISTORY_QUERY_MAX)
 		limit = HISTORY_QUERY_MAX;
+	/* TARGETS lists private conversations too: only a live login's. */
+	if (subcommands[sub].kind == HQ_TARGETS && c->account != NULL)
+		account_session_valid(c);
 	history_replay(c, subcommands[sub].kind, target ? target : "*", &refs[0],
 	               subcommands[sub].refs > 1 ? &refs[1] : NULL, (int)limit);
 	return IRC_OK;

@@ -24,6 +24,10 @@ join_allowed(struct client *c, struct channel *ch, const char *key)
 {
 	int invited = invite_exists(ch, c);
 
+	if ((ch->modes & CMODE_OPERONLY) && !(c->umodes & UMODE_OPER)) {
+		reply(c, ERR_OPERONLYCHAN, "%s :Cannot join channel (+O)", ch->name);
+		return 0;
+	}
 	if (ch->key != NULL && (key == NULL || strcmp(key, ch->key) != 0) && !invited) {
 		reply(c, ERR_BADCHANNELKEY, "%s :Cannot join channel (+k)", ch->name);
 		return 0;

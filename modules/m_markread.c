@@ -14,6 +14,7 @@
 #include "net/conn.h"
 #include "proto/cap.h"
 #include "proto/clientjob.h"
+#include "proto/login.h"
 #include "proto/parse.h"
 #include "proto/send.h"
 #include "state/channel.h"
@@ -131,7 +132,8 @@ marker_value(struct client *c, const char *key)
 	int i = session_find(c->local->read_markers, key);
 	int64_t session = i < 0 ? -1 : c->local->read_markers->m[i].ms;
 
-	if (c->account == NULL)
+	/* A session whose account is gone (dropped) is logged out here: its own markers. */
+	if (c->account == NULL || !account_session_valid(c))
 		return session;
 	/* Logged in some other way since (services): its rows may still be queued. */
 	session_persist(c);

@@ -7,6 +7,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "net/conn.h"
+#include "proto/login.h"
 #include "proto/batch.h"
 #include "proto/metasync.h"
 #include "proto/numeric.h"
@@ -213,7 +214,7 @@ static void
 apply(struct client *c, struct meta_target *t, const char *key, const char *value)
 {
 	metadata_set(t->list, key, value);
-	if (t->user == c) {
+	if (t->user == c && account_session_valid(c)) {
 		metastore_set(c, key, value);
 		share_with_account(c, key, value);
 	}

@@ -68,6 +68,7 @@ flag_mode(char letter)
 	case 's': return CMODE_SECRET;
 	case 't': return CMODE_TOPICLOCK;
 	case 'C': return CMODE_NOCTCP;
+	case 'O': return CMODE_OPERONLY;
 	default: return 0;
 	}
 }
@@ -126,6 +127,20 @@ require_op(struct mode_ctx *x)
 	if (!x->denied_sent) {
 		reply(x->c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator",
 		      x->ch->name);
+		x->denied_sent = 1;
+	}
+	return 0;
+}
+
+/* +O/-O: an IRC operator's to set, as the channel is theirs to keep. */
+static int
+require_oper(struct mode_ctx *x)
+{
+	if (x->c->umodes & UMODE_OPER)
+		return 1;
+	if (!x->denied_sent) {
+		reply(x->c, ERR_NOPRIVILEGES,
+		      ":Permission Denied - only IRC operators may change +O");
 		x->denied_sent = 1;
 	}
 	return 0;
@@ -285,6 +300,7 @@ mode_check(struct mode_ctx *x, struct mode_change *mc)
 	case 'v': return mode_check_status(x, mc);
 	case 'k': return mode_check_key(x, mc);
 	case 'l': return mode_check_limit(x, mc);
+	case 'O': return require_op(x) && require_oper(x);
 	default:
 		if (flag_mode(mc->letter) != 0)
 			return require_op(x);

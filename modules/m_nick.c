@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base/casemap.h"
@@ -189,9 +191,12 @@ nick_protect_check(struct client *c)
 	struct account a;
 
 	c->local->nick_deadline = 0;
-	/* With services keeping accounts, NickServ protects nicks, not we. */
+	/*
+	 * With services keeping accounts, NickServ protects nicks, not we; an
+	 * account still awaiting VERIFY reserves nothing (it may never be).
+	 */
 	if (conf->accounts.nick_protection == NICKPROT_OFF || sasl_relaying() ||
-	    account_find(c->nick, &a) != 0)
+	    account_find(c->nick, &a) != 0 || !a.verified)
 		return;
 	if (c->account != NULL && irc_strcmp(c->account, a.name) == 0)
 		return;
@@ -208,6 +213,44 @@ nick_protect_check(struct client *c)
 	c->local->nick_deadline = now + conf->accounts.nick_grace;
 }
 
+/* A free nick no one can be made to hold on purpose: 1 when found. */
+static int
+guest_nick_free(const char *nick)
+{
+	return client_find_nick(nick) == NULL && !netsplit_nick_held(nick);
+}
+
+#define GUEST_TRIES 10
+
+/*
+ * The guest nick for c: Guest and its UID's digits, unless someone took
+ * it (it is predictable), then Guest and random digits; 0 when none was free.
+ */
+static int
+guest_nick_pick(const struct client *c, char *guest, size_t size)
+{
+	unsigned digits = conf->limits.nicklen - 5 < 6 ? conf->limits.nicklen - 5 : 6;
+	uint32_t range = 1;
+	unsigned char raw[4];
+
+	for (unsigned i = 0; i < digits; i++)
+		range *= 10;
+	snprintf(guest, size, "Guest%s", c->uid + 3);
+	if (strlen(guest) <= conf->limits.nicklen && guest_nick_free(guest))
+		return 1;
+	for (int i = 0; i < GUEST_TRIES; i++) {
+		uint32_t v;
+		if (RAND_bytes(raw, sizeof(raw)) != 1)
+			return 0;
+		v = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 |
+		    raw[3];
+		snprintf(guest, size, "Guest%0*u", (int)digits, (unsigned)(v % range));
+		if (guest_nick_free(guest))
+			return 1;
+	}
+	return 0;
+}
+
 void
 nick_protect_expire(struct client *c)
 {
@@ -215,13 +258,14 @@ nick_protect_expire(struct client *c)
 	struct account a;
 
 	c->local->nick_deadline = 0;
-	if (account_find(c->nick, &a) != 0 ||
+	if (account_find(c->nick, &a) != 0 || !a.verified ||
 	    (c->account != NULL && irc_strcmp(c->account, a.name) == 0))
 		return;
-	/* The UID's digits are unique, so the guest nick is free unless taken by hand. */
-	snprintf(guest, sizeof(guest), "Guest%s", c->uid + 3);
-	if (client_find_nick(guest) != NULL)
+	if (!guest_nick_pick(c, guest, sizeof(guest))) {
+		/* Never left on the nick: out, rather than a bypass. */
+		client_end(c, "Nickname is registered to another account");
 		return;
+	}
 	send_notice(c, "*** You did not log in to %s: you are now %s", c->nick, guest);
 	nick_change_local(c, guest);
 }

@@ -6,6 +6,7 @@
 #include "base/conf.h"
 #include "modules/modules.h"
 #include "proto/batch.h"
+#include "proto/login.h"
 #include "proto/cap.h"
 #include "proto/clientjob.h"
 #include "proto/parse.h"
@@ -127,7 +128,7 @@ HANDLER(m_redact)
 			return IRC_OK;
 		}
 		is_op = (mem->flags & MEMBER_OP) != 0;
-	} else if (c->account == NULL || !nick_valid(target, conf->limits.nicklen)) {
+	} else if (!account_session_valid(c) || !nick_valid(target, conf->limits.nicklen)) {
 		send_fail(c, "REDACT", "INVALID_TARGET", target, "No such target");
 		return IRC_OK;
 	}

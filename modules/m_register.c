@@ -31,13 +31,15 @@ struct registration {
 	char account[ACCOUNT_NAME_MAX + 1];
 	char email[128];
 	char password[256];
-	char code[16];
+	char code[VERIFY_CODE_LEN + 1];
 	char *command; /* verify_command, or NULL */
 	struct credentials cr;
 	char certfp[129]; /* bound to the account once made (no verification) */
 	int made;
-	int sent;   /* the verification command ran and succeeded */
-	int stored; /* the store lane wrote the account */
+	int sent;                 /* the verification command ran and succeeded */
+	int stored;               /* the store lane wrote the account */
+	long long id;             /* ...with this id */
+	long long expired_before; /* an unverified one made before this gives its name back */
 };
 
 static int
@@ -103,6 +105,7 @@ static void
 registration_free(struct registration *r)
 {
 	OPENSSL_cleanse(r->password, sizeof(r->password));
+	OPENSSL_cleanse(r->code, sizeof(r->code));
 	free(r->command);
 	free(r);
 }
@@ -113,8 +116,10 @@ create_work(void *arg)
 {
 	struct registration *r = arg;
 
-	r->stored = account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
-	                           r->command == NULL, r->command ? r->code : NULL) == 0;
+	account_expire(r->account, r->expired_before);
+	r->stored =
+	    account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
+	                   r->command == NULL, r->command ? r->code : NULL, &r->id) == 0;
 	if (r->stored && r->command == NULL && r->certfp[0] != '\0')
 		account_cert_add(r->account, r->certfp);
 }
@@ -139,7 +144,7 @@ create_done(struct client *c, void *arg)
 		          me.name, r->account, r->account, r->email);
 	} else {
 		send_line(c, ":%s REGISTER SUCCESS %s :Account created", me.name, r->account);
-		account_login(c, r->account);
+		account_login(c, r->account, r->id);
 	}
 out:
 	registration_free(r);
@@ -178,8 +183,57 @@ registration_done(struct client *c, void *arg)
 	} else {
 		if (c->certfp != NULL)
 			str_copy(r->certfp, c->certfp, sizeof(r->certfp));
+		r->expired_before = account_verify_cutoff();
 		client_job_submit(c, LANE_STORE, create_work, create_done, r);
 	}
+}
+
+/* 128 random bits in hex: not guessable in the attempts VERIFY allows. */
+static void
+verify_code_make(char code[VERIFY_CODE_LEN + 1])
+{
+	unsigned char raw[VERIFY_CODE_LEN / 2];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		log_warn("REGISTER: RAND_bytes failed");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(code + i * 2, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
+}
+
+/* REGISTER and VERIFY before registration, unless that would get round a PASS. */
+static int
+before_connect_allowed(void)
+{
+	const struct conf_auth *a;
+
+	TAILQ_FOREACH (a, &conf->auths, link)
+		if (a->password != NULL)
+			return 0;
+	return 1;
+}
+
+const char *
+register_cap_value(void)
+{
+	static char value[64];
+
+	snprintf(value, sizeof(value), "%s%s%s",
+	         before_connect_allowed() ? "before-connect" : "",
+	         before_connect_allowed() && conf->accounts.verify ? "," : "",
+	         conf->accounts.verify ? "email-required" : "");
+	return value[0] != '\0' ? value : NULL;
+}
+
+/* 0 (with the FAIL sent) when cmd may not run before registration here. */
+static int
+connection_ok(struct client *c, const char *cmd)
+{
+	if (c->registered || before_connect_allowed())
+		return 1;
+	send_fail(c, cmd, "COMPLETE_CONNECTION_REQUIRED", NULL,
+	          "Complete connection registration first");
+	return 0;
 }
 
 /* Checks the request; returns NULL when refused (with a FAIL sent). */
@@ -235,13 +289,14 @@ HANDLER(m_register)
 {
 	const char *name;
 	struct registration *r;
-	unsigned char raw[4];
 
 	if (sasl_relaying()) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "Accounts are kept by services here: register with NickServ");
 		return IRC_OK;
 	}
+	if (!connection_ok(c, "REGISTER"))
+		return IRC_OK;
 	if (c->local->flags & LOCAL_REGISTER_PENDING) {
 		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "A registration is already in progress");
@@ -261,10 +316,7 @@ HANDLER(m_register)
 		str_copy(r->email, m->argv[1], sizeof(r->email));
 	str_copy(r->password, m->argv[2], sizeof(r->password));
 	if (conf->accounts.verify) {
-		RAND_bytes(raw, sizeof(raw));
-		snprintf(r->code, sizeof(r->code), "%08x",
-		         (unsigned)raw[0] << 24 | (unsigned)raw[1] << 16 |
-		             (unsigned)raw[2] << 8 | raw[3]);
+		verify_code_make(r->code);
 		r->command = xstrdup(conf->accounts.verify_command);
 	}
 	/* Hashing is the crypto lane's; a slow mail command must not hold it up. */
@@ -280,10 +332,12 @@ HANDLER(m_register)
 	return IRC_OK;
 }
 
-/* A verification on its way to the store lane. */
+/* A VERIFY on its way to the store lane: the account verified, or a wrong code counted. */
 struct verification {
-	char account[ACCOUNT_NAME_MAX + 1];
-	int stored;
+	struct account a;
+	int right;      /* the code matched: verify; else count the failure */
+	unsigned limit; /* [accounts] verify_attempts */
+	int stored;     /* verified; or, for a wrong code, the registration is void */
 };
 
 static void
@@ -291,28 +345,56 @@ verify_work(void *arg)
 {
 	struct verification *v = arg;
 
-	v->stored = account_set_verified(v->account) == 0;
+	if (v->right)
+		v->stored = account_set_verified(v->a.id) == 0;
+	else
+		v->stored = account_verify_failed(&v->a, v->limit);
+}
+
+/* Someone else online on the name now verified: they may have to log in or move. */
+static void
+verified_nick_protect(const struct client *c, const char *name)
+{
+	struct client *holder = client_find_nick(name);
+
+	if (holder != NULL && holder != c && holder->local != NULL && holder->registered)
+		nick_protect_check(holder);
 }
 
 static void
 verify_done(struct client *c, void *arg)
 {
 	struct verification *v = arg;
+	const char *name = v->a.name;
 
-	if (c != NULL && !v->stored)
-		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", v->account,
+	if (c == NULL) {
+		/* gone: nothing to tell */
+	} else if (!v->right) {
+		send_fail(c, "VERIFY", "INVALID_CODE", name,
+		          v->stored
+		              ? "Too many wrong codes: the registration is void, register again"
+		              : "Invalid verification code");
+	} else if (!v->stored) {
+		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", name,
 		          "Account not verified; try again later");
-	else if (c != NULL) {
-		send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, v->account);
+	} else {
+		send_line(c, ":%s VERIFY SUCCESS %s :Account verified", me.name, name);
 		if (c->account == NULL)
-			account_login(c, v->account);
+			account_login(c, name, v->a.id);
 	}
+	if (v->right && v->stored)
+		verified_nick_protect(c, name);
+	OPENSSL_cleanse(v, sizeof(*v));
 	free(v);
 }
 
+/*
+ * VERIFY <account> <code>, from any connection as the draft allows; the
+ * code is the account's alone, expires with the registration
+ * ([accounts] verify_expire) and survives verify_attempts wrong guesses.
+ */
 HANDLER(m_verify)
 {
-	struct account a;
 	struct verification *v;
 
 	if (sasl_relaying()) {
@@ -320,28 +402,31 @@ HANDLER(m_verify)
 		          "Accounts are kept by services here");
 		return IRC_OK;
 	}
+	if (!connection_ok(c, "VERIFY"))
+		return IRC_OK;
 	if (!authlimit_take(c)) {
 		send_fail(c, "VERIFY", "TEMPORARILY_UNAVAILABLE", m->argv[0],
 		          "Too many attempts from your address; try again later");
 		return IRC_OK;
 	}
-	if (account_find(m->argv[0], &a) != 0) {
+	v = xcalloc(1, sizeof(*v));
+	if (account_find(m->argv[0], &v->a) != 0) {
+		conn_charge(c->local->conn, 5);
 		send_fail(c, "VERIFY", "INVALID_CODE", m->argv[0],
 		          "No such account awaits verification");
+		free(v);
 		return IRC_OK;
 	}
-	if (a.verified) {
-		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", a.name,
+	if (v->a.verified) {
+		send_fail(c, "VERIFY", "ALREADY_AUTHENTICATED", v->a.name,
 		          "Account is already verified");
+		free(v);
 		return IRC_OK;
 	}
-	if (strcmp(a.verify_code, m->argv[1]) != 0) {
+	v->right = account_verify_code_matches(&v->a, m->argv[1]);
+	v->limit = conf->accounts.verify_attempts;
+	if (!v->right)
 		conn_charge(c->local->conn, 5);
-		send_fail(c, "VERIFY", "INVALID_CODE", a.name, "Invalid verification code");
-		return IRC_OK;
-	}
-	v = xcalloc(1, sizeof(*v));
-	str_copy(v->account, a.name, sizeof(v->account));
 	client_job_submit(c, LANE_STORE, verify_work, verify_done, v);
 	return IRC_OK;
 }

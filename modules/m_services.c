@@ -452,7 +452,7 @@ svslogin(const struct source *src, struct irc_msg *m)
 	else if (strcmp(m->argv[3], "*") != 0 && host_valid(m->argv[3]))
 		str_copy(c->host, m->argv[3], sizeof(c->host));
 	if (c->local != NULL && strcmp(m->argv[4], "*") != 0) {
-		account_login(c, m->argv[4]); /* 900 to the user */
+		account_login(c, m->argv[4], 0); /* 900 to the user; the services' account */
 		if (c->registered)
 			link_relay_account(NULL, source_id(src), c);
 	} else {

@@ -42,6 +42,19 @@ whois_channels(struct client *c, struct client *u)
 		reply(c, RPL_WHOISCHANNELS, "%s%.*s", prefix, (int)len, buf);
 }
 
+/* 320: how a local user came in, when it was not plain IRC (WebSocket, a WebIRC gateway). */
+static void
+whois_transport(struct client *c, struct client *u)
+{
+	if (u->local == NULL)
+		return;
+	if (conn_is_websocket(u->local->conn))
+		reply(c, RPL_WHOISSPECIAL, "%s :is connected over WebSocket", u->nick);
+	if (u->local->gateway != NULL)
+		reply(c, RPL_WHOISSPECIAL, "%s :is connected via the WebIRC gateway %s",
+		      u->nick, u->local->gateway);
+}
+
 /* draft/metadata-3: every key is visible to everyone here, so WHOIS shows them all. */
 static void
 whois_metadata(struct client *c, struct client *u)
@@ -75,6 +88,7 @@ whois_one(struct client *c, struct client *u)
 		reply(c, RPL_WHOISBOT, "%s :is a bot", u->nick);
 	if (u->secure)
 		reply(c, RPL_WHOISSECURE, "%s :is using a secure connection", u->nick);
+	whois_transport(c, u);
 	/* The fingerprint is an identity: shown to its owner and to opers. */
 	if (u->certfp != NULL && (c == u || (c->umodes & UMODE_OPER)))
 		reply(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", u->nick,

@@ -102,6 +102,7 @@ HANDLER(m_notice);
 HANDLER(m_oper);
 HANDLER(m_part);
 HANDLER(m_pass);
+HANDLER(m_webirc);
 HANDLER(m_ping);
 HANDLER(m_pong);
 HANDLER(m_privmsg);
@@ -192,6 +193,12 @@ void xline_link_undline(const struct source *src, struct irc_msg *m, int encap);
 struct xline;
 /* A temporary ban ran out: tell the operators (the once-a-minute expiry). */
 void xline_expired(const struct xline *x);
+/*
+ * draft/account-registration's value: before-connect unless an [auth]
+ * block wants a password (REGISTER must not get round PASS), and
+ * email-required with [accounts] verify; NULL when neither.
+ */
+const char *register_cap_value(void);
 /* Registered nicks: warn a user on one that is not theirs, and set the deadline. */
 void nick_protect_check(struct client *c);
 /* The deadline passed: rename the user to a guest nick if still unidentified. */

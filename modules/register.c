@@ -2,14 +2,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/passwd.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "net/dns.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/link.h"
 #include "proto/metasync.h"
 #include "proto/monitor_notify.h"
@@ -33,23 +37,106 @@ class_full(const struct conf_class *cl)
 	return cl->max_clients != 0 && cl->clients >= cl->max_clients;
 }
 
+/* A password in clear, compared without telling by its time how much matched. */
+static int
+plain_password_matches(const char *given, const char *want)
+{
+	unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)given, strlen(given), a);
+	SHA256((const unsigned char *)want, strlen(want), b);
+	return CRYPTO_memcmp(a, b, sizeof(a)) == 0;
+}
+
+/* What the [auth] checks come to. */
+enum auth_result { AUTH_PASSED, AUTH_WAIT, AUTH_REFUSED };
+
+static enum auth_result
+password_refused(struct client *c)
+{
+	reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+	conn_close(c->local->conn, "Bad password");
+	return AUTH_REFUSED;
+}
+
+/* A hashed [auth] password is checked on a lane; the client's input waits. */
+struct pass_check {
+	char password[256];
+	char hash[PASSWD_HASH_MAX];
+	int ok;
+};
+
+static void
+pass_check_work(void *arg)
+{
+	struct pass_check *pc = arg;
+
+	pc->ok = passwd_verify(pc->password, pc->hash);
+}
+
+static void
+pass_check_done(struct client *c, void *arg)
+{
+	struct pass_check *pc = arg;
+
+	if (c != NULL) {
+		c->local->flags &= ~LOCAL_PASS_PENDING;
+		if (!pc->ok) {
+			password_refused(c);
+		} else {
+			c->local->flags |= LOCAL_PASS_OK;
+			register_try(c);
+		}
+	}
+	OPENSSL_cleanse(pc, sizeof(*pc));
+	free(pc);
+}
+
+static enum auth_result
+pass_check_start(struct client *c, const char *hash)
+{
+	struct pass_check *pc = xcalloc(1, sizeof(*pc));
+
+	str_copy(pc->password, c->local->password, sizeof(pc->password));
+	str_copy(pc->hash, hash, sizeof(pc->hash));
+	if (client_job_submit(c, LANE_AUTH, pass_check_work, pass_check_done, pc) != 0) {
+		OPENSSL_cleanse(pc, sizeof(*pc));
+		free(pc);
+		conn_close(c->local->conn, "Server busy, try again later");
+		return AUTH_REFUSED;
+	}
+	c->local->flags |= LOCAL_PASS_PENDING;
+	return AUTH_WAIT;
+}
+
+/* The [auth] block's password: a hash answers later (AUTH_WAIT). */
+static enum auth_result
+register_password(struct client *c, const struct conf_auth *a)
+{
+	if (a->password == NULL || (c->local->flags & LOCAL_PASS_OK))
+		return AUTH_PASSED;
+	if (c->local->password == NULL)
+		return password_refused(c);
+	if (passwd_is_hash(a->password))
+		return pass_check_start(c, a->password);
+	return plain_password_matches(c->local->password, a->password) ? AUTH_PASSED
+	                                                               : password_refused(c);
+}
+
 /* Choose the [auth] block by user@host and check its password. */
-static irc_result_t
+static enum auth_result
 register_auth(struct client *c)
 {
 	struct conn *cn = c->local->conn;
 	struct conf_auth *a = config_find_auth(conf, c->user, c->host, c->ip);
+	enum auth_result pw;
 
 	if (a == NULL) {
 		conn_close(cn, "You are not authorised to use this server");
-		return IRC_CLOSED;
+		return AUTH_REFUSED;
 	}
-	if (a->password != NULL &&
-	    (c->local->password == NULL || strcmp(c->local->password, a->password) != 0)) {
-		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
-		conn_close(cn, "Bad password");
-		return IRC_CLOSED;
-	}
+	if ((pw = register_password(c, a)) != AUTH_PASSED)
+		return pw;
 	{
 		const struct xline *k = xline_match_user(c->user, c->realhost, c->ip);
 		char why[300];
@@ -60,18 +147,18 @@ register_auth(struct client *c)
 			snomask_send(SNO_REJECT, "Refused K-lined user %s (%s@%s)", c->nick,
 			             c->user, c->host);
 			conn_close(cn, why);
-			return IRC_CLOSED;
+			return AUTH_REFUSED;
 		}
 	}
 	if (class_full(a->class)) {
 		snomask_send(SNO_REJECT, "Refused %s (%s@%s): class %s is full", c->nick,
 		             c->user, c->host, a->class->name);
 		conn_close(cn, "Sorry, server is full - try later");
-		return IRC_CLOSED;
+		return AUTH_REFUSED;
 	}
 	cn->class = a->class;
 	cn->class->clients++;
-	return IRC_OK;
+	return AUTH_PASSED;
 }
 
 static void
@@ -135,6 +222,26 @@ register_start(struct client *c)
 	c->local->dns = dns_lookup(c->ip, on_host_lookup, c);
 }
 
+/* The log line and the connect notice say how the user came (TLS, WebSocket, gateway). */
+static void
+register_announce(struct client *c)
+{
+	struct conn *cn = c->local->conn;
+	char via[128];
+
+	snprintf(via, sizeof(via), "%s%s%s%s", c->secure ? " (TLS)" : "",
+	         conn_is_websocket(cn) ? " (WebSocket)" : "",
+	         c->local->gateway ? " (WebIRC " : "",
+	         c->local->gateway ? c->local->gateway : "");
+	if (c->local->gateway)
+		strncat(via, ")", sizeof(via) - strlen(via) - 1);
+	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
+	         cn->class->name, via);
+	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
+	             c->user, c->realhost, c->ip, cn->class->name,
+	             c->realname ? c->realname : "", via);
+}
+
 irc_result_t
 register_try(struct client *c)
 {
@@ -144,10 +251,15 @@ register_try(struct client *c)
 	if (c->registered || (l->flags & (LOCAL_CAP_NEGOTIATING | LOCAL_DNS_PENDING)) ||
 	    !(l->flags & LOCAL_GOT_NICK) || !(l->flags & LOCAL_GOT_USER))
 		return IRC_OK;
+	if (l->flags & LOCAL_PASS_PENDING)
+		return IRC_OK;
 	if (sasl_in_progress(c))
 		sasl_abort(c, 1);
-	if (register_auth(c) != IRC_OK)
-		return IRC_CLOSED;
+	switch (register_auth(c)) {
+	case AUTH_PASSED: break;
+	case AUTH_WAIT: return IRC_OK; /* the password check answers later */
+	case AUTH_REFUSED: return IRC_CLOSED;
+	}
 	if (cloak_enabled()) {
 		client_set_umode(c, UMODE_CLOAK, 1);
 		cloak_host(c->realhost, c->ip, c->host, sizeof(c->host));
@@ -164,10 +276,6 @@ register_try(struct client *c)
 	if (cloak_enabled())
 		send_line(c, ":%s!%s@%s MODE %s :+x", c->nick, c->user, c->host, c->nick);
 	nick_protect_check(c);
-	log_info("connect: %s!%s@%s [%s] class %s%s", c->nick, c->user, c->realhost, c->ip,
-	         cn->class->name, c->secure ? " TLS" : "");
-	snomask_send(SNO_CONNECT, "Client connecting: %s (%s@%s) [%s] {%s} [%s]%s", c->nick,
-	             c->user, c->realhost, c->ip, cn->class->name,
-	             c->realname ? c->realname : "", c->secure ? " (TLS)" : "");
+	register_announce(c);
 	return IRC_OK;
 }

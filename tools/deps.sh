@@ -6,12 +6,17 @@
 # dpkg -x); only its libraries and util-linux's unshare/setpriv come from here.
 # Anope and Atheme (the services tests) are installed as packages: neither starts by
 # itself; tests/protocol/anope.py and atheme.py run them as nobody.
+# The browser tests (tests/protocol/test_browser.py) drive Debian's chromium
+# with puppeteer-core from npm; npm comes from Debian unless a node with its
+# own npm (NodeSource's) is installed already, which Debian's npm would conflict with.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
 libc-ares-dev libsqlite3-dev libinih-dev openssl"
 if [ "${1:-}" = test ]; then
 	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux anope atheme-services"
+	pkgs="$pkgs chromium"
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 fi
 
 missing=""

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cidr.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/match.h"
@@ -393,6 +394,23 @@ check_password_hash(struct conf_parse *ctx, const char *key, const char *value, 
 }
 
 static void
+check_cidr_list(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	char bad[64];
+
+	if (!cidr_list_valid(value, bad, sizeof(bad)))
+		conf_error(ctx, key, "'%s' is not an IP address or CIDR range", bad);
+}
+
+/* WebSocket origins: globs such as https://chat.example.org or http://localhost:*. */
+static void
+check_origins(struct conf_parse *ctx, const char *key, const char *value, void *block)
+{
+	if (value[strspn(value, " ,\t")] == '\0')
+		conf_error(ctx, key, "an empty list would refuse every browser");
+}
+
+static void
 check_certfp(struct conf_parse *ctx, const char *key, const char *value, void *block)
 {
 	if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64)
@@ -410,8 +428,10 @@ static const struct conf_enum log_levels[] = {
     {NULL, 0},
 };
 
-static const struct conf_enum listen_types[] = {
-    {"clients", LISTEN_CLIENTS}, {"servers", LISTEN_SERVERS}, {NULL, 0}};
+static const struct conf_enum listen_types[] = {{"clients", LISTEN_CLIENTS},
+                                                {"servers", LISTEN_SERVERS},
+                                                {"websocket", LISTEN_WEBSOCKET},
+                                                {NULL, 0}};
 
 static const struct conf_enum dialects[] = {
     {"hybrid", DIALECT_HYBRID}, {"charybdis", DIALECT_CHARYBDIS}, {NULL, 0}};
@@ -436,6 +456,7 @@ static const struct conf_enum nick_protections[] = {
 #define AUTH(member) .offset = offsetof(struct conf_auth, member)
 #define OPER(member) .offset = offsetof(struct conf_oper, member)
 #define LINK(member) .offset = offsetof(struct conf_link, member)
+#define WEBIRC(member) .offset = offsetof(struct conf_webirc, member)
 #define RELOAD .reload = 1
 #define RESTART .reload = 0
 #define REQUIRED .required = 1
@@ -472,7 +493,22 @@ const struct conf_key conf_schema[] = {
     {KEY("listen", "tls"), BOOL, LISTEN(tls), .def = "no", RESTART,
      .doc = "connections start with a TLS handshake"},
     {KEY("listen", "type"), ENUM(listen_types), LISTEN(type), .def = "clients", RESTART,
-     .doc = "who connects here: clients, or servers linking (TS6)"},
+     .doc = "who connects here: clients, servers linking (TS6), or websocket clients"},
+    {KEY("listen", "proxy"), BOOL, LISTEN(proxy), .def = "no", RESTART,
+     .doc = "every connection starts with a PROXY protocol v1 or v2 header"},
+    {KEY("listen", "proxies"), STRING, LISTEN(proxies), RESTART, .check = check_cidr_list,
+     .doc = "IPs/CIDRs of the proxies trusted for PROXY headers and X-Forwarded-For"},
+    {KEY("listen", "origins"), STRING, LISTEN(origins), RESTART, .check = check_origins,
+     .doc = "websocket: Origin globs browsers may connect from; none: any"},
+
+    {KEY("webirc", "password"), STRING, WEBIRC(password), RELOAD,
+     .doc = "the gateway's WEBIRC password: plain, or an evircd-mkpasswd hash"},
+    {KEY("webirc", "hosts"), STRING, WEBIRC(hosts), RELOAD, .check = check_cidr_list,
+     .doc = "IPs/CIDRs the gateway connects from"},
+    {KEY("webirc", "trust_secure"), BOOL, WEBIRC(trust_secure), .def = "yes", RELOAD,
+     .doc = "believe the gateway's secure option (the user's side is TLS)"},
+    {KEY("webirc", "resolve"), BOOL, WEBIRC(resolve), .def = "no", RELOAD,
+     .doc = "look the user's IP up in DNS ourselves instead of taking the gateway's name"},
 
     {KEY("link", "host"), STRING, LINK(host), RELOAD, .check = check_ip,
      .doc = "the peer's numeric address: dialled, and the only one it may link from"},
@@ -564,6 +600,10 @@ const struct conf_key conf_schema[] = {
      .doc = "new accounts need VERIFY with a code sent by verify_command"},
     {KEY("accounts", "verify_command"), PATH, CFG(accounts.verify_command), RELOAD,
      .doc = "program run as: command ACCOUNT EMAIL CODE"},
+    {KEY("accounts", "verify_expire"), UINT(1, 30 * 86400), CFG(accounts.verify_expire),
+     .def = "86400", RELOAD, .doc = "seconds an unverified account waits for VERIFY"},
+    {KEY("accounts", "verify_attempts"), UINT(1, 100), CFG(accounts.verify_attempts),
+     .def = "5", RELOAD, .doc = "wrong VERIFY codes before the registration is void"},
     {KEY("accounts", "min_password"), UINT(1, 200), CFG(accounts.min_password), .def = "8",
      RELOAD, .doc = "shortest password, in bytes"},
     {KEY("accounts", "nick_protection"), ENUM(nick_protections), CFG(accounts.nick_protection),
@@ -737,6 +777,16 @@ open_link(struct conf_parse *ctx, const char *name)
 }
 
 static void *
+open_webirc(struct conf_parse *ctx, const char *name)
+{
+	struct conf_webirc *w = xcalloc(1, sizeof(*w));
+
+	w->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(&ctx->c->webircs, w, link);
+	return w;
+}
+
+static void *
 open_auth(struct conf_parse *ctx, const char *name)
 {
 	struct conf_auth *a = xcalloc(1, sizeof(*a));
@@ -808,11 +858,30 @@ validate_listen(struct conf_parse *ctx)
 {
 	struct conf_listen *l;
 
-	TAILQ_FOREACH (l, &ctx->c->listens, link)
+	TAILQ_FOREACH (l, &ctx->c->listens, link) {
 		if (l->tls && ctx->c->tls.certificate == NULL)
 			conf_error(ctx, "tls",
 			           "[listen %s] wants TLS but [tls] has no certificate",
 			           l->name);
+		if (l->origins != NULL && l->type != LISTEN_WEBSOCKET)
+			conf_error(ctx, "origins", "[listen %s] origins needs type = websocket",
+			           l->name);
+		if (l->proxies != NULL && !l->proxy && l->type != LISTEN_WEBSOCKET)
+			conf_error(ctx, "proxies",
+			           "[listen %s] proxies needs proxy = yes or type = websocket",
+			           l->name);
+	}
+}
+
+static void
+validate_webirc(struct conf_parse *ctx)
+{
+	struct conf_webirc *w;
+
+	TAILQ_FOREACH (w, &ctx->c->webircs, link)
+		if (w->password == NULL || w->hosts == NULL)
+			conf_error(ctx, "webirc", "[webirc %s] needs password and hosts",
+			           w->name);
 }
 
 static void
@@ -905,6 +974,7 @@ static const struct conf_section {
     {"auth", open_auth, validate_auth},
     {"listen", open_listen, validate_listen},
     {"link", open_link, validate_link},
+    {"webirc", open_webirc, validate_webirc},
     {"services", NULL, validate_services},
     {"netsplit", NULL, NULL},
     {"oper", open_oper, validate_oper},
@@ -1189,6 +1259,7 @@ config_new(struct conf_parse *ctx, const char *path)
 	TAILQ_INIT(&c->auths);
 	TAILQ_INIT(&c->opers);
 	TAILQ_INIT(&c->links);
+	TAILQ_INIT(&c->webircs);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->c = c;
 	ctx->file = c->path;
@@ -1232,9 +1303,16 @@ config_free(struct config *c)
 	struct conf_auth *a;
 	struct conf_oper *o;
 	struct conf_link *lk;
+	struct conf_webirc *w;
 
 	if (c == NULL)
 		return;
+	while ((w = TAILQ_FIRST(&c->webircs)) != NULL) {
+		TAILQ_REMOVE(&c->webircs, w, link);
+		free_strings("webirc", w);
+		free(w->name);
+		free(w);
+	}
 	while ((lk = TAILQ_FIRST(&c->links)) != NULL) {
 		TAILQ_REMOVE(&c->links, lk, link);
 		free_strings("link", lk);
@@ -1352,6 +1430,17 @@ config_find_class(const struct config *c, const char *name)
 	TAILQ_FOREACH (cl, &c->classes, link)
 		if (strcmp(cl->name, name) == 0)
 			return cl;
+	return NULL;
+}
+
+struct conf_webirc *
+config_find_webirc(const struct config *c, const char *ip)
+{
+	struct conf_webirc *w;
+
+	TAILQ_FOREACH (w, &c->webircs, link)
+		if (cidr_list_match(w->hosts, ip))
+			return w;
 	return NULL;
 }
 

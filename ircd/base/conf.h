@@ -27,14 +27,17 @@ struct conf_class {
 	TAILQ_ENTRY(conf_class) link;
 };
 
-enum listen_type { LISTEN_CLIENTS, LISTEN_SERVERS };
+enum listen_type { LISTEN_CLIENTS, LISTEN_SERVERS, LISTEN_WEBSOCKET };
 
 struct conf_listen {
 	char *name;
 	char *host;
 	int port;
-	int tls;  /* connections start with a TLS handshake */
-	int type; /* enum listen_type: who connects here */
+	int tls;       /* connections start with a TLS handshake */
+	int type;      /* enum listen_type: who connects here */
+	int proxy;     /* every connection starts with a PROXY protocol header */
+	char *proxies; /* IPs/CIDRs trusted for PROXY and X-Forwarded-For, or NULL */
+	char *origins; /* WebSocket Origin globs allowed, or NULL: any */
 	TAILQ_ENTRY(conf_listen) link;
 };
 
@@ -67,6 +70,16 @@ struct conf_auth {
 	char *password;         /* NULL: none required */
 	struct conf_class *class;
 	TAILQ_ENTRY(conf_auth) link;
+};
+
+/* [webirc NAME]: a gateway allowed to give its users' real host and IP. */
+struct conf_webirc {
+	char *name;
+	char *password;   /* plain text, or a hash made with evircd-mkpasswd */
+	char *hosts;      /* the gateway's IPs/CIDRs */
+	int trust_secure; /* believe the gateway's "secure" option (its TLS to the user) */
+	int resolve;      /* look the user's IP up ourselves instead of taking its name */
+	TAILQ_ENTRY(conf_webirc) link;
 };
 
 /* Operator privileges, one bit each ([oper] privileges = ...). */
@@ -146,12 +159,14 @@ struct conf_cloak {
 enum nick_protection { NICKPROT_OFF, NICKPROT_WARN, NICKPROT_RENAME };
 
 struct conf_accounts {
-	int registration;      /* REGISTER allowed */
-	int verify;            /* new accounts need VERIFY with an emailed code */
-	char *verify_command;  /* run as: command ACCOUNT EMAIL CODE */
-	unsigned min_password; /* characters */
-	int nick_protection;   /* enum nick_protection */
-	unsigned nick_grace;   /* seconds to log in before a rename */
+	int registration;         /* REGISTER allowed */
+	int verify;               /* new accounts need VERIFY with an emailed code */
+	char *verify_command;     /* run as: command ACCOUNT EMAIL CODE */
+	unsigned verify_expire;   /* seconds an unverified account waits for VERIFY */
+	unsigned verify_attempts; /* wrong codes before the registration is void */
+	unsigned min_password;    /* characters */
+	int nick_protection;      /* enum nick_protection */
+	unsigned nick_grace;      /* seconds to log in before a rename */
 	unsigned auth_rate; /* REGISTER/VERIFY/AUTHENTICATE per minute per address (0: any) */
 	unsigned crypto_queue; /* password jobs waiting per lane before "try again later" */
 };
@@ -212,6 +227,7 @@ struct config {
 	TAILQ_HEAD(, conf_auth) auths;
 	TAILQ_HEAD(, conf_oper) opers;
 	TAILQ_HEAD(, conf_link) links;
+	TAILQ_HEAD(, conf_webirc) webircs;
 	struct conf_services services;
 	struct conf_netsplit netsplit;
 };
@@ -281,6 +297,8 @@ struct conf_class *config_find_class(const struct config *c, const char *name);
 struct conf_link *config_find_link(const struct config *c, const char *name);
 /* 1 when name is one of [services] servers. */
 int config_is_services(const struct config *c, const char *name);
+/* The first [webirc] block whose hosts hold ip, or NULL. */
+struct conf_webirc *config_find_webirc(const struct config *c, const char *ip);
 /* The first [auth] block matching user@host (host or ip). */
 struct conf_auth *config_find_auth(const struct config *c, const char *user, const char *host,
                                    const char *ip);

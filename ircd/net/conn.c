@@ -1,4 +1,5 @@
 /* conn.c - sockets: read and frame input, flush output once per tick. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/bounds.h"
+#include "base/cidr.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/stats.h"
@@ -19,11 +21,28 @@
 #include "net/iplimit.h"
 #include "net/line.h"
 #include "net/linger.h"
+#include "net/proxyproto.h"
 #include "net/tls.h"
+#include "net/websocket.h"
 
 #define READ_CHUNK 16384 /* at most this much per read event: fairness */
 #define IOV_BATCH 64
-#define FDS_RESERVED 32 /* listeners, database, logs, the spare fd */
+#define FDS_RESERVED 32        /* listeners, database, logs, the spare fd */
+#define WS_ENCODE_BUDGET 16384 /* lines framed per write: a TLS record's worth */
+#define WS_FINAL_BUDGET 65536  /* framed for a closing connection, at most */
+
+/* Steps a proxy or websocket listener's connection takes before IRC. */
+#define PRE_PROXY 0x1
+#define PRE_TLS 0x2
+#define PRE_WS 0x4
+
+struct conn_preamble {
+	const struct listen_opts *opts; /* the listener's, which outlives us */
+	char ip[INET6_ADDRSTRLEN];      /* the client's address as known so far */
+	unsigned steps;                 /* PRE_* still to take */
+	char *buf;                      /* the PROXY header or HTTP request so far */
+	size_t len;
+};
 
 struct conn_list conns = TAILQ_HEAD_INITIALIZER(conns);
 unsigned conns_count;
@@ -45,6 +64,8 @@ static struct rtimer housekeeping;
 static const struct conn_hooks *kind_hooks[CONN_KINDS];
 
 static void conn_on_io(struct rio *io, int events);
+static void conn_preamble_next(struct conn *cn);
+static void conn_read(struct conn *cn);
 static void conn_tick(void);
 static void conn_housekeeping(struct rtimer *t);
 static void throttled_forget(struct conn *cn);
@@ -149,14 +170,43 @@ conn_budget_allows(void)
 	return 1;
 }
 
+/*
+ * A connection whose real address comes later (a PROXY header, an
+ * X-Forwarded-For): admitted and opened then (conn_open_owner).
+ */
+static struct conn *
+conn_new_preamble(int fd, const char *ip, const struct listen_opts *opts, enum conn_kind kind)
+{
+	struct conn *cn;
+
+	if (opts->proxy && opts->proxies != NULL && !cidr_list_match(opts->proxies, ip)) {
+		stats.refused++;
+		conn_refuse(fd, ip, "Not a trusted proxy");
+		return NULL;
+	}
+	/* Until then, the first class's limits and registration timeout apply. */
+	cn = conn_alloc(fd, NULL, kind, TAILQ_FIRST(&conf->classes));
+	conn_note_accepting();
+	cn->flags |= CONN_UNOPENED;
+	cn->pre = xcalloc(1, sizeof(*cn->pre));
+	cn->pre->opts = opts;
+	str_copy(cn->pre->ip, ip, sizeof(cn->pre->ip));
+	cn->pre->steps = (opts->proxy ? PRE_PROXY : 0) | (opts->tls ? PRE_TLS : 0) |
+	                 (opts->websocket ? PRE_WS : 0);
+	rio_set(&cn->io, RIO_READ);
+	conn_preamble_next(cn);
+	return cn;
+}
+
 struct conn *
-conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
+conn_new(int fd, const char *ip, const struct listen_opts *opts, enum conn_kind kind)
 {
 	const struct conn_hooks *hooks = kind_hooks[kind];
 	struct conn *cn;
 	struct ssl_st *ssl = NULL;
 	struct conf_class *class;
 	const char *refusal;
+	int tls = opts->tls;
 	char group[IPGROUP_MAX] = "";
 
 	if (!conn_budget_allows()) {
@@ -165,6 +215,8 @@ conn_new(int fd, const char *ip, int tls, enum conn_kind kind)
 		conn_refuse(fd, ip, "Server is full");
 		return NULL;
 	}
+	if (opts->proxy || opts->websocket)
+		return conn_new_preamble(fd, ip, opts, kind);
 	if ((refusal = hooks->admit(ip, &class, group)) != NULL) {
 		stats.refused++;
 		conn_refuse(fd, ip, refusal);
@@ -392,12 +444,95 @@ conn_tls_writev(struct conn *cn, struct iovec *iov, int n)
 	}
 }
 
+static void
+conn_write_blocked(struct conn *cn)
+{
+	cn->flags |= CONN_WRITE_BLOCKED;
+	conn_watch(cn);
+}
+
+static void
+conn_write_unblocked(struct conn *cn)
+{
+	if (cn->flags & CONN_WRITE_BLOCKED) {
+		cn->flags &= ~CONN_WRITE_BLOCKED;
+		conn_watch(cn);
+	}
+}
+
+static ssize_t
+conn_raw_write(struct conn *cn, const char *buf, size_t len)
+{
+	struct iovec iov = {(void *)(uintptr_t)buf, len};
+
+	return cn->ssl ? conn_tls_writev(cn, &iov, 1) : write(cn->fd, buf, len);
+}
+
+/*
+ * Frame a record's worth of queued lines for WebSocket: framing happens
+ * here, per connection, so the broadcaster's shared buffers stay IRC lines.
+ */
+static size_t
+conn_ws_encode(struct conn *cn, size_t budget)
+{
+	struct iovec iov[IOV_BATCH];
+	int n = sendq_iov(&cn->sendq, iov, IOV_BATCH);
+	size_t used = ws_encode(cn->ws, iov, n, budget);
+
+	sendq_consume(&cn->sendq, used);
+	return used;
+}
+
+static int
+conn_flush_ws(struct conn *cn)
+{
+	struct ws *ws = cn->ws;
+
+	for (;;) {
+		ssize_t w;
+		if (ws_pending(ws) == 0) {
+			if (cn->sendq.count == 0 || conn_ws_encode(cn, WS_ENCODE_BUDGET) == 0)
+				break;
+			continue;
+		}
+		w = conn_raw_write(cn, ws->out + ws->out_off, ws_pending(ws));
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				conn_write_blocked(cn);
+				return 0;
+			}
+			return -1;
+		}
+		cn->bytes_out += (uint64_t)w;
+		stats.bytes_out += (uint64_t)w;
+		ws_consume(ws, (size_t)w);
+	}
+	conn_write_unblocked(cn);
+	return 0;
+}
+
+/* A closing WebSocket: its last lines (the ERROR), then the close frame. */
+static void
+conn_ws_finish(struct conn *cn)
+{
+	size_t framed = 0, used;
+
+	while (cn->sendq.count > 0 && framed < WS_FINAL_BUDGET &&
+	       (used = conn_ws_encode(cn, WS_ENCODE_BUDGET)) > 0)
+		framed += used;
+	ws_close(cn->ws, WS_CLOSE_NORMAL, NULL);
+}
+
 /* Write as much as the socket takes: 0 done or blocked, -1 on error. */
 static int
 conn_flush(struct conn *cn)
 {
 	struct iovec iov[IOV_BATCH];
 
+	if (cn->ws != NULL)
+		return conn_flush_ws(cn);
 	while (cn->sendq.count > 0) {
 		int n = sendq_iov(&cn->sendq, iov, IOV_BATCH);
 		ssize_t w = cn->ssl ? conn_tls_writev(cn, iov, n) : writev(cn->fd, iov, n);
@@ -431,13 +566,19 @@ conn_free(struct conn *cn)
 	if (cn->flags & CONN_THROTTLED)
 		throttled_forget(cn);
 	tls_free(cn->ssl);
-	if (lingering_allowed && cn->sendq.count == 0)
+	if (lingering_allowed && cn->sendq.count == 0 &&
+	    (cn->ws == NULL || ws_pending(cn->ws) == 0))
 		linger_close(cn->fd);
 	else
 		close(cn->fd);
 	TAILQ_REMOVE(&conns, cn, link);
 	conns_count--;
 	sendq_free(&cn->sendq);
+	ws_free(cn->ws);
+	if (cn->pre != NULL) {
+		free(cn->pre->buf);
+		free(cn->pre);
+	}
 	free(cn->rbuf);
 	free(cn->close_reason);
 	free(cn);
@@ -447,7 +588,8 @@ conn_free(struct conn *cn)
 static void
 conn_exit(struct conn *cn)
 {
-	cn->hooks->exit(cn);
+	if (!(cn->flags & CONN_UNOPENED))
+		cn->hooks->exit(cn);
 	cn->client = NULL;
 	cn->flags &= ~CONN_IN_FLUSH_LIST;
 }
@@ -537,6 +679,8 @@ conn_tick(void)
 			conn_exit(dead[i]);
 		conn_flush_pending();
 		for (size_t i = 0; i < ndead; i++) {
+			if (dead[i]->ws != NULL)
+				conn_ws_finish(dead[i]);
 			(void)conn_flush(dead[i]); /* best effort: never wait for it */
 			conn_free(dead[i]);
 		}
@@ -678,7 +822,10 @@ conn_input(struct conn *cn, char *buf, size_t have)
 	cn->rlen = (uint32_t)have;
 }
 
-static char input_buf[RECVQ_MAX + READ_CHUNK];
+/* Room for a recvq, a read, and what a WebSocket read may decode to. */
+static char input_buf[RECVQ_MAX + READ_CHUNK + WS_CARRY_MAX + WS_MESSAGE_MAX];
+/* A WebSocket's carried partial frame and a fresh read behind it. */
+static char ws_raw[WS_CARRY_MAX + READ_CHUNK];
 
 /* Every 50 ms while anyone is held back: let their clocks release lines. */
 static void
@@ -762,14 +909,16 @@ conn_tls_read(struct conn *cn, char *buf, size_t len)
 	}
 }
 
-static void conn_read(struct conn *cn);
-
 /* Drive the handshake; once done, the connection starts registering. */
 static void
 conn_handshake(struct conn *cn)
 {
 	switch (tls_handshake(cn->ssl)) {
 	case TLS_OK:
+		if (cn->pre != NULL) {
+			conn_preamble_next(cn);
+			return;
+		}
 		conn_enter_state(cn, CONN_REGISTERING);
 		rio_set(&cn->io, RIO_READ);
 		cn->hooks->ready(cn);
@@ -785,6 +934,77 @@ conn_handshake(struct conn *cn)
 	}
 }
 
+static ssize_t
+conn_raw_read(struct conn *cn, char *buf, size_t len)
+{
+	return cn->ssl ? conn_tls_read(cn, buf, len) : read(cn->fd, buf, len);
+}
+
+/* Bytes arrived: 0, or -1 when the connection is closed now. */
+static int
+conn_got(struct conn *cn, ssize_t r)
+{
+	if (r == 0) {
+		conn_close(cn, "Connection closed");
+		return -1;
+	}
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(cn, strerror(errno));
+		return -1;
+	}
+	cn->bytes_in += (uint64_t)r;
+	stats.bytes_in += (uint64_t)r;
+	cn->last_read = now;
+	cn->flags &= ~CONN_PING_SENT;
+	return 0;
+}
+
+static void
+conn_ws_fail(struct conn *cn, int code, const char *why)
+{
+	ws_close(cn->ws, (unsigned)code, why);
+	conn_close(cn, why);
+}
+
+/* Raw WebSocket bytes (the carried frame first) -> IRC lines -> the framer. */
+static void
+conn_ws_input(struct conn *cn, char *raw, size_t len)
+{
+	size_t have = cn->rlen, produced;
+	const char *why = NULL;
+	int code;
+
+	if (have > 0)
+		memcpy(input_buf, cn->rbuf, have);
+	code = ws_decode(cn->ws, raw, len, input_buf + have, sizeof(input_buf) - have,
+	                 &produced, &why);
+	if (ws_pending(cn->ws) > 0)
+		flush_list_add(cn); /* a pong or a close to send */
+	if (code != 0) {
+		conn_ws_fail(cn, code, why);
+		return;
+	}
+	if (produced > 0)
+		conn_input(cn, input_buf, have + produced);
+}
+
+/* 1 when bytes came in, as conn_read_once. */
+static int
+conn_ws_read(struct conn *cn)
+{
+	size_t carried = cn->ws->carry_len;
+	ssize_t r;
+
+	if (carried > 0)
+		memcpy(ws_raw, cn->ws->carry, carried);
+	r = conn_raw_read(cn, ws_raw + carried, READ_CHUNK);
+	if (conn_got(cn, r) != 0)
+		return 0;
+	conn_ws_input(cn, ws_raw, carried + (size_t)r);
+	return 1;
+}
+
 /* 1 when bytes came in (more may wait in the TLS buffer), else 0. */
 static int
 conn_read_once(struct conn *cn)
@@ -796,25 +1016,15 @@ conn_read_once(struct conn *cn)
 		conn_close(cn, "RecvQ exceeded");
 		return 0;
 	}
+	if (cn->ws != NULL)
+		return conn_ws_read(cn);
 	/* Carried bytes go first, then fresh bytes behind them. */
 	if (have > 0)
 		memcpy(input_buf, cn->rbuf, have);
 	room = MIN((size_t)READ_CHUNK, cn->class->recvq - have);
-	r = cn->ssl ? conn_tls_read(cn, input_buf + have, room)
-	            : read(cn->fd, input_buf + have, room);
-	if (r == 0) {
-		conn_close(cn, "Connection closed");
+	r = conn_raw_read(cn, input_buf + have, room);
+	if (conn_got(cn, r) != 0)
 		return 0;
-	}
-	if (r < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_close(cn, strerror(errno));
-		return 0;
-	}
-	cn->bytes_in += (uint64_t)r;
-	stats.bytes_in += (uint64_t)r;
-	cn->last_read = now;
-	cn->flags &= ~CONN_PING_SENT;
 	conn_input(cn, input_buf, have + (size_t)r);
 	return 1;
 }
@@ -832,6 +1042,208 @@ conn_read(struct conn *cn)
 		;
 }
 
+/* ---- Before IRC: the PROXY header, TLS, the WebSocket handshake. */
+
+/* Admit under the real address and make the owner; -1 when refused (closing). */
+static int
+conn_open_owner(struct conn *cn)
+{
+	struct conn_preamble *pre = cn->pre;
+	struct conf_class *class;
+	const char *refusal;
+	char line[300], group[IPGROUP_MAX] = "";
+	int n;
+
+	if (!(cn->flags & CONN_UNOPENED))
+		return 0;
+	if ((refusal = cn->hooks->admit(pre->ip, &class, group)) != NULL) {
+		stats.refused++;
+		n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", pre->ip,
+		             refusal);
+		conn_close(cn, refusal);
+		conn_send_final(cn, line, MIN((size_t)n, sizeof(line) - 1));
+		return -1;
+	}
+	cn->class = class;
+	memcpy(cn->ipgroup, group, sizeof(cn->ipgroup));
+	cn->flags &= ~CONN_UNOPENED;
+	cn->hooks->open(cn, pre->ip, pre->opts->tls);
+	return 0;
+}
+
+static void conn_ws_request(struct conn *cn);
+
+/* Take the next step before IRC, or start IRC. */
+static void
+conn_preamble_next(struct conn *cn)
+{
+	struct conn_preamble *pre = cn->pre;
+
+	if (pre->steps & PRE_PROXY) {
+		conn_enter_state(cn, CONN_PROXY_HEADER);
+		return;
+	}
+	/* Without WebSocket the address is final once the PROXY header is read. */
+	if (!(pre->steps & PRE_WS) && conn_open_owner(cn) != 0)
+		return;
+	if (pre->steps & PRE_TLS) {
+		pre->steps &= ~PRE_TLS;
+		if ((cn->ssl = tls_accept(cn->fd)) == NULL) {
+			conn_close(cn, "TLS is not available");
+			return;
+		}
+		if (pre->opts->websocket)
+			tls_no_client_certificate(cn->ssl);
+		conn_enter_state(cn, CONN_TLS_HANDSHAKE);
+		conn_handshake(cn);
+		return;
+	}
+	if (pre->steps & PRE_WS) {
+		conn_enter_state(cn, CONN_WS_HANDSHAKE);
+		rio_set(&cn->io, RIO_READ); /* not writable: the handshake may have asked */
+		conn_ws_request(cn);        /* TLS may hold the request already */
+		return;
+	}
+	if (conn_open_owner(cn) != 0)
+		return;
+	cn->pre = NULL;
+	free(pre->buf);
+	free(pre);
+	conn_enter_state(cn, CONN_REGISTERING);
+	conn_watch(cn);
+	cn->hooks->ready(cn);
+	if (cn->ws != NULL && cn->ws->carry_len > 0) {
+		/* Frames that came right behind the request. */
+		size_t n = cn->ws->carry_len;
+		memcpy(ws_raw, cn->ws->carry, n);
+		conn_ws_input(cn, ws_raw, n);
+	}
+	if (cn->state != CONN_CLOSING)
+		conn_read(cn);
+}
+
+/*
+ * PROXY protocol: peek, then take exactly the header's bytes, so what
+ * follows (a TLS handshake, IRC) stays in the socket.  Peeked bytes short
+ * of a whole header all belong to it, so they are taken: no busy loop.
+ */
+static void
+conn_proxy_read(struct conn *cn)
+{
+	struct conn_preamble *pre = cn->pre;
+	struct proxy_header h;
+	enum proxy_result res;
+	size_t take;
+	ssize_t r;
+
+	if (pre->buf == NULL)
+		pre->buf = xmalloc(PROXY_HEADER_MAX);
+	r = recv(cn->fd, pre->buf + pre->len, PROXY_HEADER_MAX - pre->len, MSG_PEEK);
+	if (conn_got(cn, r) != 0)
+		return;
+	res = proxy_parse((const unsigned char *)pre->buf, pre->len + (size_t)r, &h);
+	if (res == PROXY_BAD) {
+		stats.refused++;
+		log_debug("bad PROXY header from %s", pre->ip);
+		conn_close(cn, "Bad PROXY protocol header");
+		return;
+	}
+	take = res == PROXY_DONE ? h.length - pre->len : (size_t)r;
+	if (recv(cn->fd, pre->buf + pre->len, take, 0) != (ssize_t)take) {
+		conn_close(cn, "Read error");
+		return;
+	}
+	pre->len += take;
+	if (res == PROXY_MORE)
+		return;
+	if (!h.local)
+		str_copy(pre->ip, h.ip, sizeof(pre->ip));
+	free(pre->buf);
+	pre->buf = NULL;
+	pre->len = 0;
+	pre->steps &= ~PRE_PROXY;
+	conn_preamble_next(cn);
+}
+
+/* An HTTP answer instead of an upgrade: no close frame follows it. */
+static void
+conn_ws_refuse(struct conn *cn, enum ws_http why, int forbidden, const char *reason)
+{
+	ws_answer_error(cn->ws, why, forbidden);
+	cn->ws->close_sent = 1;
+	stats.refused++;
+	conn_close(cn, reason);
+	flush_list_add(cn);
+}
+
+/* The request is in: answer it, learn the address, move on. */
+static void
+conn_ws_upgrade(struct conn *cn, enum ws_http status, const struct ws_request *rq)
+{
+	struct conn_preamble *pre = cn->pre;
+	char ip[INET6_ADDRSTRLEN];
+	size_t extra;
+
+	cn->ws = ws_new(WS_TEXT);
+	if (status != WS_HTTP_OK) {
+		conn_ws_refuse(cn, status, 0, "Bad WebSocket request");
+		return;
+	}
+	if (rq->origin[0] != '\0' && !ws_origin_allowed(pre->opts->origins, rq->origin)) {
+		log_debug("websocket from %s: origin %s refused", pre->ip, rq->origin);
+		conn_ws_refuse(cn, status, 1, "Origin not allowed");
+		return;
+	}
+	/* No subprotocol asked for: text, as the spec suggests for old clients. */
+	cn->ws->mode = rq->protocol ? (enum ws_mode)(rq->protocol - 1) : WS_TEXT;
+	ws_answer(cn->ws, rq);
+	flush_list_add(cn);
+	ws_forwarded_ip(rq->forwarded, pre->opts->proxies, pre->ip, ip, sizeof(ip));
+	str_copy(pre->ip, ip, sizeof(pre->ip));
+	extra = pre->len - rq->length;
+	if (extra > 0) {
+		cn->ws->carry = xmalloc(WS_CARRY_MAX);
+		memcpy(cn->ws->carry, pre->buf + rq->length, extra);
+		cn->ws->carry_len = (uint32_t)extra;
+	}
+	pre->steps &= ~PRE_WS;
+	conn_preamble_next(cn);
+}
+
+/* Read the HTTP Upgrade request, bounded by WS_REQUEST_MAX. */
+static void
+conn_ws_request(struct conn *cn)
+{
+	static char scratch[WS_REQUEST_MAX];
+	struct conn_preamble *pre = cn->pre;
+	struct ws_request rq;
+	enum ws_http status = WS_HTTP_MORE;
+
+	do {
+		ssize_t r = conn_raw_read(cn, scratch, WS_REQUEST_MAX - pre->len);
+		size_t from = pre->len > 3 ? pre->len - 3 : 0;
+		if (conn_got(cn, r) != 0)
+			return;
+		/* Held to its size: a slow client's half request costs what it sent. */
+		pre->buf = xrealloc(pre->buf, pre->len + (size_t)r);
+		memcpy(pre->buf + pre->len, scratch, (size_t)r);
+		pre->len += (size_t)r;
+		/* Parse once the blank line is in (searched in the new bytes only), or when
+		 * full. */
+		if (memmem(pre->buf + from, pre->len - from, "\r\n\r\n", 4) != NULL ||
+		    pre->len >= WS_REQUEST_MAX)
+			status = ws_request_parse(pre->buf, pre->len, &rq);
+	} while (status == WS_HTTP_MORE && cn->ssl != NULL && tls_pending(cn->ssl));
+	if (status != WS_HTTP_MORE)
+		conn_ws_upgrade(cn, status, &rq);
+}
+
+int
+conn_is_websocket(const struct conn *cn)
+{
+	return cn->ws != NULL;
+}
+
 static void
 conn_on_io(struct rio *io, int events)
 {
@@ -843,6 +1255,14 @@ conn_on_io(struct rio *io, int events)
 	}
 	if (cn->state == CONN_TLS_HANDSHAKE) {
 		conn_handshake(cn);
+		return;
+	}
+	if (cn->state == CONN_PROXY_HEADER) {
+		conn_proxy_read(cn);
+		return;
+	}
+	if (cn->state == CONN_WS_HANDSHAKE) {
+		conn_ws_request(cn);
 		return;
 	}
 	/* A TLS operation waiting on the other direction is retried when it is ready. */
@@ -866,7 +1286,8 @@ conn_check_timeouts(struct conn *cn)
 	unsigned freq = cn->class->ping_frequency;
 
 	if (cn->state == CONN_REGISTERING || cn->state == CONN_TLS_HANDSHAKE ||
-	    cn->state == CONN_CONNECTING) {
+	    cn->state == CONN_CONNECTING || cn->state == CONN_PROXY_HEADER ||
+	    cn->state == CONN_WS_HANDSHAKE) {
 		if (now - cn->connected_at >= (time_t)cn->class->connection_timeout)
 			conn_close(cn, "Registration timed out");
 		return;

@@ -17,7 +17,9 @@ struct ssl_st;
 /* The per-connection state machine; changed only by conn_enter_state(). */
 enum conn_state {
 	CONN_CONNECTING,    /* we dialled: waiting for connect() to finish */
+	CONN_PROXY_HEADER,  /* proxy listener: the PROXY protocol header first */
 	CONN_TLS_HANDSHAKE, /* TLS listener: handshake before any IRC */
+	CONN_WS_HANDSHAKE,  /* websocket listener: the HTTP Upgrade request */
 	CONN_REGISTERING,   /* NICK/USER (and CAP) in progress */
 	CONN_REGISTERED,    /* a user */
 	CONN_CLOSING,       /* marked dead: reaped at the end of this tick */
@@ -34,6 +36,7 @@ enum conn_state {
 /* TLS: a read must write first (a KeyUpdate answer), a write must read first. */
 #define CONN_READ_WANTS_WRITE 0x100
 #define CONN_WRITE_WANTS_READ 0x200
+#define CONN_UNOPENED 0x400 /* no owner yet: the real address is still to come */
 
 /*
  * The events an established connection waits for, from its flags: input
@@ -46,12 +49,25 @@ int conn_wanted_events(uint32_t flags);
 enum conn_kind { CONN_KIND_CLIENT, CONN_KIND_SERVER, CONN_KINDS };
 
 struct conn_hooks;
+struct conn_preamble;
+struct ws;
+
+/* What a listener asks of its connections (copied from its [listen] block). */
+struct listen_opts {
+	int tls;       /* a TLS handshake first */
+	int websocket; /* IRC over WebSocket */
+	int proxy;     /* a PROXY protocol header before anything */
+	char *proxies; /* trusted for PROXY and X-Forwarded-For: IPs/CIDRs, or NULL */
+	char *origins; /* WebSocket Origin globs, or NULL: any */
+};
 
 struct conn {
 	const struct conn_hooks *hooks;
 	struct rio io;
 	int fd;
-	struct ssl_st *ssl; /* NULL: plaintext */
+	struct ssl_st *ssl;        /* NULL: plaintext */
+	struct ws *ws;             /* NULL: IRC lines on the stream, else WebSocket frames */
+	struct conn_preamble *pre; /* PROXY/TLS/WebSocket steps before IRC, or NULL */
 	enum conn_state state;
 	uint32_t flags;
 	struct client *client; /* the owner (a client), never dereferenced here */
@@ -109,8 +125,15 @@ extern unsigned conns_max; /* from RLIMIT_NOFILE */
 void conn_system_init(void);
 /* The owner of a kind of connection installs its hooks at start-up. */
 void conn_set_hooks(enum conn_kind kind, const struct conn_hooks *hooks);
-/* Take an accepted socket; returns NULL (socket closed) when refused. */
-struct conn *conn_new(int fd, const char *ip, int tls, enum conn_kind kind);
+/*
+ * Take an accepted socket; returns NULL (socket closed) when refused.  A
+ * proxy or websocket listener's connection is admitted, and its owner
+ * opened, once the client's real address is known.
+ */
+struct conn *conn_new(int fd, const char *ip, const struct listen_opts *opts,
+                      enum conn_kind kind);
+/* 1 when cn speaks WebSocket (its owner may say so in WHOIS). */
+int conn_is_websocket(const struct conn *cn);
 /*
  * Dial ip:port (numeric) without blocking, with TLS when asked; the kind's
  * ready hook runs once connected (and the TLS handshake is done), and a

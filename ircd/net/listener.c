@@ -22,8 +22,8 @@
 struct listener {
 	struct rio io;
 	int fd;
-	int tls;
-	enum conn_kind kind; /* clients or servers */
+	struct listen_opts opts; /* what its connections start with */
+	enum conn_kind kind;     /* clients or servers */
 	char *name;
 	struct listener *next;
 };
@@ -145,7 +145,7 @@ listener_accept(struct rio *io, int events)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		sockaddr_ip(&ss, ip, sizeof(ip));
-		conn_new(fd, ip, l->tls, l->kind);
+		conn_new(fd, ip, &l->opts, l->kind);
 	}
 }
 
@@ -188,14 +188,19 @@ listener_open(const struct conf_listen *cl)
 	l = xcalloc(1, sizeof(*l));
 	l->fd = fd;
 	l->name = xstrdup(cl->name);
-	l->tls = cl->tls;
+	l->opts.tls = cl->tls;
+	l->opts.websocket = cl->type == LISTEN_WEBSOCKET;
+	l->opts.proxy = cl->proxy;
+	l->opts.proxies = cl->proxies ? xstrdup(cl->proxies) : NULL;
+	l->opts.origins = cl->origins ? xstrdup(cl->origins) : NULL;
 	l->kind = cl->type == LISTEN_SERVERS ? CONN_KIND_SERVER : CONN_KIND_CLIENT;
 	rio_init(&l->io, fd, listener_accept);
 	rio_set(&l->io, accept_paused ? 0 : RIO_READ);
 	l->next = listeners;
 	listeners = l;
-	log_info("listening on %s port %d%s", cl->host ? cl->host : "*", cl->port,
-	         cl->tls ? " (TLS)" : "");
+	log_info("listening on %s port %d%s%s%s", cl->host ? cl->host : "*", cl->port,
+	         cl->tls ? " (TLS)" : "", cl->type == LISTEN_WEBSOCKET ? " (WebSocket)" : "",
+	         cl->proxy ? " (PROXY protocol)" : "");
 	return 0;
 }
 
@@ -224,6 +229,8 @@ listener_close_all(void)
 		rio_set(&l->io, 0);
 		close(l->fd);
 		free(l->name);
+		free(l->opts.proxies);
+		free(l->opts.origins);
 		free(l);
 	}
 }

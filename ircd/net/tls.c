@@ -178,6 +178,12 @@ tls_accept(int fd)
 	return ssl;
 }
 
+void
+tls_no_client_certificate(SSL *ssl)
+{
+	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+}
+
 SSL *
 tls_connect(int fd)
 {

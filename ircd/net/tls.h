@@ -25,6 +25,11 @@ enum tls_status {
 int tls_configure(const struct config *c);
 int tls_available(void);
 struct ssl_st *tls_accept(int fd);
+/*
+ * Do not ask this session's client for a certificate: browsers answer a
+ * request with a certificate picker, or (headless) cancel the WebSocket.
+ */
+void tls_no_client_certificate(struct ssl_st *ssl);
 /* The client side of a session, for a link we dial; NULL without [tls]. */
 struct ssl_st *tls_connect(int fd);
 void tls_free(struct ssl_st *ssl);

@@ -32,6 +32,7 @@
 #include "state/cloak.h"
 #include "state/server.h"
 #include "state/whowas.h"
+#include "store/account.h"
 #include "store/history.h"
 #include "store/store.h"
 #include "store/xline.h"
@@ -75,11 +76,12 @@ on_sigterm(int signum)
 	ircd_shutdown(signum == SIGTERM ? "Server shutting down" : "Server terminating");
 }
 
-/* Once a minute: expire temporary bans, save the record counts. */
+/* Once a minute: expire temporary bans and unverified accounts, save the record counts. */
 static void
 minutely(struct rtimer *t)
 {
 	xline_expire(xline_expired);
+	account_purge_expired();
 	iplimit_sweep();
 	authlimit_sweep();
 	store_save_counts();

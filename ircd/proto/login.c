@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "base/util.h"
+#include "net/conn.h"
 #include "proto/cap.h"
 #include "proto/login.h"
 #include "proto/metasync.h"
@@ -9,6 +10,8 @@
 #include "proto/send.h"
 #include "proto/session.h"
 #include "state/client.h"
+#include "state/local.h"
+#include "store/account.h"
 #include "store/metastore.h"
 
 /* A key the account had stored: subscribers hear of it once c is a user. */
@@ -45,11 +48,12 @@ login_mask(const struct client *c, char *buf, size_t size)
 }
 
 void
-account_login(struct client *c, const char *name)
+account_login(struct client *c, const char *name, long long id)
 {
 	char mask[NICKLEN_MAX + USERLEN + HOSTLEN + 3];
 
 	account_proceed(c, name);
+	c->local->account_id = id;
 	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
 	      login_mask(c, mask, sizeof(mask)), name, name);
 	metastore_login(c, metadata_loaded);
@@ -64,6 +68,38 @@ account_logout(struct client *c)
 	if (c->account == NULL)
 		return;
 	account_proceed(c, NULL);
+	if (c->local != NULL)
+		c->local->account_id = 0;
 	reply(c, RPL_LOGGEDOUT, "%s :You are now logged out",
 	      login_mask(c, mask, sizeof(mask)));
+}
+
+void
+account_logout_all(long long id, const struct client *except, void (*then)(struct client *c))
+{
+	struct conn *cn;
+
+	/* Every connection, registered or not: SASL logs in before registration. */
+	TAILQ_FOREACH (cn, &conns, link) {
+		struct client *c = cn->client;
+		if (c == NULL || c == except || c->local == NULL ||
+		    c->local->account_id != id || cn->state == CONN_CLOSING)
+			continue;
+		account_logout(c);
+		if (then != NULL)
+			then(c);
+	}
+}
+
+int
+account_session_valid(struct client *c)
+{
+	if (c->account == NULL)
+		return 0;
+	if (c->local == NULL || c->local->account_id == 0)
+		return 1; /* an account of the services: theirs to end */
+	if (account_id_exists(c->local->account_id))
+		return 1;
+	account_logout(c);
+	return 0;
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/queue.h>
 
+#include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/passwd.h"
@@ -26,6 +27,7 @@
 #include "state/local.h"
 #include "state/server.h"
 #include "store/account.h"
+#include "store/store.h"
 
 #define CHUNK 400         /* AUTHENTICATE carries at most this much at once */
 #define SASL_BUF_MAX 8192 /* a whole client response, base64 */
@@ -41,6 +43,7 @@ struct sasl_session {
 	/* SCRAM */
 	enum scram_step step;
 	char account[ACCOUNT_NAME_MAX + 1];
+	long long account_id; /* 0: no such account, and the exchange only pretends */
 	char gs2_header[64];
 	char client_first_bare[512];
 	char server_first[512];
@@ -63,6 +66,7 @@ static char services_mechs[128];
 struct sasl_check {
 	struct client *client;
 	char account[ACCOUNT_NAME_MAX + 1];
+	long long account_id; /* 0: unknown account, checked against a dummy hash */
 	char password[256];
 	char hash[200];
 	int ok;
@@ -118,14 +122,19 @@ sasl_fail(struct client *c, const char *why)
 }
 
 static void
-sasl_succeed(struct client *c, const char *account)
+sasl_succeed(struct client *c, const char *account, long long id)
 {
 	char name[ACCOUNT_NAME_MAX + 1];
 
+	/* Dropped while the check ran (its name may be someone else's already). */
+	if (!account_id_exists(id)) {
+		sasl_fail(c, "invalid credentials");
+		return;
+	}
 	/* account may point into the session, which is freed here. */
 	str_copy(name, account, sizeof(name));
 	session_free(c);
-	account_login(c, name);
+	account_login(c, name, id);
 	reply(c, RPL_SASLSUCCESS, ":SASL authentication successful");
 }
 
@@ -145,8 +154,8 @@ check_done(struct client *asker, void *arg)
 
 	if (asker != NULL && c == asker && c->local->sasl != NULL) {
 		c->local->sasl->pending = NULL;
-		if (chk->ok)
-			sasl_succeed(c, chk->account);
+		if (chk->ok && chk->account_id != 0)
+			sasl_succeed(c, chk->account, chk->account_id);
 		else
 			sasl_fail(c, "invalid credentials");
 	}
@@ -176,16 +185,18 @@ mech_plain(struct client *c, const unsigned char *data, long len)
 		sasl_fail(c, "authorization identity must match");
 		return;
 	}
-	if (account_find(authcid, &a) != 0 || !a.verified) {
-		sasl_fail(c, "invalid credentials");
-		return;
-	}
 	chk = xcalloc(1, sizeof(*chk));
 	chk->client = c;
-	str_copy(chk->account, a.name, sizeof(chk->account));
+	/* An unknown account costs the same hash as a wrong password: no oracle. */
+	if (account_find(authcid, &a) == 0 && a.verified) {
+		chk->account_id = a.id;
+		str_copy(chk->account, a.name, sizeof(chk->account));
+		str_copy(chk->hash, a.password, sizeof(chk->hash));
+	} else {
+		str_copy(chk->hash, passwd_dummy_hash(), sizeof(chk->hash));
+	}
 	snprintf(chk->password, sizeof(chk->password), "%.*s",
 	         (int)(len - (password - authzid)), password);
-	str_copy(chk->hash, a.password, sizeof(chk->hash));
 	if (client_job_submit(c, LANE_AUTH, check_work, check_done, chk) != 0) {
 		OPENSSL_cleanse(chk, sizeof(*chk));
 		free(chk);
@@ -202,12 +213,13 @@ static void
 mech_external(struct client *c, const unsigned char *data, long len)
 {
 	char account[ACCOUNT_NAME_MAX + 1];
+	long long id = 0;
 
 	if (c->certfp == NULL) {
 		sasl_fail(c, "no client certificate");
 		return;
 	}
-	if (account_by_cert(c->certfp, account, sizeof(account)) != 0) {
+	if (account_by_cert(c->certfp, account, sizeof(account), &id) != 0) {
 		sasl_fail(c, "certificate not bound to an account");
 		return;
 	}
@@ -216,7 +228,7 @@ mech_external(struct client *c, const unsigned char *data, long len)
 		sasl_fail(c, "authorization identity must match");
 		return;
 	}
-	sasl_succeed(c, account);
+	sasl_succeed(c, account, id);
 }
 
 static void
@@ -238,6 +250,31 @@ decode_key(const char *b64, unsigned char key[32])
 		return -1;
 	memcpy(key, raw, 32);
 	return 0;
+}
+
+/*
+ * An unknown (or unverified) user gets what a real one would: a salt that
+ * stays the same for the name (HMAC of a kept secret), the usual iteration
+ * count, and keys no proof matches; the exchange fails at its end, as a
+ * wrong password does.
+ */
+static void
+scram_pretend(struct sasl_session *s, struct account *a)
+{
+	unsigned char mac[32], keys[64];
+	char key[ACCOUNT_NAME_MAX + 1];
+	unsigned int len = 0;
+
+	irc_strlower(key, sizeof(key), s->account);
+	HMAC(EVP_sha256(), store_scram_secret(), 32, (const unsigned char *)key, strlen(key),
+	     mac, &len);
+	memset(a, 0, sizeof(*a));
+	b64_encode(mac, 16, a->scram_salt, sizeof(a->scram_salt));
+	a->scram_iter = SCRAM_ITERATIONS;
+	RAND_bytes(keys, sizeof(keys));
+	b64_encode(keys, 32, a->scram_stored, sizeof(a->scram_stored));
+	b64_encode(keys + 32, 32, a->scram_server, sizeof(a->scram_server));
+	s->account_id = 0;
 }
 
 /* "n=user,r=nonce" (after the GS2 header). */
@@ -265,10 +302,11 @@ scram_first(struct client *c, struct sasl_session *s, const char *msg)
 	snprintf(s->account, sizeof(s->account), "%.*s", (int)(nonce - user), user);
 	nonce += 3;
 	if (account_find(s->account, &a) != 0 || !a.verified) {
-		sasl_fail(c, "invalid credentials");
-		return;
+		scram_pretend(s, &a);
+	} else {
+		s->account_id = a.id;
+		str_copy(s->account, a.name, sizeof(s->account));
 	}
-	str_copy(s->account, a.name, sizeof(s->account));
 	if (decode_key(a.scram_stored, s->stored_key) != 0 ||
 	    decode_key(a.scram_server, s->server_key) != 0) {
 		sasl_fail(c, "account has no SCRAM credentials");
@@ -310,7 +348,7 @@ scram_final(struct client *c, struct sasl_session *s, const char *msg)
 	for (int i = 0; i < 32; i++)
 		client_key[i] = proof[i] ^ signature[i];
 	SHA256(client_key, 32, check);
-	if (CRYPTO_memcmp(check, s->stored_key, 32) != 0) {
+	if (CRYPTO_memcmp(check, s->stored_key, 32) != 0 || s->account_id == 0) {
 		sasl_fail(c, "invalid credentials");
 		return;
 	}
@@ -345,7 +383,7 @@ sasl_response(struct client *c)
 		else if (s->step == SCRAM_FINAL)
 			scram_final(c, s, (const char *)data);
 		else
-			sasl_succeed(c, s->account);
+			sasl_succeed(c, s->account, s->account_id);
 		break;
 	}
 }

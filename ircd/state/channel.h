@@ -18,6 +18,7 @@ struct client;
 #define CMODE_SECRET 0x10     /* +s */
 #define CMODE_TOPICLOCK 0x20  /* +t */
 #define CMODE_NOCTCP 0x40     /* +C: no CTCP but ACTION */
+#define CMODE_OPERONLY 0x80   /* +O: IRC operators only (set by them) */
 
 #define MEMBER_OP 0x01    /* @ */
 #define MEMBER_VOICE 0x02 /* + */

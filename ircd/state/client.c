@@ -163,6 +163,7 @@ client_free(struct client *c)
 	if (c->local != NULL) {
 		metadata_sub_clear(&c->local->meta_subs);
 		free(c->local->password);
+		free(c->local->gateway);
 		free(c->local);
 	}
 	free(c);

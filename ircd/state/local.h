@@ -23,6 +23,10 @@ struct client_wait;
 #define LOCAL_OPER_PENDING 0x08     /* an OPER password check is running */
 #define LOCAL_DNS_PENDING 0x10      /* registration waits for the host lookup */
 #define LOCAL_REGISTER_PENDING 0x20 /* an account REGISTER is being made */
+#define LOCAL_PASS_PENDING 0x40     /* the [auth] password hash is being checked */
+#define LOCAL_PASS_OK 0x80          /* ...and it matched */
+#define LOCAL_WEBIRC 0x100          /* host and IP came from a WEBIRC gateway */
+#define LOCAL_WEBIRC_PENDING 0x200  /* a WEBIRC password check is running */
 
 /* Reply batches open to one client at once (proto/batch.c): they nest. */
 #define BATCH_DEPTH_MAX 4
@@ -52,10 +56,12 @@ struct local {
 	struct dns_request *dns;              /* host lookup in flight */
 	struct sasl_session *sasl;            /* AUTHENTICATE in progress */
 	unsigned sasl_failures;
-	void *registration; /* REGISTER in flight (modules/m_register.c) */
+	long long account_id; /* the accounts row logged in to (0: none, or services') */
+	void *registration;   /* REGISTER in flight (modules/m_register.c) */
 	LIST_HEAD(, client_wait)
 	waits; /* commands waiting on a lane: input held (proto/clientjob.c) */
 	unsigned nwaits;
+	char *gateway;                     /* the [webirc] block the user came through */
 	struct multiline *multiline;       /* an open draft/multiline batch */
 	struct read_markers *read_markers; /* draft/read-marker while not logged in */
 	struct metadata_subs meta_subs;    /* draft/metadata-3 subscriptions */

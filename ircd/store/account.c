@@ -1,4 +1,5 @@
 /* account.c - the accounts table and what logging in changes. */
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "base/casemap.h"
+#include "base/conf.h"
 #include "base/log.h"
 #include "base/passwd.h"
 #include "base/util.h"
@@ -46,6 +48,17 @@ b64_decode(const char *in, unsigned char *out, size_t size)
 
 /* The key: the casemapped name, so "Alice" and "alice" are one account. */
 #define account_key(name, key, size) irc_strlower((key), (size), (name))
+
+/* A VERIFY code is kept as its SHA-256 (hex): the database never holds it. */
+static void
+code_digest(const char *code, char out[SHA256_DIGEST_LENGTH * 2 + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)code, strlen(code), md);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
+}
 
 int
 credentials_make(const char *password, struct credentials *cr)
@@ -105,12 +118,37 @@ column_copy(sqlite3_stmt *st, int col, char *out, size_t size)
 	str_copy(out, v ? (const char *)v : "", size);
 }
 
+long long
+account_verify_cutoff(void)
+{
+	return (long long)now - (conf != NULL ? conf->accounts.verify_expire : 86400);
+}
+
+#define ACCOUNT_COLUMNS                                                                        \
+	"SELECT id, name, password, scram_salt, scram_iter, scram_stored, scram_server,"       \
+	" email, verified, verify_code, verify_attempts FROM accounts"
+
+static void
+row_read(sqlite3_stmt *st, struct account *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	column_copy(st, 1, a->name, sizeof(a->name));
+	column_copy(st, 2, a->password, sizeof(a->password));
+	column_copy(st, 3, a->scram_salt, sizeof(a->scram_salt));
+	a->scram_iter = sqlite3_column_int(st, 4);
+	column_copy(st, 5, a->scram_stored, sizeof(a->scram_stored));
+	column_copy(st, 6, a->scram_server, sizeof(a->scram_server));
+	column_copy(st, 7, a->email, sizeof(a->email));
+	a->verified = sqlite3_column_int(st, 8);
+	column_copy(st, 9, a->verify_code, sizeof(a->verify_code));
+	a->verify_attempts = sqlite3_column_int(st, 10);
+}
+
 int
 account_find(const char *name, struct account *a)
 {
-	static const char sql[] = "SELECT name, password, scram_salt, scram_iter, scram_stored,"
-	                          " scram_server, email, verified, verify_code"
-	                          " FROM accounts WHERE key = ?";
+	static const char sql[] = ACCOUNT_COLUMNS " WHERE key = ?"
+	                                          " AND (verified = 1 OR created >= ?)";
 	char key[ACCOUNT_NAME_MAX + 1];
 	sqlite3_stmt *st = store_stmt(sql);
 	int found;
@@ -119,34 +157,90 @@ account_find(const char *name, struct account *a)
 		return -1;
 	account_key(name, key, sizeof(key));
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, account_verify_cutoff());
 	found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		column_copy(st, 0, a->name, sizeof(a->name));
-		column_copy(st, 1, a->password, sizeof(a->password));
-		column_copy(st, 2, a->scram_salt, sizeof(a->scram_salt));
-		a->scram_iter = sqlite3_column_int(st, 3);
-		column_copy(st, 4, a->scram_stored, sizeof(a->scram_stored));
-		column_copy(st, 5, a->scram_server, sizeof(a->scram_server));
-		column_copy(st, 6, a->email, sizeof(a->email));
-		a->verified = sqlite3_column_int(st, 7);
-		column_copy(st, 8, a->verify_code, sizeof(a->verify_code));
-	}
+	if (found)
+		row_read(st, a);
 	sqlite3_reset(st);
 	return found ? 0 : -1;
 }
 
 int
-account_create(const char *name, const char *email, const struct credentials *cr, int verified,
-               const char *verify_code)
+account_find_id(long long id, struct account *a)
 {
-	char key[ACCOUNT_NAME_MAX + 1];
-	sqlite3_stmt *st = prepare("INSERT INTO accounts (key, name, password, scram_salt,"
-	                           " scram_iter, scram_stored, scram_server, email, created,"
-	                           " verified, verify_code) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+	static const char sql[] = ACCOUNT_COLUMNS " WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(sql);
+	int found;
 
 	if (st == NULL)
 		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		row_read(st, a);
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+int
+account_id_exists(long long id)
+{
+	struct account a;
+
+	return id != 0 && account_find_id(id, &a) == 0;
+}
+
+/* A fresh id: random, 62 bits, never 0; the unique index refuses a repeat. */
+static long long
+id_make(void)
+{
+	unsigned char raw[8];
+	unsigned long long v = 0;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | raw[i];
+	return (long long)(v & 0x3fffffffffffffffULL) + 1;
+}
+
+void
+account_purge_expired(void)
+{
+	store_queue("DELETE FROM accounts WHERE verified = 0 AND created < ?", "i",
+	            account_verify_cutoff());
+}
+
+void
+account_expire(const char *name, long long before)
+{
+	char key[ACCOUNT_NAME_MAX + 1];
+	sqlite3_stmt *st =
+	    prepare("DELETE FROM accounts WHERE key = ? AND verified = 0 AND created < ?");
+
+	if (st == NULL)
+		return;
 	account_key(name, key, sizeof(key));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, before);
+	step_done(st);
+}
+
+int
+account_create(const char *name, const char *email, const struct credentials *cr, int verified,
+               const char *verify_code, long long *id)
+{
+	char key[ACCOUNT_NAME_MAX + 1], code_hash[SHA256_DIGEST_LENGTH * 2 + 1];
+	sqlite3_stmt *st;
+
+	account_key(name, key, sizeof(key));
+	st = prepare("INSERT INTO accounts (key, name, password, scram_salt,"
+	             " scram_iter, scram_stored, scram_server, email, created,"
+	             " verified, verify_code, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (st == NULL || (*id = id_make()) == 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, cr->password, -1, SQLITE_TRANSIENT);
@@ -158,55 +252,78 @@ account_create(const char *name, const char *email, const struct credentials *cr
 		sqlite3_bind_text(st, 8, email, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_int(st, 10, verified);
-	if (verify_code != NULL)
-		sqlite3_bind_text(st, 11, verify_code, -1, SQLITE_TRANSIENT);
+	if (verify_code != NULL) {
+		code_digest(verify_code, code_hash);
+		sqlite3_bind_text(st, 11, code_hash, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_int64(st, 12, *id);
 	return step_done(st);
 }
 
 int
-account_set_credentials(const char *name, const struct credentials *cr)
+account_set_credentials(long long id, const struct credentials *cr)
 {
-	char key[ACCOUNT_NAME_MAX + 1];
 	sqlite3_stmt *st = prepare("UPDATE accounts SET password = ?, scram_salt = ?,"
 	                           " scram_iter = ?, scram_stored = ?, scram_server = ?"
-	                           " WHERE key = ?");
+	                           " WHERE id = ?");
 
 	if (st == NULL)
 		return -1;
-	account_key(name, key, sizeof(key));
 	sqlite3_bind_text(st, 1, cr->password, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, cr->scram_salt, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, SCRAM_ITERATIONS);
 	sqlite3_bind_text(st, 4, cr->scram_stored, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, cr->scram_server, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, id);
 	return step_done(st);
 }
 
 static int
-update_by_key(const char *sql, const char *name)
+update_by_id(const char *sql, long long id)
 {
-	char key[ACCOUNT_NAME_MAX + 1];
 	sqlite3_stmt *st = prepare(sql);
 
 	if (st == NULL)
 		return -1;
-	account_key(name, key, sizeof(key));
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, id);
 	return step_done(st);
 }
 
 int
-account_set_verified(const char *name)
+account_set_verified(long long id)
 {
-	return update_by_key(
-	    "UPDATE accounts SET verified = 1, verify_code = NULL WHERE key = ?", name);
+	return update_by_id("UPDATE accounts SET verified = 1, verify_code = NULL,"
+	                    " verify_attempts = 0 WHERE id = ?",
+	                    id);
 }
 
 int
-account_drop(const char *name)
+account_drop(long long id)
 {
-	return update_by_key("DELETE FROM accounts WHERE key = ?", name);
+	return update_by_id("DELETE FROM accounts WHERE id = ?", id);
+}
+
+int
+account_verify_code_matches(const struct account *a, const char *code)
+{
+	char digest[SHA256_DIGEST_LENGTH * 2 + 1];
+
+	if (strlen(a->verify_code) != SHA256_DIGEST_LENGTH * 2)
+		return 0; /* void: too many attempts, or made before codes were hashed */
+	code_digest(code, digest);
+	return CRYPTO_memcmp(digest, a->verify_code, sizeof(digest) - 1) == 0;
+}
+
+int
+account_verify_failed(const struct account *a, unsigned limit)
+{
+	if ((unsigned)a->verify_attempts + 1 >= limit) {
+		update_by_id("DELETE FROM accounts WHERE id = ? AND verified = 0", a->id);
+		return 1;
+	}
+	update_by_id("UPDATE accounts SET verify_attempts = verify_attempts + 1 WHERE id = ?",
+	             a->id);
+	return 0;
 }
 
 int
@@ -239,19 +356,21 @@ account_cert_del(const char *name, const char *certfp)
 }
 
 int
-account_by_cert(const char *certfp, char *name, size_t size)
+account_by_cert(const char *certfp, char *name, size_t size, long long *id)
 {
 	sqlite3_stmt *st =
-	    prepare_on(store_db(), "SELECT a.name FROM account_certs c JOIN accounts a"
-	                           " ON a.key = c.key WHERE c.fp = ?");
+	    prepare_on(store_db(), "SELECT a.name, a.id FROM account_certs c JOIN accounts a"
+	                           " ON a.key = c.key WHERE c.fp = ? AND a.verified = 1");
 	int found;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, certfp, -1, SQLITE_TRANSIENT);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	if (found)
+	if (found) {
 		column_copy(st, 0, name, size);
+		*id = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	return found ? 0 : -1;
 }

@@ -1,6 +1,7 @@
 /* store.c - the sqlite3 database: schema, migrations, saved counters. */
 #include <errno.h>
 #include <libgen.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #include "state/client.h"
 #include "store/store.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /*
  * Two connections to one WAL file.  db is the loop's: read-only, and it
@@ -80,6 +81,19 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "ALTER TABLE history_v7 RENAME TO history;"
     "CREATE INDEX history_target_time ON history (target, time_ms);"
     "CREATE INDEX history_time ON history (time_ms);",
+    /*
+     * 8: an account id never given twice (random, 62 bits), so a session
+     * holds the account it logged in to, not a name someone may register
+     * again; VERIFY attempts; secrets kept across restarts.  Codes stored
+     * before (in clear) are void: they are hashed now.
+     */
+    "ALTER TABLE accounts ADD COLUMN id INTEGER;"
+    "UPDATE accounts SET id = (random() & 4611686018427387903) + 1;"
+    "CREATE UNIQUE INDEX accounts_id ON accounts (id);"
+    "ALTER TABLE accounts ADD COLUMN verify_attempts INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE accounts SET verify_code = NULL WHERE verified = 0;"
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('scram-fake-salt', randomblob(32));",
 };
 
 static int
@@ -167,6 +181,9 @@ make_parent_dir(const char *path)
 		log_warn("database %s: cannot make its folder: %s", path, strerror(errno));
 }
 
+static void secret_load(const char *name, unsigned char *out, size_t len);
+static unsigned char scram_secret[32]; /* store_scram_secret */
+
 static int
 open_conn(const char *path, sqlite3 **out)
 {
@@ -195,6 +212,7 @@ store_open(const char *path)
 		return -1;
 	}
 	sqlite3_busy_timeout(db, 0);
+	secret_load("scram-fake-salt", scram_secret, sizeof(scram_secret));
 	saved_max_local = clients_max_local = state_get("max_local_clients");
 	saved_max_global = clients_max_global = state_get("max_global_clients");
 	log_info("database %s open (schema %d)", path, SCHEMA_VERSION);
@@ -261,6 +279,36 @@ counts_work(void *arg)
 	state_set("max_local_clients", n->max_local);
 	state_set("max_global_clients", n->max_global);
 	exec("COMMIT");
+}
+
+const unsigned char *
+store_scram_secret(void)
+{
+	return scram_secret;
+}
+
+/* A secret the migration made (only read here: the loop's connection writes nothing). */
+static void
+secret_load(const char *name, unsigned char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (db != NULL && sqlite3_prepare_v2(db, "SELECT value FROM secrets WHERE name = ?", -1,
+	                                     &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (size_t)sqlite3_column_bytes(st, 0) == len) {
+			memcpy(out, sqlite3_column_blob(st, 0), len);
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	if (found)
+		return;
+	/* Deleted by hand: this run's own (the fake salts change, nothing else). */
+	log_warn("database: secret %s missing: using a new one until restart", name);
+	RAND_bytes(out, (int)len);
 }
 
 void

@@ -9,6 +9,12 @@ void store_close(void);
 void store_save_counts(void);
 
 /*
+ * 32 random bytes kept in the database (made at its first start): the key
+ * of SCRAM's fake salts for unknown accounts, the same across restarts.
+ */
+const unsigned char *store_scram_secret(void);
+
+/*
  * No write runs on the loop: each is a job of the store lane (LANE_STORE),
  * run in the order queued on the lane's connection (store_wdb).  A client
  * that must hear "done" only once a write is committed waits for a job of

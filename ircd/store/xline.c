@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/casemap.h"
+#include "base/cidr.h"
 #include "base/log.h"
 #include "base/match.h"
 #include "base/util.h"
@@ -32,55 +33,6 @@ unsigned
 xline_count(enum xline_kind kind)
 {
 	return kind == XLINE_K ? nklines : ndlines;
-}
-
-/* An address and prefix length parsed from "a.b.c.d[/n]" or "v6[/n]". */
-struct cidr {
-	int family;
-	unsigned char addr[16];
-	unsigned bits;
-};
-
-static int
-cidr_parse(const char *s, struct cidr *out)
-{
-	char buf[64];
-	char *slash;
-	long bits = -1;
-
-	str_copy(buf, s, sizeof(buf));
-	slash = strchr(buf, '/');
-	if (slash != NULL) {
-		*slash = '\0';
-		if (str_to_long(slash + 1, 0, 128, &bits) != 0)
-			return -1;
-	}
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, buf, out->addr) == 1) {
-		out->family = AF_INET;
-		out->bits = bits < 0 ? 32 : (unsigned)bits;
-		return out->bits <= 32 ? 0 : -1;
-	}
-	if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		out->family = AF_INET6;
-		out->bits = bits < 0 ? 128 : (unsigned)bits;
-		return 0;
-	}
-	return -1;
-}
-
-static int
-cidr_contains(const struct cidr *net, const struct cidr *ip)
-{
-	unsigned full = net->bits / 8, rest = net->bits % 8;
-
-	if (net->family != ip->family)
-		return 0;
-	if (memcmp(net->addr, ip->addr, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	return ((net->addr[full] ^ ip->addr[full]) & (0xff << (8 - rest))) == 0;
 }
 
 static struct xline *

@@ -14,6 +14,7 @@
 #include "net/line.h"
 #include "net/msgbuf.h"
 #include "net/reactor.h"
+#include "net/websocket.h"
 #include "net/worker.h"
 #include "proto/history_record.h"
 #include "proto/outmsg.h"
@@ -330,6 +331,46 @@ bench_history(void)
 	unlink(path);
 }
 
+/* websocket: framing one channel line at write-out, and unframing one from a client */
+static const char ws_line[] =
+    ":nick!user@host.example PRIVMSG #channel :Hello there, how is it going today?\r\n";
+
+static void
+b_ws_encode(long n)
+{
+	struct ws *ws = ws_new(WS_TEXT);
+	struct iovec iov = {(void *)ws_line, sizeof(ws_line) - 1};
+
+	for (long i = 0; i < n; i++) {
+		sink += (long)ws_encode(ws, &iov, 1, 16384);
+		ws_consume(ws, ws_pending(ws));
+	}
+	ws_free(ws);
+}
+
+static void
+b_ws_decode(long n)
+{
+	static const unsigned char mask[4] = {1, 2, 3, 4};
+	const char *line = "PRIVMSG #channel :Hello there, how is it going today?";
+	size_t len = strlen(line), produced;
+	char frame[128], work[128], out[128 + WS_MESSAGE_MAX];
+	const char *why;
+	struct ws *ws = ws_new(WS_TEXT);
+
+	frame[0] = (char)0x81;
+	frame[1] = (char)(0x80 | len);
+	memcpy(frame + 2, mask, 4);
+	for (size_t i = 0; i < len; i++)
+		frame[6 + i] = (char)(line[i] ^ mask[i & 3]);
+	for (long i = 0; i < n; i++) {
+		memcpy(work, frame, 6 + len); /* decoding unmasks in place */
+		sink += ws_decode(ws, work, 6 + len, out, sizeof(out), &produced, &why);
+		sink += (long)produced;
+	}
+	ws_free(ws);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -350,6 +391,8 @@ main(int argc, char **argv)
 	bench("validation", "channel_name_valid", b_channel_valid, 5000000, 1);
 	bench("user_modes", "mask_match", b_mask_match, 5000000, 1);
 	bench("user_modes", "channel_mode_string", b_mode_string, 2000000, 1);
+	bench("websocket", "encode_text_line", b_ws_encode, 2000000, 1);
+	bench("websocket", "decode_masked_line", b_ws_decode, 2000000, 1);
 	bench_history();
 	return 0;
 }

@@ -133,3 +133,32 @@ def test_sigterm_sends_error_and_exits_0(make_server):
         assert any(m.command == "ERROR" for m in lines), lines
     assert srv.wait_exit() == 0, srv.stderr_text()
     # make_server's teardown checks the sanitizer output
+
+
+def test_check_web_gateway_keys(tmp_path, conf_tools, evircd_bin):
+    """[listen] proxy/proxies/origins and [webirc]: accepted, and errors name file:line."""
+    good = write(tmp_path, conf_tools, {
+        "listen web": {"host": "127.0.0.1", "port": "8097", "type": "websocket",
+                       "origins": "https://chat.example.org, http://localhost:*",
+                       "proxies": "127.0.0.1, 10.0.0.0/8"},
+        "listen lb": {"host": "127.0.0.1", "port": "6698", "proxy": "yes", "proxies": "::1"},
+        "webirc kiwi": {"password": "secret", "hosts": "192.0.2.0/24 2001:db8::1"},
+    })
+    r = check(evircd_bin, good)
+    assert r.returncode == 0, r.stderr
+    bad = write(tmp_path, conf_tools, {"listen web": {"port": "8097", "type": "websocket",
+                                                      "proxies": "10.0.0.0/8 proxy.example"}})
+    r = check(evircd_bin, bad)
+    assert r.returncode != 0
+    assert "%s:%d: proxies: 'proxy.example' is not an IP address or CIDR range" % (
+        bad, line_of(bad, "proxies = 10.0.0.0/8 proxy.example")) in r.stderr, r.stderr
+    for sections, want in [
+        ({"listen v4": {"origins": "https://a.example"}}, "origins needs type = websocket"),
+        ({"listen v4": {"proxies": "127.0.0.1"}}, "proxies needs proxy = yes or type = websocket"),
+        ({"webirc gw": {"hosts": "127.0.0.1"}}, "[webirc gw] needs password and hosts"),
+        ({"webirc gw": {"password": "x", "hosts": "gateway.example"}}, "is not an IP address"),
+    ]:
+        path = write(tmp_path, conf_tools, sections)
+        r = check(evircd_bin, path)
+        assert r.returncode != 0 and want in r.stderr, (sections, r.stderr)
+        assert_no_sanitizer(r)

@@ -75,7 +75,7 @@ def test_isupport_tokens(user, limits):
     tok = c.isupport()
     assert tok.get("CASEMAPPING") == "rfc1459"
     assert tok.get("CHANTYPES") == "#"
-    assert tok.get("CHANMODES") == "beI,k,l,Cimnpst"
+    assert tok.get("CHANMODES") == "beI,k,l,COimnpst"
     assert tok.get("PREFIX") == "(ov)@+"
     assert tok.get("STATUSMSG") == "@+"
     assert tok.get("NICKLEN") == str(limits["nicklen"])

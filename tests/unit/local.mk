@@ -38,6 +38,11 @@ tests_unit_check_hash_SOURCES = tests/unit/check_hash.c
 tests_unit_check_hash_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_hash_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_passwd
+tests_unit_check_passwd_SOURCES = tests/unit/check_passwd.c
+tests_unit_check_passwd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_passwd_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_match
 tests_unit_check_match_SOURCES = tests/unit/check_match.c
 tests_unit_check_match_CFLAGS = $(UNIT_CFLAGS)
@@ -92,6 +97,11 @@ check_PROGRAMS += tests/unit/check_proceed_user
 tests_unit_check_proceed_user_SOURCES = tests/unit/check_proceed_user.c
 tests_unit_check_proceed_user_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_proceed_user_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/check_gateway
+tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c
+tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_gateway_LDADD = $(UNIT_LDADD)
 
 TESTS += $(check_PROGRAMS)
 endif

@@ -236,6 +236,19 @@ def test_chanmode_C_blocks_ctcp_but_action(server):
     b.close()
 
 
+def test_chanmode_O_is_for_irc_operators(server):
+    # The default test config has no oper block: a channel operator who is
+    # not an IRC operator can neither set +O nor, once set, join.
+    c, tokens = register_isupport(server, "coA")
+    assert "O" in tokens["CHANMODES"].split(",")[3]
+    joined(c, "#co")
+    c.send("MODE #co +O")
+    assert c.expect("481").params[-1].startswith("Permission Denied")
+    c.send("MODE #co")
+    assert "O" not in c.expect("324").params[2]
+    c.close()
+
+
 def test_mute_extban(server):
     op, tokens = register_isupport(server, "mtOp")
     assert tokens.get("EXTBAN") == ",m"

@@ -380,6 +380,9 @@ def test_history_written_before_schema_7_replays(make_server):
         " text TEXT, tags TEXT);"
         "CREATE INDEX history_target_time ON history (target, time_ms);"
         "CREATE INDEX history_time ON history (time_ms);"
+        # ...and what schema 8 added to accounts, so the database is a true 6
+        "DROP INDEX accounts_id; ALTER TABLE accounts DROP COLUMN id;"
+        "ALTER TABLE accounts DROP COLUMN verify_attempts; DROP TABLE secrets;"
         "PRAGMA user_version = 6;")
     rows = [
         ("JOIN", "#Old", None, None),

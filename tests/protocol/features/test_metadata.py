@@ -659,7 +659,7 @@ def test_dropped_account_forgets_its_metadata(make_server):
     a.expect("900")
     a.send("METADATA * SET secret :old life")
     a.expect("761")
-    a.send("ACCOUNT DROP mdDrop")
+    a.send("ACCOUNT DROP mdDrop hunter22")
     a.expect("NOTE")
     a.close()
     b = aware(srv, "mdDrop")

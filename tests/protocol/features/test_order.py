@@ -68,6 +68,24 @@ def test_oper_then_privileged_commands_in_one_write(make_server, oper_hash):
     c.close()
 
 
+def test_oper_then_join_of_an_oper_only_channel_in_one_write(make_server, oper_hash):
+    # The case: OPER and a JOIN that only an operator may make, on
+    # one write.  The JOIN waits for the password check and then succeeds.
+    srv = make_server(oper_block(oper_hash))
+    first = srv.client().register("operfirst")
+    send_raw(first, "OPER admin sekrit", "JOIN #staff", "MODE #staff +O", "PING :set")
+    first.collect(lambda m: m.command == "PONG")
+    c = srv.client().register("opersecond")
+    send_raw(c, "JOIN #staff")
+    assert c.expect("520").params[1] == "#staff"
+    send_raw(c, "OPER admin sekrit", "JOIN #staff", "PING :done")
+    got = c.collect(lambda m: m.command == "PONG")
+    seen = [m.command for m in got if m.command in ("381", "JOIN", "366", "520", "PONG")]
+    assert seen == ["381", "JOIN", "366", "PONG"], got
+    first.close()
+    c.close()
+
+
 def test_wrong_oper_password_then_ping_in_order(make_server, oper_hash):
     srv = make_server(oper_block(oper_hash))
     c = srv.client().register("wrongop")
