@@ -257,12 +257,13 @@ tls_writev(SSL *ssl, const struct iovec *iov, int iovcnt, size_t *n)
 	int r;
 
 	/*
-	 * One block (a private buffer of coalesced lines) goes as it is. A retry
-	 * after WANT_WRITE offers at least as much as the blocked attempt either
-	 * way (the queue only grows until a write succeeds), as OpenSSL requires.
+	 * One block (a private buffer of coalesced lines) goes as it is, at most
+	 * a record's worth like the copy below: a retry after WANT_WRITE then
+	 * offers at least what the blocked attempt did either way (the queue only
+	 * grows until a write succeeds), as OpenSSL requires.
 	 */
 	if (iovcnt == 1) {
-		r = SSL_write_ex(ssl, iov[0].iov_base, iov[0].iov_len, n);
+		r = SSL_write_ex(ssl, iov[0].iov_base, MIN(iov[0].iov_len, sizeof(record)), n);
 		return r == 1 ? TLS_OK : map_error(ssl, 0);
 	}
 	/* One SSL_write per record's worth of queued lines, not per line. */

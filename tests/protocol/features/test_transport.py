@@ -1,5 +1,6 @@
 """TLS listeners and certificates; host lookups against our own DNS server."""
 import os
+import re
 import socket
 import ssl
 import struct
@@ -50,13 +51,17 @@ def test_tls_register_chat_and_whois_secure(make_server, certs):
 class RecordClient:
     """A TLS client that decides how its records meet the socket (ssl.MemoryBIO)."""
 
-    def __init__(self, port):
+    def __init__(self, port, rcvbuf=None):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.tls = ctx.wrap_bio(self.inc, self.out)
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock = socket.socket()
+        if rcvbuf:  # a small window, so the server's writes block soon
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
         self.text = ""
         while True:
             try:
@@ -114,6 +119,38 @@ def test_tls_records_in_one_segment_and_a_record_split_in_two(make_server, certs
     c.wait_for(":three")
     c.wait_for(":four")
     c.sock.close()
+
+
+DIRECT, CHAN = 6000, 6000  # ~5 MB: more than the kernel buffers on loopback
+
+
+def test_tls_writes_that_block_resume_with_every_line_in_order(make_server, certs):
+    """A TLS client that stops reading: the server's writes block (first one
+    private block of lines to it, then channel lines behind), and once it
+    reads again every line comes, in order, on the same connection."""
+    srv = make_server(tls_config(certs), tls_port=free_port())
+    # Room for more than the kernel's buffers take, so the writes block.
+    srv.restart_with("sendq = 1048576", "sendq = 33554432")
+    slow = RecordClient(srv.tls_port, rcvbuf=4096)
+    slow.sock.sendall(slow.records("NICK slow", "USER u 0 * :R", "JOIN #q"))
+    slow.wait_for(" 366 slow #q ")
+    talker = srv.client().register("talker")
+    talker.send("JOIN #q")
+    talker.expect("366")
+    pad = "x" * 400
+    for i in range(DIRECT):
+        talker.send("PRIVMSG slow :direct %d %s" % (i, pad))
+    for i in range(CHAN):
+        talker.send("PRIVMSG #q :chan %d %s" % (i, pad))
+    talker.send("PING :queued")
+    talker.expect("PONG")
+    slow.wait_for(":chan %d " % (CHAN - 1))
+    got = re.findall(r"PRIVMSG \S+ :(direct|chan) (\d+) ", slow.text)
+    assert got == [("direct", str(i)) for i in range(DIRECT)] + [("chan", str(i)) for i in range(CHAN)]
+    slow.sock.sendall(slow.records("PING :still here"))
+    slow.wait_for(":still here")
+    slow.sock.close()
+    talker.close()
 
 
 def test_certfp_in_whois_for_self(make_server, certs):
