@@ -214,8 +214,10 @@ def test_make_install_destdir(evircd_bin, tmp_path):
     assert "ExecStart=%s/evircd -c %s/evircd/ircd.conf\n" % (sbindir, sysconfdir) in unit
     for line in ("Type=simple", "ExecReload=/bin/kill -HUP $MAINPID", "User=evircd",
                  "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
-                 "StateDirectory=evircd"):
+                 "ReadWritePaths=-%s -%s" % (statedir, configured(builddir, "logdir"))):
         assert line + "\n" in unit, line
+    assert ("ExecStartPre=+/usr/bin/install -d -o evircd -g evircd -m 0750 %s %s\n"
+            % (statedir, configured(builddir, "logdir"))) in unit
     assert "u evircd " in open(root + sysusersdir + "/evircd.conf").read()
     rotate = open(root + sysconfdir + "/logrotate.d/evircd").read()
     assert "--signal=USR1" in rotate and not re.search(r"@[a-z]+@", rotate)
