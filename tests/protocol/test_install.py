@@ -212,7 +212,7 @@ def test_make_install_destdir(evircd_bin, tmp_path):
     unit = open(root + unitdir + "/evircd.service").read()
     assert not re.search(r"@[a-z]+@", unit)
     assert "ExecStart=%s/evircd -c %s/evircd/ircd.conf\n" % (sbindir, sysconfdir) in unit
-    for line in ("Type=simple", "ExecReload=/bin/kill -HUP $MAINPID", "User=evircd",
+    for line in ("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "User=evircd",
                  "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
                  "ReadWritePaths=-%s -%s" % (statedir, configured(builddir, "logdir"))):
         assert line + "\n" in unit, line
