@@ -225,28 +225,6 @@ message_target(const struct delivery *d, const char *target)
 	}
 }
 
-/* The client-only tags ("+name[=value]") of a tag section, as sent. */
-static void
-client_only_tags(const char *tags, char *out, size_t size)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	while (tags != NULL && *tags != '\0') {
-		size_t len = strcspn(tags, ";");
-		if (tags[0] == '+' && len > 1 && n + len + 2 < size) {
-			if (n > 0)
-				out[n++] = ';';
-			memcpy(out + n, tags, len);
-			n += len;
-			out[n] = '\0';
-		}
-		tags += len;
-		if (*tags == ';')
-			tags++;
-	}
-}
-
 static irc_result_t
 message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int tagmsg)
 {
@@ -265,7 +243,7 @@ message(struct client *c, struct irc_msg *m, const char *cmd, int notice, int ta
 			reply(c, ERR_NOTEXTTOSEND, ":No text to send");
 		return IRC_OK;
 	}
-	client_only_tags(m->tags, client_tags, sizeof(client_tags));
+	tags_client_only(m->tags, client_tags, sizeof(client_tags));
 	d.client_tags = client_tags[0] ? client_tags : NULL;
 	d.text = tagmsg ? NULL : m->argv[1];
 	targets = m->argv[0];
@@ -316,7 +294,7 @@ link_tags_take(char *tags, struct delivery *d, char *client, size_t size)
 {
 	char *tag;
 
-	client_only_tags(tags, client, size);
+	tags_client_only(tags, client, size);
 	d->client_tags = client[0] != '\0' ? client : NULL;
 	while (tags != NULL && (tag = strsep(&tags, ";")) != NULL) {
 		if (strncmp(tag, "time=", 5) == 0)

@@ -115,7 +115,7 @@ rename_proceed(const struct client *by, struct channel *ch, const char *name,
 HANDLER(m_rename)
 {
 	const char *reason = m->argc > 2 ? m->argv[2] : "";
-	struct channel *ch = NULL; /* set by rename_check; gcc -O2 cannot see it */
+	struct channel *ch = NULL;
 
 	if (!rename_check(c, m->argv[0], m->argv[1], &ch))
 		return IRC_OK;
