@@ -83,6 +83,10 @@ Wants=systemd-journald.socket systemd-journald.service
 EOT
 if [ -d "$units" ]; then cp -R "$units"/. etc/systemd/system/; fi
 mount -t proc proc proc
+# Sysctls are the machine's (but for the network's): read-only, as
+# systemd-nspawn makes them, so this systemd changes none.
+mount --bind proc/sys proc/sys
+mount -o remount,bind,ro proc/sys
 mount --bind /sys sys
 mount -o remount,bind,ro sys
 mount -t cgroup2 cgroup2 sys/fs/cgroup
