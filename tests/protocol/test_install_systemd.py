@@ -21,9 +21,10 @@ the installed MOTD; the server runs as the user evircd with its state and log
 under the installed statedir and logdir; a file dropped in conf.d/ and
 "systemctl reload evircd" (SIGHUP) change what ADMIN says without dropping
 the client; "systemctl stop evircd" closes the client's connection and ends
-the unit cleanly. Its log lines reach the journal with their priority and
-without a second time stamp. A bad file in conf.d/ makes "systemctl start"
-fail, with the file:line in the journal.
+the unit cleanly. The installed logrotate snippet's postrotate command
+makes it open a new log file. Its log lines reach the journal with their
+priority and without a second time stamp. A bad file in conf.d/ makes
+"systemctl start" fail, with the file:line in the journal.
 
 The only addition to what is installed: with ./tools/test's ASan build, a
 drop-in turns LeakSanitizer off (its exit check needs ptrace, which the
@@ -362,6 +363,18 @@ def test_installed_unit_starts_reloads_and_stops_evircd(machine, conf_tools):
     warnings = m.run(["journalctl", "-u", "evircd", "-p", "warning", "-o", "cat",
                       "--no-pager"]).stdout
     assert "ready" not in warnings
+
+    # Log rotation: the installed logrotate snippet's postrotate command (a
+    # SIGUSR1 through systemctl) makes the server open a new log file.
+    rotate = open(m.dest + sysconfdir + "/logrotate.d/evircd").read()
+    postrotate = re.search(r"postrotate\n\s*(.*?)\n\s*endscript", rotate).group(1)
+    os.rename(log, log + ".1")
+    m.run(["sh", "-c", postrotate])
+    deadline = time.monotonic() + 20
+    while not (os.path.exists(log) and "log file reopened" in open(log).read()):
+        assert time.monotonic() < deadline, m.journal()
+        time.sleep(0.2)
+    assert "ready" in open(log + ".1").read()
 
     # conf.d/ and "systemctl reload": ADMIN says what the new file says.
     alice.send("ADMIN")
