@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "state/local.h"
 #include "state/server.h"
 #include "store/account.h"
+#include "store/store.h"
 
 extern char **environ;
 
@@ -38,6 +40,7 @@ struct registration {
 	int made;
 	int sent;                 /* the verification command ran and succeeded */
 	int stored;               /* the store lane wrote the account */
+	int taken;                /* ... or found the name taken */
 	long long id;             /* ...with this id */
 	long long expired_before; /* an unverified one made before this gives its name back */
 };
@@ -120,6 +123,8 @@ create_work(void *arg)
 	r->stored =
 	    account_create(r->account, r->email[0] ? r->email : NULL, &r->cr,
 	                   r->command == NULL, r->command ? r->code : NULL, &r->id) == 0;
+	/* Only this lane writes on that connection: its last error is this one. */
+	r->taken = !r->stored && sqlite3_errcode(store_wdb()) == SQLITE_CONSTRAINT;
 	if (r->stored && r->command == NULL && r->certfp[0] != '\0')
 		account_cert_add(r->account, r->certfp);
 }
@@ -133,10 +138,12 @@ create_done(struct client *c, void *arg)
 		goto out;
 	c->local->flags &= ~LOCAL_REGISTER_PENDING;
 	c->local->registration = NULL;
-	if (!r->stored) {
-		/* Most likely someone else took the name since the check. */
+	if (r->taken) { /* someone else took the name since the check */
 		send_fail(c, "REGISTER", "ACCOUNT_EXISTS", r->account,
 		          "Account already exists");
+	} else if (!r->stored) {
+		send_fail(c, "REGISTER", "TEMPORARILY_UNAVAILABLE", r->account,
+		          "Registration failed; try again later");
 	} else if (r->command != NULL) {
 		send_line(c,
 		          ":%s REGISTER VERIFICATION_REQUIRED %s :Account created; send "

@@ -1,6 +1,7 @@
 /* reactor.c - libev behind a small API; the tick hook flushes output. */
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -13,6 +14,70 @@ static ev_prepare tick_watcher;
 static void (*tick_fn)(void);
 static ev_async async_watcher;
 static void (*async_fn)(void);
+static ev_check wake_watcher;
+
+/*
+ * Loop stalls: how long each turn ran between two polls (callbacks and
+ * the tick), the worst of each of the last STALL_SECONDS seconds.
+ */
+#define STALL_SECONDS 60
+static double turn_started; /* monotonic seconds, 0 before the first wake */
+static struct {
+	time_t second;
+	double worst;
+} stall_ring[STALL_SECONDS];
+static double stall_worst_ever;
+
+static double
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+on_check(struct ev_loop *l, ev_check *w, int revents)
+{
+	turn_started = mono_seconds();
+}
+
+static void
+stall_record(double busy)
+{
+	time_t sec = (time_t)mono_seconds();
+	size_t i = (size_t)sec % STALL_SECONDS;
+
+	if (stall_ring[i].second != sec) {
+		stall_ring[i].second = sec;
+		stall_ring[i].worst = 0;
+	}
+	if (busy > stall_ring[i].worst)
+		stall_ring[i].worst = busy;
+	if (busy > stall_worst_ever)
+		stall_worst_ever = busy;
+}
+
+double
+reactor_stall_worst(unsigned seconds)
+{
+	time_t sec = (time_t)mono_seconds();
+	double worst = 0;
+
+	if (seconds > STALL_SECONDS)
+		seconds = STALL_SECONDS;
+	for (size_t i = 0; i < STALL_SECONDS; i++)
+		if (sec - stall_ring[i].second < (time_t)seconds && stall_ring[i].worst > worst)
+			worst = stall_ring[i].worst;
+	return worst;
+}
+
+double
+reactor_stall_worst_ever(void)
+{
+	return stall_worst_ever;
+}
 
 struct signal_slot {
 	ev_signal w;
@@ -26,6 +91,8 @@ on_prepare(struct ev_loop *l, ev_prepare *w, int revents)
 {
 	if (tick_fn != NULL)
 		tick_fn();
+	if (turn_started > 0)
+		stall_record(mono_seconds() - turn_started);
 }
 
 void
@@ -40,6 +107,8 @@ reactor_init(void)
 		log_fatal("libev: cannot create the event loop");
 	ev_prepare_init(&tick_watcher, on_prepare);
 	ev_prepare_start(loop, &tick_watcher);
+	ev_check_init(&wake_watcher, on_check);
+	ev_check_start(loop, &wake_watcher);
 	clock_update();
 }
 

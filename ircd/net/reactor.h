@@ -31,6 +31,12 @@ void reactor_run(void);
 void reactor_stop(void);
 /* One pass of the loop, waiting for events (benchmarks and tests). */
 void reactor_run_once(void);
+/*
+ * The longest loop turn (from waking to sleeping again: how long nobody
+ * was served) in the last seconds (at most 60), and since start; seconds.
+ */
+double reactor_stall_worst(unsigned seconds);
+double reactor_stall_worst_ever(void);
 /* Called once per loop iteration, before the loop sleeps. */
 void reactor_on_tick(void (*fn)(void));
 /* Signal handlers run from the loop, not from signal context. */

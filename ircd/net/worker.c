@@ -10,6 +10,7 @@ struct job {
 	worker_fn work;
 	worker_fn done;
 	void *arg;
+	enum worker_lane lane;
 	struct job *next;
 };
 
@@ -23,7 +24,8 @@ struct lane {
 	pthread_cond_t wake;
 	struct job_queue todo;
 	int running;
-	unsigned limit; /* worker_try_submit refuses beyond this many waiting (0: none) */
+	unsigned limit;    /* worker_try_submit refuses beyond this many waiting (0: none) */
+	unsigned inflight; /* submitted, done() not yet run (the loop's count) */
 };
 
 /* One lock guards every queue: the critical sections are a few pointers. */
@@ -101,6 +103,7 @@ deliver(void)
 	pthread_mutex_unlock(&lock);
 	while (j != NULL) {
 		struct job *next = j->next;
+		lanes[j->lane].inflight--;
 		j->done(j->arg);
 		free(j);
 		j = next;
@@ -147,10 +150,23 @@ worker_submit_to(enum worker_lane lane, worker_fn work, worker_fn done, void *ar
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
-	if (!lanes[lane].running) {
+	j->lane = lane;
+	lanes[lane].inflight++;
+	if (!started) { /* start-up and shutdown: nobody waits on the loop yet */
 		work(arg);
+		lanes[lane].inflight--;
 		done(arg);
 		free(j);
+		return;
+	}
+	if (!lanes[lane].running) {
+		/* The lane's thread could not start: work here, done() as ever, later on the
+		 * loop. */
+		work(arg);
+		pthread_mutex_lock(&lock);
+		queue_push(&finished, j);
+		pthread_mutex_unlock(&lock);
+		reactor_async_send();
 		return;
 	}
 	pthread_mutex_lock(&lock);
@@ -166,6 +182,18 @@ worker_try_submit(enum worker_lane lane, worker_fn work, worker_fn done, void *a
 		return -1;
 	worker_submit_to(lane, work, done, arg);
 	return 0;
+}
+
+int
+worker_lane_idle(enum worker_lane lane)
+{
+	return lanes[lane].inflight == 0;
+}
+
+int
+worker_lane_bounded(enum worker_lane lane)
+{
+	return lanes[lane].limit > 0;
 }
 
 int

@@ -38,6 +38,10 @@ int worker_try_submit(enum worker_lane lane, worker_fn work, worker_fn done, voi
 /* At most max jobs waiting on lane for worker_try_submit (0: no limit). */
 void worker_set_limit(enum worker_lane lane, unsigned max);
 unsigned worker_lane_length(enum worker_lane lane);
+/* 1 when every job submitted to lane has had its done() (loop thread only). */
+int worker_lane_idle(enum worker_lane lane);
+/* 1 when lane has a limit (worker_set_limit). */
+int worker_lane_bounded(enum worker_lane lane);
 /* 1 when worker_try_submit would refuse a job for lane now. */
 int worker_lane_full(enum worker_lane lane);
 /* Run queued work inline and deliver every result (shutdown, tests). */

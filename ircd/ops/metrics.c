@@ -283,6 +283,14 @@ exposition(size_t *len)
 	metric(&t, "evircd_process_resident_memory_bytes", "gauge", "Resident set size.",
 	       (unsigned long long)process_rss_bytes());
 	metric(&t, "evircd_process_open_fds", "gauge", "Open file descriptors.", open_fds());
+	text_add(
+	    &t,
+	    "# HELP evircd_loop_stall_seconds Longest event-loop turn (no client served"
+	    " meanwhile) in the last 10 seconds.\n# TYPE evircd_loop_stall_seconds gauge\n"
+	    "evircd_loop_stall_seconds %.6f\n"
+	    "# HELP evircd_loop_stall_max_seconds Longest event-loop turn since start.\n"
+	    "# TYPE evircd_loop_stall_max_seconds gauge\nevircd_loop_stall_max_seconds %.6f\n",
+	    reactor_stall_worst(10), reactor_stall_worst_ever());
 	metric(&t, "evircd_uptime_seconds", "gauge", "Seconds since start.",
 	       (unsigned long long)(now - server_started));
 	*len = t.len;

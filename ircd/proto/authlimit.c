@@ -10,12 +10,13 @@
 #include "proto/authlimit.h"
 #include "state/client.h"
 
-#define KEY_MAX 48
+#define KEY_MAX AUTHLIMIT_KEY_MAX
 
 struct bucket {
 	char key[KEY_MAX]; /* the address, or "v6:" and its /64 in hex */
 	double tokens;
-	uint64_t at_ms; /* tokens as of then */
+	uint64_t at_ms;  /* tokens as of then */
+	unsigned places; /* jobs of this address waiting in a password lane */
 };
 
 static struct strmap buckets;
@@ -42,6 +43,49 @@ refilled(const struct bucket *b, unsigned rate)
 	return t > rate ? rate : t;
 }
 
+void
+authlimit_key(const struct client *c, char *key, size_t size)
+{
+	address_key(c->ip, key, size);
+}
+
+static struct bucket *
+bucket_of(const char *key)
+{
+	struct bucket *b;
+
+	if (buckets.slots == NULL)
+		strmap_init(&buckets, 256);
+	if ((b = strmap_get(&buckets, key)) == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		str_copy(b->key, key, sizeof(b->key));
+		b->tokens = conf->accounts.auth_rate;
+		b->at_ms = now_ms;
+		strmap_put(&buckets, b->key, b);
+	}
+	return b;
+}
+
+int
+authlimit_place_take(const char *key)
+{
+	struct bucket *b = bucket_of(key);
+
+	if (b->places >= AUTHLIMIT_PLACES)
+		return 0;
+	b->places++;
+	return 1;
+}
+
+void
+authlimit_place_give(const char *key)
+{
+	struct bucket *b = buckets.slots ? strmap_get(&buckets, key) : NULL;
+
+	if (b != NULL && b->places > 0)
+		b->places--;
+}
+
 int
 authlimit_take(const struct client *c)
 {
@@ -51,16 +95,8 @@ authlimit_take(const struct client *c)
 
 	if (rate == 0)
 		return 1;
-	if (buckets.slots == NULL)
-		strmap_init(&buckets, 256);
 	address_key(c->ip, key, sizeof(key));
-	if ((b = strmap_get(&buckets, key)) == NULL) {
-		b = xcalloc(1, sizeof(*b));
-		str_copy(b->key, key, sizeof(b->key));
-		b->tokens = rate;
-		b->at_ms = now_ms;
-		strmap_put(&buckets, b->key, b);
-	}
+	b = bucket_of(key);
 	b->tokens = refilled(b, rate);
 	b->at_ms = now_ms;
 	if (b->tokens < 1.0)
@@ -81,7 +117,7 @@ authlimit_sweep(void)
 	full = xmalloc(buckets.count * sizeof(*full));
 	strmap_foreach (&buckets, slot) {
 		struct bucket *b = slot->value;
-		if (rate == 0 || refilled(b, rate) >= rate)
+		if (b->places == 0 && (rate == 0 || refilled(b, rate) >= rate))
 			full[n++] = b;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
 
 #include "base/util.h"
 #include "net/conn.h"
+#include "proto/authlimit.h"
 #include "proto/batch.h"
 #include "proto/clientjob.h"
 #include "state/client.h"
@@ -21,6 +22,8 @@ struct client_job {
 	client_job_done done;
 	void *arg;
 	char label[LABEL_MAX + 1];
+	char
+	    place[AUTHLIMIT_KEY_MAX]; /* the address holding a place in a bounded lane, or "" */
 };
 
 struct client_wait *
@@ -87,6 +90,8 @@ job_done(void *arg)
 	struct client_job *j = arg;
 	struct client *c = client_wait_end(j->wait);
 
+	if (j->place[0] != '\0')
+		authlimit_place_give(j->place);
 	if (c != NULL && j->label[0] != '\0')
 		label_begin(c, j->label);
 	j->done(c, j->arg);
@@ -100,10 +105,18 @@ client_job_submit(struct client *c, enum worker_lane lane, worker_fn work, clien
                   void *arg)
 {
 	struct client_job *j;
+	char place[AUTHLIMIT_KEY_MAX] = "";
 
 	if (worker_lane_full(lane))
 		return -1;
+	/* A bounded lane is shared by everyone: one address gets a few places. */
+	if (worker_lane_bounded(lane)) {
+		authlimit_key(c, place, sizeof(place));
+		if (!authlimit_place_take(place))
+			return -1;
+	}
 	j = xcalloc(1, sizeof(*j));
+	str_copy(j->place, place, sizeof(j->place));
 	j->work = work;
 	j->done = done;
 	j->arg = arg;

@@ -1,9 +1,11 @@
 /* login.c - a user logs in or out: 900/901, account-notify, stored metadata. */
 #include <stdlib.h>
 
+#include "base/casemap.h"
 #include "base/util.h"
 #include "net/conn.h"
 #include "proto/cap.h"
+#include "proto/clientjob.h"
 #include "proto/login.h"
 #include "proto/metasync.h"
 #include "proto/numeric.h"
@@ -47,6 +49,17 @@ login_mask(const struct client *c, char *buf, size_t size)
 	return c->nick[0] && c->user[0] ? client_mask(c, buf, size) : "*";
 }
 
+/* The account's stored metadata joins c's (c's input waits for it). */
+static void
+metadata_login_done(struct client *c, void *arg)
+{
+	char *name = arg;
+
+	if (c != NULL && c->account != NULL && irc_strcmp(c->account, name) == 0)
+		metastore_login(c, metadata_loaded);
+	free(name);
+}
+
 void
 account_login(struct client *c, const char *name, long long id)
 {
@@ -56,7 +69,11 @@ account_login(struct client *c, const char *name, long long id)
 	c->local->account_id = id;
 	reply(c, RPL_LOGGEDIN, "%s %s :You are now logged in as %s",
 	      login_mask(c, mask, sizeof(mask)), name, name);
-	metastore_login(c, metadata_loaded);
+	/* Read once the writes queued before are in (a CLEAR from another session). */
+	if (worker_lane_idle(LANE_STORE))
+		metastore_login(c, metadata_loaded);
+	else
+		client_after_writes(c, metadata_login_done, xstrdup(name));
 	session_logged_in(c);
 }
 

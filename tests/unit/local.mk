@@ -98,6 +98,11 @@ tests_unit_check_proceed_user_SOURCES = tests/unit/check_proceed_user.c
 tests_unit_check_proceed_user_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_proceed_user_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_authlimit
+tests_unit_check_authlimit_SOURCES = tests/unit/check_authlimit.c
+tests_unit_check_authlimit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_authlimit_LDADD = $(UNIT_LDADD)
+
 check_PROGRAMS += tests/unit/check_gateway
 tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c
 tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS)

@@ -162,6 +162,12 @@ class Client:
         self.expect(lambda m: m.command in ("376", "422"))
         return self
 
+    def quit(self):
+        """QUIT and wait for the server's ERROR: its nick is free once this returns."""
+        self.send("QUIT")
+        self.expect("ERROR")
+        self.close()
+
     def close(self):
         try:
             self.sock.close()

@@ -157,7 +157,7 @@ def test_accounts_survive_kill_9(make_server):
 
 def test_nick_protection_renames_after_grace(make_server):
     srv = make_server("\n[accounts]\nnick_protection = rename\nnick_grace = 1\n")
-    register_account(srv, "guarded", "guarded password").close()
+    register_account(srv, "guarded", "guarded password").quit()  # the nick is free
     c = srv.client().register("guarded")
     warn = c.expect(lambda m: m.command == "NOTICE" and "registered" in m.params[-1])
     assert "renamed" in warn.params[-1]

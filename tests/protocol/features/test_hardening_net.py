@@ -309,7 +309,8 @@ def test_spawned_command_inherits_no_descriptors_and_log_reopens_under_load(
     talker.expect("366")
     clients = []
     for i in range(6):
-        c = srv.client().register("reg%d" % i)
+        # Each from its own address: one address holds 4 places in the lane.
+        c = srv.client(source_ip="127.0.0.%d" % (20 + i)).register("reg%d" % i)
         c.send("REGISTER * r%d@example.org :a long enough password" % i)
         clients.append(c)
         # Rotate and reopen the log while lanes write history and log lines.

@@ -41,6 +41,9 @@ def test_metrics_follow_what_clients_do(make_server):
     assert after["evircd_messages_received_total"] - before["evircd_messages_received_total"] >= 11
     assert after['evircd_channel_members_bucket{le="2"}'] == 1
     assert after["evircd_process_resident_memory_bytes"] > 0
+    # The loop's longest turns: present, and bounded by common sense.
+    assert 0 < after["evircd_loop_stall_max_seconds"] < 60
+    assert 0 <= after["evircd_loop_stall_seconds"] <= after["evircd_loop_stall_max_seconds"]
     a.send("PART #met")
     a.expect("PART")
     assert scrape(mport)["evircd_parts_total"] == after["evircd_parts_total"] + 1

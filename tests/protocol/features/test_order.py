@@ -21,14 +21,17 @@ def oper_block(oper_hash):
             "snomask = +ckor\n" % oper_hash)
 
 
-def gate_script(tmp_path):
-    """A verify_command that waits until the test opens its gate (10 s at most)."""
+@pytest.fixture
+def gate_script(make_server, tmp_path):
+    """A verify_command that waits until the test opens its gate (20 s at most);
+    the gate opens at teardown anyway, before the server is stopped."""
     gate = tmp_path / "gate"
     script = tmp_path / "held-mail"
-    script.write_text("#!/bin/sh\ni=0\nwhile [ ! -e %s ] && [ $i -lt 200 ]; do\n"
+    script.write_text("#!/bin/sh\ni=0\nwhile [ ! -e %s ] && [ $i -lt 400 ]; do\n"
                       "  sleep 0.05; i=$((i+1))\ndone\nexit 0\n" % gate)
     script.chmod(0o755)
-    return gate, script
+    yield gate, script
+    gate.touch()
 
 
 def send_raw(c, *lines):
@@ -151,8 +154,8 @@ def test_sasl_plain_then_registration_in_one_write(make_server):
     c.close()
 
 
-def test_register_then_ping_and_others_served_meanwhile(make_server, tmp_path):
-    gate, script = gate_script(tmp_path)
+def test_register_then_ping_and_others_served_meanwhile(make_server, gate_script):
+    gate, script = gate_script
     srv = make_server("\n[accounts]\nverify = yes\nverify_command = %s\n" % script)
     a = srv.client().register("waiter")
     b = srv.client().register("bystander")
@@ -170,8 +173,8 @@ def test_register_then_ping_and_others_served_meanwhile(make_server, tmp_path):
         x.close()
 
 
-def test_client_killed_while_its_job_runs(make_server, tmp_path, oper_hash):
-    gate, script = gate_script(tmp_path)
+def test_client_killed_while_its_job_runs(make_server, gate_script, oper_hash):
+    gate, script = gate_script
     srv = make_server(oper_block(oper_hash) +
                       "\n[accounts]\nverify = yes\nverify_command = %s\n" % script)
     a = srv.client().register("doomed")
@@ -192,8 +195,8 @@ def test_client_killed_while_its_job_runs(make_server, tmp_path, oper_hash):
     op.close()
 
 
-def test_client_gone_while_its_job_runs(make_server, tmp_path):
-    gate, script = gate_script(tmp_path)
+def test_client_gone_while_its_job_runs(make_server, gate_script):
+    gate, script = gate_script
     srv = make_server("\n[accounts]\nverify = yes\nverify_command = %s\n" % script)
     watcher = srv.client().register("watcher")
     a = srv.client().register("leaver")
@@ -238,9 +241,9 @@ def test_sasl_and_verify_rate_per_address(make_server):
     c.close()
 
 
-def test_registration_flood_cannot_delay_oper(make_server, tmp_path, oper_hash):
+def test_registration_flood_cannot_delay_oper(make_server, gate_script, oper_hash):
     # Account creations queue (boundedly) on their own lane; OPER has another.
-    gate, script = gate_script(tmp_path)
+    gate, script = gate_script
     srv = make_server(oper_block(oper_hash) +
                       "\n[accounts]\nverify = yes\nverify_command = %s\nauth_rate = 0\n"
                       "crypto_queue = 2\n" % script)
@@ -249,7 +252,8 @@ def test_registration_flood_cannot_delay_oper(make_server, tmp_path, oper_hash):
         c.send("REGISTER * f%d@example.org :a long password" % i)
     # At most two wait for the lane (the one it runs may be one of them);
     # the rest are told to come back later.
-    first = {c: c.quiet(0.3) for c in flood}
+    first = {flood[0]: flood[0].quiet(1.0)}  # by then every answer is on its way
+    first.update({c: c.quiet(0.3) for c in flood[1:]})
     refused = [c for c in flood if first[c]]
     pending = [c for c in flood if not first[c]]
     assert 1 <= len(pending) <= 3 and len(refused) >= 3
@@ -264,4 +268,72 @@ def test_registration_flood_cannot_delay_oper(make_server, tmp_path, oper_hash):
     for c in pending:
         assert c.expect("REGISTER").params[0] == "VERIFICATION_REQUIRED"
     for c in flood + [op]:
+        c.close()
+
+
+def test_acknowledged_writes_survive_kill_9(make_server):
+    # Writes go through the store lane; each answer waits for the commit,
+    # so a kill -9 right after the answer loses none of them.
+    srv = make_server()
+    c = srv.client().register("durable", caps=["draft/read-marker", "batch"])
+    send_raw(c, "REGISTER * * :firstpassword", "JOIN #keep",
+             "MARKREAD #keep timestamp=2025-01-02T03:04:05.678Z",
+             "ACCOUNT PASSWORD secondpassword firstpassword")
+    assert c.expect("REGISTER").params[0] == "SUCCESS"
+    got = c.collect(lambda m: m.command == "NOTE" and "PASSWORD_CHANGED" in m.params)
+    marks = [m.params for m in got if m.command == "MARKREAD"]
+    assert ["#keep", "timestamp=2025-01-02T03:04:05.678Z"] in marks
+    srv.stop(kill=True)
+    srv.start()
+    d = srv.client()
+    d.send("CAP LS 302")
+    d.send("CAP REQ :sasl draft/read-marker batch")
+    d.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    d.send("AUTHENTICATE PLAIN")
+    d.expect("AUTHENTICATE")
+    d.send("AUTHENTICATE " + base64.b64encode(b"\0durable\0secondpassword").decode())
+    d.expect("903")
+    send_raw(d, "CAP END", "NICK durable2", "USER u 0 * :r")
+    d.expect("001")
+    d.send("MARKREAD #keep")
+    assert d.expect("MARKREAD").params == ["#keep", "timestamp=2025-01-02T03:04:05.678Z"]
+    d.close()
+
+
+def test_two_registrations_of_one_name_at_once(make_server):
+    # Both pass the first look (neither is stored yet); the store lane
+    # writes one, and the other hears the name is taken.
+    srv = make_server()
+    a = srv.client().register("twin1")
+    b = srv.client().register("twin2")
+    send_raw(a, "REGISTER samename * :a long password")
+    send_raw(b, "REGISTER samename * :a long password")
+    got = sorted(x.expect(lambda m: m.command in ("REGISTER", "FAIL")).params[:2]
+                 for x in (a, b))
+    assert got == [["REGISTER", "ACCOUNT_EXISTS"], ["SUCCESS", "samename"]]
+    for x in (a, b):
+        x.close()
+
+
+def test_one_address_holds_few_places_in_a_password_lane(make_server, gate_script):
+    # The lane could queue 64, but one address (here every client's) gets 4.
+    gate, script = gate_script
+    srv = make_server("\n[accounts]\nverify = yes\nverify_command = %s\nauth_rate = 0\n"
+                      % script)
+    flood = [srv.client().register("place%d" % i) for i in range(6)]
+    for i, c in enumerate(flood):
+        c.send("REGISTER * p%d@example.org :a long password" % i)
+    first = {flood[0]: flood[0].quiet(1.0)}
+    first.update({c: c.quiet(0.3) for c in flood[1:]})
+    pending = [c for c in flood if not first[c]]
+    refused = [c for c in flood if first[c]]
+    assert len(pending) == 4 and len(refused) == 2
+    assert all("at once" in first[c][0].params[-1] for c in refused)
+    gate.touch()
+    for c in pending:
+        assert c.expect("REGISTER").params[0] == "VERIFICATION_REQUIRED"
+    # Places are given back: the address may register again.
+    refused[0].send("REGISTER * again@example.org :a long password")
+    assert refused[0].expect("REGISTER").params[0] == "VERIFICATION_REQUIRED"
+    for c in flood:
         c.close()
