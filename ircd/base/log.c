@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +89,34 @@ log_reopen(void)
 	free(path);
 }
 
+/*
+ * Is stderr the journal (systemd sets JOURNAL_STREAM to its device:inode)?
+ * Then lines carry their priority as "<N>" and no time stamp: the journal
+ * has both, and "journalctl -p warning" works.
+ */
+static int journal_stderr;
+static pthread_once_t journal_once = PTHREAD_ONCE_INIT;
+
+static void
+check_journal_stderr(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	journal_stderr = env != NULL && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+	                 fstat(STDERR_FILENO, &st) == 0 &&
+	                 (unsigned long long)st.st_dev == dev &&
+	                 (unsigned long long)st.st_ino == ino;
+}
+
+static int
+stderr_is_journal(void)
+{
+	pthread_once(&journal_once, check_journal_stderr);
+	return journal_stderr;
+}
+
 static void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
@@ -98,7 +127,10 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s evircd[%s]: %s\n", stamp, level_names[level], text);
+	if (stderr_is_journal())
+		fprintf(stderr, "<%d>%s\n", syslog_priorities[level], text);
+	else
+		fprintf(stderr, "%s evircd[%s]: %s\n", stamp, level_names[level], text);
 	pthread_mutex_lock(&log_lock);
 	if (log_fd >= 0) {
 		char line[sizeof(stamp) + sizeof(text) + 16];

@@ -1,5 +1,6 @@
 /* util.c - allocation wrappers and small string helpers. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +148,18 @@ utf8_valid(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		size_t n = utf8_seq_len(p, end);
+		size_t n;
+		uint64_t word;
+
+		/* Most text is ASCII: eight bytes at a time while no high bit is set. */
+		if (end - p >= 8) {
+			memcpy(&word, p, sizeof(word));
+			if ((word & 0x8080808080808080ull) == 0) {
+				p += 8;
+				continue;
+			}
+		}
+		n = utf8_seq_len(p, end);
 		if (n == 0)
 			return 0;
 		p += n;

@@ -989,7 +989,8 @@ conn_ws_input(struct conn *cn, char *raw, size_t len)
 		conn_input(cn, input_buf, have + produced);
 }
 
-static void
+/* 1 when bytes came in, as conn_read_once. */
+static int
 conn_ws_read(struct conn *cn)
 {
 	size_t carried = cn->ws->carry_len;
@@ -998,11 +999,14 @@ conn_ws_read(struct conn *cn)
 	if (carried > 0)
 		memcpy(ws_raw, cn->ws->carry, carried);
 	r = conn_raw_read(cn, ws_raw + carried, READ_CHUNK);
-	if (conn_got(cn, r) == 0)
-		conn_ws_input(cn, ws_raw, carried + (size_t)r);
+	if (conn_got(cn, r) != 0)
+		return 0;
+	conn_ws_input(cn, ws_raw, carried + (size_t)r);
+	return 1;
 }
 
-static void
+/* 1 when bytes came in (more may wait in the TLS buffer), else 0. */
+static int
 conn_read_once(struct conn *cn)
 {
 	size_t have = cn->rlen, room;
@@ -1010,29 +1014,32 @@ conn_read_once(struct conn *cn)
 
 	if (have >= cn->class->recvq) { /* a rehash made the recvq smaller */
 		conn_close(cn, "RecvQ exceeded");
-		return;
+		return 0;
 	}
-	if (cn->ws != NULL) {
-		conn_ws_read(cn);
-		return;
-	}
+	if (cn->ws != NULL)
+		return conn_ws_read(cn);
 	/* Carried bytes go first, then fresh bytes behind them. */
 	if (have > 0)
 		memcpy(input_buf, cn->rbuf, have);
 	room = MIN((size_t)READ_CHUNK, cn->class->recvq - have);
 	r = conn_raw_read(cn, input_buf + have, room);
 	if (conn_got(cn, r) != 0)
-		return;
+		return 0;
 	conn_input(cn, input_buf, have + (size_t)r);
+	return 1;
 }
 
 static void
 conn_read(struct conn *cn)
 {
-	conn_read_once(cn);
-	/* TLS may hold whole records already off the socket: drain them now. */
-	while (cn->ssl != NULL && cn->state != CONN_CLOSING && tls_pending(cn->ssl))
-		conn_read_once(cn);
+	/*
+	 * TLS may hold whole records already off the socket (read ahead):
+	 * drain them now. A partial record also counts as pending, so stop
+	 * at the first read that brings nothing: the rest is still to come.
+	 */
+	while (conn_read_once(cn) && cn->ssl != NULL && cn->state != CONN_CLOSING &&
+	       tls_pending(cn->ssl))
+		;
 }
 
 /* ---- Before IRC: the PROXY header, TLS, the WebSocket handshake. */

@@ -91,11 +91,20 @@ ctx_build(const struct config *c)
 	                          SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, accept_any_cert);
-	/* Resumption: an in-memory session cache and stateless tickets. */
+	/*
+	 * Resumption: stateless tickets for TLS 1.3 (never cached), and for
+	 * TLS 1.2 session IDs an in-memory cache, bounded (a full cache drops
+	 * its oldest), so OpenSSL's walk of it every 255 handshakes is not needed.
+	 */
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_session_cache_mode(ctx,
+	                               SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_AUTO_CLEAR);
 	SSL_CTX_sess_set_cache_size(ctx, 20000);
 	SSL_CTX_set_timeout(ctx, 3600);
+	/* One ticket resumes the next connection (which gets a fresh one); each costs. */
+	SSL_CTX_set_num_tickets(ctx, 1);
+	/* Whole socket reads, not a header and then a body per record. */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
@@ -247,6 +256,16 @@ tls_writev(SSL *ssl, const struct iovec *iov, int iovcnt, size_t *n)
 	size_t len = 0;
 	int r;
 
+	/*
+	 * One block (a private buffer of coalesced lines) goes as it is, at most
+	 * a record's worth like the copy below: a retry after WANT_WRITE then
+	 * offers at least what the blocked attempt did either way (the queue only
+	 * grows until a write succeeds), as OpenSSL requires.
+	 */
+	if (iovcnt == 1) {
+		r = SSL_write_ex(ssl, iov[0].iov_base, MIN(iov[0].iov_len, sizeof(record)), n);
+		return r == 1 ? TLS_OK : map_error(ssl, 0);
+	}
 	/* One SSL_write per record's worth of queued lines, not per line. */
 	for (int i = 0; i < iovcnt && len < sizeof(record); i++) {
 		size_t take = MIN(iov[i].iov_len, sizeof(record) - len);

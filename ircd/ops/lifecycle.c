@@ -15,6 +15,7 @@
 #include "store/history.h"
 #include <string.h>
 #include "base/log.h"
+#include "base/notify.h"
 #include "modules/modules.h"
 #include "net/reactor.h"
 #include "net/tls.h"
@@ -112,8 +113,8 @@ undo_tls:
 	return -1;
 }
 
-int
-ircd_rehash(char *err, size_t size)
+static int
+rehash_apply(char *err, size_t size)
 {
 	struct config *next;
 
@@ -148,6 +149,18 @@ ircd_rehash(char *err, size_t size)
 	return 0;
 }
 
+/* systemd (Type=notify) shows the unit as reloading until READY=1. */
+int
+ircd_rehash(char *err, size_t size)
+{
+	int r;
+
+	service_notify("RELOADING=1");
+	r = rehash_apply(err, size);
+	service_notify("READY=1");
+	return r;
+}
+
 static struct rtimer deferred;
 static int deferred_on, shutting_down;
 static char deferred_reason[200];
@@ -159,6 +172,7 @@ ircd_shutdown(const char *reason)
 	if (shutting_down)
 		return;
 	shutting_down = 1;
+	service_notify("STOPPING=1");
 	if (deferred_on)
 		rtimer_stop(&deferred);
 	log_info("shutting down: %s", reason);

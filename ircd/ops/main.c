@@ -10,6 +10,7 @@
 #include "base/casemap.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/notify.h"
 #include "modules/modules.h"
 #include "net/conn.h"
 #include "net/dns.h"
@@ -174,6 +175,7 @@ main(int argc, char **argv)
 	authlimit_configure();
 	rtimer_start(&minute_timer, 60.0, 60.0, minutely);
 	log_info("evircd %s ready: %s (SID %s)", PACKAGE_VERSION, me.name, me.sid);
+	service_notify("READY=1"); /* Type=notify: "systemctl start" returns now */
 	reactor_run();
 	whowas_init(0);
 	config_free(conf);

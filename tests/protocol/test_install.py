@@ -4,8 +4,10 @@ evircd --help/-h and --version/-v; evircd-mkpasswd --help does not hash
 "--help"; -t names a missing certificate once, by its clean path, with how
 to make one; "make install DESTDIR=..." from the build folder of the binary
 under test gives an evircd whose -t accepts the installed configuration, a
-systemd unit, a sysusers.d entry and a logrotate snippet, and a second
-install keeps an edited configuration.
+systemd unit (that "systemd-analyze verify" accepts and whose "systemd-analyze
+security" exposure stays OK), a sysusers.d entry and a logrotate snippet, and
+a second install keeps an edited configuration. The unit under a real
+systemd: test_install_systemd.py.
 """
 import os
 import re
@@ -212,10 +214,12 @@ def test_make_install_destdir(evircd_bin, tmp_path):
     unit = open(root + unitdir + "/evircd.service").read()
     assert not re.search(r"@[a-z]+@", unit)
     assert "ExecStart=%s/evircd -c %s/evircd/ircd.conf\n" % (sbindir, sysconfdir) in unit
-    for line in ("Type=simple", "ExecReload=/bin/kill -HUP $MAINPID", "User=evircd",
+    for line in ("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "User=evircd",
                  "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
-                 "StateDirectory=evircd"):
+                 "ReadWritePaths=-%s -%s" % (statedir, configured(builddir, "logdir"))):
         assert line + "\n" in unit, line
+    assert ("ExecStartPre=+/usr/bin/install -d -o evircd -g evircd -m 0750 %s %s\n"
+            % (statedir, configured(builddir, "logdir"))) in unit
     assert "u evircd " in open(root + sysusersdir + "/evircd.conf").read()
     rotate = open(root + sysconfdir + "/logrotate.d/evircd").read()
     assert "--signal=USR1" in rotate and not re.search(r"@[a-z]+@", rotate)
@@ -228,6 +232,13 @@ def test_make_install_destdir(evircd_bin, tmp_path):
         bad = [line for line in (r.stdout + r.stderr).splitlines()
                if "Unknown key" in line or "Failed to parse" in line or "Invalid" in line]
         assert not bad, bad
+        # The hardening keeps systemd's exposure score "OK" (1.7 of 10 as of
+        # this writing; --threshold is in tenths).
+        r = run(["systemd-analyze", "security", "--offline=yes", "--root=" + root,
+                 "--threshold=25", root + unitdir + "/evircd.service"])
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+        assert re.search(r"Overall exposure level for evircd\.service: [0-2]\.\d OK", r.stdout), (
+            r.stdout[-500:])
 
     # A second install keeps what the operator changed.
     with open(conf, "a") as f:

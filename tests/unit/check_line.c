@@ -234,6 +234,27 @@ START_TEST(test_utf8_repair)
 }
 END_TEST
 
+/* The eight-bytes-at-a-time ASCII path finds a bad byte or a split sequence anywhere. */
+START_TEST(test_utf8_valid_at_every_offset)
+{
+	char buf[40];
+
+	for (size_t at = 0; at + 4 <= sizeof(buf); at++) {
+		memset(buf, 'a', sizeof(buf));
+		buf[at] = (char)0xe9; /* Latin-1 e-acute: never valid alone */
+		ck_assert_int_eq(utf8_valid(buf, sizeof(buf)), 0);
+		memcpy(buf + at, "\xf0\x9f\x98\x80", 4); /* a whole 4-byte sequence */
+		ck_assert_int_eq(utf8_valid(buf, sizeof(buf)), 1);
+		ck_assert_int_eq(utf8_valid(buf, at + 3), 0); /* cut short */
+		memcpy(buf + at, "\xed\xa0\x80" "a", 4); /* a surrogate */
+		ck_assert_int_eq(utf8_valid(buf, sizeof(buf)), 0);
+	}
+	memset(buf, 'a', sizeof(buf));
+	ck_assert_int_eq(utf8_valid(buf, sizeof(buf)), 1);
+	ck_assert_int_eq(utf8_valid(buf, 0), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -244,6 +265,7 @@ main(void)
 
 	tcase_add_test(tc, test_frame_crlf_and_lf);
 	tcase_add_test(tc, test_utf8_repair);
+	tcase_add_test(tc, test_utf8_valid_at_every_offset);
 	tcase_add_test(tc, test_frame_empty_lines_and_stop);
 	tcase_add_test(tc, test_frame_nothing_complete);
 	tcase_add_test(tc, test_frame_defer_leaves_line_intact);

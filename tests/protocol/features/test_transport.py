@@ -1,9 +1,12 @@
 """TLS listeners and certificates; host lookups against our own DNS server."""
 import os
+import re
 import socket
+import ssl
 import struct
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -43,6 +46,111 @@ def test_tls_register_chat_and_whois_secure(make_server, certs):
     assert a.expect("PRIVMSG").params == ["secure", "back"]
     a.close()
     b.close()
+
+
+class RecordClient:
+    """A TLS client that decides how its records meet the socket (ssl.MemoryBIO)."""
+
+    def __init__(self, port, rcvbuf=None):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = ctx.wrap_bio(self.inc, self.out)
+        self.sock = socket.socket()
+        if rcvbuf:  # a small window, so the server's writes block soon
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
+        self.text = ""
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self.sock.sendall(self.out.read())
+                self.recv()
+        self.sock.sendall(self.out.read())
+
+    def recv(self):
+        data = self.sock.recv(65536)
+        assert data, "the server closed the connection"
+        self.inc.write(data)
+
+    def records(self, *lines):
+        """Each line its own TLS record; the bytes of all of them."""
+        for line in lines:
+            self.tls.write((line + "\r\n").encode())
+        return self.out.read()
+
+    def wait_for(self, needle):
+        while needle not in self.text:
+            try:
+                self.text += self.tls.read(65536).decode()
+            except ssl.SSLWantReadError:
+                self.recv()
+
+
+def server_cpu_over(pid, seconds):
+    """CPU seconds (user + system) the process uses over the next `seconds`."""
+    def used():
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    before = used()
+    time.sleep(seconds)
+    return used() - before
+
+
+def test_tls_records_in_one_segment_and_a_record_split_in_two(make_server, certs):
+    """The server reads ahead: several records in one segment are all run,
+    and a record whose second half comes later is run once it is whole."""
+    srv = make_server(tls_config(certs), tls_port=free_port())
+    c = RecordClient(srv.tls_port)
+    c.sock.sendall(c.records("NICK rec", "USER u 0 * :R", "PING :one", "PING :two"))
+    c.wait_for(" 001 rec ")
+    c.wait_for("PONG")
+    c.wait_for(":two")
+    split = c.records("PING :three")
+    c.sock.sendall(split[:9])
+    # Half a record waits in the session's buffer: no busy loop over it.
+    assert server_cpu_over(srv.proc.pid, 2.0) < 0.5
+    c.sock.sendall(split[9:] + c.records("PING :four"))
+    c.wait_for(":three")
+    c.wait_for(":four")
+    c.sock.close()
+
+
+DIRECT, CHAN = 6000, 6000  # ~5 MB: more than the kernel buffers on loopback
+
+
+def test_tls_writes_that_block_resume_with_every_line_in_order(make_server, certs):
+    """A TLS client that stops reading: the server's writes block (first one
+    private block of lines to it, then channel lines behind), and once it
+    reads again every line comes, in order, on the same connection."""
+    srv = make_server(tls_config(certs), tls_port=free_port())
+    # Room for more than the kernel's buffers take, so the writes block.
+    srv.restart_with("sendq = 1048576", "sendq = 33554432")
+    slow = RecordClient(srv.tls_port, rcvbuf=4096)
+    slow.sock.sendall(slow.records("NICK slow", "USER u 0 * :R", "JOIN #q"))
+    slow.wait_for(" 366 slow #q ")
+    talker = srv.client().register("talker")
+    talker.send("JOIN #q")
+    talker.expect("366")
+    pad = "x" * 400
+    for i in range(DIRECT):
+        talker.send("PRIVMSG slow :direct %d %s" % (i, pad))
+    for i in range(CHAN):
+        talker.send("PRIVMSG #q :chan %d %s" % (i, pad))
+    talker.send("PING :queued")
+    talker.expect("PONG")
+    slow.wait_for(":chan %d " % (CHAN - 1))
+    got = re.findall(r"PRIVMSG \S+ :(direct|chan) (\d+) ", slow.text)
+    assert got == [("direct", str(i)) for i in range(DIRECT)] + [("chan", str(i)) for i in range(CHAN)]
+    slow.sock.sendall(slow.records("PING :still here"))
+    slow.wait_for(":still here")
+    slow.sock.close()
+    talker.close()
 
 
 def test_certfp_in_whois_for_self(make_server, certs):
