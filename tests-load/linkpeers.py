@@ -66,16 +66,20 @@ class Irc:
         self.sock.sendall(line.encode() + b"\r\n")
 
     def wait(self, pred, timeout):
-        """Read lines until pred(line) (bytes, no CRLF); PINGs answered."""
+        """Read lines until pred(line) (bytes, no CRLF); PINGs answered.
+        Lines after the matching one stay in the buffer."""
         deadline = time.monotonic() + timeout
         while True:
-            while b"\n" in self.buf:
-                line, _, self.buf = self.buf.partition(b"\n")
-                line = line.rstrip(b"\r")
-                if line.startswith(b"PING"):
-                    self.sock.sendall(b"PONG" + line[4:] + b"\r\n")
-                elif pred(line):
-                    return line
+            if b"\n" in self.buf:
+                lines = self.buf.split(b"\n")
+                self.buf = lines.pop()
+                for i, line in enumerate(lines):
+                    line = line.rstrip(b"\r")
+                    if line.startswith(b"PING"):
+                        self.sock.sendall(b"PONG" + line[4:] + b"\r\n")
+                    elif pred(line):
+                        self.buf = b"\n".join(lines[i + 1:] + [self.buf])
+                        return line
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("%s: nothing matching within %s s" % (self.nick, timeout))
