@@ -107,7 +107,8 @@ server_ctx(const char *cert, const char *key)
 		ERR_print_errors_fp(stderr);
 		exit(1);
 	}
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	                          SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, accept_any_cert);
@@ -193,7 +194,8 @@ report(unsigned n)
 	       total / n, n);
 	for (unsigned i = 0; i < nsites && sites[i].bytes / n >= 32; i++)
 		printf("%7zu B  %4.1f blocks  %s:%d\n", sites[i].bytes / n,
-		       (double)sites[i].count / n, sites[i].file ? sites[i].file : "?", sites[i].line);
+		       (double)sites[i].count / n, sites[i].file ? sites[i].file : "?",
+		       sites[i].line);
 }
 
 int

@@ -15,7 +15,7 @@ pkgs="build-essential autoconf automake pkg-config libev-dev libssl-dev \
 libc-ares-dev libsqlite3-dev libinih-dev openssl"
 if [ "${1:-}" = test ]; then
 	pkgs="$pkgs check python3 python3-pytest libltdl7 libgnutls30 util-linux anope atheme-services"
-	pkgs="$pkgs chromium"
+	pkgs="$pkgs chromium clang-14 libclang-rt-14-dev"
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 fi
 

@@ -209,7 +209,7 @@ struct config {
 	char *database_path;
 	char *run_user;  /* started as root: run as this user once bound */
 	char *run_group; /* and this group (default: the user's own) */
-	int utf8only; /* refuse text that is not valid UTF-8 */
+	int utf8only;    /* refuse text that is not valid UTF-8 */
 	char *admin_name;
 	char *admin_location;
 	char *admin_email;

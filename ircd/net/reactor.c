@@ -125,6 +125,12 @@ reactor_run_once(void)
 }
 
 void
+reactor_run_nowait(void)
+{
+	ev_run(loop, EVRUN_NOWAIT);
+}
+
+void
 reactor_stop(void)
 {
 	ev_break(loop, EVBREAK_ALL);

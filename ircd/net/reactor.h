@@ -31,6 +31,8 @@ void reactor_run(void);
 void reactor_stop(void);
 /* One pass of the loop, waiting for events (benchmarks and tests). */
 void reactor_run_once(void);
+/* One pass without waiting: what is ready runs, then it returns (fuzzing). */
+void reactor_run_nowait(void);
 /*
  * The longest loop turn (from waking to sleeping again: how long nobody
  * was served) in the last seconds (at most 60), and since start; seconds.

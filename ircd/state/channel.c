@@ -283,9 +283,9 @@ channel_mode_string(const struct channel *ch, int show_key, char *buf, size_t si
 		uint32_t bit;
 		char letter;
 	} flags[] = {
-	    {CMODE_NOCTCP, 'C'},     {CMODE_OPERONLY, 'O'}, {CMODE_INVITE, 'i'},
-	    {CMODE_MODERATED, 'm'},  {CMODE_NOEXTERNAL, 'n'}, {CMODE_PRIVATE, 'p'},
-	    {CMODE_SECRET, 's'},     {CMODE_TOPICLOCK, 't'},
+	    {CMODE_NOCTCP, 'C'},    {CMODE_OPERONLY, 'O'},   {CMODE_INVITE, 'i'},
+	    {CMODE_MODERATED, 'm'}, {CMODE_NOEXTERNAL, 'n'}, {CMODE_PRIVATE, 'p'},
+	    {CMODE_SECRET, 's'},    {CMODE_TOPICLOCK, 't'},
 	};
 	char letters[16], *p = letters;
 

@@ -193,7 +193,8 @@ static void
 b_broadcast_mixed_tags(long n)
 {
 	for (uint32_t k = 0; k < big->nmembers; k++)
-		big->members[k]->client->local->tags_wanted = (k & 1) ? TAG_TIME | TAG_MSGID : 0;
+		big->members[k]->client->local->tags_wanted =
+		    (k & 1) ? TAG_TIME | TAG_MSGID : 0;
 	b_broadcast(n);
 	for (uint32_t k = 0; k < big->nmembers; k++)
 		big->members[k]->client->local->tags_wanted = 0;
@@ -385,7 +386,8 @@ main(int argc, char **argv)
 	bench("cache", "ban_check_cached", b_ban_cached, 2000000, 1);
 	bench("cache", "ban_check_uncached_20_bans", b_ban_uncached, 200000, 1);
 	bench("broadcast", "queue_per_recipient_1000", b_broadcast, 2000, 1000);
-	bench("broadcast", "queue_per_recipient_1000_half_tagged", b_broadcast_mixed_tags, 2000, 1000);
+	bench("broadcast", "queue_per_recipient_1000_half_tagged", b_broadcast_mixed_tags, 2000,
+	      1000);
 	bench("batch_optimizer", "sendq_append_coalesced", b_sendq_coalesce, 2000000, 1);
 	bench("validation", "nick_valid", b_nick_valid, 5000000, 1);
 	bench("validation", "channel_name_valid", b_channel_valid, 5000000, 1);

@@ -104,3 +104,33 @@ def test_server_uses_included_settings(make_server, tmp_path):
     c.send("ADMIN")
     lines = c.collect_until("259")
     assert any(m.command == "257" and m.params[-1] == "Included Admin" for m in lines), lines
+
+
+def test_include_of_a_device_fifo_or_folder_is_refused(evircd_bin, tmp_path):
+    """Only regular files are read: /dev/zero never ends and a FIFO blocks the
+    open, which in a rehash would stall the whole server."""
+    import os
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    (tmp_path / "folder").mkdir()
+    main = tmp_path / "ircd.conf"
+    main.write_text(BASE + "include /dev/zero\ninclude fifo\ninclude folder\n")
+    r = check(evircd_bin, main)  # bounded by check()'s timeout: a hang fails here
+    assert r.returncode == 1
+    for name in ("/dev/zero", str(fifo), str(tmp_path / "folder")):
+        assert "include: %s: cannot open: not a regular file" % name in r.stderr, r.stderr
+    r = check(evircd_bin, "/dev/zero")
+    assert r.returncode == 1
+    assert "/dev/zero:0: file: cannot open: not a regular file" in r.stderr, r.stderr
+
+
+def test_glob_including_itself_is_bounded(evircd_bin, tmp_path):
+    """'include *' matches the including file: each copy includes it again, and
+    three such lines were 3^8 file reads before the depth limit (found by
+    tests/fuzz fuzz_conf); six are 6^8, minutes. The number of included files
+    is bounded instead."""
+    main = tmp_path / "ircd.conf"
+    main.write_text(BASE + "include *\n" * 6)
+    r = check(evircd_bin, main)  # check() times out after 20 s
+    assert r.returncode == 1
+    assert "more than 256 files included in all (a loop?)" in r.stderr, r.stderr[-2000:]

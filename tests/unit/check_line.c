@@ -246,7 +246,10 @@ START_TEST(test_utf8_valid_at_every_offset)
 		memcpy(buf + at, "\xf0\x9f\x98\x80", 4); /* a whole 4-byte sequence */
 		ck_assert_int_eq(utf8_valid(buf, sizeof(buf)), 1);
 		ck_assert_int_eq(utf8_valid(buf, at + 3), 0); /* cut short */
-		memcpy(buf + at, "\xed\xa0\x80" "a", 4); /* a surrogate */
+		memcpy(buf + at,
+		       "\xed\xa0\x80"
+		       "a",
+		       4); /* a surrogate */
 		ck_assert_int_eq(utf8_valid(buf, sizeof(buf)), 0);
 	}
 	memset(buf, 'a', sizeof(buf));
