@@ -32,6 +32,21 @@ ring_has(const uint32_t *ring, size_t n, uint32_t h)
 	return 0;
 }
 
+/*
+ * A client's place in a replies ring: its UID, which servers assign and
+ * users cannot choose, so a plain FNV-1a of it will do (the keyed hash of
+ * the name tables costs several times more, on every message).
+ */
+static uint32_t
+uid_fingerprint(const char *uid)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *uid != '\0'; uid++)
+		h = (h ^ (unsigned char)*uid) * 16777619u;
+	return h;
+}
+
 /* Channels c is on, and people who messaged c lately, cost no new target. */
 static int
 target_free_of_charge(const struct client *c, const char *target)
@@ -44,7 +59,7 @@ target_free_of_charge(const struct client *c, const char *target)
 		return ch != NULL && channel_member(ch, c) != NULL;
 	}
 	to = client_find_nick(target);
-	return to != NULL && ring_has(c->local->replies, REPLY_SLOTS, irc_strhash(to->uid));
+	return to != NULL && ring_has(c->local->replies, REPLY_SLOTS, uid_fingerprint(to->uid));
 }
 
 /* Slots come back one per TARGET_REFILL seconds, up to TARGET_SLOTS. */
@@ -69,10 +84,12 @@ int
 ratelimit_target(struct client *c, const char *target)
 {
 	struct local *l = c->local;
-	uint32_t h = irc_strhash(target);
+	uint32_t h;
 
 	if (exempt(c) || target_free_of_charge(c, target))
 		return 1;
+	h = irc_strhash(
+	    target); /* the name a user chose: keyed, so no collision is made to order */
 	if (h != 0 && ring_has(l->targets, TARGET_SLOTS, h))
 		return 1;
 	target_refill(l);
@@ -92,7 +109,7 @@ ratelimit_note_sender(struct client *to, const struct client *from)
 
 	if (l == NULL || from == to)
 		return;
-	h = irc_strhash(from->uid);
+	h = uid_fingerprint(from->uid);
 	if (ring_has(l->replies, REPLY_SLOTS, h))
 		return;
 	l->replies[l->reply_next] = h;
