@@ -290,7 +290,12 @@ add_resident(void)
 	size_t used = 0;
 	double deadline = seconds() + 10.0;
 
-	/* A new nick each time: an input may hold the old one. */
+	/*
+	 * A new nick each time: an input may hold the old one.  And no bans: an
+	 * input may have K- or D-lined everyone (a linked server or an operator
+	 * may), which must not keep the next input's resident out.
+	 */
+	xline_clear();
 	if (generation == 0)
 		str_copy(nick, "resident", sizeof(nick));
 	else
