@@ -544,6 +544,8 @@ const struct conf_key conf_schema[] = {
      .doc = "comma-separated server names allowed services commands"},
     {KEY("services", "accounts"), ENUM(accounts_owners), CFG(services.accounts), RELOAD,
      .doc = "who owns accounts and SASL when linked; none: services if servers is set"},
+    {KEY("services", "sasl_timeout"), UINT(1, 300), CFG(services.sasl_timeout), .def = "15",
+     RELOAD, .doc = "seconds a client waits for the services' answer to a SASL step"},
 
     {KEY("netsplit", "split_user_grace_period"), UINT(0, 3600),
      CFG(netsplit.split_user_grace_period), .def = "60", RELOAD,

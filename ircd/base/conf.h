@@ -190,6 +190,7 @@ enum accounts_owner { ACCOUNTS_UNSET, ACCOUNTS_EMBEDDED, ACCOUNTS_SERVICES };
 struct conf_services {
 	char *servers; /* comma-separated server names, or NULL */
 	int accounts;  /* enum accounts_owner: services when servers names any, unless set */
+	unsigned sasl_timeout; /* seconds a relayed SASL step waits for the agent */
 };
 
 struct conf_netsplit {

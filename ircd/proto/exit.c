@@ -5,6 +5,7 @@
 #include "proto/exit.h"
 #include "proto/history_record.h"
 #include "proto/monitor_notify.h"
+#include "proto/sasl.h"
 #include "proto/send.h"
 #include "proto/snomask.h"
 #include "state/channel.h"
@@ -36,6 +37,8 @@ exit_free(struct client *c, const char *reason)
 		        reason);
 	if (c->snomask != 0)
 		snomask_set(c, 0);
+	if (c->local == NULL)
+		sasl_relay_agent_gone(c); /* SASL sessions it was answering end */
 	client_free(c);
 }
 

@@ -16,6 +16,8 @@
 #include "base/passwd.h"
 #include "base/util.h"
 #include "net/conn.h"
+#include "net/reactor.h"
+#include "proto/batch.h"
 #include "proto/clientjob.h"
 #include "proto/link.h"
 #include "proto/login.h"
@@ -54,6 +56,10 @@ struct sasl_session {
 	struct client *client;
 	char agent[UIDLEN + 1]; /* the services' SASL agent (SaslServ) */
 	LIST_ENTRY(sasl_session) relay_link;
+	/* A step sent, its answer awaited: c's input held, a bound on the wait. */
+	struct client_wait *wait;
+	struct rtimer timer;
+	char label[LABEL_MAX + 1]; /* of the command whose answer is awaited */
 	unsigned relayed : 1;
 };
 
@@ -72,6 +78,8 @@ struct sasl_check {
 	int ok;
 };
 
+static void relay_wait_end(struct sasl_session *s);
+
 static void
 session_free(struct client *c)
 {
@@ -81,8 +89,10 @@ session_free(struct client *c)
 		return;
 	if (l->sasl->pending != NULL)
 		l->sasl->pending->client = NULL;
-	if (l->sasl->relayed)
+	if (l->sasl->relayed) {
+		relay_wait_end(l->sasl);
 		LIST_REMOVE(l->sasl, relay_link);
+	}
 	OPENSSL_cleanse(l->sasl, sizeof(*l->sasl));
 	free(l->sasl);
 	l->sasl = NULL;
@@ -446,6 +456,87 @@ relay_send(struct client *c, const struct sasl_session *s, const char *step)
 	return 0;
 }
 
+static void relay_timeout(struct rtimer *t);
+
+/*
+ * A step the agent answers (C or D) is out: c's next lines wait for that
+ * answer, as for a local check (clientjob.h), at most [services]
+ * sasl_timeout seconds.  The answer carries the step's label.
+ */
+static void
+relay_wait_begin(struct client *c, struct sasl_session *s)
+{
+	if (s->wait != NULL)
+		return;
+	s->wait = client_wait_begin(c);
+	label_take(c, s->label, sizeof(s->label));
+	rtimer_start(&s->timer, conf->services.sasl_timeout, 0, relay_timeout);
+}
+
+/* The answer came, or none will (the session ends): c's input runs again. */
+static void
+relay_wait_end(struct sasl_session *s)
+{
+	if (s->wait == NULL)
+		return;
+	rtimer_stop(&s->timer);
+	client_wait_end(s->wait);
+	s->wait = NULL;
+}
+
+/*
+ * The agent's answer to the step c waits on is about to be sent: release
+ * c's input and frame the answer with the step's label.  1 when a label
+ * began (label_end after the answer).
+ */
+static int
+relay_answer_begin(struct client *c, struct sasl_session *s)
+{
+	char label[LABEL_MAX + 1];
+
+	if (s->wait == NULL)
+		return 0;
+	str_copy(label, s->label, sizeof(label));
+	relay_wait_end(s);
+	return label_resume(c, label);
+}
+
+/* The exchange ends without the agent's word (silent, or gone): 904, c's input runs. */
+static void
+relay_give_up(struct client *c, struct sasl_session *s, const char *why)
+{
+	int labeled = relay_answer_begin(c, s);
+
+	session_free(c);
+	reply(c, ERR_SASLFAIL, ":SASL authentication failed: %s", why);
+	if (labeled)
+		label_end(c);
+}
+
+static void
+relay_timeout(struct rtimer *t)
+{
+	struct sasl_session *s = container_of(t, struct sasl_session, timer);
+	struct client *c = s->client;
+
+	log_info("sasl: no answer from services for %s in %u s", c->uid,
+	         conf->services.sasl_timeout);
+	relay_send(c, s, "D A"); /* the agent forgets it too, if it hears */
+	relay_give_up(c, s, "services did not answer");
+}
+
+void
+sasl_relay_agent_gone(const struct client *agent)
+{
+	struct sasl_session *s, *next;
+
+	for (s = LIST_FIRST(&relays); s != NULL; s = next) {
+		next = LIST_NEXT(s, relay_link);
+		if (strcmp(s->agent, agent->uid) == 0)
+			relay_give_up(s->client, s, "services are unavailable");
+	}
+}
+
 static void
 relay_start(struct client *c, const char *mech)
 {
@@ -472,6 +563,7 @@ relay_start(struct client *c, const char *mech)
 	else
 		snprintf(step, sizeof(step), "S %s", param_word(mech));
 	relay_send(c, s, step);
+	relay_wait_begin(c, s); /* C (a challenge), or D F with M (an unknown mechanism) */
 }
 
 /* AUTHENTICATE data (or "*") of a relayed session: passed on as C (or D A). */
@@ -491,8 +583,13 @@ relay_data(struct client *c, struct sasl_session *s, const char *param)
 		return;
 	}
 	snprintf(step, sizeof(step), "C %s", param);
-	if (relay_send(c, s, step) != 0)
+	if (relay_send(c, s, step) != 0) {
 		sasl_fail(c, "services are unavailable");
+		return;
+	}
+	/* A full chunk: more follows, and the agent answers only the whole. */
+	if (strlen(param) < CHUNK)
+		relay_wait_begin(c, s);
 }
 
 struct client *
@@ -510,9 +607,13 @@ void
 sasl_relay_reply(const char *uid, const char *mode, const char *data)
 {
 	struct client *c = sasl_relay_client(uid);
+	int labeled = 0;
 
 	if (c == NULL)
 		return; /* the client went, or finished meanwhile */
+	/* C and D answer the step c waits on; M comes before its D F. */
+	if (mode[0] == 'C' || mode[0] == 'D')
+		labeled = relay_answer_begin(c, c->local->sasl);
 	switch (mode[0]) {
 	case 'C': send_line(c, "AUTHENTICATE %s", data[0] != '\0' ? data : "+"); break;
 	case 'M': reply(c, RPL_SASLMECHS, "%s :are available SASL mechanisms", data); break;
@@ -529,6 +630,8 @@ sasl_relay_reply(const char *uid, const char *mode, const char *data)
 		break;
 	default: log_debug("sasl: relay step %.8s from services ignored", mode); break;
 	}
+	if (labeled)
+		label_end(c);
 }
 
 static void

@@ -21,6 +21,12 @@ int sasl_in_progress(const struct client *c);
 int sasl_relaying(void);
 struct client *sasl_relay_client(const char *uid);
 void sasl_relay_reply(const char *uid, const char *mode, const char *data);
+/*
+ * While a step is out, the client's input waits for the agent's answer
+ * (C or D), [services] sasl_timeout seconds at most (then 904).  The agent
+ * (a client behind a link) is leaving: its sessions end with 904.
+ */
+void sasl_relay_agent_gone(const struct client *agent);
 /* The services' mechanisms (ENCAP * MECHLIST); what CAP LS shows as sasl=. */
 void sasl_set_mechanisms(const char *list);
 const char *sasl_mechanisms(void);

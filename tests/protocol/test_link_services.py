@@ -315,6 +315,8 @@ def test_sasl_failure_abort_and_no_agent(make_server, ts6_peer):
     c.expect("904")
     c.send("AUTHENTICATE PLAIN")
     peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "S", "PLAIN"])
+    peer.send(":9SV ENCAP ev.test SASL %s %s C +" % (saslserv.uid, uid))
+    c.expect("AUTHENTICATE")
     c.send("AUTHENTICATE *")
     c.expect("906")
     peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "D", "A"])
@@ -324,6 +326,88 @@ def test_sasl_failure_abort_and_no_agent(make_server, ts6_peer):
     peer.sync()
     c.send("CAP END")
     c.expect("001")
+
+
+def sasl_relay_link(make_server, ts6_peer, timeout=None):
+    """(evircd, peer, SaslServ) with services.test linked in the charybdis dialect."""
+    port = free_port()
+    sections = ev_sections(port, {"services.test": {"dialect": "charybdis"}})
+    if timeout is not None:
+        sections["services"]["sasl_timeout"] = str(timeout)
+    ev = make_server(sections)
+    peer = ts6_peer("services.test", "9SV", password=PASS, dialect="charybdis")
+    saslserv = peer.user("SaslServ", user="SaslServ", host="services.int", umodes="+ioS")
+    peer.connect(port).link(users=[saslserv])
+    return ev, peer, saslserv
+
+
+def pipelined_sasl(ev, nick, *after):
+    """A client that sends its whole login in one write, not waiting for answers."""
+    import base64
+    c = ev.client()
+    blob = base64.b64encode(b"acct9\0acct9\0pw").decode()
+    lines = ["CAP REQ :sasl labeled-response batch", "NICK %s" % nick, "USER s 0 * :r",
+             "@label=s1 AUTHENTICATE PLAIN", "@label=s2 AUTHENTICATE %s" % blob] + list(after)
+    c.send_raw("".join(l + "\r\n" for l in lines))
+    return c, blob
+
+
+def test_relayed_sasl_holds_the_clients_later_lines(make_server, ts6_peer):
+    # Each relayed step waits for the agent's answer before the client's
+    # next line runs: the login is done before CAP END registers the client.
+    ev, peer, saslserv = sasl_relay_link(make_server, ts6_peer)
+    c, blob = pipelined_sasl(ev, "piped", "CAP END", "JOIN #after")
+    s = peer.expect("ENCAP", params=["services.test", "SASL"], source="2EV")
+    uid = s.params[2]
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "S", "PLAIN"])
+    peer.sync()
+    # the client's next AUTHENTICATE waits for the challenge
+    assert not [l for l in peer.lines if l.params[-2:] == ["C", blob]]
+    time.sleep(0.2)  # services take their time
+    peer.send(":9SV ENCAP ev.test SASL %s %s C +" % (saslserv.uid, uid))
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "C", blob])
+    time.sleep(0.2)
+    peer.send(":9SV ENCAP ev.test SVSLOGIN %s * * * acct9" % uid)
+    peer.send(":9SV ENCAP ev.test SASL %s %s D S" % (saslserv.uid, uid))
+    got = c.collect_until("JOIN")
+    order = [m.command for m in got if m.command in ("AUTHENTICATE", "900", "903", "904", "001", "JOIN")]
+    assert order == ["AUTHENTICATE", "900", "903", "001", "JOIN"]
+    # each answer carries the label of the step it answers
+    assert [m for m in got if m.command == "AUTHENTICATE"][0].tags.get("label") == "s1"
+    assert [m for m in got if m.command == "903"][0].tags.get("label") == "s2"
+    euid = peer.expect("EUID", params=["piped"])
+    assert euid.params[9] == "acct9"  # introduced logged in
+
+
+def test_relayed_sasl_gives_up_on_silent_services(make_server, ts6_peer):
+    ev, peer, saslserv = sasl_relay_link(make_server, ts6_peer, timeout=1)
+    c, blob = pipelined_sasl(ev, "patient", "CAP END")
+    uid = peer.expect("ENCAP", params=["services.test", "SASL"]).params[2]
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "S", "PLAIN"])
+    # no answer: after sasl_timeout the client hears so, and its lines run
+    got = c.collect_until("001")
+    failed = [m for m in got if m.command == "904"]
+    assert "services did not answer" in failed[0].params[-1]
+    assert failed[0].tags.get("label") == "s1"
+    assert "903" not in [m.command for m in got]
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "D", "A"])
+    # the agent's late answer finds no session
+    peer.send(":9SV ENCAP ev.test SASL %s %s C +" % (saslserv.uid, uid))
+    c.send("WHOIS patient")
+    assert "330" not in [m.command for m in c.collect_until("318")]
+
+
+def test_relayed_sasl_ends_when_services_leave(make_server, ts6_peer):
+    ev, peer, saslserv = sasl_relay_link(make_server, ts6_peer, timeout=300)
+    c, blob = pipelined_sasl(ev, "stranded", "CAP END", "JOIN #after")
+    uid = peer.expect("ENCAP", params=["services.test", "SASL"]).params[2]
+    peer.expect("ENCAP", params=["services.test", "SASL", uid, saslserv.uid, "S", "PLAIN"])
+    peer.close()  # the link goes in the middle of the exchange
+    got = c.collect_until("JOIN")
+    failed = [m for m in got if m.command == "904"]
+    assert "services are unavailable" in failed[0].params[-1]
+    order = [m.command for m in got if m.command in ("903", "904", "001", "JOIN")]
+    assert order[0] == "904" and order[-2:] == ["001", "JOIN"] and "903" not in order
 
 
 def test_embedded_register_steps_aside_for_services(make_server):
