@@ -1,5 +1,6 @@
 /* m_metadata.c - METADATA GET/LIST/SET/CLEAR/SUB/UNSUB/SUBS/SYNC (draft/metadata-3). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,6 +10,7 @@
 #include "net/conn.h"
 #include "proto/login.h"
 #include "proto/batch.h"
+#include "proto/clientjob.h"
 #include "proto/metasync.h"
 #include "proto/numeric.h"
 #include "proto/ratelimit.h"
@@ -209,16 +211,81 @@ share_with_account(struct client *c, const char *key, const char *value)
 	}
 }
 
-/* Store, keep with the account when it is the client's own, and tell subscribers. */
-static void
+/*
+ * Store, keep with the account when it is the client's own, and tell
+ * subscribers.  1 when a database write was queued: the client's answer
+ * then waits for its commit.
+ */
+static int
 apply(struct client *c, struct meta_target *t, const char *key, const char *value)
 {
+	int stored = 0;
+
 	metadata_set(t->list, key, value);
 	if (t->user == c && account_session_valid(c)) {
-		metastore_set(c, key, value);
+		stored = metastore_set(c, key, value);
 		share_with_account(c, key, value);
 	}
 	metasync_notify(c, t->user, t->channel, key, value);
+	return stored;
+}
+
+/*
+ * The answer to SET (a 761 or 766) or CLEAR (766s in a batch).  For a
+ * change kept with the account it goes out once the row is committed, as
+ * every acknowledged write does: a crash after it loses nothing.  Others
+ * hear of the change at once, as of any in memory (MARKREAD does the same).
+ */
+struct answer {
+	char target[MAX(NICKLEN_MAX, CHANNELLEN_MAX) + 1]; /* a nick, "*" or a channel */
+	int clear;
+	char *value; /* SET's value; NULL: removed */
+	unsigned nkeys;
+	char keys[METADATA_MAX_KEYS][METADATA_KEY_MAX + 1];
+};
+
+static struct answer *
+answer_new(const struct meta_target *t, int clear)
+{
+	struct answer *a = xcalloc(1, sizeof(*a));
+
+	str_copy(a->target, t->name, sizeof(a->target));
+	a->clear = clear;
+	return a;
+}
+
+static void
+answer_key(struct answer *a, const char *key)
+{
+	if (a->nkeys < METADATA_MAX_KEYS)
+		str_copy(a->keys[a->nkeys++], key, sizeof(a->keys[0]));
+}
+
+static void
+answer_send(struct client *c, void *arg)
+{
+	struct answer *a = arg;
+
+	if (c != NULL) {
+		if (a->clear)
+			batch_open(c, NULL, "metadata", a->target);
+		for (unsigned i = 0; i < a->nkeys; i++)
+			metadata_reply(c, a->target, a->keys[i], a->value);
+		if (a->clear)
+			batch_close(c);
+	}
+	free(a->value);
+	free(a);
+}
+
+/* Now, or after the commit of what the command stored. */
+static void
+answer_after(struct client *c, struct answer *a, int stored)
+{
+	if (stored)
+		client_after_writes(c, answer_send, a);
+	else
+		answer_send(c, a);
 }
 
 static int
@@ -258,6 +325,8 @@ meta_set(struct client *c, struct meta_target *t, struct irc_msg *m)
 	/* An empty value removes the key, as an absent one does. */
 	const char *value = m->argc > 3 && m->argv[3][0] != '\0' ? m->argv[3] : NULL;
 	const char *old;
+	struct answer *a;
+	int stored = 0;
 
 	if (!set_checks(c, t, m, value))
 		return;
@@ -266,15 +335,20 @@ meta_set(struct client *c, struct meta_target *t, struct irc_msg *m)
 	if (old == NULL ? value != NULL : value == NULL || strcmp(old, value) != 0) {
 		if (!change_allowed(c, m))
 			return;
-		apply(c, t, key, value);
+		stored = apply(c, t, key, value);
 	}
-	metadata_reply(c, t->name, key, value);
+	a = answer_new(t, 0);
+	answer_key(a, key);
+	a->value = value != NULL ? xstrdup(value) : NULL;
+	answer_after(c, a, stored);
 }
 
 static void
 meta_clear(struct client *c, struct meta_target *t, struct irc_msg *m)
 {
-	char context[CHANNELLEN_MAX + 8], key[METADATA_KEY_MAX + 1];
+	char context[CHANNELLEN_MAX + 8];
+	struct answer *a;
+	int stored = 0;
 
 	if (!writable(c, t)) {
 		snprintf(context, sizeof(context), "%s *", t->name);
@@ -283,13 +357,14 @@ meta_clear(struct client *c, struct meta_target *t, struct irc_msg *m)
 	}
 	if (t->list->count > 0 && !change_allowed(c, m))
 		return;
-	batch_open(c, NULL, "metadata", t->name);
+	a = answer_new(t, 1);
 	while (!TAILQ_EMPTY(&t->list->head)) {
+		char key[METADATA_KEY_MAX + 1];
 		str_copy(key, TAILQ_FIRST(&t->list->head)->key, sizeof(key));
-		apply(c, t, key, NULL);
-		metadata_reply(c, t->name, key, NULL);
+		answer_key(a, key);
+		stored |= apply(c, t, key, NULL);
 	}
-	batch_close(c);
+	answer_after(c, a, stored);
 }
 
 static void

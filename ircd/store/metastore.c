@@ -80,27 +80,29 @@ metastore_login(struct client *c, metastore_loaded_fn loaded)
 	store_queue("COMMIT", "");
 }
 
-void
+int
 metastore_set(const struct client *c, const char *key, const char *value)
 {
 	char account[ACCOUNT_NAME_MAX + 1];
 
 	if (c->account == NULL || store_db() == NULL)
-		return;
+		return 0;
 	account_key_of(c, account, sizeof(account));
 	if (value != NULL)
 		row_save(account, key, value);
 	else
 		row_delete(account, key);
+	return 1;
 }
 
-void
+int
 metastore_clear(const struct client *c)
 {
 	char account[ACCOUNT_NAME_MAX + 1];
 
 	if (c->account == NULL || store_db() == NULL)
-		return;
+		return 0;
 	account_key_of(c, account, sizeof(account));
 	store_queue("DELETE FROM account_metadata WHERE account = ?", "t", account);
+	return 1;
 }

@@ -11,9 +11,12 @@ struct client;
  */
 typedef void (*metastore_loaded_fn)(struct client *c, const char *key, const char *value);
 void metastore_login(struct client *c, metastore_loaded_fn loaded);
-/* c changed its own key (value NULL: removed); stored when logged in. */
-void metastore_set(const struct client *c, const char *key, const char *value);
-/* c cleared all its keys. */
-void metastore_clear(const struct client *c);
+/*
+ * c changed its own key (value NULL: removed); stored when logged in.
+ * 1 when a write was queued (its answer waits for the commit), else 0.
+ */
+int metastore_set(const struct client *c, const char *key, const char *value);
+/* c cleared all its keys; 1 when a write was queued. */
+int metastore_clear(const struct client *c);
 
 #endif

@@ -300,6 +300,57 @@ def test_acknowledged_writes_survive_kill_9(make_server):
     d.close()
 
 
+META_CAPS = ["draft/metadata-3", "batch", "labeled-response"]
+
+
+def test_metadata_set_of_an_account_then_others_in_order(make_server):
+    # A logged-in user's own keys are stored: each answer waits for its
+    # commit, and the commands after it wait for that answer.
+    srv = make_server()
+    c = srv.client().register("metaorder", caps=META_CAPS)
+    c.send("REGISTER * * :metaorder password")
+    assert c.expect("REGISTER").params[0] == "SUCCESS"
+    send_raw(c, "@label=m1 METADATA * SET avatar :https://example.org/a.png",
+             "METADATA * SET status :here", "PING :between", "METADATA * SET status",
+             "METADATA * CLEAR", "METADATA * GET avatar status", "PING :end")
+    got = c.collect(lambda m: m.command == "PONG" and m.params[-1] == "end")
+    answers = [(m.command, m.params[2] if m.command in ("761", "766") else m.params[-1])
+               for m in got if m.command in ("761", "766", "PONG")]
+    assert answers == [("761", "avatar"), ("761", "status"), ("PONG", "between"),
+                       ("766", "status"), ("766", "avatar"), ("766", "avatar"),
+                       ("766", "status"), ("PONG", "end")]
+    first = [m for m in got if m.command == "761"][0]
+    assert first.tags.get("label") == "m1"  # the late answer keeps its label
+    c.close()
+
+
+def test_acknowledged_metadata_survives_kill_9(make_server):
+    srv = make_server()
+    c = srv.client().register("metakeep", caps=META_CAPS)
+    send_raw(c, "REGISTER * * :metakeep password", "METADATA * SET avatar :https://k.example/a",
+             "METADATA * SET gone :soon", "METADATA * SET gone")
+    assert c.expect("REGISTER").params[0] == "SUCCESS"
+    assert c.expect("761").params[2:] == ["avatar", "*", "https://k.example/a"]
+    assert c.expect("761").params[2] == "gone"
+    assert c.expect("766").params[2] == "gone"
+    srv.stop(kill=True)
+    srv.start()
+    d = srv.client()
+    d.send("CAP LS 302")
+    d.send("CAP REQ :sasl draft/metadata-3 batch")
+    d.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    d.send("AUTHENTICATE PLAIN")
+    d.expect("AUTHENTICATE")
+    d.send("AUTHENTICATE " + base64.b64encode(b"\0metakeep\0metakeep password").decode())
+    d.expect("903")
+    send_raw(d, "CAP END", "NICK metakeep2", "USER u 0 * :r")
+    d.expect("001")
+    d.send("METADATA * GET avatar gone")
+    assert d.expect("761").params[2:] == ["avatar", "*", "https://k.example/a"]
+    assert d.expect("766").params[2] == "gone"
+    d.close()
+
+
 def test_two_registrations_of_one_name_at_once(make_server):
     # Both pass the first look (neither is stored yet); the store lane
     # writes one, and the other hears the name is taken.
