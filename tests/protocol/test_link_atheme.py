@@ -130,3 +130,18 @@ def test_sasl_plain_completes_through_atheme(services):
     assert whois(owner, "bobsasl")["330"].params[2] == "bob"
     bad = sasl_plain(ev, "badsasl", "bob", "wrongpass")
     bad.expect("904")
+
+
+def test_pipelined_sasl_login_through_atheme(services):
+    # The whole login in one write: each relayed step waits for Atheme's
+    # answer, so CAP END and JOIN run once the client is logged in.
+    ev, _ = services
+    register_account(ev, "carol", "carolpass1234")
+    c = ev.client()
+    blob = base64.b64encode(b"carol\0carol\0carolpass1234").decode()
+    c.send_raw("".join(l + "\r\n" for l in [
+        "CAP REQ :sasl", "NICK carolsasl", "USER s 0 * :r", "AUTHENTICATE PLAIN",
+        "AUTHENTICATE %s" % blob, "CAP END", "JOIN #piped"]))
+    got = c.collect_until("JOIN")
+    order = [m.command for m in got if m.command in ("AUTHENTICATE", "900", "903", "904", "001", "JOIN")]
+    assert order == ["AUTHENTICATE", "900", "903", "001", "JOIN"]
