@@ -26,9 +26,9 @@ struct dormant {
 	char kind;
 	char *mask;
 	time_t expires;
-	SLIST_ENTRY(dormant) next;
+	LIST_ENTRY(dormant) next;
 };
-static SLIST_HEAD(, dormant) dormants = SLIST_HEAD_INITIALIZER(dormants);
+static LIST_HEAD(, dormant) dormants = LIST_HEAD_INITIALIZER(dormants);
 
 static struct xline_list *
 list_of(enum xline_kind kind)
@@ -113,7 +113,7 @@ forget_other_spelling(enum xline_kind kind, const char *mask)
 static void
 dormant_free(struct dormant *d)
 {
-	SLIST_REMOVE(&dormants, d, dormant, next);
+	LIST_REMOVE(d, next);
 	free(d->mask);
 	free(d);
 }
@@ -123,9 +123,9 @@ dormant_find(enum xline_kind kind, const char *mask)
 {
 	struct dormant *d;
 
-	SLIST_FOREACH(d, &dormants, next)
-	if (d->kind == (char)kind && irc_strcmp(d->mask, mask) == 0)
-		return d;
+	LIST_FOREACH (d, &dormants, next)
+		if (d->kind == (char)kind && irc_strcmp(d->mask, mask) == 0)
+			return d;
 	return NULL;
 }
 
@@ -158,7 +158,7 @@ on_loaded(char kind, const char *mask, const char *reason, const char *setter, l
 		d->kind = kind;
 		d->mask = xstrdup(mask);
 		d->expires = (time_t)expires;
-		SLIST_INSERT_HEAD(&dormants, d, next);
+		LIST_INSERT_HEAD(&dormants, d, next);
 		return;
 	}
 	forget_other_spelling((enum xline_kind)kind, mask);
@@ -317,8 +317,8 @@ xline_expire(void (*expired)(const struct xline *x))
 	struct xline_list *lists[] = {&klines, &dlines};
 	struct dormant *d, *dnext;
 
-	for (d = SLIST_FIRST(&dormants); d != NULL; d = dnext) {
-		dnext = SLIST_NEXT(d, next);
+	for (d = LIST_FIRST(&dormants); d != NULL; d = dnext) {
+		dnext = LIST_NEXT(d, next);
 		if (d->expires != 0 && d->expires <= now) {
 			store_xline_delete(d->kind, d->mask);
 			dormant_free(d);
@@ -347,6 +347,6 @@ xline_clear(void)
 		unlink_free(x);
 	while ((x = TAILQ_FIRST(&dlines)) != NULL)
 		unlink_free(x);
-	while (!SLIST_EMPTY(&dormants))
-		dormant_free(SLIST_FIRST(&dormants));
+	while (!LIST_EMPTY(&dormants))
+		dormant_free(LIST_FIRST(&dormants));
 }
