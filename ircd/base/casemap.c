@@ -1,4 +1,6 @@
 /* casemap.c - rfc1459 case mapping. */
+#include <endian.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/types.h>
 
@@ -51,9 +53,12 @@ irc_strncmp(const char *a, const char *b, size_t n)
 }
 
 /*
- * SipHash-2-4 (Aumasson and Bernstein) over the casemapped bytes, keyed
- * per start: names that collide cannot be computed offline, so nobody can
- * line up nicks or channels in one probe sequence of a table.
+ * SipHash-1-3 (Aumasson and Bernstein; the variant Python and Rust hash
+ * their tables with) over the casemapped bytes, keyed per start: names
+ * that collide cannot be computed offline, so nobody can line up nicks or
+ * channels in one probe sequence of a table. Names are short, so the
+ * fixed rounds are most of the cost: 1-3 does five for a 10-byte name
+ * where 2-4 did eight.
  */
 static uint64_t sip_k0, sip_k1;
 
@@ -97,31 +102,58 @@ irc_strhash_seed(void)
 	return 0;
 }
 
+#define BYTES(b) (0x0101010101010101ULL * (b))
+
+/*
+ * casemap_lower on eight bytes at once: 0x41..0x5D gain 0x20, 0x7E loses
+ * it, everything else (0x80 and up included) stays. No byte carries into
+ * the next: each sum stays below 0x100.
+ */
+static uint64_t
+fold8(uint64_t w)
+{
+	uint64_t high = w & BYTES(0x80), low = w & BYTES(0x7f);
+	uint64_t upper = (low + BYTES(0x3f)) & ~(low + BYTES(0x22)) & BYTES(0x80);
+	uint64_t t = low ^ BYTES(0x7e); /* a zero byte where it was '~' */
+	uint64_t tilde = ~((t + BYTES(0x7f)) | t) & BYTES(0x80);
+
+	upper &= ~high;
+	tilde &= ~high;
+	return w + (upper >> 2) - (tilde >> 2);
+}
+
+/* Bytes in the order SipHash reads them, whatever the machine's order. */
+static uint64_t
+load_le(const unsigned char *p, size_t n)
+{
+	uint64_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)p[i] << (8 * i);
+	return w;
+}
+
 uint32_t
 irc_strhash(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	uint64_t v0 = sip_k0 ^ 0x736f6d6570736575ULL, v1 = sip_k1 ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = sip_k0 ^ 0x6c7967656e657261ULL, v3 = sip_k1 ^ 0x7465646279746573ULL;
-	uint64_t m = 0, len = 0;
+	size_t len = strlen(str), i;
+	uint64_t m;
 
-	for (; *s != '\0'; s++, len++) {
-		m |= (uint64_t)casemap_lower[*s] << (8 * (len & 7));
-		if ((len & 7) == 7) {
-			v3 ^= m;
-			SIPROUND;
-			SIPROUND;
-			v0 ^= m;
-			m = 0;
-		}
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, s + i, 8);
+		m = fold8(le64toh(m));
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
 	}
-	m |= len << 56;
+	m = fold8(load_le(s + i, len - i)) | (uint64_t)len << 56;
 	v3 ^= m;
-	SIPROUND;
 	SIPROUND;
 	v0 ^= m;
 	v2 ^= 0xff;
-	SIPROUND;
 	SIPROUND;
 	SIPROUND;
 	SIPROUND;

@@ -16,10 +16,28 @@ ring_slot(const struct sendq *q, uint32_t i)
 	return &q->ring[(q->head + i) & (q->cap - 1)];
 }
 
+/*
+ * Buffers up to POOL_CAP bytes come from a small pool: a channel message
+ * allocates one and the last recipient's write frees it, a malloc/free
+ * pair per message that glibc's per-size cache (7 entries) misses when a
+ * loop turn frees more. Bounded, so an idle server keeps at most 64 KB.
+ */
+#define POOL_CAP 1024
+#define POOL_MAX 64
+static struct msgbuf *pool[POOL_MAX];
+static int pooled;
+
 struct msgbuf *
 msgbuf_new(size_t cap)
 {
-	struct msgbuf *mb = xmalloc(sizeof(*mb) + cap);
+	struct msgbuf *mb;
+
+#ifndef __SANITIZE_ADDRESS__
+	if (cap <= POOL_CAP && pooled > 0)
+		mb = pool[--pooled];
+	else
+#endif
+		mb = xmalloc(sizeof(*mb) + (cap <= POOL_CAP ? POOL_CAP : cap));
 	mb->refs = 1;
 	mb->len = 0;
 	mb->cap = (uint32_t)cap;
@@ -30,8 +48,15 @@ msgbuf_new(size_t cap)
 void
 msgbuf_unref(struct msgbuf *mb)
 {
-	if (--mb->refs == 0)
-		free(mb);
+	if (--mb->refs != 0)
+		return;
+#ifndef __SANITIZE_ADDRESS__
+	if (mb->cap <= POOL_CAP && pooled < POOL_MAX) {
+		pool[pooled++] = mb;
+		return;
+	}
+#endif
+	free(mb);
 }
 
 void

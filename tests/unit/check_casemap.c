@@ -1,5 +1,6 @@
 /* check_casemap.c - rfc1459 case mapping and its hash. */
 #include <check.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,16 +40,42 @@ START_TEST(test_hash_follows_casemap)
 }
 END_TEST
 
-START_TEST(test_hash_is_siphash_2_4)
+START_TEST(test_hash_is_siphash_1_3)
 {
 	unsigned char key[16];
 
 	for (int i = 0; i < 16; i++)
 		key[i] = (unsigned char)i;
 	irc_strhash_key(key);
-	/* The low half of SipHash-2-4 (key 00..0f), of the casemapped bytes. */
-	ck_assert_uint_eq(irc_strhash("abcdefghijk"), 0x7aead1cfu);
-	ck_assert_uint_eq(irc_strhash("#Chan[X]"), 0x450f0298u);
+	/* The low half of SipHash-1-3 (key 00..0f) of the casemapped bytes, from a
+	 * byte-at-a-time reference: the word-at-a-time folding must agree. */
+	ck_assert_uint_eq(irc_strhash("abcdefghijk"), 0xdbd799c8u);
+	ck_assert_uint_eq(irc_strhash("#Chan[X]"), 0x9af33687u);
+	ck_assert_uint_eq(irc_strhash(""), 0x050fc4dcu);
+	ck_assert_uint_eq(irc_strhash("12345678"), 0xcd0da9ceu);
+	ck_assert_uint_eq(irc_strhash("~Nick^Name\\x"), 0xbc0cd95cu);
+	ck_assert_uint_eq(irc_strhash("\xc3\xa9"
+	                              "A~^\x7f\x80\xff][@`{}aZ\\"),
+	                  0x31d584dau);
+}
+END_TEST
+
+/* Every byte, at every place in a block: the hash of a name is the hash of
+ * its casemap_lower form. */
+START_TEST(test_hash_folds_every_byte)
+{
+	char name[20], lower[20];
+
+	for (int b = 1; b < 256; b++) {
+		for (int at = 0; at < 17; at++) {
+			memset(name, 'q', sizeof(name));
+			name[at] = (char)b;
+			name[at + 1 + at % 3] = '\0';
+			irc_strlower(lower, sizeof(lower), name);
+			ck_assert_uint_eq(irc_strhash(name), irc_strhash(lower));
+			ck_assert_uint_eq((unsigned char)lower[at], casemap_lower[b]);
+		}
+	}
 }
 END_TEST
 
@@ -123,7 +150,8 @@ main(void)
 	tcase_add_test(tc, test_ascii_only_mapping);
 	tcase_add_test(tc, test_prefix_compare);
 	tcase_add_test(tc, test_hash_follows_casemap);
-	tcase_add_test(tc, test_hash_is_siphash_2_4);
+	tcase_add_test(tc, test_hash_is_siphash_1_3);
+	tcase_add_test(tc, test_hash_folds_every_byte);
 	tcase_add_test(tc, test_hash_key_differs_per_start);
 	tcase_add_test(tc, test_fnv_collisions_no_longer_collide);
 	suite_add_tcase(s, tc);
