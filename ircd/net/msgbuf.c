@@ -24,8 +24,10 @@ ring_slot(const struct sendq *q, uint32_t i)
  */
 #define POOL_CAP 1024
 #define POOL_MAX 64
+#ifndef __SANITIZE_ADDRESS__ /* ASan sees every buffer's own lifetime */
 static struct msgbuf *pool[POOL_MAX];
 static int pooled;
+#endif
 
 struct msgbuf *
 msgbuf_new(size_t cap)
