@@ -24,21 +24,47 @@ ring_slot(const struct sendq *q, uint32_t i)
  */
 #define POOL_CAP 1024
 #define POOL_MAX 64
-#ifndef __SANITIZE_ADDRESS__ /* ASan sees every buffer's own lifetime */
+
+#ifndef __SANITIZE_ADDRESS__ /* under ASan every buffer is its own allocation */
 static struct msgbuf *pool[POOL_MAX];
 static int pooled;
+
+static struct msgbuf *
+pool_take(size_t cap)
+{
+	return cap <= POOL_CAP && pooled > 0 ? pool[--pooled] : NULL;
+}
+
+static int
+pool_give(struct msgbuf *mb)
+{
+	if (mb->cap > POOL_CAP || pooled == POOL_MAX)
+		return 0;
+	pool[pooled++] = mb;
+	return 1;
+}
+#else
+static struct msgbuf *
+pool_take(size_t cap)
+{
+	(void)cap;
+	return NULL;
+}
+
+static int
+pool_give(struct msgbuf *mb)
+{
+	(void)mb;
+	return 0;
+}
 #endif
 
 struct msgbuf *
 msgbuf_new(size_t cap)
 {
-	struct msgbuf *mb;
+	struct msgbuf *mb = pool_take(cap);
 
-#ifndef __SANITIZE_ADDRESS__
-	if (cap <= POOL_CAP && pooled > 0)
-		mb = pool[--pooled];
-	else
-#endif
+	if (mb == NULL)
 		mb = xmalloc(sizeof(*mb) + (cap <= POOL_CAP ? POOL_CAP : cap));
 	mb->refs = 1;
 	mb->len = 0;
@@ -50,15 +76,8 @@ msgbuf_new(size_t cap)
 void
 msgbuf_unref(struct msgbuf *mb)
 {
-	if (--mb->refs != 0)
-		return;
-#ifndef __SANITIZE_ADDRESS__
-	if (mb->cap <= POOL_CAP && pooled < POOL_MAX) {
-		pool[pooled++] = mb;
-		return;
-	}
-#endif
-	free(mb);
+	if (--mb->refs == 0 && !pool_give(mb))
+		free(mb);
 }
 
 void

@@ -81,14 +81,14 @@ pending_row(void)
 	return memset(&pending->rows[pending->n++], 0, sizeof(*pending->rows));
 }
 
-static char *
-body_dup(const struct history_line *l)
+static size_t
+trimmed_body_len(const struct history_line *l)
 {
 	size_t len = l->body_len;
 
 	while (len > 0 && (l->body[len - 1] == '\n' || l->body[len - 1] == '\r'))
 		len--;
-	return xstrndup(l->body, len);
+	return len;
 }
 
 static void
@@ -105,9 +105,7 @@ add(const char *key, const struct client *from, const struct history_line *l)
 	str_copy(r->cmd, l->cmd, sizeof(r->cmd));
 	str_copy(r->uid, from->uid, sizeof(r->uid));
 	r->bot = l->bot;
-	r->account = l->account ? xstrdup(l->account) : NULL;
-	r->tags = l->client_tags ? xstrdup(l->client_tags) : NULL;
-	r->body = body_dup(l);
+	history_row_set_text(r, l->account, l->client_tags, l->body, trimmed_body_len(l));
 	history_window_push(r);
 	if (pending->n >= BATCH_ROWS_MAX)
 		flush(NULL);

@@ -125,11 +125,11 @@ history_db_write(const struct history_batch *b)
 	exec_sql("COMMIT");
 }
 
-static char *
-column_dup(sqlite3_stmt *st, int col)
+static const char *
+column_or_empty(sqlite3_stmt *st, int col)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
-	return v ? xstrdup((const char *)v) : NULL;
+	return v ? (const char *)v : "";
 }
 
 static void
@@ -142,14 +142,16 @@ column_copy(sqlite3_stmt *st, int col, char *out, size_t size)
 static void
 read_row(sqlite3_stmt *st, struct history_row *r)
 {
+	const char *body;
+
 	memset(r, 0, sizeof(*r));
 	column_copy(st, 0, r->msgid, sizeof(r->msgid));
 	r->time_ms = sqlite3_column_int64(st, 1);
 	column_copy(st, 2, r->cmd, sizeof(r->cmd));
-	r->account = column_dup(st, 3);
-	r->tags = column_dup(st, 4);
 	r->bot = sqlite3_column_int(st, 5);
-	r->body = column_dup(st, 6);
+	body = column_or_empty(st, 6);
+	history_row_set_text(r, (const char *)sqlite3_column_text(st, 3),
+	                     (const char *)sqlite3_column_text(st, 4), body, strlen(body));
 	column_copy(st, 7, r->target, sizeof(r->target));
 }
 

@@ -13,26 +13,47 @@ history_is_event(const char *cmd)
 }
 
 static char *
-dup_or_null(const char *s)
+put(char **at, const char *s, size_t len)
 {
-	return s != NULL ? xstrdup(s) : NULL;
+	char *start = *at;
+
+	memcpy(start, s, len);
+	start[len] = '\0';
+	*at += len + 1;
+	return start;
+}
+
+void
+history_row_set_text(struct history_row *r, const char *account, const char *tags,
+                     const char *body, size_t body_len)
+{
+	size_t alen = account != NULL ? strlen(account) + 1 : 0;
+	size_t tlen = tags != NULL ? strlen(tags) + 1 : 0;
+	struct history_text *t = xmalloc(sizeof(*t) + alen + tlen + body_len + 1);
+	char *at = t->data;
+
+	t->refs = 1;
+	r->account = account != NULL ? put(&at, account, alen - 1) : NULL;
+	r->tags = tags != NULL ? put(&at, tags, tlen - 1) : NULL;
+	r->body = put(&at, body, body_len);
+	r->text = t;
 }
 
 void
 history_row_copy(struct history_row *dst, const struct history_row *src)
 {
 	*dst = *src;
-	dst->account = dup_or_null(src->account);
-	dst->tags = dup_or_null(src->tags);
-	dst->body = dup_or_null(src->body);
+	if (dst->text != NULL)
+		dst->text->refs++;
 }
 
 void
 history_row_free(struct history_row *r)
 {
-	free(r->account);
-	free(r->tags);
-	free(r->body);
+	if (r->text != NULL && --r->text->refs == 0)
+		free(r->text);
+	r->text = NULL;
+	r->account = r->tags = r->body = NULL;
 }
 
 void

@@ -15,6 +15,17 @@
  * bytes); its tags are kept apart, so a replay can give each reader the
  * tags its capabilities ask for and still the whole body.
  */
+/*
+ * account, tags and body of a row live in one counted block: the batch on
+ * its way to sqlite and the in-memory window share the line instead of
+ * copying it (one allocation a message, not six). References change on the
+ * loop only; the writer thread reads a batch's rows and never frees them.
+ */
+struct history_text {
+	unsigned refs;
+	char data[];
+};
+
 struct history_row {
 	char target[HISTORY_KEY_MAX];
 	char msgid[24];
@@ -22,13 +33,18 @@ struct history_row {
 	char cmd[8];
 	char uid[UIDLEN + 1]; /* the sender's session, for redaction */
 	int bot;              /* the sender was a bot (+B) */
-	char *account;        /* the sender's account, or NULL */
-	char *tags;           /* the sender's client-only tags ("+a=b;+c"), or NULL */
-	char *body;
+	const char *account;  /* the sender's account, or NULL; in text */
+	const char *tags;     /* the sender's client-only tags ("+a=b;+c"), or NULL; in text */
+	const char *body;     /* in text */
+	struct history_text *text;
 };
 
 /* PRIVMSG, NOTICE and TAGMSG are messages; anything else is a channel event. */
 int history_is_event(const char *cmd);
+/* Copies account, tags (either may be NULL) and body_len bytes of body into a new block. */
+void history_row_set_text(struct history_row *r, const char *account, const char *tags,
+                          const char *body, size_t body_len);
+/* dst becomes src, sharing its text. */
 void history_row_copy(struct history_row *dst, const struct history_row *src);
 void history_row_free(struct history_row *r);
 void history_rows_free(struct history_row *rows, size_t n);

@@ -27,9 +27,9 @@ push_as(const char *key, const char *cmd, int64_t time_ms, const char *msgid)
 	r.time_ms = time_ms;
 	str_copy(r.cmd, cmd, sizeof(r.cmd));
 	snprintf(body, sizeof(body), ":n!u@h %s %s :line %lld", cmd, key, (long long)time_ms);
-	r.body = body;
-	r.tags = "+a=b";
+	history_row_set_text(&r, NULL, "+a=b", body, strlen(body));
 	history_window_push(&r);
+	history_row_free(&r); /* the window keeps its own reference */
 }
 
 static void
