@@ -31,6 +31,7 @@
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
+#include "store/xline.h"
 
 /* The source of a user's line from a link, as the server slot sees one. */
 static struct source
@@ -508,23 +509,46 @@ encap_undline(const struct source *src, struct irc_msg *m)
 	xline_link_undline(src, m, 1);
 }
 
+static int
+encap_kline_refused(const struct source *src, struct irc_msg *m)
+{
+	return xline_encap_refused(src, m, XLINE_K);
+}
+
+static int
+encap_dline_refused(const struct source *src, struct irc_msg *m)
+{
+	return xline_encap_refused(src, m, XLINE_D);
+}
+
 /*
  * What ENCAP runs here.  relays: the handler tells every other link itself
  * (in its dialect), so a wildcard ENCAP of it is not passed on as it came.
+ * refused: when it says so, the ENCAP is dropped: neither passed on nor run
+ * (a ban too wide to pass).
  */
 static const struct {
 	const char *name;
 	void (*run)(const struct source *src, struct irc_msg *m);
 	int relays;
+	int (*refused)(const struct source *src, struct irc_msg *m);
 } encaps[] = {
-    {"CHGHOST", encap_chghost, 1},   {"LOGIN", encap_login, 1},
-    {"MECHLIST", encap_mechlist, 0}, {"RSFNC", encap_rsfnc, 1},
-    {"SASL", encap_sasl, 0},         {"SU", encap_su, 1},
-    {"SVSJOIN", svsjoin, 1},         {"SVSKILL", svskill, 1},
-    {"SVSLOGIN", svslogin, 1},       {"SVSNICK", svsnick, 1},
-    {"SVSPART", svspart, 1},         {"SETNAME", encap_setname, 0},
-    {"KLINE", encap_kline, 0},       {"UNKLINE", encap_unkline, 0},
-    {"DLINE", encap_dline, 0},       {"UNDLINE", encap_undline, 0},
+    {"CHGHOST", encap_chghost, 1, NULL},
+    {"LOGIN", encap_login, 1, NULL},
+    {"MECHLIST", encap_mechlist, 0, NULL},
+    {"RSFNC", encap_rsfnc, 1, NULL},
+    {"SASL", encap_sasl, 0, NULL},
+    {"SU", encap_su, 1, NULL},
+    {"SVSJOIN", svsjoin, 1, NULL},
+    {"SVSKILL", svskill, 1, NULL},
+    {"SVSLOGIN", svslogin, 1, NULL},
+    {"SVSNICK", svsnick, 1, NULL},
+    {"SVSPART", svspart, 1, NULL},
+    {"SETNAME", encap_setname, 0, NULL},
+    {"KLINE", encap_kline, 0, encap_kline_refused},
+    {"UNKLINE", encap_unkline, 0, NULL},
+    {"DLINE", encap_dline, 0, encap_dline_refused},
+    {"UNDLINE", encap_undline, 0, NULL},
 };
 
 static int
@@ -554,6 +578,12 @@ encap(const struct source *src, struct irc_msg *m)
 	ours = mask_match(mask, me.name);
 	for (i = 0; i < n && strcasecmp(encaps[i].name, cmd) != 0; i++)
 		;
+	sub.source = m->source;
+	sub.command = m->argv[1];
+	sub.argc = m->argc - 2;
+	memcpy(sub.argv, m->argv + 2, (size_t)sub.argc * sizeof(sub.argv[0]));
+	if (i < n && encaps[i].refused != NULL && encaps[i].refused(src, &sub))
+		return;
 	if (!ours || i == n || !encaps[i].relays) {
 		struct link *l;
 		struct server *named = mask_has_wildcard(mask) ? NULL : server_find(mask);
@@ -573,10 +603,6 @@ encap(const struct source *src, struct irc_msg *m)
 		log_debug("link %s: ENCAP %s not understood here", src->link->name, cmd);
 		return;
 	}
-	sub.source = m->source;
-	sub.command = m->argv[1];
-	sub.argc = m->argc - 2;
-	memcpy(sub.argv, m->argv + 2, (size_t)sub.argc * sizeof(sub.argv[0]));
 	encaps[i].run(src, &sub);
 }
 

@@ -190,6 +190,11 @@ void xline_link_kline(const struct source *src, struct irc_msg *m, int encap);
 void xline_link_unkline(const struct source *src, struct irc_msg *m, int encap);
 void xline_link_dline(const struct source *src, struct irc_msg *m, int encap);
 void xline_link_undline(const struct source *src, struct irc_msg *m, int encap);
+/*
+ * 1 when the ban of an ENCAP KLINE or DLINE (its arguments in m) is
+ * malformed or too wide: encap drops it before passing it on (operators told).
+ */
+int xline_encap_refused(const struct source *src, struct irc_msg *m, enum xline_kind kind);
 struct xline;
 /* A temporary ban ran out: tell the operators (the once-a-minute expiry). */
 void xline_expired(const struct xline *x);

@@ -177,6 +177,11 @@ xline_command(struct client *c, struct irc_msg *m, enum xline_kind kind,
 	mask = mask_of(c, m->argv[i], buf, sizeof(buf));
 	if (mask == NULL || (r = xline_target(c, m, i, &target)) < 0)
 		return -1;
+	/* Refused before it goes anywhere, this server or others. */
+	if (xline_valid(kind, mask, err, sizeof(err)) != 0) {
+		send_notice(c, "*** %c-line not added: %s", kind, err);
+		return -1;
+	}
 	reason = r < m->argc && m->argv[r][0] ? m->argv[r] : "No reason";
 	if (target != NULL) {
 		xline_send(NULL, c->uid, kind, 1, target, minutes * 60, mask, reason);
@@ -249,6 +254,28 @@ xline_trusted(const struct source *src, const char *cmd)
 }
 
 /*
+ * A ban from a link that is malformed or too wide for our [limits] (a K-line
+ * of *@* would lock everyone out): 1, logged and told to the operators
+ * watching bans; the caller drops it, here and towards other servers.
+ */
+static int
+xline_link_refused(const struct source *src, enum xline_kind kind, const char *mask)
+{
+	char err[200], who[NICKLEN_MAX + SERVLEN + 4];
+
+	if (xline_valid(kind, mask, err, sizeof(err)) == 0)
+		return 0;
+	if (src->client != NULL)
+		snprintf(who, sizeof(who), "%s{%s}", src->client->nick, src->server->name);
+	else
+		snprintf(who, sizeof(who), "%s", src->server->name);
+	log_warn("link %s: %c-line [%s] from %s ignored: %s", src->link->name, kind, mask, who,
+	         err);
+	snomask_send(SNO_REJECT, "%c-line for [%s] from %s ignored: %s", kind, mask, who, err);
+	return 1;
+}
+
+/*
  * A ban (add) or removal from a link: on towards target (NULL: routed as
  * ENCAP already), and here when target matches us.
  */
@@ -267,6 +294,8 @@ xline_remote(const struct source *src, enum xline_kind kind, int add, const char
 		log_debug("link %s: %s of [%s] refused", src->link->name, cmd, mask);
 		return;
 	}
+	if (add && xline_link_refused(src, kind, mask))
+		return;
 	if (reason == NULL || reason[0] == '\0')
 		reason = "No reason";
 	if (target != NULL) {
@@ -316,6 +345,19 @@ xline_link_kline(const struct source *src, struct irc_msg *m, int encap)
 		return;
 	xline_remote(src, XLINE_K, 1, encap ? NULL : m->argv[0], m->argv[t], mask,
 	             m->argc > 3 + t ? m->argv[3 + t] : NULL);
+}
+
+int
+xline_encap_refused(const struct source *src, struct irc_msg *m, enum xline_kind kind)
+{
+	char buf[256];
+	const char *mask = NULL;
+
+	if (kind == XLINE_K && m->argc >= 3)
+		mask = kline_mask_of(m->argv[1], m->argv[2], buf, sizeof(buf));
+	else if (kind == XLINE_D && m->argc >= 2)
+		mask = m->argv[1];
+	return mask != NULL && xline_link_refused(src, kind, mask);
 }
 
 void

@@ -708,6 +708,13 @@ const struct conf_key conf_schema[] = {
      .doc = "LIST replies at most (416 beyond; operators exempt)"},
     {KEY("limits", "whowas_size"), UINT(0, 1000000), CFG(limits.whowas_size), .def = "1000",
      RELOAD, .doc = "WHOWAS entries kept (0: none)"},
+    {KEY("limits", "min_nonwildcard"), UINT(0, 100), CFG(limits.min_nonwildcard), .def = "4",
+     RELOAD, .doc = "characters other than * ? . : @ a K-line with a wildcard host must hold"},
+    {KEY("limits", "dline_min_cidr"), UINT(0, 32), CFG(limits.dline_min_cidr), .def = "16",
+     RELOAD, .doc = "shortest IPv4 prefix of a D-line (and of a K-line's host range)"},
+    {KEY("limits", "dline_min_cidr_ipv6"), UINT(0, 128), CFG(limits.dline_min_cidr_ipv6),
+     .def = "48", RELOAD,
+     .doc = "shortest IPv6 prefix of a D-line (and of a K-line's host range)"},
 };
 const size_t conf_schema_len = ARRAY_LEN(conf_schema);
 

@@ -115,6 +115,9 @@ struct conf_limits {
 	unsigned who_max;  /* WHO <mask> replies, 416 beyond */
 	unsigned list_max; /* LIST replies, 416 beyond */
 	unsigned whowas_size;
+	unsigned min_nonwildcard;     /* of a K-line with a wildcard host */
+	unsigned dline_min_cidr;      /* shortest IPv4 prefix of a D-line */
+	unsigned dline_min_cidr_ipv6; /* and IPv6 */
 };
 
 struct conf_tls {

@@ -2,10 +2,12 @@
 #ifndef EVIRCD_XLINE_H
 #define EVIRCD_XLINE_H
 
+#include <stddef.h>
 #include <sys/queue.h>
 #include <time.h>
 
 struct client;
+struct conf_limits;
 
 enum xline_kind { XLINE_K = 'K', XLINE_D = 'D' };
 
@@ -20,17 +22,33 @@ struct xline {
 };
 TAILQ_HEAD(xline_list, xline);
 
-/* Load from the database (after store_open). */
+/*
+ * Load from the database (after store_open).  A stored ban too wide for
+ * the [limits] now in force is logged and not enforced; xline_del still
+ * finds it, so UNKLINE/UNDLINE can delete its row.
+ */
 void xline_load(void);
+/*
+ * 0 when mask is narrow enough to be a ban under lim, else -1 with err
+ * (the sentence an operator is told).  K-line: a host without a wildcard
+ * names one host and is narrow; a host that is an address range needs
+ * dline_min_cidr (IPv6: dline_min_cidr_ipv6) bits; any other mask needs
+ * min_nonwildcard characters other than * ? . : @ (ircd-hybrid's count).
+ * D-line: the range needs those bits.
+ */
+int xline_check_width(enum xline_kind kind, const char *mask, const struct conf_limits *lim,
+                      char *err, size_t size);
+/* Form and width under the running config: 0, or -1 with err. */
+int xline_valid(enum xline_kind kind, const char *mask, char *err, size_t size);
 /*
  * Add (or replace) a ban: in force at once, and queued for the store lane
  * (an answer that the ban is kept waits for that lane: proto/clientjob.h);
- * NULL with err filled when the mask is not valid.
+ * NULL with err filled when the mask is not valid (xline_valid).
  */
 const struct xline *xline_add(enum xline_kind kind, const char *mask, const char *reason,
                               const char *setter, long duration_seconds, char *err,
                               size_t size);
-/* Remove; 0 when it existed. */
+/* Remove (also a stored ban not loaded as too wide); 0 when it existed. */
 int xline_del(enum xline_kind kind, const char *mask);
 const struct xline *xline_match_ip(const char *ip);
 const struct xline *xline_match_user(const char *user, const char *host, const char *ip);

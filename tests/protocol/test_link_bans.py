@@ -8,6 +8,8 @@ link with the CAPAB token (KLN, UNKLN, DLN, UNDLN) as hybrid's
 matches us. A ban received from an operator on a linked server (or a
 server, or services) applies here when its target matches us: matching
 local users are disconnected and it is stored like a local one (STATS k/d).
+A ban too wide for [limits] min_nonwildcard / dline_min_cidr(_ipv6) is
+ignored, not passed on, and told to operators (snomask r).
 Tested against the scripted Ts6Peer in both dialects and real ircd-hybrid.
 """
 import os
@@ -164,6 +166,60 @@ def test_received_bans_not_for_us_or_not_from_operators(ev, linked):
     victim.assert_alive()
     assert stats(op, "k") == []
     assert "not an operator, ignored" in ev.stderr_text()
+    assert not hyb.closed and not chy.closed
+
+
+def ban_lines(peer):
+    """The bans (plain or ENCAP) a peer received, as (command, params...)."""
+    out = []
+    for l in peer.lines:
+        if l.command in ("KLINE", "DLINE"):
+            out.append(tuple([l.command] + l.params))
+        elif l.command == "ENCAP" and len(l.params) > 1 and l.params[1] in ("KLINE", "DLINE"):
+            out.append(tuple(l.params[1:]))
+    return out
+
+
+def test_too_wide_bans_from_links_are_ignored_and_not_passed_on(ev, linked):
+    """[limits] min_nonwildcard / dline_min_cidr: a linked server's K-line of
+    *@* (the fuzz input tests/fuzz/corpus/ts6/kline-everyone) is neither
+    applied nor relayed, whatever its form and target; operators are told
+    which server sent it. A narrow one still applies and travels on."""
+    op, hyb, hop, hplain, chy, cop = linked
+    victim = ev.client().register("victim", user="victim")
+    chy.send(":%s ENCAP * KLINE 0 * * :r" % cop.uid)
+    notice(op, "K-line for [*@*] from cop{chy.test} ignored: [*@*] is too wide. "
+               "Please include at least 4 non-wildcard characters with the mask")
+    chy.send(":6CH ENCAP * DLINE 0 10.0.0.0/8 :r")
+    notice(op, "D-line for [10.0.0.0/8] from chy.test ignored: [10.0.0.0/8] is too wide. "
+               "For safety, bitmasks less than /16 are refused")
+    chy.send(":%s ENCAP hyb.test KLINE 0 * *.* :r" % cop.uid)
+    notice(op, "K-line for [*@*.*] from cop{chy.test} ignored")
+    hyb.send(":%s KLINE * 0 a* * :r" % hop.uid)
+    notice(op, "K-line for [a*@*] from hop{hyb.test} ignored")
+    hyb.send(":%s KLINE chy.test 0 * *.com :r" % hop.uid)
+    notice(op, "K-line for [*@*.com] from hop{hyb.test} ignored")
+    hyb.send(":%s DLINE * 0 2001:db8::/32 :r" % hop.uid)
+    notice(op, "D-line for [2001:db8::/32] from hop{hyb.test} ignored")
+    # an operator here: refused before it is sent anywhere
+    op.send("KLINE *@* ON * :r")
+    notice(op, "K-line not added: [*@*] is too wide")
+    victim.assert_alive()
+    assert stats(op, "k") == [] and stats(op, "d") == []
+    # a narrow one applies and travels on
+    chy.send(":%s ENCAP * KLINE 0 victim 127.0.0.1 :narrow" % cop.uid)
+    victim.expect_closed()
+    notice(op, "cop{chy.test} added K-line for [victim@127.0.0.1]: narrow (1 user)")
+    assert hyb.expect("ENCAP", source=cop.uid).params == [
+        "*", "KLINE", "0", "victim", "127.0.0.1", "narrow"]
+    hyb.sync()
+    chy.sync()
+    assert ban_lines(hyb) == [("KLINE", "0", "victim", "127.0.0.1", "narrow")]
+    assert ban_lines(chy) == []
+    assert stats(op, "k") == [["K", "127.0.0.1", "*", "victim", "narrow (cop{chy.test}, permanent)"]]
+    log = ev.stderr_text()
+    assert "link chy.test: K-line [*@*] from cop{chy.test} ignored" in log
+    assert "link hyb.test: K-line [*@*.com] from hop{hyb.test} ignored" in log
     assert not hyb.closed and not chy.closed
 
 

@@ -108,5 +108,10 @@ tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c
 tests_unit_check_gateway_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_gateway_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/check_xline
+tests_unit_check_xline_SOURCES = tests/unit/check_xline.c
+tests_unit_check_xline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_xline_LDADD = $(UNIT_LDADD)
+
 TESTS += $(check_PROGRAMS)
 endif
