@@ -548,8 +548,11 @@ static void flush_cb(EV_P_ ev_prepare *w, int revents)
 		dirty_head = c->next_dirty;
 		c->dirty = 0;
 		size_t len = c->outlen - c->outoff;
-		if (c->handshaking)
-			continue; /* written once the handshake is done */
+		/* written once the handshake is done; but one that died in it is
+		 * reaped now: left in the loop, its closed socket stays readable
+		 * and the loop spins (compare's port probe is such a client) */
+		if (c->handshaking && !c->dead)
+			continue;
 		if (len && c->ssl) {
 			size_t wn = 0;
 			ERR_clear_error();
