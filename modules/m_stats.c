@@ -234,9 +234,11 @@ stats_memory(struct client *c)
 	win_targets = history_window_targets();
 	reply(c, RPL_STATSDEBUG,
 	      "z :history window %zu targets, %llu hits, %llu misses; "
-	      "%llu messages written",
+	      "%llu messages written, %zu waiting for the writer, %llu not written (writer "
+	      "behind or database locked)",
 	      win_targets, (unsigned long long)win_hits, (unsigned long long)win_misses,
-	      (unsigned long long)history_written());
+	      (unsigned long long)history_written(), history_writer_backlog(),
+	      (unsigned long long)history_unwritten());
 	reply(c, RPL_STATSDEBUG, "z :ban-check cache serial %u", ban_serial_global);
 }
 

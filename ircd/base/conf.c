@@ -635,6 +635,10 @@ const struct conf_key conf_schema[] = {
      .def = "10000", RELOAD, .doc = "lines kept per channel or pair of accounts"},
     {KEY("history", "flush_interval"), UINT(1, 10000), CFG(history.flush_interval),
      .def = "100", RELOAD, .doc = "milliseconds between batched writes"},
+    {KEY("history", "write_backlog"), UINT(4096, 10000000), CFG(history.write_backlog),
+     .def = "65536", RELOAD,
+     .doc = "lines waiting for the database writer, at most; beyond, lines are kept in memory "
+            "only"},
 
     {KEY("batch", "max_batch_delay"), UINT(0, 1000), CFG(batch.max_delay), .def = "0", RELOAD,
      .doc = "milliseconds output may wait to be written with more (0: end of loop turn)"},

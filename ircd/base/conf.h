@@ -179,6 +179,7 @@ struct conf_history {
 	unsigned max_age;        /* seconds kept */
 	unsigned max_per_target; /* messages kept per channel or pair */
 	unsigned flush_interval; /* ms between batched writes */
+	unsigned write_backlog;  /* lines waiting for the writer, at most */
 };
 
 struct conf_batch {

@@ -180,7 +180,7 @@ ircd_shutdown(const char *reason)
 	conn_close_all(reason);
 	listener_close_all();
 	metrics_close();
-	history_flush();
+	history_flush_at_exit();
 	worker_stop(); /* each lane finishes its queue, in order */
 	history_close();
 	dns_shutdown();

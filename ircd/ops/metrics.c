@@ -23,6 +23,7 @@
 #include "state/channel.h"
 #include "state/client.h"
 #include "state/server.h"
+#include "store/history.h"
 
 #define REQUEST_MAX 4096
 #define SCRAPERS_MAX 16
@@ -280,6 +281,15 @@ exposition(size_t *len)
 	tls_counts(&resumed, &full);
 	metric(&t, "evircd_tls_handshakes_total", "counter", "Full TLS handshakes.", full);
 	metric(&t, "evircd_tls_resumptions_total", "counter", "Resumed TLS sessions.", resumed);
+	metric(&t, "evircd_history_written_total", "counter",
+	       "History lines committed to sqlite.", history_written());
+	metric(&t, "evircd_history_unwritten_total", "counter",
+	       "History lines not stored: the writer was write_backlog lines behind, or the "
+	       "database stayed locked.",
+	       history_unwritten());
+	metric(&t, "evircd_history_writer_backlog", "gauge",
+	       "History lines handed to the writer and not yet committed.",
+	       history_writer_backlog());
 	metric(&t, "evircd_process_resident_memory_bytes", "gauge", "Resident set size.",
 	       (unsigned long long)process_rss_bytes());
 	metric(&t, "evircd_process_open_fds", "gauge", "Open file descriptors.", open_fds());

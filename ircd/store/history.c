@@ -6,6 +6,7 @@
 
 #include "base/casemap.h"
 #include "base/conf.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "net/reactor.h"
 #include "net/worker.h"
@@ -25,8 +26,9 @@ static int enabled, timer_on;
 static int keeping_channels; /* shutting down: channels end, their history stays */
 static unsigned flush_ms, max_per_target;
 static int64_t max_age_ms;
-static uint64_t written;
-static time_t last_prune;
+static uint64_t written, unwritten;
+static size_t with_writer, backlog_max; /* lines handed to the lane, not yet committed */
+static time_t last_prune, last_behind_log;
 
 static void
 batch_free(struct history_batch *b)
@@ -38,7 +40,9 @@ batch_free(struct history_batch *b)
 static void
 write_work(void *arg)
 {
-	history_db_write(arg);
+	struct history_batch *b = arg;
+
+	b->failed = history_db_write(b) != 0;
 }
 
 static void
@@ -46,18 +50,47 @@ write_done(void *arg)
 {
 	struct history_batch *b = arg;
 
-	written += b->n;
+	if (b->failed)
+		unwritten += b->n;
+	else
+		written += b->n;
+	with_writer -= b->n;
 	batch_free(b);
 }
 
+/*
+ * More lines a second than sqlite can take (a flood, a database locked by
+ * a backup) would queue batches for the writer without end: past
+ * write_backlog lines, a batch stays in the in-memory windows only.
+ */
+static int
+writer_behind(struct history_batch *b)
+{
+	if (with_writer + b->n <= backlog_max)
+		return 0;
+	unwritten += b->n;
+	if (now - last_behind_log >= 60) {
+		log_warn("history: the database writer is %zu lines behind; lines are kept in "
+		         "memory only until it catches up (STATS z counts them)",
+		         with_writer);
+		last_behind_log = now;
+	}
+	batch_free(b);
+	return 1;
+}
+
+/* The timer's and a full batch's flush; force (shutdown) waits for the writer. */
 static void
-flush(struct rtimer *t)
+submit(int force)
 {
 	struct history_batch *b = pending;
 
 	if (b == NULL || b->n == 0)
 		return;
 	pending = NULL;
+	if (!force && writer_behind(b))
+		return;
+	with_writer += b->n;
 	/* Trimming scans per target: once a minute, not in every batch. */
 	if (now - last_prune >= 60) {
 		b->prune = 1;
@@ -108,7 +141,7 @@ add(const char *key, const struct client *from, const struct history_line *l)
 	history_row_set_text(r, l->account, l->client_tags, l->body, trimmed_body_len(l));
 	history_window_push(r);
 	if (pending->n >= BATCH_ROWS_MAX)
-		flush(NULL);
+		submit(0);
 }
 
 /*
@@ -171,13 +204,21 @@ history_add_private(const struct client *from, const struct client *to,
 }
 
 static void
+on_flush_timer(struct rtimer *t)
+{
+	(void)t;
+	submit(0);
+}
+
+static void
 restart_timer(void)
 {
 	if (timer_on)
 		rtimer_stop(&flush_timer);
 	timer_on = 0;
 	if (enabled) {
-		rtimer_start(&flush_timer, flush_ms / 1000.0, flush_ms / 1000.0, flush);
+		rtimer_start(&flush_timer, flush_ms / 1000.0, flush_ms / 1000.0,
+		             on_flush_timer);
 		timer_on = 1;
 	}
 }
@@ -189,6 +230,7 @@ history_open(const struct config *c)
 	flush_ms = c->history.flush_interval;
 	max_per_target = c->history.max_per_target;
 	max_age_ms = (int64_t)c->history.max_age * 1000;
+	backlog_max = c->history.write_backlog;
 	if (enabled && history_db_open(c->database_path) != 0) {
 		enabled = 0;
 		return -1;
@@ -206,7 +248,13 @@ history_enabled(void)
 void
 history_flush(void)
 {
-	flush(NULL);
+	submit(0);
+}
+
+void
+history_flush_at_exit(void)
+{
+	submit(1);
 }
 
 void
@@ -225,6 +273,18 @@ history_written(void)
 	return written;
 }
 
+uint64_t
+history_unwritten(void)
+{
+	return unwritten;
+}
+
+size_t
+history_writer_backlog(void)
+{
+	return with_writer;
+}
+
 int64_t
 history_oldest_ms(void)
 {
@@ -240,7 +300,7 @@ history_oldest_ms(void)
 static void
 submit_removal(worker_fn work, worker_fn done, void *arg)
 {
-	flush(NULL);
+	submit(0);
 	worker_submit_to(LANE_HISTORY, work, done, arg);
 }
 

@@ -29,12 +29,19 @@ struct history_line {
  * never waits for sqlite.  A kill -9 loses at most the unwritten batch.
  */
 int history_open(const struct config *c);
-/* Hand the pending batch to the lane: what was sent before is written first. */
+/* Hand the pending batch to the lane: what was sent before is written first
+ * (unless the writer is write_backlog lines behind: then it is not written). */
 void history_flush(void);
+/* The same at shutdown, whatever the backlog: the lane is drained next. */
+void history_flush_at_exit(void);
 /* At shutdown, after history_flush and worker_stop. */
 void history_close(void);
 int history_enabled(void);
 uint64_t history_written(void);
+/* Lines not stored because the writer was write_backlog lines behind. */
+uint64_t history_unwritten(void);
+/* Lines handed to the writer and not yet committed. */
+size_t history_writer_backlog(void);
 /* The age limit, as the earliest time_ms a query may return (0: no limit). */
 int64_t history_oldest_ms(void);
 

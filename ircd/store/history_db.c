@@ -96,13 +96,15 @@ delete_older_than(int64_t max_age_ms)
 }
 
 /* One transaction per batch, then retention for its targets. */
-void
+int
 history_db_write(const struct history_batch *b)
 {
 	sqlite3_stmt *ins = NULL, *trim = NULL;
 
-	if (hdb == NULL || exec_sql("BEGIN") != 0)
-		return;
+	/* IMMEDIATE: a database locked by another process costs one busy
+	 * timeout a batch, not one an insert. */
+	if (hdb == NULL || exec_sql("BEGIN IMMEDIATE") != 0)
+		return -1;
 	sqlite3_prepare_v2(hdb,
 	                   "INSERT INTO history (target, msgid, time_ms, command, uid, account,"
 	                   " tags, bot, body) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -122,7 +124,11 @@ history_db_write(const struct history_batch *b)
 		delete_older_than(b->max_age_ms);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(trim);
-	exec_sql("COMMIT");
+	if (exec_sql("COMMIT") != 0) {
+		exec_sql("ROLLBACK");
+		return -1;
+	}
+	return 0;
 }
 
 static const char *

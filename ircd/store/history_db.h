@@ -14,6 +14,7 @@ struct history_batch {
 	int64_t max_age_ms;      /* delete older lines (0: keep) */
 	unsigned max_per_target; /* keep at most this many lines per target */
 	int prune;
+	int failed; /* set by the writer: nothing of it was committed */
 };
 
 /*
@@ -25,7 +26,9 @@ int history_db_open(const char *path);
 void history_db_close(void);
 int history_db_is_open(void);
 
-void history_db_write(const struct history_batch *b);
+/* One transaction; 0, or -1 when nothing was committed (the database stayed
+ * locked for the busy timeout, the disk is full...). */
+int history_db_write(const struct history_batch *b);
 
 /* Lines of key with after < time_ms < before, at most limit. */
 struct history_range {
