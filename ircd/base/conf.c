@@ -772,8 +772,13 @@ open_class(struct conf_parse *ctx, const char *name)
 static void *
 open_listen(struct conf_parse *ctx, const char *name)
 {
-	struct conf_listen *l = xcalloc(1, sizeof(*l));
+	struct conf_listen *l;
 
+	/* Given again (a conf.d file, say): the same listener, later keys winning. */
+	TAILQ_FOREACH (l, &ctx->c->listens, link)
+		if (strcmp(l->name, name) == 0)
+			return l;
+	l = xcalloc(1, sizeof(*l));
 	l->name = xstrdup(name);
 	TAILQ_INSERT_TAIL(&ctx->c->listens, l, link);
 	return l;

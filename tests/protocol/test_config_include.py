@@ -6,7 +6,11 @@ relative paths in it resolve against its own folder; errors name the file
 and line where they are; a plain name must exist, a glob may match nothing;
 a loop stops with an error.
 """
+import socket
 import subprocess
+import time
+
+from ts6 import free_port
 
 BASE = """[server]
 name = irc.test
@@ -134,3 +138,34 @@ def test_glob_including_itself_is_bounded(evircd_bin, tmp_path):
     r = check(evircd_bin, main)  # check() times out after 20 s
     assert r.returncode == 1
     assert "more than 256 files included in all (a loop?)" in r.stderr, r.stderr[-2000:]
+
+
+def _accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_a_listen_block_given_again_is_the_same_listener(evircd_bin, tmp_path):
+    """A conf.d file that names [listen plain] again changes that listener (its
+    port here), as later keys override earlier ones; it does not add one."""
+    first, second = free_port(), free_port()
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "port.conf").write_text("[listen plain]\nport = %d\n" % second)
+    main = tmp_path / "ircd.conf"
+    main.write_text(BASE.replace("port = 6667", "port = %d" % first) +
+                    "[dns]\nenabled = no\ninclude conf.d/*.conf\n")
+    proc = subprocess.Popen([evircd_bin, "-c", str(main)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 20
+        while not _accepts(second):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.time() < deadline, "no listener on the conf.d port"
+            time.sleep(0.05)
+        assert not _accepts(first)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
