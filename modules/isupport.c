@@ -32,7 +32,7 @@ isupport_load(void)
 	TOKEN("BOT=B");
 	TOKEN("CASEMAPPING=rfc1459");
 	TOKEN("CHANLIMIT=#:%u", l->max_channels);
-	TOKEN("CHANMODES=beI,k,l,COimnpst");
+	TOKEN("CHANMODES=beIq,k,l,COimnpst");
 	if (history_enabled())
 		TOKEN("CHATHISTORY=%u", HISTORY_QUERY_MAX);
 	TOKEN("CHANNELLEN=%u", l->channellen);
@@ -42,7 +42,7 @@ isupport_load(void)
 	TOKEN("EXTBAN=,m"); /* no prefix character: "m:mask", as InspIRCd writes it */
 	TOKEN("INVEX=I");
 	TOKEN("KICKLEN=%u", l->kicklen);
-	TOKEN("MAXLIST=beI:%u", l->max_list);
+	TOKEN("MAXLIST=beIq:%u", l->max_list);
 	TOKEN("MAXTARGETS=%u", l->max_targets);
 	TOKEN("MODES=%u", MODES_PER_LINE);
 	TOKEN("MONITOR=%u", MONITOR_MAX);

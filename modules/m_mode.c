@@ -81,6 +81,7 @@ list_mode(char letter)
 	case 'b': return BAN_LIST_BAN;
 	case 'e': return BAN_LIST_EXCEPT;
 	case 'I': return BAN_LIST_INVEX;
+	case 'q': return BAN_LIST_QUIET;
 	default: return BAN_LISTS;
 	}
 }
@@ -94,6 +95,7 @@ static const struct {
     [BAN_LIST_EXCEPT] = {'e', RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST,
                          "End of Channel Exception List"},
     [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST, "End of Channel Invite List"},
+    [BAN_LIST_QUIET] = {'q', RPL_QUIETLIST, RPL_ENDOFQUIETLIST, "End of Channel Quiet List"},
 };
 
 /* A local MODE on a channel, as its checks go letter by letter. */
@@ -154,6 +156,15 @@ list_show(struct mode_ctx *x, enum ban_list list)
 	if (x->lists_shown & (1u << list))
 		return;
 	x->lists_shown |= 1u << list;
+	/* Solanum names the letter in 728/729: "<chan> q <mask> ...", "<chan> q :End ..." */
+	if (list == BAN_LIST_QUIET) {
+		TAILQ_FOREACH (b, &x->ch->bans[list], link)
+			reply(x->c, list_info[list].rpl_item, "%s q %s %s %lld", x->ch->name,
+			      b->mask, b->setter, (long long)b->when);
+		reply(x->c, list_info[list].rpl_end, "%s q :%s", x->ch->name,
+		      list_info[list].end_text);
+		return;
+	}
 	TAILQ_FOREACH (b, &x->ch->bans[list], link)
 		reply(x->c, list_info[list].rpl_item, "%s %s %s %lld", x->ch->name, b->mask,
 		      b->setter, (long long)b->when);
@@ -166,8 +177,8 @@ mask_normalize_ext(const char *param, enum ban_list list, char *out, size_t size
 {
 	size_t plen = strlen(EXTBAN_MUTE);
 
-	if (list != BAN_LIST_INVEX && strncasecmp(param, EXTBAN_MUTE, plen) == 0 &&
-	    size > plen) {
+	if ((list == BAN_LIST_BAN || list == BAN_LIST_EXCEPT) &&
+	    strncasecmp(param, EXTBAN_MUTE, plen) == 0 && size > plen) {
 		memcpy(out, EXTBAN_MUTE, plen);
 		mask_normalize(param + plen, out + plen, size - plen);
 		return;
@@ -175,7 +186,18 @@ mask_normalize_ext(const char *param, enum ban_list list, char *out, size_t size
 	mask_normalize(param, out, size);
 }
 
-/* check: +b/-b mask (and e, I); without a mask, show the list. */
+/* Entries of all lists, counted against one limit (max_list) as Solanum counts b e I q. */
+static unsigned
+list_entries(const struct channel *ch)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < BAN_LISTS; i++)
+		n += ch->nbans[i];
+	return n;
+}
+
+/* check: +b/-b mask (and e, I, q); without a mask, show the list. */
 static int
 mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
 {
@@ -184,7 +206,8 @@ mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
 
 	if (param == NULL || *param == '\0') {
 		/* Exceptions and invite exceptions are the ops' business (as Solanum). */
-		if (list == BAN_LIST_BAN || (x->c->umodes & UMODE_OPER) || require_op(x))
+		if (list == BAN_LIST_BAN || list == BAN_LIST_QUIET ||
+		    (x->c->umodes & UMODE_OPER) || require_op(x))
 			list_show(x, list);
 		return 0;
 	}
@@ -195,8 +218,7 @@ mode_check_list(struct mode_ctx *x, struct mode_change *mc, enum ban_list list)
 	/* Adding a mask already there, or removing one that is not, is no change. */
 	if ((mc->dir == '+') == (b != NULL))
 		return 0;
-	if (mc->dir == '+' &&
-	    x->ch->nbans[0] + x->ch->nbans[1] + x->ch->nbans[2] >= conf->limits.max_list) {
+	if (mc->dir == '+' && list_entries(x->ch) >= conf->limits.max_list) {
 		reply(x->c, ERR_BANLISTFULL, "%s %s :Channel ban list is full", x->ch->name,
 		      x->arg);
 		return 0;
@@ -755,7 +777,8 @@ HANDLER(m_mode)
  * for a letter we do not have, 2 when it takes one, -1 when not.  Letters we do not have are
  * counted as the peer's dialect defines them, so the parameters after them stay in step:
  * hybrid's statuses h q a; charybdis's (Solanum's CHANMODES=eIbq,k,flj,...)
- * quiet list q, and f (forward) and j (join throttle) when set.
+ * f (forward) and j (join throttle) when set.  q is the quiet list from charybdis
+ * (ours, as b), a status from hybrid.
  */
 static int
 ts6_takes_param(int dialect, char dir, char letter)
@@ -773,8 +796,9 @@ ts6_takes_param(int dialect, char dir, char letter)
 	if (flag_mode(letter) != 0)
 		return 0;
 	if (dialect == DIALECT_CHARYBDIS)
-		return letter == 'q' || (dir == '+' && (letter == 'f' || letter == 'j')) ? 2
-		                                                                         : -1;
+		return letter == 'q'                                    ? 1
+		       : dir == '+' && (letter == 'f' || letter == 'j') ? 2
+		                                                        : -1;
 	return letter == 'h' || letter == 'q' || letter == 'a' ? 2 : -1;
 }
 
@@ -789,6 +813,7 @@ ts6_change(char dir, char letter, const char *param, struct mode_change *mc)
 	case 'b':
 	case 'e':
 	case 'I':
+	case 'q':
 		mc->arg = param;
 		return param[0] != '\0' && param[0] != ':' && strlen(param) <= BANMASK_MAX;
 	case 'k': mc->arg = param; return dir == '-' || param[0] != '\0';
@@ -857,14 +882,62 @@ mode_merge_ts6(const struct source *src, struct channel *ch, const char *modes, 
 	ts6_apply(src, ch, modes, params, nparams, line, 1);
 }
 
+/* Does this letter of a mode line carry a parameter (as line_add put them)? */
+static int
+line_letter_has_param(char dir, char letter)
+{
+	return strchr("beIqovk", letter) != NULL || (letter == 'l' && dir == '+');
+}
+
+/* line without its +q/-q changes (and their masks), for links without the quiet list. */
+static void
+line_without_quiet(const struct mode_line *line, struct mode_line *out)
+{
+	const char *params = line->uid_params;
+	char dir = '+';
+
+	memset(out, 0, sizeof(*out));
+	for (const char *p = line->letters; *p != '\0'; p++) {
+		char word[sizeof(line->uid_params)];
+		size_t len = 0;
+		if (*p == '+' || *p == '-') {
+			dir = *p;
+			continue;
+		}
+		if (line_letter_has_param(dir, *p)) {
+			params += strspn(params, " ");
+			len = strcspn(params, " ");
+			memcpy(word, params, len);
+			params += len;
+		}
+		word[len] = '\0';
+		if (*p != 'q')
+			line_add(out, dir, *p, len > 0 ? word : NULL);
+	}
+}
+
 void
 link_relay_tmode(const struct source *src, const struct channel *ch,
                  const struct mode_line *line)
 {
+	struct link *skip = source_link(src), *l;
+	struct mode_line plain;
+
 	if (line->nletters == 0)
 		return;
-	links_send(source_link(src), ":%s TMODE %lld %s %s%s", source_id(src),
-	           (long long)ch->ts, ch->name, line->letters, line->uid_params);
+	if (strchr(line->letters, 'q') == NULL) {
+		links_send(skip, ":%s TMODE %lld %s %s%s", source_id(src), (long long)ch->ts,
+		           ch->name, line->letters, line->uid_params);
+		return;
+	}
+	line_without_quiet(line, &plain);
+	LIST_FOREACH (l, &links, entry) {
+		const struct mode_line *shown = link_has_quiet(l) ? line : &plain;
+		if (l == skip || l->server == NULL || shown->nletters == 0)
+			continue;
+		link_send(l, ":%s TMODE %lld %s %s%s", source_id(src), (long long)ch->ts,
+		          ch->name, shown->letters, shown->uid_params);
+	}
 }
 
 /* :<src> TMODE <chanTS> <#chan> <modes> [params]: dropped for a newer channel. */
@@ -899,13 +972,22 @@ SERVER_HANDLER(ms_tmode)
 static void
 bmask_relay(const struct source *src, const struct channel *ch, const struct mode_line *line)
 {
+	struct link *l;
+
 	if (line->nletters < 2)
 		return;
-	links_send(src->link->link, ":%s BMASK %lld %s %c :%s", src->server->sid,
-	           (long long)ch->ts, ch->name, line->letters[1], line->params + 1);
+	if (line->letters[1] != 'q') {
+		links_send(src->link->link, ":%s BMASK %lld %s %c :%s", src->server->sid,
+		           (long long)ch->ts, ch->name, line->letters[1], line->params + 1);
+		return;
+	}
+	LIST_FOREACH (l, &links, entry) /* hybrid has no +q */
+		if (l != src->link->link && l->server != NULL && link_has_quiet(l))
+			link_send(l, ":%s BMASK %lld %s q :%s", src->server->sid,
+			          (long long)ch->ts, ch->name, line->params + 1);
 }
 
-/* :<sid> BMASK <chanTS> <#chan> <b|e|I> :<masks> */
+/* :<sid> BMASK <chanTS> <#chan> <b|e|I|q> :<masks> */
 SERVER_HANDLER(ms_bmask)
 {
 	struct mode_line line = {.relay = bmask_relay};
@@ -914,7 +996,7 @@ SERVER_HANDLER(ms_bmask)
 
 	if (m->argc < 4 || (ch = channel_find(m->argv[1])) == NULL || link_ts(m->argv[0]) < 0 ||
 	    link_ts(m->argv[0]) > ch->ts || m->argv[2][0] == '\0' || m->argv[2][1] != '\0' ||
-	    strchr("beI", m->argv[2][0]) == NULL)
+	    strchr("beIq", m->argv[2][0]) == NULL)
 		return IRC_OK;
 	masks = m->argv[3];
 	while ((mask = strsep(&masks, " ")) != NULL) {

@@ -56,7 +56,7 @@ nick_check(struct client *c, const char *nick)
 	return 1;
 }
 
-/* Like hybrid: no nick change while banned or silenced on a channel. */
+/* Like hybrid: no nick change while banned or silenced (+m, +q) on a channel. */
 static int
 nick_change_blocked(struct client *c)
 {
@@ -66,7 +66,7 @@ nick_change_blocked(struct client *c)
 		if (m->flags & (MEMBER_OP | MEMBER_VOICE))
 			continue;
 		if ((m->channel->modes & CMODE_MODERATED) ||
-		    channel_is_banned(m->channel, c, m)) {
+		    channel_is_banned(m->channel, c, m) || channel_is_quieted(m->channel, c)) {
 			reply(c, ERR_UNAVAILRESOURCE,
 			      "%s :Cannot change nickname while "
 			      "banned or moderated on channel",

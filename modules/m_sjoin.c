@@ -25,7 +25,7 @@ static const struct source me_source = {ORIGIN_SERVER, NULL, &me, NULL};
 static void
 channel_strip(struct channel *ch)
 {
-	static const char flags[] = "COimnpst", lists[] = "beI";
+	static const char flags[] = "COimnpst", lists[] = "beIq";
 	struct mode_line line = {0};
 
 	for (uint32_t i = 0; i < ch->nmembers; i++) {

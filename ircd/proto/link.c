@@ -196,6 +196,12 @@ links_send_channel_msg(struct link *skip, const struct channel *ch, struct outms
 }
 
 int
+link_has_quiet(const struct link *l)
+{
+	return l->dialect == DIALECT_CHARYBDIS;
+}
+
+int
 link_can_save(const struct link *l)
 {
 	return l != NULL && l->dialect == DIALECT_CHARYBDIS && (l->caps & LCAP_SAVE);
@@ -738,13 +744,15 @@ send_channel_burst(struct link *l, const struct channel *ch)
 static void
 send_bans(struct link *l, const struct channel *ch)
 {
-	static const char letters[BAN_LISTS] = {'b', 'e', 'I'};
+	static const char letters[BAN_LISTS] = {'b', 'e', 'I', 'q'};
 
 	/* ":<SID> BMASK <chanTS> <chan> <letter> :" before the masks */
 	size_t head = 1 + SIDLEN + sizeof(" BMASK ") - 1 + 18 + 1 + strlen(ch->name) + 4;
 
 	for (int i = 0; i < BAN_LISTS; i++) {
 		char masks[OUT_LINE_MAX];
+		if (i == BAN_LIST_QUIET && !link_has_quiet(l))
+			continue; /* hybrid has no +q */
 		size_t n = 0;
 		const struct ban *b;
 		TAILQ_FOREACH (b, &ch->bans[i], link) {

@@ -108,6 +108,8 @@ void link_send_msg(struct link *l, struct outmsg *om, const char *fmt, ...) PRIN
 void links_send_channel_msg(struct link *skip, const struct channel *ch, struct outmsg *om,
                             const char *fmt, ...) PRINTF(4, 5);
 
+/* Does l know the quiet list +q (charybdis dialect; hybrid has none)? */
+int link_has_quiet(const struct link *l);
 /* Does l settle nick collisions by SAVE (charybdis dialect, CAPAB SAVE)? */
 int link_can_save(const struct link *l);
 /* May a collision of c be settled by SAVE: c is ours, or its link has SAVE. */

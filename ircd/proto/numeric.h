@@ -139,6 +139,8 @@
 #define RPL_METADATASUBS 772
 #define ERR_METADATASYNCLATER 774
 #define ERR_METADATARATELIMIT 775
+#define RPL_QUIETLIST 728 /* charybdis/Solanum: <chan> q <mask> <setter> <ts> */
+#define RPL_ENDOFQUIETLIST 729
 #define RPL_MONONLINE 730
 #define RPL_MONOFFLINE 731
 #define RPL_MONLIST 732

@@ -217,6 +217,13 @@ channel_is_banned(struct channel *ch, struct client *c, struct membership *m)
 	return banned;
 }
 
+int
+channel_is_quieted(struct channel *ch, struct client *c)
+{
+	return ch->nbans[BAN_LIST_QUIET] > 0 && channel_list_match(ch, BAN_LIST_QUIET, c) &&
+	       !channel_list_match(ch, BAN_LIST_EXCEPT, c);
+}
+
 struct ban *
 channel_ban_find(struct channel *ch, enum ban_list list, const char *mask)
 {
@@ -380,6 +387,8 @@ channel_cannot_send(struct client *c, struct channel *ch)
 		return "channel is moderated (+m)";
 	if (channel_is_banned(ch, c, mem))
 		return "you are banned (+b)";
+	if (channel_is_quieted(ch, c))
+		return "you are quieted (+q)";
 	if (channel_list_match_ext(ch, BAN_LIST_BAN, c, EXTBAN_MUTE) &&
 	    !channel_list_match_ext(ch, BAN_LIST_EXCEPT, c, EXTBAN_MUTE))
 		return "you are muted (+b m:)";

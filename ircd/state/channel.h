@@ -36,7 +36,8 @@ struct membership {
 	LIST_ENTRY(membership) client_link;
 };
 
-enum ban_list { BAN_LIST_BAN, BAN_LIST_EXCEPT, BAN_LIST_INVEX, BAN_LISTS };
+/* +b +e +I, and +q (quiet: may join, may not speak, as charybdis/Solanum). */
+enum ban_list { BAN_LIST_BAN, BAN_LIST_EXCEPT, BAN_LIST_INVEX, BAN_LIST_QUIET, BAN_LISTS };
 
 struct ban {
 	char *mask;
@@ -96,7 +97,7 @@ struct membership *channel_add(struct channel *ch, struct client *c, uint8_t fla
 void channel_remove(struct membership *m);
 /* Who hears of a channel's end (its history goes with it): one listener. */
 void channel_on_end(void (*ended)(const char *name));
-/* NULL when c may speak in ch (+n, +m, +b, m: mutes), else why not (for 404). */
+/* NULL when c may speak in ch (+n, +m, +b, +q, m: mutes), else why not (for 404). */
 const char *channel_cannot_send(struct client *c, struct channel *ch);
 void channel_part_all(struct client *c);
 /* 1 when name is a valid channel name no longer than maxlen. */
@@ -104,6 +105,8 @@ int channel_name_valid(const char *name, unsigned maxlen);
 /* Banned and not excepted (cached per membership when m != NULL). */
 int channel_is_banned(struct channel *ch, struct client *c, struct membership *m);
 int channel_list_match(struct channel *ch, enum ban_list list, struct client *c);
+/* On the quiet list (+q) and not excepted (+e), as Solanum has it. */
+int channel_is_quieted(struct channel *ch, struct client *c);
 /* Extban prefix of the mute ("+b m:nick!user@host": may join, may not speak). */
 #define EXTBAN_MUTE "m:"
 /* 1 when c matches an entry of list that starts with prefix (an extban). */

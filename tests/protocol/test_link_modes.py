@@ -1,5 +1,5 @@
 """Channel modes across links at the edges: letters we do not have (Solanum's
-+f, +j and the +q list, hybrid's +h/+q/+a statuses) are skipped with their
++f and +j, hybrid's +h/+q/+a statuses) are skipped with their
 parameter so the ones after them stay in step; SJOIN, BMASK and TMODE lines
 stay within 510 bytes with the longest channel names (200) and long masks,
 split as needed, losing no member or mask; channels other than `#` ones
@@ -64,14 +64,17 @@ def test_unknown_charybdis_modes_keep_the_parameters_in_step(ev, ts6_peer):
     alice.expect("366")
     assert modes(alice, "#s") == ["+ntkl", "sekrit", "10"]
     assert names(alice, "#s") == ["@bob", "alice", "carol"]
-    # TMODE: q (a list) and f/j (parameters when set) skipped, b and o applied
+    # TMODE: f/j (parameters when set) skipped; q (the quiet list, ours), b and o applied
     peer.send(":%s TMODE 1000 #s +qbfov quiet!*@* ban!*@* #elsewhere %s %s" % (
         bob.uid, carol.uid, carol.uid))
     peer.send(":%s TMODE 1000 #s -qj+b quiet!*@* other!*@*" % bob.uid)
     peer.send(":%s TMODE 1000 #s -f+b last!*@*" % bob.uid)
-    peer.send(":9PE BMASK 1000 #s q :q1!*@* q2!*@*")  # Solanum's quiet list: not ours
+    peer.send(":9PE BMASK 1000 #s q :q1!*@* q2!*@*")  # Solanum's quiet list
     peer.sync()
     assert bans(alice, "#s") == ["ban!*@*", "last!*@*", "other!*@*"]
+    alice.send("MODE #s q")
+    assert sorted(m.params[3] for m in alice.collect_until("729") if m.command == "728") == [
+        "q1!*@*", "q2!*@*"]
     assert names(alice, "#s") == ["@bob", "@carol", "alice"]
 
 

@@ -75,7 +75,7 @@ def test_isupport_tokens(user, limits):
     tok = c.isupport()
     assert tok.get("CASEMAPPING") == "rfc1459"
     assert tok.get("CHANTYPES") == "#"
-    assert tok.get("CHANMODES") == "beI,k,l,COimnpst"
+    assert tok.get("CHANMODES") == "beIq,k,l,COimnpst"
     assert tok.get("PREFIX") == "(ov)@+"
     assert tok.get("STATUSMSG") == "@+"
     assert tok.get("NICKLEN") == str(limits["nicklen"])
@@ -94,7 +94,7 @@ def test_isupport_tokens(user, limits):
     assert tok.get("NETWORK") == "TestNet"
     assert sorted(tok.get("ELIST", "")) == sorted("CMNTU")
     assert tok.get("CHANLIMIT") == "#:%d" % limits["max_channels"]
-    assert tok.get("MAXLIST") == "beI:%d" % limits["max_list"]
+    assert tok.get("MAXLIST") == "beIq:%d" % limits["max_list"]
     for m in c.welcome:
         if m.command == "005":
             assert m.params[-1] == "are supported by this server", m

@@ -27,7 +27,7 @@ def test_welcome_burst_and_isupport(server):
                 k, _, v = t.partition("=")
                 tokens[k] = v
     assert tokens["CASEMAPPING"] == "rfc1459"
-    assert tokens["CHANMODES"] == "beI,k,l,COimnpst"
+    assert tokens["CHANMODES"] == "beIq,k,l,COimnpst"
     assert tokens["PREFIX"] == "(ov)@+"
     assert tokens["STATUSMSG"] == "@+"
     for k in ("CHANTYPES", "NICKLEN", "CHANNELLEN", "TOPICLEN", "KICKLEN", "AWAYLEN", "MODES",
