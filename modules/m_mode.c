@@ -90,12 +90,15 @@ static const struct {
 	char letter;
 	int rpl_item, rpl_end;
 	const char *end_text;
+	const char *named; /* Solanum names the letter in 728/729: "<chan> q <mask> ..." */
 } list_info[BAN_LISTS] = {
-    [BAN_LIST_BAN] = {'b', RPL_BANLIST, RPL_ENDOFBANLIST, "End of Channel Ban List"},
+    [BAN_LIST_BAN] = {'b', RPL_BANLIST, RPL_ENDOFBANLIST, "End of Channel Ban List", ""},
     [BAN_LIST_EXCEPT] = {'e', RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST,
-                         "End of Channel Exception List"},
-    [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST, "End of Channel Invite List"},
-    [BAN_LIST_QUIET] = {'q', RPL_QUIETLIST, RPL_ENDOFQUIETLIST, "End of Channel Quiet List"},
+                         "End of Channel Exception List", ""},
+    [BAN_LIST_INVEX] = {'I', RPL_INVITELIST, RPL_ENDOFINVITELIST, "End of Channel Invite List",
+                        ""},
+    [BAN_LIST_QUIET] = {'q', RPL_QUIETLIST, RPL_ENDOFQUIETLIST, "End of Channel Quiet List",
+                        "q "},
 };
 
 /* A local MODE on a channel, as its checks go letter by letter. */
@@ -156,19 +159,11 @@ list_show(struct mode_ctx *x, enum ban_list list)
 	if (x->lists_shown & (1u << list))
 		return;
 	x->lists_shown |= 1u << list;
-	/* Solanum names the letter in 728/729: "<chan> q <mask> ...", "<chan> q :End ..." */
-	if (list == BAN_LIST_QUIET) {
-		TAILQ_FOREACH (b, &x->ch->bans[list], link)
-			reply(x->c, list_info[list].rpl_item, "%s q %s %s %lld", x->ch->name,
-			      b->mask, b->setter, (long long)b->when);
-		reply(x->c, list_info[list].rpl_end, "%s q :%s", x->ch->name,
-		      list_info[list].end_text);
-		return;
-	}
 	TAILQ_FOREACH (b, &x->ch->bans[list], link)
-		reply(x->c, list_info[list].rpl_item, "%s %s %s %lld", x->ch->name, b->mask,
-		      b->setter, (long long)b->when);
-	reply(x->c, list_info[list].rpl_end, "%s :%s", x->ch->name, list_info[list].end_text);
+		reply(x->c, list_info[list].rpl_item, "%s %s%s %s %lld", x->ch->name,
+		      list_info[list].named, b->mask, b->setter, (long long)b->when);
+	reply(x->c, list_info[list].rpl_end, "%s %s:%s", x->ch->name, list_info[list].named,
+	      list_info[list].end_text);
 }
 
 /* "m:mask" (a mute, in b and e) keeps its prefix; the mask after it is normalized. */
